@@ -1,0 +1,181 @@
+"""The exception family of logicmodel (DESIGN §3 row 0).
+
+Every error the library raises for bad input is a :class:`LogicModelError`. Subclasses mix in the
+builtin they resemble, so ``except ValueError`` keeps working for callers that do not know us.
+Messages are built from attributes, and every exception pickles (for multiprocessing and Spark).
+
+Examples
+--------
+>>> from logicmodel.errors import UnitError, ModelError
+>>> err = UnitError("unit '件／人人' is not a known unit", text="件／人人")
+>>> isinstance(err, ModelError), isinstance(err, ValueError)
+(True, True)
+>>> import pickle
+>>> pickle.loads(pickle.dumps(err)).text
+'件／人人'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = [
+    "CheckError",
+    "FormatError",
+    "FormulaError",
+    "LogicModelError",
+    "ModelError",
+    "PeriodError",
+    "UnitError",
+    "nearest",
+]
+
+
+def _rebuild(cls: type[LogicModelError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, *args)
+    obj.__dict__.update(state)
+    return obj
+
+
+class LogicModelError(Exception):
+    """Root of every error logicmodel raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class ModelError(LogicModelError, ValueError):
+    """A logic model (or one of its parts) cannot mean anything as given.
+
+    Parameters
+    ----------
+    message
+        The whole human-readable message.
+    errors
+        pydantic-style error dicts (``loc``, ``msg``, ``type``), one per problem found.
+    """
+
+    def __init__(self, message: str, *, errors: Sequence[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self._errors: list[dict[str, Any]] = list(errors or [])
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Every problem found, as dicts with ``loc``, ``msg`` and ``type`` (like pydantic)."""
+        if self._errors:
+            return [dict(e) for e in self._errors]
+        return [{"loc": (), "msg": self.message, "type": type(self).__name__}]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnitError(ModelError):
+    """A unit text that is not an allowed unit, or values that cannot be converted."""
+
+    def __init__(self, message: str, *, text: str | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+
+
+class PeriodError(ModelError):
+    """A period text that is not one of the accepted forms."""
+
+    def __init__(self, message: str, *, text: object = None) -> None:
+        super().__init__(message)
+        self.text = text
+
+
+class FormulaError(ModelError):
+    """A formula outside the allow-listed grammar, with the position of the problem."""
+
+    def __init__(self, message: str, *, formula: str | None = None, position: int | None = None) -> None:
+        super().__init__(message)
+        self.formula = formula
+        self.position = position
+
+
+class FormatError(LogicModelError, ValueError):
+    """A file (or frame) that cannot be read, located by file, sheet, row and column.
+
+    Examples
+    --------
+    >>> str(FormatError("unit '件／人人' is not a known unit", path="m.xlsx", sheet="indicators",
+    ...                 row=7, column="D"))
+    "m.xlsx: indicators!D7: unit '件／人人' is not a known unit"
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+
+    @property
+    def location(self) -> str:
+        """``file: sheet!C7`` style location; empty parts are left out."""
+        parts: list[str] = []
+        if self.path:
+            parts.append(self.path)
+        cell = ""
+        if self.sheet is not None:
+            cell = f"{self.sheet}!"
+        if self.column is not None:
+            cell += str(self.column)
+        if self.row is not None:
+            cell += str(self.row) if (self.column is not None and self.sheet is not None) else (
+                f" row {self.row}" if cell else f"row {self.row}"
+            )
+        if cell:
+            parts.append(cell.strip())
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        loc = self.location
+        return f"{loc}: {self.message}" if loc else self.message
+
+
+class CheckError(LogicModelError, ValueError):
+    """Checks found errors; ``report`` holds every issue."""
+
+    def __init__(self, report: Any) -> None:
+        n = len(getattr(report, "errors", []))
+        super().__init__(f"{n} error(s) found:\n{report}")
+        self.report = report
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def nearest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known names closest to ``name`` (for "did you mean" hints).
+
+    Examples
+    --------
+    >>> nearest("adoptd", ["adopted", "wait", "adopted_n"])
+    ['adopted', 'adopted_n']
+    """
+    pool = sorted(set(known))
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.5)
+    return close if close else pool[:n]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``"; nearest known ids: 'a', 'b'"`` or ``"; no ids are defined"``."""
+    near = nearest(name, known)
+    if not near:
+        return "; no ids are defined"
+    return "; nearest known ids: " + ", ".join(repr(x) for x in near)
