@@ -1,0 +1,262 @@
+"""The :class:`LogicModel` container: nodes, links, indicators and milestones of one policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, model_validator
+
+from logicmodel.errors import ModelError, did_you_mean
+from logicmodel.formula import parse_formula
+from logicmodel.model.base import Frozen, Id, Text
+from logicmodel.model.indicators import Indicator
+from logicmodel.model.milestones import Milestone
+from logicmodel.model.nodes import Link, Node
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["LogicModel", "UnknownIdError"]
+
+
+class UnknownIdError(ModelError, KeyError):
+    """An id that the model does not define (also a ``KeyError`` for mapping-style callers)."""
+
+    def __init__(self, message: str, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(message)
+        self.id = id
+
+
+class LogicModel(Frozen):
+    """One policy's logic model (ロジックモデル): the effect pathway and how it is measured.
+
+    The model is an immutable container. It answers container questions (:meth:`node`,
+    :meth:`upstream`, :meth:`downstream`, :meth:`indicators_of`, :meth:`to_networkx`); algorithms
+    (``check``, ``evaluate``, ``dump``) are free functions taking the model.
+
+    Raises
+    ------
+    ModelError
+        Duplicate ids; links, ``measures``, ``weight_by`` or formula names that refer to unknown ids;
+        formula cycles; duplicate links. The message names the item and the nearest known ids.
+
+    Examples
+    --------
+    >>> import logicmodel as lm
+    >>> m = lm.LogicModel(id="demo", title="デモ", nodes=[
+    ...     lm.Activity(id="support"), lm.Output(id="adopted"), lm.Outcome(id="no_forms")],
+    ...     links=[lm.Link(source="support", target="adopted"),
+    ...            lm.Link(source="adopted", target="no_forms")],
+    ...     indicators=[lm.KPI(id="adopted_n", measures="adopted", unit="団体",
+    ...                        targets={"FY2025": 900})])
+    >>> m.downstream("support")
+    ('adopted',)
+    >>> [i.id for i in m.indicators_of("adopted")]
+    ['adopted_n']
+    >>> m.node("adoptd")
+    Traceback (most recent call last):
+    ...
+    logicmodel.model.logic_model.UnknownIdError: no node 'adoptd' in model 'demo'; nearest known ids: 'adopted'
+    """
+
+    id: Id
+    title: Text
+    owner: Text | None = None
+    description: Text | None = None
+    fiscal_year_start: int = Field(default=4, ge=1, le=12)
+    nodes: tuple[Node, ...] = ()
+    links: tuple[Link, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    refs: tuple[Text, ...] = ()
+    tags: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> LogicModel:
+        problems: list[dict[str, Any]] = []
+
+        def bad(loc: tuple[Any, ...], msg: str) -> None:
+            problems.append({"loc": loc, "msg": msg, "type": "reference"})
+
+        seen: dict[str, str] = {}
+        for group, items in (("nodes", self.nodes), ("indicators", self.indicators), ("milestones", self.milestones)):
+            for k, item in enumerate(items):
+                if item.id in seen:
+                    bad((group, k, "id"), f"duplicate id {item.id!r}, already used by a {seen[item.id]} "
+                        "(ids are unique across nodes, indicators and milestones)")
+                else:
+                    seen[item.id] = group[:-1]
+        node_ids = [n.id for n in self.nodes]
+        node_set = set(node_ids)
+        ind_ids = [i.id for i in self.indicators]
+        ind_set = set(ind_ids)
+        pairs: set[tuple[str, str]] = set()
+        for k, link in enumerate(self.links):
+            for end in ("source", "target"):
+                ref = getattr(link, end)
+                if ref not in node_set:
+                    bad(("links", k, end), f"unknown node {ref!r}{did_you_mean(ref, node_ids)}")
+            if link.source == link.target:
+                bad(("links", k), f"link from {link.source!r} to itself")
+            pair = (link.source, link.target)
+            if pair in pairs:
+                bad(("links", k), f"link {link.source!r} → {link.target!r} is given twice")
+            pairs.add(pair)
+        for k, ind in enumerate(self.indicators):
+            if ind.measures not in node_set:
+                bad(("indicators", k, "measures"), f"unknown node {ind.measures!r}{did_you_mean(ind.measures, node_ids)}")
+            for name in ind.components:
+                if name not in ind_set:
+                    bad(("indicators", k, "formula"), f"name {name!r} is not an indicator id{did_you_mean(name, ind_ids)}")
+            if ind.weight_by is not None and ind.weight_by not in ind_set:
+                bad(("indicators", k, "weight_by"), f"unknown indicator {ind.weight_by!r}{did_you_mean(ind.weight_by, ind_ids)}")
+        cycle = _formula_cycle(self.indicators)
+        if cycle:
+            k = ind_ids.index(cycle[0])
+            bad(("indicators", k, "formula"), "formulas refer to each other in a cycle: " + " → ".join(cycle))
+        if problems:
+            raise ModelError(f"{len(problems)} problem(s)", errors=problems)
+        return self
+
+    # -- lookups ---------------------------------------------------------------------------------
+    @cached_property
+    def _index(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for item in (*self.nodes, *self.indicators, *self.milestones):
+            out[item.id] = item
+        return out
+
+    @cached_property
+    def _adjacency(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        pred: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        succ: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for link in self.links:
+            succ[link.source].append(link.target)
+            pred[link.target].append(link.source)
+        return ({k: tuple(v) for k, v in pred.items()}, {k: tuple(v) for k, v in succ.items()})
+
+    @cached_property
+    def _by_node(self) -> dict[str, tuple[Indicator, ...]]:
+        out: dict[str, list[Indicator]] = {n.id: [] for n in self.nodes}
+        for ind in self.indicators:
+            out[ind.measures].append(ind)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def _lookup(self, kind: str, ident: str, pool: Iterable[Any]) -> Any:
+        items = {x.id: x for x in pool}
+        if ident not in items:
+            raise UnknownIdError(f"no {kind} {ident!r} in model {self.id!r}{did_you_mean(ident, items)}", id=ident)
+        return items[ident]
+
+    def node(self, id: str) -> Node:  # noqa: A002
+        """The node with this id; :class:`UnknownIdError` names the nearest ids otherwise."""
+        if id in self._adjacency[0]:
+            return self._index[id]  # type: ignore[no-any-return]
+        return self._lookup("node", id, self.nodes)  # type: ignore[no-any-return]
+
+    def indicator(self, id: str) -> Indicator:  # noqa: A002
+        """The indicator with this id."""
+        item = self._index.get(id)
+        if isinstance(item, Indicator):
+            return item
+        return self._lookup("indicator", id, self.indicators)  # type: ignore[no-any-return]
+
+    def milestone(self, id: str) -> Milestone:  # noqa: A002
+        """The milestone with this id."""
+        item = self._index.get(id)
+        if isinstance(item, Milestone):
+            return item
+        return self._lookup("milestone", id, self.milestones)  # type: ignore[no-any-return]
+
+    def upstream(self, id: str) -> tuple[str, ...]:  # noqa: A002
+        """Ids of the nodes with a link into ``id`` (direct predecessors), in link order."""
+        self.node(id)
+        return self._adjacency[0][id]
+
+    def downstream(self, id: str) -> tuple[str, ...]:  # noqa: A002
+        """Ids of the nodes ``id`` links to (direct successors), in link order."""
+        self.node(id)
+        return self._adjacency[1][id]
+
+    def indicators_of(self, id: str) -> tuple[Indicator, ...]:  # noqa: A002
+        """Indicators that measure node ``id``."""
+        self.node(id)
+        return self._by_node[id]
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """Node ids in definition order."""
+        return tuple(n.id for n in self.nodes)
+
+    @property
+    def kgis(self) -> tuple[Indicator, ...]:
+        """Indicators with role KGI."""
+        return tuple(i for i in self.indicators if i.role == "KGI")
+
+    @property
+    def kpis(self) -> tuple[Indicator, ...]:
+        """Indicators with role KPI."""
+        return tuple(i for i in self.indicators if i.role == "KPI")
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A new ``networkx.DiGraph``: stage nodes (``kind``, ``stage``, ``label``), link edges
+        (``weight``, ``rationale``, ``relation="link"``) and indicator nodes (``kind="indicator"``)
+        joined to the node they measure by ``relation="measures"`` edges.
+
+        The graph is a copy: changing it does not change the model.
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Activity(id="a"), lm.Output(id="b")],
+        ...                   links=[lm.Link(source="a", target="b")],
+        ...                   indicators=[lm.KPI(id="b_n", measures="b", unit="件")])
+        >>> g = m.to_networkx()
+        >>> sorted(g.edges(data="relation"))
+        [('a', 'b', 'link'), ('b_n', 'b', 'measures')]
+        """
+        import networkx as nx
+
+        g = nx.DiGraph(id=self.id, title=self.title)
+        for n in self.nodes:
+            g.add_node(n.id, kind=n.kind, stage=getattr(n, "stage", None), label=n.title)
+        for link in self.links:
+            g.add_edge(link.source, link.target, weight=link.weight, rationale=link.rationale, relation="link")
+        for ind in self.indicators:
+            g.add_node(ind.id, kind="indicator", role=ind.role, label=ind.title, unit=ind.unit)
+            g.add_edge(ind.id, ind.measures, relation="measures")
+        return g
+
+    def _repr_html_(self) -> str:
+        from logicmodel.model._html import model_html
+
+        return model_html(self)
+
+
+def _formula_cycle(indicators: Iterable[Indicator]) -> list[str]:
+    deps = {i.id: parse_formula(i.formula).names if i.formula else () for i in indicators}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(v: str) -> list[str]:
+        state[v] = 1
+        stack.append(v)
+        for w in deps.get(v, ()):
+            if state.get(w) == 1:
+                return [*stack[stack.index(w):], w]
+            if w not in state:
+                found = visit(w)
+                if found:
+                    return found
+        stack.pop()
+        state[v] = 2
+        return []
+
+    for v in deps:
+        if v not in state:
+            found = visit(v)
+            if found:
+                return found
+    return []
