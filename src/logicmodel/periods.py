@@ -1,0 +1,821 @@
+"""Reporting periods: months, quarters, fiscal years, 和暦 and intervals (DESIGN §5.1).
+
+A :class:`Period` is an immutable span of whole days, ``start`` … ``end`` (both inclusive), with a
+canonical ``label``. Equality, hashing and ordering use the days only, so every spelling of the same
+span is the same period; an observation's time position is its period's end.
+
+Examples
+--------
+>>> from logicmodel.periods import parse_period, to_wareki_fy
+>>> fy = parse_period("令和6年度")
+>>> fy
+Period(start=datetime.date(2024, 4, 1), end=datetime.date(2025, 3, 31),
+       label='FY2024', kind='fiscal_year')
+>>> fy == parse_period("FY2024") == parse_period("２０２４年度") == parse_period("R6年度")
+True
+>>> str(parse_period("fy2024q1")), str(parse_period("2024年6月")), str(parse_period(2024))
+('FY2024Q1', '2024-06', '2024')
+>>> parse_period("FY2024", fiscal_year_start=7).end
+datetime.date(2025, 6, 30)
+>>> parse_period("平成31年度") == parse_period("令和元年度")
+True
+>>> to_wareki_fy(2019)
+'令和元年度'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from logicmodel.errors import PeriodError, nearest
+
+__all__ = [
+    "FREQUENCIES",
+    "KINDS",
+    "Period",
+    "PeriodArray",
+    "assign_periods",
+    "fiscal_year",
+    "parse_period",
+    "parse_periods",
+    "to_wareki_fy",
+]
+
+#: Reporting frequencies an indicator's actuals can be aggregated to (``Indicator.frequency``).
+FREQUENCIES: Final[tuple[str, ...]] = ("month", "quarter", "fiscal_quarter", "fiscal_year", "year")
+
+#: Every value of :attr:`Period.kind`.
+KINDS: Final[tuple[str, ...]] = (
+    "day",
+    "month",
+    "quarter",
+    "fiscal_quarter",
+    "fiscal_year",
+    "year",
+    "interval",
+)
+
+_FORMS: Final = (
+    "accepted forms: 2024-06, 2024年6月, 2024Q1, FY2024, FY2024Q1, 2024年度, 令和6年度 (R6年度, "
+    "令和元年度, 平成31年度, 昭和64年度), 2024, 2024-06-30, 2020-07-01/2021-06-30, a date or a "
+    "pandas.Period"
+)
+
+# 和暦: era name (and its one-letter abbreviation) -> western year of the era's first year (元年).
+_ERAS: Final[dict[str, tuple[str, int]]] = {
+    "令和": ("令和", 2019),
+    "R": ("令和", 2019),
+    "平成": ("平成", 1989),
+    "H": ("平成", 1989),
+    "昭和": ("昭和", 1926),
+    "S": ("昭和", 1926),
+}
+_ERA_STARTS: Final[tuple[tuple[int, str], ...]] = ((2019, "令和"), (1989, "平成"), (1926, "昭和"))
+
+_MIN_YEAR: Final = 1000
+_MAX_YEAR: Final = 9999
+_MAX_SHOWN: Final = 80
+_DASHES: Final = str.maketrans(dict.fromkeys("‐‑‒–—―−ー", "-"))
+
+_Y = r"(?P<y>[0-9]{4})"
+_RE_YEAR: Final = re.compile(rf"{_Y}")
+_RE_DAYS: Final = (
+    re.compile(rf"{_Y}-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}})"),
+    re.compile(rf"{_Y}/(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})"),
+    re.compile(rf"{_Y}(?P<m>[0-9]{{2}})(?P<d>[0-9]{{2}})"),
+)
+_RE_INTERVAL: Final = re.compile(
+    r"(?P<a>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*/\s*(?P<b>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
+)
+_RE_MONTH: Final = re.compile(rf"{_Y}[-/](?P<m>[0-9]{{1,2}})")
+_RE_QUARTER: Final = re.compile(rf"{_Y}[-\s]?Q(?P<q>[0-9]+)")
+_RE_FY: Final = re.compile(rf"FY\s*{_Y}(?:[-\s]?Q(?P<q>[0-9]+))?")
+# Japanese forms: a western or era year, 年, then what follows (度, 6月, 第1四半期, …).
+_RE_JA: Final = re.compile(
+    r"(?:(?P<west>[0-9]{4})|(?P<era>[^\W\d_]+?)\s*(?P<ey>元|[0-9]{1,2}))\s*年\s*(?P<rest>.*)"
+)
+_RE_JA_REST: Final = re.compile(
+    r"(?P<fy>度)?(?:第?(?P<q>[0-9]+)四半期|Q(?P<qq>[0-9]+))?"
+    r"|(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})日)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A span of whole days with a canonical label.
+
+    Parameters
+    ----------
+    start, end
+        First and last day, both inclusive (``datetime.datetime`` values are cut to their date).
+    label
+        Canonical label (``"FY2024"``, ``"2024Q1"``, …); empty means ``"start/end"``. Not part of
+        equality, hashing or ordering.
+    kind
+        One of :data:`KINDS`; default ``"interval"``. Not part of equality either.
+
+    Raises
+    ------
+    PeriodError
+        If ``start``/``end`` are not dates, ``end`` is before ``start`` or ``kind`` is unknown.
+
+    Notes
+    -----
+    Periods order by ``(end, start)``: an observation's time position is its period's end.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> p = Period(datetime.date(2024, 4, 1), datetime.date(2025, 3, 31))
+    >>> str(p), p.kind, p.days
+    ('2024-04-01/2025-03-31', 'interval', 365)
+    >>> p == parse_period("FY2024"), p.contains(datetime.date(2025, 3, 31))
+    (True, True)
+    >>> sorted([parse_period("FY2024"), parse_period("2024Q4")])[0].label
+    '2024Q4'
+    """
+
+    start: _dt.date
+    end: _dt.date
+    label: str = field(default="", compare=False)
+    kind: str = field(default="interval", compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, _dt.datetime):
+                object.__setattr__(self, name, value.date())
+            elif not isinstance(value, _dt.date):
+                raise PeriodError(
+                    f"Period {name} must be a datetime.date, got {type(value).__name__} {value!r}",
+                    text=value,
+                )
+        if self.end < self.start:
+            raise PeriodError(
+                f"period end {self.end} is before its start {self.start}",
+                text=f"{self.start}/{self.end}",
+            )
+        if self.kind not in KINDS:
+            raise PeriodError(
+                f"period kind {self.kind!r} is not one of {', '.join(KINDS)}", text=self.kind
+            )
+        if not self.label:
+            object.__setattr__(self, "label", f"{self.start.isoformat()}/{self.end.isoformat()}")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def _key(self) -> tuple[_dt.date, _dt.date]:
+        return (self.end, self.start)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() <= other._key()
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() > other._key()
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() >= other._key()
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period (both ends included)."""
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: _dt.date) -> bool:
+        """Whether ``day`` lies within ``start`` … ``end`` (inclusive).
+
+        Examples
+        --------
+        >>> import datetime
+        >>> parse_period("2024Q1").contains(datetime.date(2024, 4, 1))
+        False
+        """
+        if isinstance(day, _dt.datetime):
+            day = day.date()
+        return self.start <= day <= self.end
+
+
+# --------------------------------------------------------------------------------------------
+# scalar parsing
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def _error(value: object, reason: str) -> PeriodError:
+    return PeriodError(f"period {_shown(value)} {reason}; {_FORMS}", text=value)
+
+
+def _check_fiscal_year_start(fiscal_year_start: object) -> int:
+    if (
+        isinstance(fiscal_year_start, bool)
+        or not isinstance(fiscal_year_start, int | np.integer)
+        or not 1 <= int(fiscal_year_start) <= 12
+    ):
+        raise PeriodError(
+            f"fiscal_year_start must be a month number 1..12 (4 = April), "
+            f"got {_shown(fiscal_year_start)}",
+            text=fiscal_year_start,
+        )
+    return int(fiscal_year_start)
+
+
+def _span(value: object, month_index: int, months: int) -> tuple[_dt.date, _dt.date]:
+    """First and last day of ``months`` months from ``month_index`` (= year * 12 + month - 1)."""
+    after = month_index + months
+    try:
+        start = _dt.date(month_index // 12, month_index % 12 + 1, 1)
+        end = _dt.date(after // 12, after % 12 + 1, 1) - _dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        raise _error(value, f"is outside the supported years {_MIN_YEAR}..{_MAX_YEAR}") from None
+    return start, end
+
+
+def _check_year(value: object, year: int) -> int:
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise _error(value, f"has year {year} outside the supported years {_MIN_YEAR}..{_MAX_YEAR}")
+    return year
+
+
+def _month(value: object, year: int, month: int) -> Period:
+    if not 1 <= month <= 12:
+        raise _error(value, f"has month {month} outside 1..12")
+    start, end = _span(value, _check_year(value, year) * 12 + month - 1, 1)
+    return Period(start, end, f"{year:04d}-{month:02d}", "month")
+
+
+def _quarter(value: object, year: int, quarter: int) -> Period:
+    if not 1 <= quarter <= 4:
+        raise _error(value, f"has quarter {quarter} outside 1..4")
+    start, end = _span(value, _check_year(value, year) * 12 + 3 * (quarter - 1), 3)
+    return Period(start, end, f"{year:04d}Q{quarter}", "quarter")
+
+
+def _year(value: object, year: int) -> Period:
+    start, end = _span(value, _check_year(value, year) * 12, 12)
+    return Period(start, end, f"{year:04d}", "year")
+
+
+def _fiscal(value: object, year: int, quarter: int | None, fiscal_year_start: int) -> Period:
+    first = _check_year(value, year) * 12 + fiscal_year_start - 1
+    if quarter is None:
+        start, end = _span(value, first, 12)
+        return Period(start, end, f"FY{year:04d}", "fiscal_year")
+    if not 1 <= quarter <= 4:
+        raise _error(value, f"has quarter {quarter} outside 1..4")
+    start, end = _span(value, first + 3 * (quarter - 1), 3)
+    return Period(start, end, f"FY{year:04d}Q{quarter}", "fiscal_quarter")
+
+
+def _date(value: object, year: int, month: int, day: int) -> _dt.date:
+    _check_year(value, year)
+    try:
+        return _dt.date(year, month, day)
+    except ValueError as exc:
+        raise _error(value, f"is not a valid date ({exc})") from None
+
+
+def _day(day: _dt.date) -> Period:
+    return Period(day, day, day.isoformat(), "day")
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip().upper()
+
+
+def _parse_japanese(value: object, match: re.Match[str], fiscal_year_start: int) -> Period:
+    if match["west"] is not None:
+        year = int(match["west"])
+    else:
+        era = match["era"]
+        if era not in _ERAS:
+            raise _error(value, f"names an unknown era {era!r} (known: 令和/R, 平成/H, 昭和/S)")
+        era_year = 1 if match["ey"] == "元" else int(match["ey"])
+        if era_year < 1:
+            raise _error(value, f"has era year {era_year}; an era starts at 元年 (year 1)")
+        year = _ERAS[era][1] + era_year - 1
+    rest = re.sub(r"\s+", "", match["rest"])
+    tail = _RE_JA_REST.fullmatch(rest)
+    if tail is None:
+        raise _error(value, f"has {rest!r} after 年 where 度, 6月 or 第1四半期 was expected")
+    quarter = tail["q"] or tail["qq"]
+    if tail["fy"]:
+        return _fiscal(value, year, None if quarter is None else int(quarter), fiscal_year_start)
+    if quarter is not None:
+        return _quarter(value, year, int(quarter))
+    if tail["m"] is not None:
+        if tail["d"] is not None:
+            return _day(_date(value, year, int(tail["m"]), int(tail["d"])))
+        return _month(value, year, int(tail["m"]))
+    return _year(value, year)
+
+
+def _parse_text(value: str, fiscal_year_start: int) -> Period:
+    s = _normalise(value)
+    if not s:
+        raise _error(value, "is empty")
+    if len(s) > 64:
+        raise _error(value, "is too long (more than 64 characters)")
+    if _RE_YEAR.fullmatch(s):
+        return _year(value, int(s))
+    for pattern in _RE_DAYS:
+        if m := pattern.fullmatch(s):
+            return _day(_date(value, int(m["y"]), int(m["m"]), int(m["d"])))
+    if m := _RE_INTERVAL.fullmatch(s):
+        ends = []
+        for part in (m["a"], m["b"]):
+            y, mo, d = part.split("-")
+            ends.append(_date(value, int(y), int(mo), int(d)))
+        if ends[1] < ends[0]:
+            raise _error(value, f"is an interval whose end {ends[1]} is before its start {ends[0]}")
+        return Period(ends[0], ends[1], f"{ends[0].isoformat()}/{ends[1].isoformat()}", "interval")
+    if m := _RE_MONTH.fullmatch(s):
+        return _month(value, int(m["y"]), int(m["m"]))
+    if m := _RE_QUARTER.fullmatch(s):
+        return _quarter(value, int(m["y"]), int(m["q"]))
+    if m := _RE_FY.fullmatch(s):
+        quarter = None if m["q"] is None else int(m["q"])
+        return _fiscal(value, int(m["y"]), quarter, fiscal_year_start)
+    if m := _RE_JA.fullmatch(s):
+        return _parse_japanese(value, m, fiscal_year_start)
+    raise _error(value, "is not a recognised period")
+
+
+def _classify(start: _dt.date, end: _dt.date, fiscal_year_start: int) -> Period:
+    """The most specific kind and canonical label for a span (used for ``pandas.Period``)."""
+    if start == end:
+        return _day(start)
+    first = start.year * 12 + start.month - 1
+    following = end + _dt.timedelta(days=1)
+    after = following.year * 12 + following.month - 1
+    if start.day == 1 and following.day == 1:
+        months = after - first
+        if months == 1:
+            return Period(start, end, f"{start.year:04d}-{start.month:02d}", "month")
+        if months == 3 and first % 3 == 0:
+            return Period(start, end, f"{start.year:04d}Q{first % 12 // 3 + 1}", "quarter")
+        if months == 12 and first % 12 == 0:
+            return Period(start, end, f"{start.year:04d}", "year")
+        offset = first - (fiscal_year_start - 1)
+        if months == 12 and offset % 12 == 0:
+            return Period(start, end, f"FY{offset // 12:04d}", "fiscal_year")
+        if months == 3 and offset % 3 == 0:
+            label = f"FY{offset // 12:04d}Q{offset % 12 // 3 + 1}"
+            return Period(start, end, label, "fiscal_quarter")
+    return Period(start, end, f"{start.isoformat()}/{end.isoformat()}", "interval")
+
+
+def _parse_one(value: object, fiscal_year_start: int) -> Period:
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, str):
+        return _parse_text(value, fiscal_year_start)
+    if value is None or value is pd.NaT:
+        raise _error(value, "is missing")
+    if isinstance(value, bool | np.bool_):
+        raise _error(value, "is a boolean, not a period")
+    if isinstance(value, pd.Period):
+        start = value.start_time.date()
+        return _classify(start, value.end_time.date(), fiscal_year_start)
+    if isinstance(value, _dt.datetime):
+        return _day(value.date())
+    if isinstance(value, _dt.date):
+        return _day(value)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise _error(value, "is missing (NaT)")
+        day = value.astype("datetime64[D]").item()
+        if not isinstance(day, _dt.date):
+            raise _error(value, "is outside the supported years")
+        return _day(day)
+    if isinstance(value, int | np.integer):
+        return _year(value, int(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            raise _error(value, "is missing (NaN)")
+        if not float(value).is_integer():
+            raise _error(value, "is a fractional number, not a year")
+        return _year(value, int(value))
+    raise _error(value, f"has unsupported type {type(value).__name__}")
+
+
+def parse_period(value: object, fiscal_year_start: int = 4) -> Period:
+    """Parse one period text (or date, year, ``pandas.Period``) into a :class:`Period`.
+
+    Parameters
+    ----------
+    value
+        A text such as ``"2024-06"``, ``"2024年6月"``, ``"2024Q1"``, ``"FY2024"``, ``"FY2024Q1"``,
+        ``"2024年度"``, ``"令和6年度"``, ``"R6年度"``, ``"令和元年度"``, ``"平成31年度"``,
+        ``"2024"``, ``"2024-06-30"`` or ``"2020-07-01/2021-06-30"``; an ``int`` year; a
+        ``datetime.date``/``datetime.datetime``/``numpy.datetime64`` (one day); a
+        ``pandas.Period``; or a :class:`Period` (returned as is). Text is NFKC-normalised
+        (full-width digits and letters), stripped, and ``fy``/``q`` are case-insensitive.
+    fiscal_year_start
+        Month (1..12) in which fiscal years start; 4 (April) for Japanese government.
+
+    Returns
+    -------
+    Period
+        With canonical label (``"2024-06"``, ``"2024Q1"``, ``"FY2024"``, ``"FY2024Q1"``,
+        ``"2024"``, ``"2024-06-30"``, ``"2020-07-01/2021-06-30"``).
+
+    Raises
+    ------
+    PeriodError
+        If the value is empty, missing, a bool, out of range (month 13, quarter 5, 令和0年度, an
+        interval ending before it starts), names an unknown era, or is not an accepted form; the
+        message quotes the value and lists the accepted forms. Also if ``fiscal_year_start`` is
+        not 1..12.
+
+    Notes
+    -----
+    和暦 fiscal years count from each era's first year (令和 1 = 2019, 平成 1 = 1989, 昭和 1 =
+    1926), so 平成31年度 = 令和元年度 = FY2019. Era years past an era's end, as in plans written
+    before 2019 (平成32年度), keep counting: 平成32年度 = FY2020. Integral floats (``2024.0``, as
+    spreadsheets deliver years) are years.
+
+    Examples
+    --------
+    >>> parse_period("FY2024Q1")
+    Period(start=datetime.date(2024, 4, 1), end=datetime.date(2024, 6, 30),
+           label='FY2024Q1', kind='fiscal_quarter')
+    >>> parse_period("ＦＹ２０２４", fiscal_year_start=1).end
+    datetime.date(2024, 12, 31)
+    >>> parse_period("2020-07-01/2021-06-30").label
+    '2020-07-01/2021-06-30'
+    >>> parse_period("2024-13")
+    Traceback (most recent call last):
+    ...
+    logicmodel.errors.PeriodError: period '2024-13' has month 13 outside 1..12; accepted forms: ...
+    """
+    return _parse_one(value, _check_fiscal_year_start(fiscal_year_start))
+
+
+# --------------------------------------------------------------------------------------------
+# vectorised
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PeriodArray:
+    """Periods for many rows as aligned numpy arrays.
+
+    Attributes
+    ----------
+    start, end
+        ``datetime64[D]`` arrays of first and last days (``NaT`` where invalid).
+    label
+        Object array of canonical labels (``None`` where invalid).
+    kind
+        Object array of :data:`KINDS` values (``None`` where invalid).
+    valid
+        Boolean array, ``False`` where the input could not be parsed (``errors="coerce"``).
+
+    Examples
+    --------
+    >>> arr = parse_periods(["FY2024", "令和6年度", "bad"], errors="coerce")
+    >>> len(arr), arr.valid.tolist(), str(arr[1]), arr[2]
+    (3, [True, True, False], 'FY2024', None)
+    """
+
+    start: npt.NDArray[np.datetime64]
+    end: npt.NDArray[np.datetime64]
+    label: npt.NDArray[np.object_]
+    kind: npt.NDArray[np.object_]
+    valid: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.valid.shape[0])
+
+    def __getitem__(self, index: int) -> Period | None:
+        """The :class:`Period` at ``index``, or ``None`` where invalid."""
+        if not self.valid[index]:
+            return None
+        return Period(
+            self.start[index].item(),
+            self.end[index].item(),
+            str(self.label[index]),
+            str(self.kind[index]),
+        )
+
+    def to_list(self) -> list[Period | None]:
+        """Every row as a :class:`Period` (``None`` where invalid)."""
+        return [self[i] for i in range(len(self))]
+
+
+def _as_1d(values: object) -> npt.NDArray[Any]:
+    if isinstance(values, str | bytes | Period) or not isinstance(values, Iterable):
+        raise PeriodError(
+            f"parse_periods expects a 1-D sequence of period values, got "
+            f"{type(values).__name__} {_shown(values)}; use parse_period for one value",
+            text=values,
+        )
+    arr: npt.NDArray[Any]
+    if isinstance(values, np.ndarray):
+        arr = values
+    elif isinstance(values, pd.Series | pd.Index):
+        arr = np.asarray(values.to_numpy())
+    else:
+        to_numpy = getattr(values, "to_numpy", None)
+        arr = np.asarray(to_numpy()) if callable(to_numpy) else np.fromiter(values, dtype=object)
+    if arr.ndim != 1:
+        raise PeriodError(
+            f"parse_periods expects a 1-D sequence, got an array of shape {arr.shape}", text=None
+        )
+    return arr
+
+
+def _empty(n: int) -> PeriodArray:
+    return PeriodArray(
+        start=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+        end=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+        label=np.full(n, None, dtype=object),
+        kind=np.full(n, None, dtype=object),
+        valid=np.zeros(n, dtype=bool),
+    )
+
+
+def parse_periods(
+    values: Iterable[object],
+    *,
+    fiscal_year_start: int = 4,
+    errors: Literal["raise", "coerce"] = "raise",
+) -> PeriodArray:
+    """Parse many period values; each distinct value is parsed once.
+
+    Parameters
+    ----------
+    values
+        A 1-D list, tuple, numpy array or pandas Series/Index of anything :func:`parse_period`
+        accepts. A ``datetime64`` array is taken as days without parsing.
+    fiscal_year_start
+        Month (1..12) in which fiscal years start.
+    errors
+        ``"raise"``: the first invalid row raises. ``"coerce"``: invalid rows get ``NaT``/``None``
+        and ``valid=False``.
+
+    Returns
+    -------
+    PeriodArray
+        Aligned with ``values``.
+
+    Raises
+    ------
+    PeriodError
+        With ``errors="raise"``, for the first row (0-based ``row`` attribute, also in the
+        message) whose value is not a period; also for a non-1-D input, a bad ``errors`` option or
+        a bad ``fiscal_year_start``.
+
+    Examples
+    --------
+    >>> arr = parse_periods(["2024-06", "FY2024", "2024-06"])
+    >>> arr.label.tolist(), arr.end.astype(str).tolist()
+    (['2024-06', 'FY2024', '2024-06'], ['2024-06-30', '2025-03-31', '2024-06-30'])
+    >>> parse_periods(["FY2024", "FY2024Q5"])
+    Traceback (most recent call last):
+    ...
+    logicmodel.errors.PeriodError: row 1: period 'FY2024Q5' has quarter 5 outside 1..4; ...
+    """
+    fys = _check_fiscal_year_start(fiscal_year_start)
+    if errors not in ("raise", "coerce"):
+        raise PeriodError(f"errors must be 'raise' or 'coerce', got {_shown(errors)}", text=errors)
+    arr = _as_1d(values)
+    n = arr.shape[0]
+    if arr.dtype.kind == "M":
+        days = arr.astype("datetime64[D]")
+        valid = ~np.isnat(days)
+        if errors == "raise" and not valid.all():
+            row = int(np.argmin(valid))
+            _raise_at(arr[row], row, fys)
+        labels = np.full(n, None, dtype=object)
+        labels[valid] = np.datetime_as_string(days[valid], unit="D").astype(object)
+        kinds = np.where(valid, np.array("day", dtype=object), np.array(None, dtype=object))
+        return PeriodArray(start=days, end=days.copy(), label=labels, kind=kinds, valid=valid)
+    if n == 0:
+        return _empty(0)
+    codes, uniques = pd.factorize(arr.astype(object, copy=False), use_na_sentinel=True)
+    m = len(uniques)
+    # one slot per distinct value, plus a last slot for missing values (code -1)
+    u_start = np.full(m + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    u_end = u_start.copy()
+    u_label = np.full(m + 1, None, dtype=object)
+    u_kind = np.full(m + 1, None, dtype=object)
+    u_valid = np.zeros(m + 1, dtype=bool)
+    for k, value in enumerate(uniques.tolist()):
+        try:
+            p = _parse_one(value, fys)
+        except PeriodError:
+            continue
+        u_start[k] = p.start
+        u_end[k] = p.end
+        u_label[k] = p.label
+        u_kind[k] = p.kind
+        u_valid[k] = True
+    idx = np.where(codes < 0, m, codes)
+    valid = u_valid[idx]
+    if errors == "raise" and not valid.all():
+        row = int(np.argmin(valid))
+        _raise_at(arr[row], row, fys)
+    return PeriodArray(
+        start=u_start[idx], end=u_end[idx], label=u_label[idx], kind=u_kind[idx], valid=valid
+    )
+
+
+def _raise_at(value: object, row: int, fiscal_year_start: int) -> None:
+    try:
+        _parse_one(value, fiscal_year_start)
+    except PeriodError as exc:
+        err = PeriodError(f"row {row}: {exc.message}", text=value)
+        err.row = row  # type: ignore[attr-defined]
+        raise err from None
+    # reached only for a value that parses on its own but was grouped as missing
+    err = PeriodError(f"row {row}: period {_shown(value)} is missing; {_FORMS}", text=value)
+    err.row = row  # type: ignore[attr-defined]
+    raise err
+
+
+def assign_periods(ends: object, frequency: str, *, fiscal_year_start: int = 4) -> PeriodArray:
+    """The reporting period of each date, for aggregating observations over time.
+
+    Parameters
+    ----------
+    ends
+        Dates (usually observation period ends) as anything ``numpy.asarray`` turns into
+        ``datetime64``; ``NaT`` gives an invalid row.
+    frequency
+        One of :data:`FREQUENCIES`: ``"month"``, ``"quarter"``, ``"fiscal_quarter"``,
+        ``"fiscal_year"``, ``"year"``.
+    fiscal_year_start
+        Month (1..12) in which fiscal years start.
+
+    Returns
+    -------
+    PeriodArray
+        The period containing each date, with canonical labels.
+
+    Raises
+    ------
+    PeriodError
+        If ``frequency`` is unknown (the message suggests the nearest), ``fiscal_year_start`` is not
+        1..12, or ``ends`` are not dates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> days = np.array(["2024-03-31", "2024-04-01", "2025-03-31"], dtype="datetime64[D]")
+    >>> assign_periods(days, "fiscal_year").label.tolist()
+    ['FY2023', 'FY2024', 'FY2024']
+    >>> assign_periods(days, "fiscal_quarter").label.tolist()
+    ['FY2023Q4', 'FY2024Q1', 'FY2024Q4']
+    >>> assign_periods(days, "quarter").end.astype(str).tolist()
+    ['2024-03-31', '2024-06-30', '2025-03-31']
+    """
+    fys = _check_fiscal_year_start(fiscal_year_start)
+    if frequency not in FREQUENCIES:
+        hint = ", ".join(repr(x) for x in nearest(str(frequency), FREQUENCIES))
+        raise PeriodError(
+            f"frequency {_shown(frequency)} is not one of {', '.join(FREQUENCIES)}; "
+            f"did you mean {hint}?",
+            text=frequency,
+        )
+    try:
+        days = np.asarray(ends)
+        if days.dtype.kind != "M":
+            days = days.astype("datetime64[D]")
+        days = days.astype("datetime64[D]")
+    except (ValueError, TypeError) as exc:
+        raise PeriodError(f"assign_periods needs dates, got {_shown(ends)}: {exc}") from None
+    if days.ndim != 1:
+        raise PeriodError(f"assign_periods expects a 1-D array of dates, got shape {days.shape}")
+    valid = ~np.isnat(days)
+    month = np.where(valid, days.astype("datetime64[M]").astype(np.int64), 0)
+    months = 3 if frequency in ("quarter", "fiscal_quarter") else 12
+    if frequency == "month":
+        months = 1
+    offset = fys - 1 if frequency.startswith("fiscal") else 0
+    first = month - (month - offset) % months  # month index (since 1970-01) of the period start
+    start = first.astype("datetime64[M]").astype("datetime64[D]")
+    end = (first + months).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    start[~valid] = np.datetime64("NaT")
+    end[~valid] = np.datetime64("NaT")
+
+    distinct, inverse = np.unique(first[valid], return_inverse=True)
+    names = np.empty(distinct.shape[0], dtype=object)
+    for i, f in enumerate(distinct.tolist()):
+        year, rel = divmod(f + 12 * 1970 - offset, 12)  # fiscal year and month within it
+        if frequency == "month":
+            names[i] = f"{year:04d}-{rel + 1:02d}"
+        elif frequency == "quarter":
+            names[i] = f"{year:04d}Q{rel // 3 + 1}"
+        elif frequency == "year":
+            names[i] = f"{year:04d}"
+        elif frequency == "fiscal_year":
+            names[i] = f"FY{year:04d}"
+        else:
+            names[i] = f"FY{year:04d}Q{rel // 3 + 1}"
+    label = np.full(days.shape[0], None, dtype=object)
+    label[valid] = names[inverse.reshape(-1)]
+    kind = np.where(valid, np.array(frequency, dtype=object), np.array(None, dtype=object))
+    return PeriodArray(start=start, end=end, label=label, kind=kind, valid=valid)
+
+
+# --------------------------------------------------------------------------------------------
+# fiscal years and 和暦
+
+
+def fiscal_year(date: _dt.date, fiscal_year_start: int = 4) -> int:
+    """The fiscal year ``date`` falls in (named by the calendar year it starts in).
+
+    Parameters
+    ----------
+    date
+        A ``datetime.date`` or ``datetime.datetime``.
+    fiscal_year_start
+        Month (1..12) in which fiscal years start.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    PeriodError
+        If ``date`` is not a date or ``fiscal_year_start`` is not 1..12.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> fiscal_year(datetime.date(2025, 3, 31)), fiscal_year(datetime.date(2025, 4, 1))
+    (2024, 2025)
+    >>> fiscal_year(datetime.date(2025, 3, 31), fiscal_year_start=1)
+    2025
+    """
+    fys = _check_fiscal_year_start(fiscal_year_start)
+    if not isinstance(date, _dt.date):
+        raise PeriodError(
+            f"fiscal_year needs a datetime.date, got {type(date).__name__} {_shown(date)}",
+            text=date,
+        )
+    return date.year if date.month >= fys else date.year - 1
+
+
+def to_wareki_fy(year: int) -> str:
+    """The 和暦 name of fiscal year ``year`` (``2024`` → ``"令和6年度"``).
+
+    Parameters
+    ----------
+    year
+        Western fiscal year, 1926 or later.
+
+    Returns
+    -------
+    str
+        Era name, era year (``元`` for the first) and ``年度``.
+
+    Raises
+    ------
+    PeriodError
+        If ``year`` is not an integer or is before 1926 (昭和元年).
+
+    Notes
+    -----
+    The era of a fiscal year is the era of its calendar start year: FY2019 is 令和元年度 (it is
+    also called 平成31年度, which :func:`parse_period` reads as the same period).
+
+    Examples
+    --------
+    >>> to_wareki_fy(2024), to_wareki_fy(2019), to_wareki_fy(2018), to_wareki_fy(1989)
+    ('令和6年度', '令和元年度', '平成30年度', '平成元年度')
+    """
+    if isinstance(year, bool) or not isinstance(year, int | np.integer):
+        raise PeriodError(f"to_wareki_fy needs an integer year, got {_shown(year)}", text=year)
+    y = int(year)
+    for first, era in _ERA_STARTS:
+        if y >= first:
+            n = y - first + 1
+            return f"{era}{'元' if n == 1 else n}年度"
+    raise PeriodError(f"year {y} is before 昭和元年 (1926); no 和暦 name is supported", text=year)
