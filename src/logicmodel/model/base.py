@@ -118,11 +118,10 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
         elif e["type"] == "missing":
             msg = "required field is missing"
         elif e["type"] == "union_tag_invalid":
-            msg = (
-                f"kind {e.get('input')!r} is not one of input, activity, output, outcome, impact"
-                if isinstance(e.get("input"), str | None)
-                else msg
-            )
+            tag = (e.get("ctx") or {}).get("tag")
+            msg = f"kind {tag!r} is not one of input, activity, output, outcome, impact"
+        elif e["type"] == "union_tag_not_found":
+            msg = "kind is missing: give one of input, activity, output, outcome, impact"
         problems.append({"loc": tuple(e["loc"]), "msg": msg, "type": e["type"]})
         lines.append(f"{loc_text}: {msg}" if loc_text else msg)
     body = "; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines)
@@ -146,6 +145,9 @@ class Frozen(BaseModel):
             super().__init__(**data)
         except ValidationError as err:
             raise translate_validation_error(err, data, _where(type(self), data)) from None
+
+    # Nested models are validated by pydantic-core directly, not through this __init__.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
     def model_validate(
