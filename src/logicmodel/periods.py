@@ -66,9 +66,8 @@ KINDS: Final[tuple[str, ...]] = (
 )
 
 _FORMS: Final = (
-    "accepted forms: 2024-06, 2024年6月, 2024Q1, FY2024, FY2024Q1, 2024年度, 令和6年度 (R6年度, "
-    "令和元年度, 平成31年度, 昭和64年度), 2024, 2024-06-30, 2020-07-01/2021-06-30, a date or a "
-    "pandas.Period"
+    "accepted: 2024-06, 2024年6月, 2024Q1, FY2024, FY2024Q1, 2024年度, 令和6年度, R6年度, 2024, "
+    "2024-06-30, 2020-07-01/2021-06-30, a date, a pandas.Period"
 )
 
 # 和暦: era name (and its one-letter abbreviation) -> western year of the era's first year (元年).
@@ -102,7 +101,7 @@ _RE_QUARTER: Final = re.compile(rf"{_Y}[-\s]?Q(?P<q>[0-9]+)")
 _RE_FY: Final = re.compile(rf"FY\s*{_Y}(?:[-\s]?Q(?P<q>[0-9]+))?")
 # Japanese forms: a western or era year, 年, then what follows (度, 6月, 第1四半期, …).
 _RE_JA: Final = re.compile(
-    r"(?:(?P<west>[0-9]{4})|(?P<era>[^\W\d_]+?)\s*(?P<ey>元|[0-9]{1,2}))\s*年\s*(?P<rest>.*)"
+    r"(?:(?P<west>[0-9]{4})|(?P<era>[^\W\d_]+?)\s*(?P<ey>元|[0-9]{1,3}))\s*年\s*(?P<rest>.*)"
 )
 _RE_JA_REST: Final = re.compile(
     r"(?P<fy>度)?(?:第?(?P<q>[0-9]+)四半期|Q(?P<qq>[0-9]+))?"
@@ -471,7 +470,7 @@ def parse_period(value: object, fiscal_year_start: int = 4) -> Period:
     >>> parse_period("2024-13")
     Traceback (most recent call last):
     ...
-    logicmodel.errors.PeriodError: period '2024-13' has month 13 outside 1..12; accepted forms: ...
+    logicmodel.errors.PeriodError: period '2024-13' has month 13 outside 1..12; accepted: ...
     """
     return _parse_one(value, _check_fiscal_year_start(fiscal_year_start))
 
@@ -646,6 +645,8 @@ def parse_periods(
 
 
 def _raise_at(value: object, row: int, fiscal_year_start: int) -> None:
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
+        value = value.item()  # show 'x' and nan, not np.str_('x') and np.float64(nan)
     try:
         _parse_one(value, fiscal_year_start)
     except PeriodError as exc:
