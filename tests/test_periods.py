@@ -201,8 +201,8 @@ def test_bad_fiscal_year_start(fys: object) -> None:
         parse_period("FY2024", fiscal_year_start=fys)  # type: ignore[arg-type]
     with pytest.raises(PeriodError, match="fiscal_year_start"):
         parse_periods(["FY2024"], fiscal_year_start=fys)  # type: ignore[arg-type]
+    days = np.array(["2024-01-01"], dtype="datetime64[D]")
     with pytest.raises(PeriodError, match="fiscal_year_start"):
-        days = np.array(["2024-01-01"], dtype="datetime64[D]")
         assign_periods(days, "year", fiscal_year_start=fys)  # type: ignore[arg-type]
     with pytest.raises(PeriodError, match="fiscal_year_start"):
         fiscal_year(D(2024, 1, 1), fys)  # type: ignore[arg-type]
@@ -708,6 +708,11 @@ def test_assign_periods_nat_and_other_inputs() -> None:
     series = pd.Series(pd.to_datetime(["2024-06-30", "2024-12-31"]))
     assert assign_periods(series, "quarter").label.tolist() == ["2024Q2", "2024Q4"]
     assert assign_periods(["2024-06-30"], "year").label.tolist() == ["2024"]
+    # timezone-aware pandas dates keep their local date
+    tokyo = pd.Series(pd.to_datetime(["2024-03-31 23:30"]).tz_localize("Asia/Tokyo"))
+    assert assign_periods(tokyo, "fiscal_year").label.tolist() == ["FY2023"]
+    assert assign_periods(pd.DatetimeIndex(tokyo), "month").label.tolist() == ["2024-03"]
+    assert parse_periods(tokyo).label.tolist() == ["2024-03-31"]
     assert len(assign_periods(np.array([], dtype="datetime64[D]"), "month")) == 0
 
 
@@ -717,6 +722,9 @@ def test_assign_periods_errors() -> None:
         assign_periods(days, "fiscal_yaer")
     with pytest.raises(PeriodError, match="needs dates"):
         assign_periods(["not a date"], "month")
+    aware = dt.datetime(2024, 3, 31, 23, 30, tzinfo=dt.UTC)
+    with pytest.raises(PeriodError, match="needs dates"):
+        assign_periods(np.array([aware], dtype=object), "month")
     with pytest.raises(PeriodError, match="1-D"):
         assign_periods(np.array([["2024-06-30"]], dtype="datetime64[D]"), "month")
 

@@ -29,6 +29,7 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -703,12 +704,16 @@ def assign_periods(ends: object, frequency: str, *, fiscal_year_start: int = 4) 
             f"did you mean {hint}?",
             text=frequency,
         )
+    if isinstance(ends, pd.Series) and isinstance(ends.dtype, pd.DatetimeTZDtype):
+        ends = ends.dt.tz_localize(None)  # keep the local wall-clock date
+    elif isinstance(ends, pd.DatetimeIndex) and ends.tz is not None:
+        ends = ends.tz_localize(None)
     try:
-        days = np.asarray(ends)
-        if days.dtype.kind != "M":
-            days = days.astype("datetime64[D]")
-        days = days.astype("datetime64[D]")
-    except (ValueError, TypeError) as exc:
+        with warnings.catch_warnings():
+            # numpy only warns about timezone-aware values; an ambiguous date is an error here
+            warnings.simplefilter("error")
+            days = np.asarray(ends).astype("datetime64[D]")
+    except (ValueError, TypeError, Warning) as exc:
         raise PeriodError(f"assign_periods needs dates, got {_shown(ends)}: {exc}") from None
     if days.ndim != 1:
         raise PeriodError(f"assign_periods expects a 1-D array of dates, got shape {days.shape}")
