@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logicmodel.errors import FormulaError, ModelError, UnitError
@@ -379,6 +379,7 @@ _trees: st.SearchStrategy[_Tree] = st.recursive(
 )
 
 
+@settings(deadline=None)  # the first example builds the unit registry (~0.5 s)
 @given(tree=_trees)
 def test_matches_python_arithmetic(tree: _Tree) -> None:
     text = _text(tree)

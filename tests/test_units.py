@@ -6,7 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logicmodel import units
@@ -246,6 +246,7 @@ def unit_pairs(draw: st.DrawFn) -> tuple[str, str]:
     return draw(st.sampled_from(group)), draw(st.sampled_from(group))
 
 
+@settings(deadline=None)  # the first example builds the unit registry (~0.5 s)
 @given(
     pair=unit_pairs(),
     values=st.lists(
