@@ -1,8 +1,25 @@
-"""logicmodel: typed KGI/KPI logic models (ロジックモデル) for public policy."""
+"""logicmodel: typed KGI/KPI logic models (ロジックモデル) for public policy.
+
+``import logicmodel as lm`` gives the whole public API (DESIGN §4). Importing it has no side
+effects: no file is read and no unit registry is built until it is first used; optional extras
+(Excel, charts, Spark, polars, duckdb) are imported only by the functions that need them.
+
+Examples
+--------
+>>> import logicmodel as lm
+>>> m = lm.LogicModel(id="m", title="書かないワンストップ窓口",
+...                   nodes=[lm.Activity(id="support"), lm.Outcome(id="wait", stage="中期")],
+...                   links=[lm.Link(source="support", target="wait")])
+>>> m.downstream("support")
+('wait',)
+"""
 
 from __future__ import annotations
 
-# errors
+# -- subpackages users reach as lm.<name> -----------------------------------------------------
+from logicmodel import io, orgs
+
+# -- errors -----------------------------------------------------------------------------------
 from logicmodel.errors import (
     CheckError,
     FormatError,
@@ -13,15 +30,85 @@ from logicmodel.errors import (
     UnitError,
 )
 
+# -- formulas ---------------------------------------------------------------------------------
+from logicmodel.formula import Formula, parse_formula
+
+# -- io: loading and saving -------------------------------------------------------------------
+from logicmodel.io import ModelData, dump, json_schema, load
+
+# -- problem reports --------------------------------------------------------------------------
+from logicmodel.issues import Issue, Report
+
+# -- the model --------------------------------------------------------------------------------
+from logicmodel.model import (
+    KGI,
+    KPI,
+    Activity,
+    Aggregation,
+    Impact,
+    Indicator,
+    Input,
+    Link,
+    LogicModel,
+    Milestone,
+    Outcome,
+    Output,
+    Point,
+    UnknownIdError,
+)
+
+# -- organisations ----------------------------------------------------------------------------
+from logicmodel.orgs import Hierarchy
+
+# -- periods ----------------------------------------------------------------------------------
+from logicmodel.periods import Period, parse_period, parse_periods
+
+# -- seeing it --------------------------------------------------------------------------------
+from logicmodel.report.mermaid import to_dot, to_mermaid
+
+# -- units ------------------------------------------------------------------------------------
+from logicmodel.units import parse_unit
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "KGI",
+    "KPI",
+    "Activity",
+    "Aggregation",
     "CheckError",
     "FormatError",
+    "Formula",
     "FormulaError",
+    "Hierarchy",
+    "Impact",
+    "Indicator",
+    "Input",
+    "Issue",
+    "Link",
+    "LogicModel",
     "LogicModelError",
+    "Milestone",
+    "ModelData",
     "ModelError",
+    "Outcome",
+    "Output",
+    "Period",
     "PeriodError",
+    "Point",
+    "Report",
     "UnitError",
+    "UnknownIdError",
     "__version__",
+    "dump",
+    "io",
+    "json_schema",
+    "load",
+    "orgs",
+    "parse_formula",
+    "parse_period",
+    "parse_periods",
+    "parse_unit",
+    "to_dot",
+    "to_mermaid",
 ]
