@@ -1,0 +1,148 @@
+"""Helpers shared by the rule modules: locations, id lists, adjacency and bounded searches."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from logicmodel.errors import PeriodError
+from logicmodel.periods import Period, parse_period
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+
+KIND_JA: Final = {
+    "input": "インプット",
+    "activity": "アクティビティ",
+    "output": "アウトプット",
+    "outcome": "アウトカム",
+    "impact": "インパクト",
+}
+STAGE_JA: Final = {"short": "短期", "intermediate": "中期", "long": "長期"}
+
+# Pathway order: input → activity → output → outcome (short → intermediate → long) → impact.
+_RANK: Final = {"input": 0, "activity": 1, "output": 2, "outcome": 3, "impact": 6}
+_STAGE_RANK: Final = {"short": 0, "intermediate": 1, "long": 2}
+RANK_TEXT: Final = ("input", "activity", "output", "short outcome", "intermediate outcome",
+                    "long outcome", "impact")  # fmt: skip
+RANK_TEXT_JA: Final = ("インプット", "アクティビティ", "アウトプット", "短期アウトカム",
+                       "中期アウトカム", "長期アウトカム", "インパクト")  # fmt: skip
+
+
+def rank(node: Any) -> int:
+    """Position of a node in the pathway order (0 input … 6 impact)."""
+    base = _RANK.get(getattr(node, "kind", ""), 0)
+    if base == 3:
+        base += _STAGE_RANK.get(getattr(node, "stage", "short"), 0)
+    return base
+
+
+def kind_text(node: Any) -> str:
+    """``output`` or ``outcome, short``."""
+    stage = getattr(node, "stage", None)
+    return f"{node.kind}, {stage}" if node.kind == "outcome" and stage else str(node.kind)
+
+
+def kind_ja(node: Any) -> str:
+    """``アウトプット`` or ``短期アウトカム``."""
+    return RANK_TEXT_JA[rank(node)]
+
+
+def node_where(node: Any) -> str:
+    """``node 'adopted' (output)``."""
+    return f"node {node.id!r} ({kind_text(node)})"
+
+
+def link_where(source: str, target: str) -> str:
+    """``link 'a' → 'b'``."""
+    return f"link {source!r} → {target!r}"
+
+
+def indicator_where(ident: str) -> str:
+    """``indicator 'wait_min'``."""
+    return f"indicator {ident!r}"
+
+
+def milestone_where(ident: str) -> str:
+    """``milestone 'spec'``."""
+    return f"milestone {ident!r}"
+
+
+def model_where(model: LogicModel) -> str:
+    """``model 'window-dx'``."""
+    return f"model {model.id!r}"
+
+
+def id_list(ids: Sequence[str], *, limit: int = 5, more: int = 0) -> str:
+    """``'a', 'b' and 3 more`` or ``none``."""
+    if not ids:
+        return "none"
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    rest = max(len(ids) - limit, 0) + more
+    return f"{shown} and {rest} more" if rest else shown
+
+
+def id_list_ja(ids: Sequence[str], *, limit: int = 5, more: int = 0) -> str:
+    """``'a', 'b' ほか3件`` or ``なし``."""
+    if not ids:
+        return "なし"
+    shown = "、".join(repr(i) for i in ids[:limit])
+    rest = max(len(ids) - limit, 0) + more
+    return f"{shown} ほか{rest}件" if rest else shown
+
+
+def adjacency(model: LogicModel) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Successors and predecessors of every node (links only), in link order."""
+    succ: dict[str, list[str]] = {n.id: [] for n in model.nodes}
+    pred: dict[str, list[str]] = {n.id: [] for n in model.nodes}
+    for link in model.links:
+        succ.setdefault(link.source, []).append(link.target)
+        pred.setdefault(link.target, []).append(link.source)
+    return succ, pred
+
+
+def reachable(starts: Iterable[str], step: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every node reachable from ``starts`` (included) along ``step``: one multi-source BFS."""
+    seen = set(starts)
+    queue = deque(seen)
+    while queue:
+        for nxt in step.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def first_reached(
+    start: str, step: Mapping[str, Sequence[str]], *, limit: int = 5
+) -> tuple[list[str], bool]:
+    """Up to ``limit`` nodes reachable from ``start`` (BFS order) and whether there are more.
+
+    The search stops as soon as ``limit + 1`` nodes are found, so it stays cheap on big graphs.
+    """
+    seen = {start}
+    found: list[str] = []
+    queue = deque([start])
+    while queue:
+        for nxt in step.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                if len(found) == limit:
+                    return found, True
+                found.append(nxt)
+                queue.append(nxt)
+    return found, False
+
+
+def period_of(text: str, model: LogicModel) -> Period | None:
+    """The period of a point label under the model's fiscal-year start (``None`` if unreadable)."""
+    try:
+        return parse_period(text, model.fiscal_year_start)
+    except PeriodError:
+        return None
+
+
+def num(value: float) -> str:
+    """``900`` rather than ``900.0``; other floats as given."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)

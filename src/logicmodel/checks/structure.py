@@ -1,0 +1,268 @@
+"""Structure rules (LM1xx): the effect pathway as a graph.
+
+Every rule here is one or two linear passes over the links (multi-source BFS, strongly connected
+components), so a 10,000-node model is checked in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from logicmodel.checks._common import (
+    RANK_TEXT,
+    RANK_TEXT_JA,
+    STAGE_JA,
+    adjacency,
+    first_reached,
+    id_list,
+    id_list_ja,
+    kind_ja,
+    kind_text,
+    link_where,
+    model_where,
+    node_where,
+    rank,
+    reachable,
+)
+from logicmodel.checks.registry import rule
+from logicmodel.issues import Issue
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+
+__all__ = [
+    "all_outcomes_one_stage",
+    "backward_link",
+    "cycle",
+    "isolated_node",
+    "leads_to_no_outcome",
+    "no_outcome",
+    "not_reached_from_activity",
+    "zero_weight_links",
+]
+
+_ENDS = frozenset({"outcome", "impact"})
+_MEANS = frozenset({"input", "activity", "output"})
+
+
+def _isolated(model: LogicModel) -> set[str]:
+    linked = {link.source for link in model.links} | {link.target for link in model.links}
+    return {n.id for n in model.nodes} - linked
+
+
+@rule("LM101", severity="error", title="cycle in links", title_ja="つながりの循環")
+def cycle(model: LogicModel) -> Iterator[Issue]:
+    """Links that loop back on themselves (a cycle): the pathway must be acyclic.
+
+    One issue per strongly connected group of nodes, naming one cycle through it.
+    """
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(n.id for n in model.nodes)
+    g.add_edges_from((link.source, link.target) for link in model.links)
+    order = {n.id: k for k, n in enumerate(model.nodes)}
+    groups = [c for c in nx.strongly_connected_components(g) if len(c) > 1]
+    groups.sort(key=lambda c: min(order.get(x, 0) for x in c))
+    for group in groups:
+        start = min(group, key=lambda x: order.get(x, 0))
+        edges = nx.find_cycle(g.subgraph(group), source=start)
+        path = [edges[0][0], *(e[1] for e in edges)]
+        shown = " → ".join(repr(x) for x in path)
+        yield cycle.issue(
+            link_where(edges[-1][0], edges[-1][1]),
+            f"closes a cycle {shown} ({len(group)} nodes are in it); expected links that only move "
+            "forward along the pathway; remove or reverse one of these links (put feedback in "
+            "the link's assumptions)",
+            f"つながりが循環しています: {shown}（{len(group)}ノード）。"
+            "いずれかのつながりを削除するか向きを逆にしてください（フィードバックは前提条件に記載）",
+            ids=sorted(group, key=lambda x: order.get(x, 0)),
+        )
+
+
+@rule(
+    "LM102", severity="error", title="link against the pathway order", title_ja="逆向きのつながり"
+)
+def backward_link(model: LogicModel) -> Iterator[Issue]:
+    """A link that goes backwards along input → activity → output → outcome (short →
+    intermediate → long) → impact, such as outcome → activity, output → input, long → short
+    outcome, or impact → anything but an impact.
+
+    Skipping stages (activity → outcome) and links within one stage are fine.
+    """
+    nodes = {n.id: n for n in model.nodes}
+    for link in model.links:
+        src, dst = nodes.get(link.source), nodes.get(link.target)
+        if src is None or dst is None or rank(src) <= rank(dst):
+            continue
+        yield backward_link.issue(
+            link_where(link.source, link.target),
+            f"goes backwards: {kind_text(src)} {src.id!r} → {kind_text(dst)} {dst.id!r}; expected "
+            f"the target to be a {RANK_TEXT[rank(src)]} or a later stage ("
+            + " → ".join(RANK_TEXT)
+            + "); reverse the link or correct the kinds/stages",
+            f"つながりが逆向きです: {kind_ja(src)} {src.id!r} → {kind_ja(dst)} {dst.id!r}。"
+            f"つながりの先は{RANK_TEXT_JA[rank(src)]}かそれより後の段階であるべきです（"
+            + " → ".join(RANK_TEXT_JA)
+            + "）。向きか種別・段階を直してください",
+            ids=(link.source, link.target),
+        )
+
+
+@rule("LM103", severity="error", title="leads to no outcome", title_ja="アウトカムにつながらない")
+def leads_to_no_outcome(model: LogicModel) -> Iterator[Issue]:
+    """An input, activity or output with links, from which no path reaches an outcome or impact.
+
+    Isolated nodes are reported by LM105 instead; a model with no outcome at all by LM106.
+    """
+    ends = [n.id for n in model.nodes if n.kind in _ENDS]
+    if not ends:
+        return
+    succ, pred = adjacency(model)
+    reaches = reachable(ends, pred)
+    isolated = _isolated(model)
+    for n in model.nodes:
+        if n.kind not in _MEANS or n.id in reaches or n.id in isolated:
+            continue
+        down, more = first_reached(n.id, succ)
+        extra = 1 if more else 0
+        yield leads_to_no_outcome.issue(
+            node_where(n),
+            f"leads to no outcome; downstream nodes: {id_list(down, more=extra)}; expected a path "
+            f"to an outcome or impact such as {id_list(ends, limit=3)}",
+            f"どのアウトカム・インパクトにもつながっていません。下流のノード: "
+            f"{id_list_ja(down, more=extra)}。{id_list_ja(ends, limit=3)} などへの経路が必要です",
+            ids=(n.id, *down),
+        )
+
+
+@rule(
+    "LM104",
+    severity="warning",
+    title="outcome not reached from any activity",
+    title_ja="アクティビティから到達しないアウトカム",
+)
+def not_reached_from_activity(model: LogicModel) -> Iterator[Issue]:
+    """An outcome or impact with links that no activity leads to (nothing the programme does
+    is expected to produce it). Isolated nodes are reported by LM105 instead.
+    """
+    activities = [n.id for n in model.nodes if n.kind == "activity"]
+    succ, pred = adjacency(model)
+    reached = reachable(activities, succ)
+    isolated = _isolated(model)
+    for n in model.nodes:
+        if n.kind not in _ENDS or n.id in reached or n.id in isolated:
+            continue
+        up, more = first_reached(n.id, pred)
+        extra = 1 if more else 0
+        if activities:
+            want = f"a path from an activity such as {id_list(activities, limit=3)}"
+            want_ja = f"{id_list_ja(activities, limit=3)} などのアクティビティからの経路が必要です"
+        else:
+            want = "a path from an activity, but the model has no activity"
+            want_ja = "アクティビティからの経路が必要ですが、モデルにアクティビティがありません"
+        yield not_reached_from_activity.issue(
+            node_where(n),
+            f"no activity leads here; upstream nodes: {id_list(up, more=extra)}; expected {want}",
+            f"どのアクティビティからもつながっていません。上流のノード: "
+            f"{id_list_ja(up, more=extra)}。{want_ja}",
+            ids=(n.id, *up),
+        )
+
+
+@rule("LM105", severity="error", title="isolated node", title_ja="孤立したノード")
+def isolated_node(model: LogicModel) -> Iterator[Issue]:
+    """A node with no links at all: it is not part of the effect pathway."""
+    isolated = _isolated(model)
+    if not isolated:
+        return
+    by_rank: dict[int, list[str]] = {}
+    for n in model.nodes:
+        if n.id not in isolated:
+            by_rank.setdefault(rank(n), []).append(n.id)
+    for n in model.nodes:
+        if n.id not in isolated:
+            continue
+        r = rank(n)
+        before = next((by_rank[k] for k in range(r, -1, -1) if k in by_rank), [])
+        after = next((by_rank[k] for k in range(r, 7) if k in by_rank), [])
+        yield isolated_node.issue(
+            node_where(n),
+            f"has no links; expected links from earlier stages (such as "
+            f"{id_list(before, limit=3)}) and to later stages (such as {id_list(after, limit=3)}); "
+            "link it into the pathway or remove it",
+            f"つながりが一つもありません。前の段階（{id_list_ja(before, limit=3)} など）からと"
+            f"後の段階（{id_list_ja(after, limit=3)} など）へのつながりを追加するか、"
+            "削除してください",
+            ids=(n.id,),
+        )
+
+
+@rule("LM106", severity="error", title="no outcome or impact", title_ja="アウトカムがない")
+def no_outcome(model: LogicModel) -> Iterator[Issue]:
+    """A model with nodes but no outcome and no impact: nothing says what should change."""
+    if not model.nodes or any(n.kind in _ENDS for n in model.nodes):
+        return
+    kinds = sorted({n.kind for n in model.nodes}, key=("input", "activity", "output").index)
+    yield no_outcome.issue(
+        model_where(model),
+        f"has no outcome or impact; expected at least one; got only {', '.join(kinds)} nodes "
+        f"({len(model.nodes)})",
+        f"アウトカムもインパクトもありません（{len(model.nodes)}ノードすべてが"
+        f"{'・'.join(RANK_TEXT_JA[('input', 'activity', 'output').index(k)] for k in kinds)}）。"
+        "少なくとも一つ必要です",
+        ids=(),
+    )
+
+
+@rule(
+    "LM107",
+    severity="info",
+    title="all outcomes in one stage",
+    title_ja="アウトカムの段階が一つだけ",
+)
+def all_outcomes_one_stage(model: LogicModel) -> Iterator[Issue]:
+    """Two or more outcomes, all in the same stage, and none with a description saying why
+    (usually the stages were not thought through: short → intermediate → long).
+    """
+    outcomes = [n for n in model.nodes if n.kind == "outcome"]
+    if len(outcomes) < 2:
+        return
+    stages = {getattr(n, "stage", "short") for n in outcomes}
+    if len(stages) != 1 or any(n.description for n in outcomes):
+        return
+    stage = next(iter(stages))
+    ids = [n.id for n in outcomes]
+    yield all_outcomes_one_stage.issue(
+        model_where(model),
+        f"all {len(outcomes)} outcomes are {stage} ({id_list(ids)}); expected short, intermediate "
+        "and long outcomes, or a description on an outcome saying why one stage is enough",
+        f"{len(outcomes)}個のアウトカム（{id_list_ja(ids)}）が"
+        f"すべて{STAGE_JA.get(stage, stage)}です。"
+        "短期・中期・長期に分けるか、一つの段階でよい理由を説明(description)に書いてください",
+        ids=ids,
+    )
+
+
+@rule(
+    "LM108", severity="warning", title="all incoming weights zero", title_ja="流入の重みがすべて0"
+)
+def zero_weight_links(model: LogicModel) -> Iterator[Issue]:
+    """A node whose incoming links all have weight 0: nothing upstream counts in its roll-up."""
+    weights: dict[str, list[tuple[str, float]]] = {}
+    for link in model.links:
+        weights.setdefault(link.target, []).append((link.source, link.weight))
+    for n in model.nodes:
+        into = weights.get(n.id)
+        if not into or any(w > 0 for _, w in into):
+            continue
+        sources = [s for s, _ in into]
+        yield zero_weight_links.issue(
+            node_where(n),
+            f"every link into it has weight 0 (from {id_list(sources)}); expected at least one "
+            "positive weight, or the upstream progress never reaches this node",
+            f"流入するつながり（{id_list_ja(sources)} から）の重みがすべて0です。"
+            "少なくとも一つは正の重みにしてください",
+            ids=(n.id, *sources),
+        )
