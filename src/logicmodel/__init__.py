@@ -19,6 +19,9 @@ from __future__ import annotations
 # -- subpackages users reach as lm.<name> -----------------------------------------------------
 from logicmodel import io, orgs
 
+# -- checks -----------------------------------------------------------------------------------
+from logicmodel.checks import check
+
 # -- errors -----------------------------------------------------------------------------------
 from logicmodel.errors import (
     CheckError,
@@ -100,6 +103,7 @@ __all__ = [
     "UnitError",
     "UnknownIdError",
     "__version__",
+    "check",
     "dump",
     "io",
     "json_schema",
