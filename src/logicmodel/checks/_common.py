@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -137,10 +138,32 @@ def first_reached(
 
 def period_of(text: str, model: LogicModel) -> Period | None:
     """The period of a point label under the model's fiscal-year start (``None`` if unreadable)."""
+    return _period(text, model.fiscal_year_start)
+
+
+@functools.lru_cache(maxsize=4096)
+def _period(text: str, fiscal_year_start: int) -> Period | None:
     try:
-        return parse_period(text, model.fiscal_year_start)
+        return parse_period(text, fiscal_year_start)
     except PeriodError:
         return None
+
+
+def acyclic(succ: Mapping[str, Sequence[str]]) -> bool:
+    """Whether the graph has no cycle (Kahn's algorithm: one linear pass)."""
+    indegree = dict.fromkeys(succ, 0)
+    for targets in succ.values():
+        for t in targets:
+            indegree[t] = indegree.get(t, 0) + 1
+    queue = deque(k for k, d in indegree.items() if d == 0)
+    removed = 0
+    while queue:
+        removed += 1
+        for t in succ.get(queue.popleft(), ()):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                queue.append(t)
+    return removed == len(indegree)
 
 
 def num(value: float) -> str:

@@ -37,7 +37,7 @@ from logicmodel.issues import Issue
 from logicmodel.units import dimensionality, is_percent
 
 if TYPE_CHECKING:
-    from logicmodel.model import Indicator, LogicModel
+    from logicmodel.model import Indicator, LogicModel, Point
 
 __all__ = [
     "ACTIVITY_WORDS_EN",
@@ -356,6 +356,18 @@ def source_missing(model: LogicModel) -> Iterator[Issue]:
             )
 
 
+def _final(ind: Indicator, model: LogicModel) -> Point | None:
+    """The target with the latest period end (then start); unreadable periods count as earliest."""
+    best: tuple[dt.date, dt.date] | None = None
+    final: Point | None = None
+    for t in ind.targets:
+        p = period_of(t.period, model)
+        key = (p.end, p.start) if p is not None else (dt.date.min, dt.date.min)
+        if best is None or key >= best:
+            best, final = key, t
+    return final
+
+
 def _baseline_targets(ind: Indicator) -> bool:
     return ind.measure == "quantitative" and ind.baseline is not None and bool(ind.targets)
 
@@ -413,7 +425,7 @@ def target_equals_baseline(model: LogicModel) -> Iterator[Issue]:
             continue
         if ind.effective_direction == "maintain":
             continue
-        final = ind.final_target
+        final = _final(ind, model)
         if final is None or final.value != ind.baseline.value:
             continue
         yield target_equals_baseline.issue(

@@ -36,7 +36,7 @@ def delivers_unknown_node(model: LogicModel) -> Iterator[Issue]:
             what = (
                 f"{ident!r} is {others[ident]}, not a node"
                 if ident in others
-                else (f"there is no node {ident!r}")
+                else (f"{ident!r} is not a node of the model")
             )
             hint = did_you_mean(ident, node_ids).removeprefix("; ")
             yield delivers_unknown_node.issue(

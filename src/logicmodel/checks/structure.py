@@ -13,6 +13,7 @@ from logicmodel.checks._common import (
     RANK_TEXT,
     RANK_TEXT_JA,
     STAGE_JA,
+    acyclic,
     adjacency,
     first_reached,
     id_list,
@@ -57,6 +58,9 @@ def cycle(model: LogicModel) -> Iterator[Issue]:
 
     One issue per strongly connected group of nodes, naming one cycle through it.
     """
+    succ, _ = adjacency(model)
+    if acyclic(succ):
+        return
     import networkx as nx
 
     g = nx.DiGraph()
@@ -185,8 +189,8 @@ def isolated_node(model: LogicModel) -> Iterator[Issue]:
         if n.id not in isolated:
             continue
         r = rank(n)
-        before = next((by_rank[k] for k in range(r, -1, -1) if k in by_rank), [])
-        after = next((by_rank[k] for k in range(r, 7) if k in by_rank), [])
+        before = next((by_rank[k] for k in range(r - 1, -1, -1) if k in by_rank), [])
+        after = next((by_rank[k] for k in range(r + 1, 7) if k in by_rank), [])
         yield isolated_node.issue(
             node_where(n),
             f"has no links; expected links from earlier stages (such as "
