@@ -1,0 +1,1460 @@
+"""RS System (行政事業レビュー見える化サイト) 3-1 / 3-2 logic-model CSVs.
+
+The RS System publishes each review year's 行政事業レビューシート as CSVs. Two of them hold the effect
+pathway (効果発現経路): ``3-1_RS_{year}_効果発現経路_目標・実績.csv`` (nodes, indicators, targets,
+actuals; one column per fiscal year 2007…2060) and ``3-2_RS_{year}_効果発現経路_目標のつながり.csv``
+(the links). :func:`read_rs` turns them into one :class:`~logicmodel.io.ModelData` per 予算事業ID;
+:func:`write_rs` writes the same two files for a model.
+
+Mapping (see ``docs/formats/rs.md`` for the whole table):
+
+- a node is (予算事業ID, 番号, 種別); its id is ``activity_{n}``, ``output_{n}`` or ``outcome_{n}``;
+  its label is アクティビティ／活動目標／成果目標; an outcome's stage comes from アウトカムの期間;
+  定性的なアウトカムに関する成果実績 becomes the node's ``description``;
+- each indicator spans the row types ``1.目標年度 / 2.目標値 / 3.実績値 / 4.達成率``; the k-th
+  indicator of a node is ``{node_id}_i{k}``; its unit is normalised with
+  :func:`~logicmodel.units.normalize_rs_unit` and every value is scaled to that unit (万人 → 人
+  ×10,000); 改善の上向き／下向き gives the direction; 出典 the source;
+- every numeric 目標値 is a target point ``FY{year}``; the years marked ``1`` on the 目標年度 row carry
+  ``note="目標年度"``; there is no baseline (the sheet has none, and without one the achievement is
+  ``a/t`` or ``t/a`` — the RS 達成率 convention);
+- 実績値 become observations (``kind="actual"``, ``period="FY{year}"``) with ``source_row`` (the
+  CSV line, header = 1), ``project`` and ``reported_achievement`` (the published 達成率 as a
+  fraction: ``95%`` → 0.95); unknown columns of the 3-1 file ride along as extra columns;
+- 定性的 indicators get ``measure="qualitative"``, no unit, no targets, and the
+  定性的なアウトカム目標を設定している理由 as ``description``;
+- 3-2 rows become links with 後続アウトカムへのつながり as ``rationale``.
+
+Data-quality problems (text in a number cell, unknown units, links to unknown nodes …) never stop
+the reader: they become :class:`~logicmodel.issues.Issue` findings (codes in
+:data:`RS_FINDING_CODES`), returned by :func:`read_rs_report`, or raised with ``errors="raise"``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+import pandas as pd
+
+from logicmodel.errors import FormatError, ModelError, UnitError, nearest
+from logicmodel.io.data import ModelData
+from logicmodel.io.files import atomic_write, neutralise
+from logicmodel.issues import Issue, Report
+from logicmodel.model import (
+    Activity,
+    Indicator,
+    Link,
+    LogicModel,
+    Outcome,
+    Output,
+    Point,
+)
+from logicmodel.units import convert, normalize_rs_unit
+
+if TYPE_CHECKING:
+    from logicmodel.issues import Severity
+
+__all__ = [
+    "RS_3_1_COLUMNS",
+    "RS_3_2_COLUMNS",
+    "RS_FINDING_CODES",
+    "RSRead",
+    "read_rs",
+    "read_rs_report",
+    "write_rs",
+]
+
+PathLike = str | os.PathLike[str]
+
+# ------------------------------------------------------------------------------------ headers
+COMMON_COLUMNS: tuple[str, ...] = (
+    "シート種別",
+    "事業年度",
+    "予算事業ID",
+    "事業名",
+    "府省庁の建制順",
+    "政策所管府省庁",
+    "府省庁",
+    "局・庁",
+    "部",
+    "課",
+    "室",
+    "班",
+    "係",
+)
+C_PROJECT = "予算事業ID"
+C_YEAR = "事業年度"
+C_NAME = "事業名"
+C_MINISTRY = "府省庁"
+C_KPI = (
+    "事業に関連するKPIが定められている閣議決定等の名称",
+    "事業に関連するKPIが定められている閣議決定等の該当箇所",
+    "事業に関連するKPIが定められている閣議決定等のURL",
+)
+C_NO = "アクティビティ・アウトプット・アウトカムの番号"
+C_KIND = "種別（アクティビティ・アウトプット・アウトカム）"
+C_STAGE = "アウトカムの期間"
+C_MEASURE = "成果目標の種類"
+C_LABEL = "アクティビティ／活動目標／成果目標"
+C_IND = "活動指標／成果指標"
+C_UNIT = "単位"
+C_DIR = "改善の上向き／下向き"
+C_SOURCE = "成果実績及び目標値の根拠として用いた統計・データ名（出典）"
+C_REASON = "定性的なアウトカム目標を設定している理由"
+C_QUAL = "定性的なアウトカムに関する成果実績"
+C_ROW = "目標年度／目標値／実績値／達成率"
+YEARS: tuple[int, ...] = tuple(range(2007, 2061))
+
+RS_3_1_COLUMNS: tuple[str, ...] = (
+    *COMMON_COLUMNS,
+    *C_KPI,
+    C_NO,
+    C_KIND,
+    C_STAGE,
+    C_MEASURE,
+    C_LABEL,
+    C_IND,
+    C_UNIT,
+    C_DIR,
+    C_SOURCE,
+    C_REASON,
+    C_QUAL,
+    C_ROW,
+    *(str(y) for y in YEARS),
+)
+"""The 82 headers of the 3-1 file (効果発現経路_目標・実績) in published order."""
+
+E_SRC = "派生元ー"
+E_DST = "派生先ー"
+E2_NO = (
+    "派生元ーアクティビティ・アウトプット・アウトカムの番号",
+    "派生先ーアクティビティ・アウトプット・アウトカムの番号",
+)
+E2_KIND = (
+    "派生元ー種別（アクティビティ・アウトプット・アウトカム）",
+    "派生先ー種別（アクティビティ・アウトプット・アウトカム）",
+)
+E2_STAGE = ("派生元ーアウトカムの期間", "派生先ーアウトカムの期間")
+E2_LABEL = ("派生元ーアクティビティの内容/ 活動目標／成果目標", "派生先ー 活動目標／成果目標")
+E2_IND = ("派生元ー活動指標／成果指標", "派生先ー活動指標／成果指標")
+C_RATIONALE = "後続アウトカムへのつながり"
+C_NOSTAGES = "アウトカムを複数段階で設定できない理由"
+
+RS_3_2_COLUMNS: tuple[str, ...] = (
+    *COMMON_COLUMNS,
+    E2_NO[0],
+    E2_KIND[0],
+    E2_STAGE[0],
+    E2_LABEL[0],
+    E2_IND[0],
+    E2_NO[1],
+    E2_KIND[1],
+    E2_STAGE[1],
+    E2_LABEL[1],
+    E2_IND[1],
+    C_RATIONALE,
+    C_NOSTAGES,
+)
+"""The headers of the 3-2 file (効果発現経路_目標のつながり) in published order."""
+
+_REQUIRED_3_1 = (C_PROJECT, C_NO, C_KIND, C_ROW, C_LABEL, C_IND)
+_REQUIRED_3_2 = (C_PROJECT, E2_NO[0], E2_KIND[0], E2_NO[1], E2_KIND[1])
+
+RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
+    "LM303": ("error", "non-numeric value", "数値でない値"),
+    "LM310": ("warning", "unit not recognised (indicator kept without unit)", "解釈できない単位"),
+    "LM311": (
+        "error",
+        "link to a node that the 3-1 sheet does not define",
+        "未定義のノードへのつながり",
+    ),
+    "LM312": ("warning", "duplicate or self link dropped", "重複または自己参照のつながり"),
+    "LM313": ("warning", "row not understood (skipped)", "解釈できない行"),
+    "LM314": (
+        "warning",
+        "stage or direction not recognised (default used)",
+        "解釈できない期間・向き",
+    ),
+    "LM315": (
+        "warning",
+        "target year without target value, or 達成率 without 実績値",
+        "対応する値のない目標年度・達成率",
+    ),
+}
+"""Codes of the findings :func:`read_rs_report` returns: ``code → (severity, title, title_ja)``."""
+
+_KIND_OF = {"アクティビティ": "activity", "アウトプット": "output", "アウトカム": "outcome"}
+_KIND_JA = {v: k for k, v in _KIND_OF.items()}
+_KIND_ORDER = {"activity": 0, "output": 1, "outcome": 2}
+_STAGE_JA = {"short": "1.短期", "intermediate": "2.中期", "long": "3.長期"}
+_ROW_JA = {1: "1.目標年度", 2: "2.目標値", 3: "3.実績値", 4: "4.達成率"}
+_BLANK_VALUES = frozenset({"", "-", "―", "‐", "−", "ー", "—", "–", "－", "ｰ", "*", "＊", "/", "／"})
+_FLAG_VALUES = frozenset({"1", "1.0", "○", "〇", "◯", "●"})
+_TARGET_NOTE = "目標年度"
+_TAG_PREFIX = "rs:"
+_REF_PREFIX = {c: c.removeprefix("事業に関連するKPIが定められている") + ": " for c in C_KPI}
+_MAX_BYTES = 2 * 1024 * 1024 * 1024
+_LEADING_QUOTE = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _header_key(text: str) -> str:
+    """Header spelling tolerant of width and spaces: ``派生先ー 活動目標／成果目標`` ≈ ``…/…``."""
+    return re.sub(r"\s+", "", _nfkc(str(text))).lstrip("\ufeff")
+
+
+def _project_key(text: str) -> str:
+    """Ids match across files and selections with leading zeros ignored (``"000004"`` ≈ ``"4"``)."""
+    s = _nfkc(str(text)).strip()
+    if s.isdigit():
+        return s.lstrip("0") or "0"
+    return s
+
+
+# ------------------------------------------------------------------------------------ results
+@dataclass(frozen=True, slots=True)
+class RSRead:
+    """What :func:`read_rs_report` found: one ``ModelData`` per 予算事業ID and every finding.
+
+    ``projects`` is keyed by the id exactly as in the 3-1 file (leading zeros kept);
+    ``findings`` is a :class:`~logicmodel.Report` whose issues carry ``row`` = the CSV line
+    (header = 1), ``column`` = the header (or the year), and ``ids`` = (project id, model id …).
+    """
+
+    projects: dict[str, ModelData]
+    findings: Report
+
+    def findings_for(self, project: str | int) -> Report:
+        """The findings about one project (leading zeros ignored)."""
+        key = _project_key(str(project))
+        return Report(i for i in self.findings if i.ids and _project_key(i.ids[0]) == key)
+
+
+# ------------------------------------------------------------------------------------ sources
+@dataclass(frozen=True, slots=True)
+class _Source:
+    name: str
+    raw: bytes
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            raise FormatError(f"file is {size:,} bytes; the limit is {_MAX_BYTES:,}", path=path)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError("file not found", path=path) from None
+    except IsADirectoryError:
+        raise FormatError("is a folder, not a CSV file", path=path) from None
+    except PermissionError:
+        raise FormatError("permission denied", path=path) from None
+
+
+_MEMBER = {
+    "3-1": re.compile(r"(?:^|/)3-1[_\-].*\.csv$", re.I),
+    "3-2": re.compile(r"(?:^|/)3-2[_\-].*\.csv$", re.I),
+}
+
+
+def _pick(names: Iterable[str], which: str, where: str, year: int | None) -> str | None:
+    found = [n for n in names if _MEMBER[which].search(_nfkc(n))]
+    if year is not None and len(found) > 1:
+        found = [n for n in found if str(year) in Path(n).name] or found
+    if len(found) > 1:
+        raise FormatError(
+            f"{len(found)} {which} files found ({', '.join(sorted(found)[:4])}); pass year= to choose",
+            path=where,
+        )
+    return found[0] if found else None
+
+
+def _from_zip(path: Path, raw: bytes, year: int | None) -> tuple[_Source | None, _Source | None]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            names = [i.filename for i in zf.infolist() if not i.is_dir()]
+            out: list[_Source | None] = []
+            for which in ("3-1", "3-2"):
+                member = _pick(names, which, str(path), year)
+                if member is None:
+                    out.append(None)
+                    continue
+                info = zf.getinfo(member)
+                if info.file_size > _MAX_BYTES:
+                    raise FormatError(
+                        f"member {member!r} is {info.file_size:,} bytes uncompressed", path=path
+                    )
+                out.append(_Source(f"{path}!{member}", zf.read(member)))
+    except zipfile.BadZipFile as err:
+        raise FormatError(f"not a readable ZIP file: {err}", path=path) from None
+    return out[0], out[1]
+
+
+def _from_dir(path: Path, year: int | None) -> tuple[_Source | None, _Source | None]:
+    names = [p.name for p in sorted(path.iterdir()) if p.is_file()]
+    out: list[_Source | None] = []
+    for which in ("3-1", "3-2"):
+        member = _pick(names, which, str(path), year)
+        out.append(
+            None if member is None else _Source(str(path / member), _read_bytes(path / member))
+        )
+    if out[0] is None:
+        zips = [n for n in names if n.lower().endswith(".zip")]
+        if len(zips) == 1:
+            return _from_zip(path / zips[0], _read_bytes(path / zips[0]), year)
+    return out[0], out[1]
+
+
+def _resolve(
+    sheet_3_1: PathLike, sheet_3_2: PathLike | None, year: int | None
+) -> tuple[_Source, _Source | None]:
+    p1 = Path(sheet_3_1)
+    s2: _Source | None = None
+    if p1.is_dir():
+        s1, s2 = _from_dir(p1, year)
+        if s1 is None:
+            raise FormatError("no 3-1_RS_…_効果発現経路_目標・実績.csv in this folder", path=p1)
+    else:
+        raw = _read_bytes(p1)
+        if raw[:4] == b"PK\x03\x04":
+            s1, s2 = _from_zip(p1, raw, year)
+            if s1 is None:
+                raise FormatError(
+                    "the ZIP holds no 3-1_RS_…_効果発現経路_目標・実績.csv member", path=p1
+                )
+        else:
+            s1 = _Source(str(p1), raw)
+    if sheet_3_2 is not None:
+        p2 = Path(sheet_3_2)
+        raw2 = _read_bytes(p2)
+        if raw2[:4] == b"PK\x03\x04":
+            s2 = _from_zip(p2, raw2, year)[1]
+            if s2 is None:
+                raise FormatError(
+                    "the ZIP holds no 3-2_RS_…_効果発現経路_目標のつながり.csv member", path=p2
+                )
+        else:
+            s2 = _Source(str(p2), raw2)
+    return s1, s2
+
+
+def _encoding(src: _Source) -> str:
+    raw = src.raw
+    if not raw.strip():
+        raise FormatError(
+            "file is empty: expected an RS System CSV with a header row", path=src.name
+        )
+    if b"\x00" in raw[:4096]:
+        raise FormatError(
+            "not a CSV file (binary content); expected an RS System CSV", path=src.name
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        enc = "utf-8-sig"
+    else:
+        enc = "utf-8"
+    try:
+        raw.decode(enc)
+    except UnicodeDecodeError as err:
+        if enc == "utf-8-sig":
+            raise FormatError(
+                f"not UTF-8 text (byte {err.start}) although it starts with a BOM", path=src.name
+            ) from None
+        try:
+            raw.decode("cp932")
+        except UnicodeDecodeError:
+            raise FormatError(
+                f"not UTF-8 or cp932 (Shift_JIS) text (byte {err.start}); save the file as UTF-8",
+                path=src.name,
+            ) from None
+        return "cp932"
+    return enc
+
+
+def _read_table(
+    src: _Source, which: str, required: tuple[str, ...], known: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The file as strings with canonical headers, plus the unknown columns (kept as named)."""
+    enc = _encoding(src)
+    text_head = src.raw[:65536].decode(enc, errors="replace")
+    try:
+        header = next(csv.reader(io.StringIO(text_head)))
+    except (StopIteration, csv.Error) as err:
+        raise FormatError(f"not a CSV file: {err}", path=src.name, row=1) from None
+    seen: dict[str, int] = {}
+    for k, h in enumerate(header):
+        key = _header_key(h)
+        if key and key in seen:
+            raise FormatError(
+                f"header {h.strip()!r} appears twice (columns {seen[key] + 1} and {k + 1})",
+                path=src.name,
+                row=1,
+                column=h.strip(),
+            )
+        seen[key] = k
+    try:
+        df = pd.read_csv(
+            io.BytesIO(src.raw),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=enc,
+            skipinitialspace=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise FormatError(
+            "file is empty: expected an RS System CSV with a header row", path=src.name
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        m = re.search(r"line (\d+)", str(err))
+        raise FormatError(
+            f"not a well-formed CSV: {str(err).strip().splitlines()[-1]}",
+            path=src.name,
+            row=int(m.group(1)) if m else None,
+        ) from None
+    by_key = {_header_key(c): c for c in df.columns}
+    rename: dict[Hashable, str] = {}
+    for name in known:
+        actual = by_key.get(_header_key(name))
+        if actual is not None:
+            rename[actual] = name
+    missing = [name for name in required if name not in rename.values()]
+    if missing:
+        present = [str(c) for c in df.columns]
+        near = nearest(missing[0], present, n=1)
+        hint = f"; nearest header present: {near[0]!r}" if near else ""
+        raise FormatError(
+            f"not an RS System {which} file: required column {missing[0]!r} is missing{hint}"
+            + (
+                f" (also missing: {', '.join(repr(m) for m in missing[1:])})" if missing[1:] else ""
+            ),
+            path=src.name,
+            row=1,
+            column=missing[0],
+        )
+    df = df.rename(columns=rename)
+    for name in rename.values():
+        if not name.isdigit():
+            df[name] = df[name].astype(str).str.replace(_LEADING_QUOTE.pattern, "", regex=True)
+    for name in known:
+        if name not in df.columns and not name.isdigit():
+            df[name] = ""
+    unknown = [
+        str(c)
+        for c in df.columns
+        if c not in rename.values() and c not in known and not _is_year(str(c))
+    ]
+    return df, unknown
+
+
+def _is_year(header: str) -> bool:
+    s = _nfkc(header).strip().removesuffix("年度")
+    return len(s) == 4 and s.isdigit()
+
+
+# ------------------------------------------------------------------------------------ values
+def _clean(series: pd.Series) -> pd.Series:
+    """Stripped, NFKC-normalised text (vectorised)."""
+    return series.astype(str).str.normalize("NFKC").str.strip()
+
+
+def _blank_to_na(series: pd.Series) -> pd.Series:
+    s = series.astype(str).str.strip()
+    return s.astype(object).where(s != "", None)
+
+
+def _parse_numbers(
+    text: pd.Series,
+) -> tuple[
+    np.ndarray[Any, np.dtype[np.float64]],
+    np.ndarray[Any, np.dtype[np.bool_]],
+    np.ndarray[Any, np.dtype[np.bool_]],
+]:
+    """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised)."""
+    s = _clean(text)
+    missing = s.isin(_BLANK_VALUES).to_numpy()
+    t = s.str.replace(r"[,、\s]", "", regex=True).str.replace(r"[%％]$", "", regex=True)
+    t = t.str.replace(r"^▲", "-", regex=True).str.replace(r"^\((.+)\)$", r"-\1", regex=True)
+    values = pd.to_numeric(t.where(~missing, None), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    bad = ~missing & ~np.isfinite(values)
+    return values, missing, bad
+
+
+def _stage_of(text: str) -> str | None:
+    s = re.sub(r"\s+", "", _nfkc(text))
+    s = re.sub(r"^[0-9]+[.)]?", "", s)
+    for words, stage in (
+        (("短期", "初期"), "short"),
+        (("中期", "中間"), "intermediate"),
+        (("長期", "最終"), "long"),
+    ):
+        if any(w in s for w in words):
+            return stage
+    return None
+
+
+def _direction_of(text: str) -> str | None:
+    s = re.sub(r"\s+", "", _nfkc(text))
+    if "上向" in s or s in {"↑", "増加"}:
+        return "increase"
+    if "下向" in s or s in {"↓", "減少"}:
+        return "decrease"
+    return None
+
+
+def _row_type(text: str) -> int:
+    s = re.sub(r"\s+", "", _nfkc(text))
+    if not s:
+        return 0
+    for word, code in (("目標年度", 1), ("目標値", 2), ("実績値", 3), ("達成率", 4)):
+        if word in s:
+            return code
+    m = re.match(r"^([1-4])\.?$", s)
+    return int(m.group(1)) if m else -1
+
+
+def _number_id(text: str) -> str:
+    s = _nfkc(text).strip()
+    if s.isdigit():
+        return str(int(s))
+    return re.sub(r"\W+", "_", s).strip("_")
+
+
+def _fmt(value: float) -> str:
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
+
+
+# ------------------------------------------------------------------------------------ reading
+class _Findings:
+    def __init__(self) -> None:
+        self.items: list[Issue] = []
+
+    def add(
+        self,
+        code: str,
+        source: str,
+        row: int | None,
+        message: str,
+        message_ja: str,
+        *,
+        column: str | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        severity = RS_FINDING_CODES[code][0]
+        where = Path(source.rsplit("!", maxsplit=1)[-1]).name + (
+            f" row {row}" if row is not None else ""
+        )
+        if column is not None:
+            where += f", {column}"
+        self.items.append(
+            Issue(code, severity, where, message, message_ja, row=row, column=column, ids=ids)
+        )
+
+
+def _first_non_blank(df: pd.DataFrame, by: str, cols: list[str]) -> pd.DataFrame:
+    sub = df[[by, *cols]].copy()
+    for c in cols:
+        sub[c] = _blank_to_na(sub[c])
+    out = sub.groupby(by, sort=True)[cols].first().astype(object)
+    return out.where(out.notna(), None)
+
+
+@overload
+def read_rs(
+    sheet_3_1: PathLike,
+    sheet_3_2: PathLike | None = None,
+    project: None = None,
+    *,
+    year: int | None = None,
+    errors: Literal["collect", "raise"] = "collect",
+) -> dict[str, ModelData]: ...
+@overload
+def read_rs(
+    sheet_3_1: PathLike,
+    sheet_3_2: PathLike | None = None,
+    project: str | int = ...,
+    *,
+    year: int | None = None,
+    errors: Literal["collect", "raise"] = "collect",
+) -> ModelData: ...
+def read_rs(
+    sheet_3_1: PathLike,
+    sheet_3_2: PathLike | None = None,
+    project: str | int | None = None,
+    *,
+    year: int | None = None,
+    errors: Literal["collect", "raise"] = "collect",
+) -> dict[str, ModelData] | ModelData:
+    """Read RS System 3-1 (and 3-2) CSVs into one :class:`ModelData` per 予算事業ID.
+
+    Parameters
+    ----------
+    sheet_3_1
+        The ``3-1_RS_…_効果発現経路_目標・実績.csv`` file (UTF-8 with BOM, or cp932), the ZIP as
+        downloaded (members found by name), or a folder holding the files.
+    sheet_3_2
+        The ``3-2_RS_…_効果発現経路_目標のつながり.csv`` file (or ZIP). Taken from the ZIP/folder of
+        ``sheet_3_1`` when not given; without it the models have no links.
+    project
+        One 予算事業ID (``"4"``, ``"000004"`` or ``4``: leading zeros are ignored for matching);
+        then the single :class:`ModelData` is returned.
+    year
+        Keep only rows whose 事業年度 is this review year (and pick this year's ZIP members).
+    errors
+        ``"collect"`` (default): data-quality problems are findings, returned by
+        :func:`read_rs_report`, and reading carries on; ``"raise"``: the first error-severity finding
+        raises :class:`~logicmodel.FormatError` with its location.
+
+    Returns
+    -------
+    dict of str to ModelData, or ModelData
+        Keyed by the id exactly as written in the 3-1 file (``"000123"`` stays ``"000123"``).
+
+    Raises
+    ------
+    FormatError
+        The file is missing, not a CSV, not UTF-8/cp932, lacks a required column (the message names
+        the file, the missing header and the nearest header present), or ``project`` is not in it
+        (the message names the nearest ids).
+
+    Examples
+    --------
+    >>> import logicmodel as lm, pathlib, tempfile
+    >>> from logicmodel.io.rs import read_rs, write_rs
+    >>> m = lm.LogicModel(id="rs_4", title="窓口DX", nodes=[
+    ...     lm.Activity(id="activity_1", label="導入支援"),
+    ...     lm.Output(id="output_1", label="導入団体の増加")],
+    ...     links=[lm.Link(source="activity_1", target="output_1")],
+    ...     indicators=[lm.Indicator(id="output_1_i1", measures="output_1", name="導入団体数",
+    ...                              unit="団体", targets={"FY2025": 900})])
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p1, p2 = write_rs(m, d / "3-1.csv", d / "3-2.csv", project_id="4")
+    >>> data = read_rs(p1, p2, project="000004")
+    >>> [n.id for n in data.model.nodes], data.model.indicators[0].final_target
+    (['activity_1', 'output_1'], Point(period='FY2025', value=900.0, note='目標年度'))
+    """
+    result = read_rs_report(sheet_3_1, sheet_3_2, project=project, year=year)
+    if errors == "raise":
+        for issue in result.findings.errors:
+            raise FormatError(
+                f"{issue.code} {issue.message}",
+                path=issue.where.split(" row ")[0],
+                row=issue.row,
+                column=issue.column,
+            )
+    elif errors != "collect":
+        raise FormatError(f"errors={errors!r}: use 'collect' or 'raise'")
+    if project is not None:
+        return next(iter(result.projects.values()))
+    return result.projects
+
+
+def read_rs_report(
+    sheet_3_1: PathLike,
+    sheet_3_2: PathLike | None = None,
+    *,
+    project: str | int | None = None,
+    year: int | None = None,
+) -> RSRead:
+    """Like :func:`read_rs`, returning every project and every data-quality finding.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> header = ",".join(RS_3_1_COLUMNS)
+    >>> row = {c: "" for c in RS_3_1_COLUMNS}
+    >>> row.update({"予算事業ID": "7", C_NO: "1", C_KIND: "アウトプット", C_IND: "件数", C_UNIT: "件",
+    ...             C_ROW: "3.実績値", "2023": "十二"})
+    >>> _ = (d / "3-1.csv").write_text(header + "\\n" + ",".join(row.values()) + "\\n", encoding="utf-8-sig")
+    >>> result = read_rs_report(d / "3-1.csv")
+    >>> print(result.findings)
+    LM303 error   3-1.csv row 2, 2023: non-numeric value '十二' in 3.実績値 of indicator 'output_1_i1'
+    """
+    s1, s2 = _resolve(sheet_3_1, sheet_3_2, year)
+    found = _Findings()
+    known_1 = tuple(c for c in RS_3_1_COLUMNS if not c.isdigit())
+    df, unknown = _read_table(s1, "3-1 (効果発現経路_目標・実績)", _REQUIRED_3_1, known_1)
+    df["_row"] = np.arange(2, len(df) + 2, dtype=np.int64)
+    year_cols = [str(c) for c in df.columns if _is_year(str(c))]
+    years = [int(_nfkc(c).strip().removesuffix("年度")) for c in year_cols]
+    if year is not None:
+        df = _filter_year(df, year, s1.name)
+    if project is not None:
+        df = _select_project(df, project, s1.name)
+
+    # -- node keys (vectorised; mappings built over the few distinct values) ------------------
+    pid = df[C_PROJECT].astype(str).str.strip()
+    kind_raw = _clean(df[C_KIND])
+    kind = kind_raw.map({u: _KIND_OF.get(re.sub(r"\s+", "", u)) for u in kind_raw.unique()})
+    num_raw = df[C_NO].astype(str)
+    num = num_raw.map({u: _number_id(u) for u in num_raw.unique()})
+    rtype = (
+        df[C_ROW]
+        .astype(str)
+        .map({u: _row_type(u) for u in df[C_ROW].astype(str).unique()})
+        .astype(np.int64)
+    )
+    bad_row = (pid == "") | kind.isna() | (num == "") | (rtype < 0)
+    if bad_row.any():
+        for k in np.flatnonzero(bad_row.to_numpy())[:1000]:
+            r = int(df["_row"].iat[k])
+            if pid.iat[k] == "":
+                what, col = "予算事業ID is blank", C_PROJECT
+            elif kind.isna().iat[k]:
+                what, col = (
+                    f"種別 {df[C_KIND].iat[k]!r} is not アクティビティ, アウトプット or アウトカム",
+                    C_KIND,
+                )
+            elif num.iat[k] == "":
+                what, col = "the node number is blank", C_NO
+            else:
+                what, col = (
+                    f"row type {df[C_ROW].iat[k]!r} is not 1.目標年度, 2.目標値, 3.実績値 or 4.達成率",
+                    C_ROW,
+                )
+            found.add(
+                "LM313",
+                s1.name,
+                r,
+                f"{what}; row skipped",
+                "解釈できない行のため読み飛ばしました",
+                column=col,
+                ids=(pid.iat[k],) if pid.iat[k] else (),
+            )
+        keep = ~bad_row.to_numpy()
+        df, pid, kind, num, rtype = df[keep], pid[keep], kind[keep], num[keep], rtype[keep]
+    df = df.assign(
+        _pid=pid.to_numpy(), _kind=kind.to_numpy(), _num=num.to_numpy(), _rtype=rtype.to_numpy()
+    )
+    df["_node"] = df["_kind"] + "_" + df["_num"]
+    df["_pkey"] = df["_pid"].map({u: _project_key(u) for u in df["_pid"].unique()})
+    node_code, _ = pd.factorize(df["_pid"] + "\x1f" + df["_node"])
+    df["_nc"] = node_code
+    df = df.iloc[np.argsort(node_code, kind="stable")]
+
+    # -- indicator groups: a new one when the node changes, the row type does not increase, or
+    #    the indicator name changes -----------------------------------------------------------
+    ind = df[df["_rtype"] > 0]
+    nc = ind["_nc"].to_numpy()
+    rt = ind["_rtype"].to_numpy()
+    names = _clean(ind[C_IND]).to_numpy(dtype=object)
+    new = np.ones(len(ind), dtype=bool)
+    if len(ind) > 1:
+        prev_named = names[:-1] != ""
+        this_named = names[1:] != ""
+        new[1:] = (
+            (nc[1:] != nc[:-1])
+            | (rt[1:] <= rt[:-1])
+            | (prev_named & this_named & (names[1:] != names[:-1]))
+        )
+    gid = np.cumsum(new) - 1
+    ind = ind.assign(_gid=gid)
+    first = ind[new]
+    k_in_node = first.groupby("_nc").cumcount().to_numpy() + 1
+    g_ind_id = (
+        first["_node"] + "_i" + pd.Series(k_in_node, index=first.index).astype(str)
+    ).to_numpy(dtype=object)
+    g_attrs = _first_non_blank(ind, "_gid", [C_IND, C_UNIT, C_DIR, C_SOURCE, C_MEASURE, C_REASON])
+    g_row = first["_row"].to_numpy()
+    g_nc = first["_nc"].to_numpy()
+    g_pid = first["_pid"].to_numpy(dtype=object)
+    g_name = g_attrs[C_IND].tolist()
+    g_source = g_attrs[C_SOURCE].tolist()
+    g_reason = g_attrs[C_REASON].tolist()
+    g_qual = _clean(g_attrs[C_MEASURE].fillna("")).str.contains("定性", regex=False).to_numpy()
+
+    # units and directions: per distinct text
+    unit_text = g_attrs[C_UNIT]
+    unit_map: dict[str, tuple[str | None, float, str | None]] = {}
+    for u in unit_text.dropna().unique():
+        try:
+            canon, scale = normalize_rs_unit(str(u))
+            unit_map[str(u)] = (canon, scale, None)
+        except UnitError as err:
+            unit_map[str(u)] = (None, 1.0, str(err))
+    g_unit: list[str | None] = []
+    g_scale = np.ones(len(first))
+    dir_map = {str(u): _direction_of(str(u)) for u in g_attrs[C_DIR].dropna().unique()}
+    g_dir: list[str | None] = []
+    for g, (u, d) in enumerate(zip(unit_text.tolist(), g_attrs[C_DIR].tolist(), strict=True)):
+        ids = (str(g_pid[g]), str(g_ind_id[g]))
+        if g_qual[g] or u is None:
+            g_unit.append(None)
+        else:
+            canon, scale, why = unit_map[str(u)]
+            g_unit.append(canon)
+            g_scale[g] = scale
+            if why is not None:
+                found.add(
+                    "LM310",
+                    s1.name,
+                    int(g_row[g]),
+                    f"indicator {g_ind_id[g]!r}: {why}; kept without unit",
+                    f"指標 {g_ind_id[g]!r} の単位 {u!r} を解釈できないため単位なしとしました",
+                    column=C_UNIT,
+                    ids=ids,
+                )
+        direction = None if d is None else dir_map[str(d)]
+        if d is not None and direction is None:
+            found.add(
+                "LM314",
+                s1.name,
+                int(g_row[g]),
+                f"indicator {g_ind_id[g]!r}: direction {d!r} is not 上向き or 下向き; left unset",
+                f"改善の向き {d!r} を解釈できません",
+                column=C_DIR,
+                ids=ids,
+            )
+        g_dir.append(direction)
+
+    # -- values: only the non-blank cells of the year block ----------------------------------
+    pieces_r: list[np.ndarray[Any, Any]] = []
+    pieces_y: list[np.ndarray[Any, Any]] = []
+    pieces_t: list[np.ndarray[Any, Any]] = []
+    quant_rows = ~g_qual[ind["_gid"].to_numpy()] if len(ind) else np.zeros(0, dtype=bool)
+    for col, yr in zip(year_cols, years, strict=True):
+        s = ind[col]
+        mask = (s != "").to_numpy() & quant_rows
+        if mask.any():
+            idx = np.flatnonzero(mask)
+            pieces_r.append(idx)
+            pieces_y.append(np.full(len(idx), yr, dtype=np.int64))
+            pieces_t.append(s.to_numpy(dtype=object)[idx])
+    if pieces_r:
+        cell_r = np.concatenate(pieces_r)
+        cell_y = np.concatenate(pieces_y)
+        cell_t = np.concatenate(pieces_t)
+    else:
+        cell_r = np.zeros(0, dtype=np.int64)
+        cell_y = np.zeros(0, dtype=np.int64)
+        cell_t = np.zeros(0, dtype=object)
+    cell_type = ind["_rtype"].to_numpy()[cell_r]
+    cell_g = ind["_gid"].to_numpy()[cell_r]
+    cell_line = ind["_row"].to_numpy()[cell_r]
+    text_s = pd.Series(cell_t, dtype=object)
+    values, missing, bad = _parse_numbers(text_s)
+    is_flag_row = cell_type == 1
+    flag = is_flag_row & _clean(text_s).isin(_FLAG_VALUES).to_numpy()
+    # on 目標年度 rows, "0" and dashes mean "not a target year"; other text is a finding
+    bad = np.where(is_flag_row, ~flag & ~missing & ~(values == 0), bad)
+    for k in np.flatnonzero(bad)[:10_000]:
+        g = int(cell_g[k])
+        rname = _ROW_JA[int(cell_type[k])]
+        found.add(
+            "LM303",
+            s1.name,
+            int(cell_line[k]),
+            f"non-numeric value {cell_t[k]!r} in {rname} of indicator {g_ind_id[g]!r}",
+            f"指標 {g_ind_id[g]!r} の{rname}に数値でない値 {cell_t[k]!r} があります",
+            column=str(cell_y[k]),
+            ids=(str(g_pid[g]), str(g_ind_id[g])),
+        )
+    ok = ~missing & ~bad
+    scaled = values * g_scale[cell_g]
+    cells = pd.DataFrame(
+        {
+            "g": cell_g,
+            "year": cell_y,
+            "type": cell_type,
+            "value": scaled,
+            "line": cell_line,
+            "r": cell_r,
+        }
+    )
+    flags = cells[flag][["g", "year", "line"]]
+    targets = cells[ok & (cell_type == 2)]
+    actuals = cells[ok & (cell_type == 3)]
+    rates = cells[ok & (cell_type == 4)].assign(value=values[ok & (cell_type == 4)] / 100.0)
+
+    flagged = set(zip(flags["g"].tolist(), flags["year"].tolist(), strict=True))
+    have_target = set(zip(targets["g"].tolist(), targets["year"].tolist(), strict=True))
+    for g, yr, line in zip(
+        flags["g"].tolist(), flags["year"].tolist(), flags["line"].tolist(), strict=True
+    ):
+        if (g, yr) not in have_target:
+            found.add(
+                "LM315",
+                s1.name,
+                int(line),
+                f"indicator {g_ind_id[g]!r}: {yr} is marked as the target year but has no 目標値",
+                f"{yr}年度は目標年度ですが目標値がありません",
+                column=str(yr),
+                ids=(str(g_pid[g]), str(g_ind_id[g])),
+            )
+
+    # observations: actuals with the published 達成率 beside them
+    obs = actuals[["g", "year", "value", "line", "r"]].merge(
+        rates[["g", "year", "value", "line"]].rename(
+            columns={"value": "reported_achievement", "line": "_rline"}
+        ),
+        on=["g", "year"],
+        how="outer",
+        indicator=True,
+    )
+    orphan = obs[obs["_merge"] == "right_only"]
+    for g, yr, line in zip(
+        orphan["g"].tolist(), orphan["year"].tolist(), orphan["_rline"].tolist(), strict=True
+    ):
+        found.add(
+            "LM315",
+            s1.name,
+            int(line),
+            f"indicator {g_ind_id[g]!r}: 達成率 for {yr} without a 実績値; not kept",
+            f"{yr}年度の達成率に対応する実績値がありません",
+            column=str(yr),
+            ids=(str(g_pid[g]), str(g_ind_id[g])),
+        )
+    obs = obs[obs["_merge"] != "right_only"]
+    og = obs["g"].to_numpy(dtype=np.int64)
+    oyear = obs["year"].to_numpy(dtype=np.int64)
+    unit_arr = np.array(g_unit, dtype=object)
+    observations = pd.DataFrame(
+        {
+            "indicator": pd.array(g_ind_id[og], dtype="str")
+            if len(og)
+            else pd.array([], dtype="str"),
+            "period": pd.array(["FY" + str(y) for y in oyear], dtype="str"),
+            "value": obs["value"].to_numpy(dtype=float),
+            "unit": pd.array(unit_arr[og] if len(og) else [], dtype="str"),
+            "kind": pd.array(["actual"] * len(og), dtype="str"),
+            "source_row": obs["line"].to_numpy(dtype=np.int64),
+            "project": pd.array(g_pid[og] if len(og) else [], dtype="str"),
+            "reported_achievement": obs["reported_achievement"].to_numpy(dtype=float),
+        }
+    )
+    if unknown:
+        rows = obs["r"].to_numpy(dtype=np.int64)
+        for c in unknown:
+            observations[c] = pd.array(
+                ind[c].to_numpy(dtype=object)[rows] if len(rows) else [], dtype="str"
+            )
+    observations = observations.sort_values(
+        ["project", "indicator", "period"], kind="stable"
+    ).reset_index(drop=True)
+
+    # -- nodes ------------------------------------------------------------------------------------
+    node_first = df.drop_duplicates("_nc")
+    n_attrs = _first_non_blank(df, "_nc", [C_LABEL, C_STAGE, C_QUAL, C_MEASURE, C_REASON])
+    stage_map = {str(u): _stage_of(str(u)) for u in n_attrs[C_STAGE].dropna().unique()}
+
+    # -- links ------------------------------------------------------------------------------------
+    links_by_project: dict[str, list[tuple[str, str, str | None, int]]] = {}
+    reason_by_project: dict[str, str] = {}
+    if s2 is not None:
+        links_by_project, reason_by_project = _read_links(s2, df, found, year, project)
+
+    # -- project metadata --------------------------------------------------------------------------
+    meta_cols = [c for c in (*COMMON_COLUMNS, *C_KPI) if c != C_PROJECT]
+    p_attrs = _first_non_blank(df, "_pid", meta_cols)
+
+    # -- build one model per project -------------------------------------------------------------
+    targets_by_g: dict[int, list[tuple[int, float]]] = {}
+    for g, yr, v in zip(
+        targets["g"].tolist(), targets["year"].tolist(), targets["value"].tolist(), strict=True
+    ):
+        targets_by_g.setdefault(g, []).append((yr, v))
+    groups_by_node: dict[int, list[int]] = {}
+    for g, ncode in enumerate(g_nc.tolist()):
+        groups_by_node.setdefault(ncode, []).append(g)
+
+    obs_index = observations.groupby("project", sort=False).indices if len(observations) else {}
+    projects: dict[str, ModelData] = {}
+    nf_pid = node_first["_pid"].tolist()
+    nf_nc = node_first["_nc"].tolist()
+    nf_node = node_first["_node"].tolist()
+    nf_kind = node_first["_kind"].tolist()
+    nf_row = node_first["_row"].tolist()
+    per_project: dict[str, list[int]] = {}
+    for k, p in enumerate(nf_pid):
+        per_project.setdefault(p, []).append(k)
+    label_of = n_attrs[C_LABEL].to_dict()
+    stage_of = n_attrs[C_STAGE].to_dict()
+    qual_of = n_attrs[C_QUAL].to_dict()
+    nmeasure_of = n_attrs[C_MEASURE].to_dict()
+    nreason_of = n_attrs[C_REASON].to_dict()
+    for p, ks in per_project.items():
+        nodes: list[Any] = []
+        indicators: list[Indicator] = []
+        for k in ks:
+            ncode, nid, nkind = nf_nc[k], nf_node[k], nf_kind[k]
+            fields: dict[str, Any] = {
+                "id": nid,
+                "label": label_of.get(ncode),
+                "description": qual_of.get(ncode),
+            }
+            if nkind == "outcome":
+                raw_stage = stage_of.get(ncode)
+                stage = None if raw_stage is None else stage_map[str(raw_stage)]
+                if raw_stage is not None and stage is None:
+                    found.add(
+                        "LM314",
+                        s1.name,
+                        int(nf_row[k]),
+                        f"node {nid!r}: stage {raw_stage!r} is not 短期, 中期 or 長期; taken as short",
+                        f"アウトカムの期間 {raw_stage!r} を解釈できないため短期としました",
+                        column=C_STAGE,
+                        ids=(p, nid),
+                    )
+                nodes.append(Outcome(**fields, stage=stage or "short"))
+            elif nkind == "output":
+                nodes.append(Output(**fields))
+            else:
+                nodes.append(Activity(**fields))
+            gs = groups_by_node.get(ncode, [])
+            for g in gs:
+                if g_qual[g]:
+                    indicators.append(
+                        Indicator(
+                            id=str(g_ind_id[g]),
+                            measures=nid,
+                            name=g_name[g],
+                            direction=g_dir[g],
+                            source=g_source[g],
+                            measure="qualitative",
+                            description=g_reason[g],
+                        )
+                    )
+                    continue
+                pts = [
+                    Point(
+                        period=f"FY{yr}", value=v, note=_TARGET_NOTE if (g, yr) in flagged else None
+                    )
+                    for yr, v in sorted(targets_by_g.get(g, []))
+                ]
+                indicators.append(
+                    Indicator(
+                        id=str(g_ind_id[g]),
+                        measures=nid,
+                        name=g_name[g],
+                        unit=g_unit[g],
+                        direction=g_dir[g],
+                        targets=pts,
+                        source=g_source[g],
+                    )
+                )
+            if not gs and "定性" in _nfkc(str(nmeasure_of.get(ncode) or "")):
+                indicators.append(
+                    Indicator(
+                        id=f"{nid}_i1",
+                        measures=nid,
+                        direction=None,
+                        measure="qualitative",
+                        description=nreason_of.get(ncode),
+                    )
+                )
+        meta = p_attrs.loc[p]
+        links = []
+        node_ids = {n.id for n in nodes}
+        for src, dst, rationale, line in links_by_project.get(_project_key(p), []):
+            missing_end = [e for e in (src, dst) if e not in node_ids]
+            if missing_end:
+                found.add(
+                    "LM311",
+                    s2.name if s2 else "",
+                    line,
+                    f"link {src} → {dst}: node {missing_end[0]!r} is not in the 3-1 sheet of project {p!r}; link dropped"
+                    + _near(missing_end[0], node_ids),
+                    f"つながり {src} → {dst} のノード {missing_end[0]!r} が3-1にありません",
+                    ids=(p, missing_end[0]),
+                )
+                continue
+            links.append(Link(source=src, target=dst, rationale=rationale))
+        tags = tuple(
+            f"{_TAG_PREFIX}{c}={meta[c]}"
+            for c in meta_cols
+            if c not in (C_NAME, C_MINISTRY, *C_KPI) and meta[c] is not None
+        )
+        refs = tuple(_REF_PREFIX[c] + str(meta[c]) for c in C_KPI if meta[c] is not None)
+        model = LogicModel(
+            id=_model_id(p),
+            title=meta[C_NAME] or p,
+            owner=meta[C_MINISTRY],
+            description=reason_by_project.get(_project_key(p)),
+            nodes=nodes,
+            links=links,
+            indicators=indicators,
+            refs=refs,
+            tags=tags,
+        )
+        rows = obs_index.get(p)
+        ob = (
+            observations.iloc[rows].reset_index(drop=True)
+            if rows is not None
+            else observations.iloc[0:0].reset_index(drop=True)
+        )
+        projects[p] = ModelData(model, ob)
+    return RSRead(projects, Report(found.items))
+
+
+def _near(name: str, known: Iterable[str]) -> str:
+    near = nearest(name, known)
+    return (
+        "; nodes defined: " + ", ".join(repr(n) for n in near)
+        if near
+        else "; the project has no nodes"
+    )
+
+
+def _model_id(project: str) -> str:
+    s = re.sub(r"\W+", "_", _nfkc(project)).strip("_") or "project"
+    return ("rs_" + s)[:64]
+
+
+def _filter_year(df: pd.DataFrame, year: int, name: str) -> pd.DataFrame:
+    col = df[C_YEAR].astype(str)
+    key = {u: re.sub(r"\D", "", _nfkc(u)) for u in col.unique()}
+    keep = col.map(key) == str(year)
+    if not keep.any():
+        present = sorted({v for v in key.values() if v})
+        raise FormatError(
+            f"no rows with 事業年度 {year}; years present: {', '.join(present) or 'none'}",
+            path=name,
+            column=C_YEAR,
+        )
+    return df[keep.to_numpy()]
+
+
+def _select_project(df: pd.DataFrame, project: str | int, name: str) -> pd.DataFrame:
+    col = df[C_PROJECT].astype(str)
+    keys = col.map({u: _project_key(u) for u in col.unique()})
+    keep = keys == _project_key(str(project))
+    if not keep.any():
+        ids = [str(u).strip() for u in col.unique() if str(u).strip()]
+        near = nearest(str(project), ids)
+        raise FormatError(
+            f"予算事業ID {str(project)!r} is not in this file; nearest ids: "
+            + (", ".join(repr(n) for n in near) if near else "none (the file has no projects)"),
+            path=name,
+            column=C_PROJECT,
+        )
+    return df[keep.to_numpy()]
+
+
+def _read_links(
+    src: _Source,
+    nodes: pd.DataFrame,
+    found: _Findings,
+    year: int | None,
+    project: str | int | None,
+) -> tuple[dict[str, list[tuple[str, str, str | None, int]]], dict[str, str]]:
+    known = tuple(RS_3_2_COLUMNS)
+    df, _ = _read_table(src, "3-2 (効果発現経路_目標のつながり)", _REQUIRED_3_2, known)
+    df["_row"] = np.arange(2, len(df) + 2, dtype=np.int64)
+    if year is not None and (df[C_YEAR] != "").any():
+        col = df[C_YEAR].astype(str)
+        df = df[
+            (
+                col.map({u: re.sub(r"\D", "", _nfkc(u)) for u in col.unique()}) == str(year)
+            ).to_numpy()
+        ]
+    pkey = (
+        df[C_PROJECT]
+        .astype(str)
+        .map({u: _project_key(u) for u in df[C_PROJECT].astype(str).unique()})
+    )
+    if project is not None:
+        keep = (pkey == _project_key(str(project))).to_numpy()
+        df, pkey = df[keep], pkey[keep]
+    ends: list[pd.Series] = []
+    for side in (0, 1):
+        k_raw = _clean(df[E2_KIND[side]])
+        kind = k_raw.map({u: _KIND_OF.get(re.sub(r"\s+", "", u)) for u in k_raw.unique()})
+        num = (
+            df[E2_NO[side]]
+            .astype(str)
+            .map({u: _number_id(u) for u in df[E2_NO[side]].astype(str).unique()})
+        )
+        end = (kind + "_" + num).where(kind.notna() & (num != ""), None)
+        ends.append(end)
+    rationale = _blank_to_na(df[C_RATIONALE])
+    reason = _blank_to_na(df[C_NOSTAGES])
+    out: dict[str, list[tuple[str, str, str | None, int]]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    projects_3_1 = set(nodes["_pkey"].unique())
+    reasons: dict[str, str] = {}
+    for p, s, t, why, no_stage, line, raw_pid in zip(
+        pkey.tolist(),
+        ends[0].tolist(),
+        ends[1].tolist(),
+        rationale.tolist(),
+        reason.tolist(),
+        df["_row"].tolist(),
+        df[C_PROJECT].tolist(),
+        strict=True,
+    ):
+        if no_stage is not None and p not in reasons:
+            reasons[p] = no_stage
+        if s is None or t is None:
+            side = "派生元" if s is None else "派生先"
+            found.add(
+                "LM313",
+                src.name,
+                line,
+                f"{side} number or 種別 not understood; link skipped",
+                f"{side}の番号または種別を解釈できないため読み飛ばしました",
+                ids=(raw_pid,),
+            )
+            continue
+        if p not in projects_3_1:
+            found.add(
+                "LM311",
+                src.name,
+                line,
+                f"project {raw_pid!r} has no rows in the 3-1 sheet; link {s} → {t} dropped",
+                f"予算事業ID {raw_pid!r} は3-1にありません",
+                column=C_PROJECT,
+                ids=(raw_pid,),
+            )
+            continue
+        if s == t or (p, s, t) in seen:
+            what = "links a node to itself" if s == t else "is given twice"
+            found.add(
+                "LM312",
+                src.name,
+                line,
+                f"link {s} → {t} {what}; dropped",
+                f"つながり {s} → {t} は重複または自己参照のため除きました",
+                ids=(raw_pid, s),
+            )
+            continue
+        seen.add((p, s, t))
+        out.setdefault(p, []).append((s, t, why, line))
+    return out, reasons
+
+
+# ------------------------------------------------------------------------------------ writing
+def _fy(period: str, where: str) -> int:
+    m = re.fullmatch(r"FY(\d{4})", period)
+    if m is None or not YEARS[0] <= int(m.group(1)) <= YEARS[-1]:
+        raise ModelError(
+            f"{where}: period {period!r} cannot be written to an RS sheet: it needs fiscal years "
+            f"FY{YEARS[0]}…FY{YEARS[-1]}"
+        )
+    return int(m.group(1))
+
+
+def _numbering(model: LogicModel) -> dict[str, tuple[str, str]]:
+    """node id → (番号, 種別 kind); ``activity_3`` keeps 3, other ids get the next free number."""
+    taken: dict[str, set[int]] = {"activity": set(), "output": set(), "outcome": set()}
+    out: dict[str, tuple[str, str]] = {}
+    bad = [n for n in model.nodes if n.kind not in _KIND_ORDER]
+    if bad:
+        raise ModelError(
+            f"node {bad[0].id!r} is an {bad[0].kind}: RS sheets hold only activities, outputs and outcomes "
+            "(write inputs as activities and impacts as long-term outcomes first)"
+        )
+    for n in model.nodes:
+        m = re.fullmatch(rf"{n.kind}_(\d+)", n.id)
+        if m is not None and int(m.group(1)) not in taken[n.kind]:
+            taken[n.kind].add(int(m.group(1)))
+            out[n.id] = (str(int(m.group(1))), n.kind)
+    for n in model.nodes:
+        if n.id not in out:
+            k = 1
+            while k in taken[n.kind]:
+                k += 1
+            taken[n.kind].add(k)
+            out[n.id] = (str(k), n.kind)
+    return out
+
+
+def _actual_table(
+    model: LogicModel, observations: Any
+) -> dict[tuple[str, int], tuple[float, float | None]]:
+    """(indicator, fiscal year) → (value in the indicator's unit, reported achievement)."""
+    if observations is None:
+        return {}
+    obs = observations if isinstance(observations, pd.DataFrame) else pd.DataFrame(observations)
+    for col in ("indicator", "period", "value"):
+        if col not in obs.columns:
+            raise FormatError(f"observations lack the column {col!r}", column=col)
+    obs = obs[obs["indicator"].isin([i.id for i in model.indicators])]
+    if "kind" in obs.columns:
+        obs = obs[obs["kind"].isna() | (obs["kind"].astype(str) == "actual")]
+    if obs.empty:
+        return {}
+    periods = obs["period"].astype(str)
+    fy = periods.map({u: _fy(u, "observations") for u in periods.unique()}).to_numpy(dtype=np.int64)
+    values = pd.to_numeric(obs["value"], errors="coerce").to_numpy(dtype=float)
+    ind_ids = obs["indicator"].astype(str).to_numpy(dtype=object)
+    if "unit" in obs.columns:
+        units = obs["unit"].to_numpy(dtype=object)
+        for ind in model.indicators:
+            for u in pd.unique(units[ind_ids == ind.id]):
+                if isinstance(u, str) and u and ind.unit and u != ind.unit:
+                    sel = (ind_ids == ind.id) & (units == u)
+                    values[sel] = convert(values[sel], u, ind.unit)
+    rate = (
+        pd.to_numeric(obs["reported_achievement"], errors="coerce").to_numpy(dtype=float)
+        if "reported_achievement" in obs.columns
+        else np.full(len(obs), np.nan)
+    )
+    out: dict[tuple[str, int], tuple[float, float | None]] = {}
+    for i, y, v, r in zip(
+        ind_ids.tolist(), fy.tolist(), values.tolist(), rate.tolist(), strict=True
+    ):
+        if (i, y) in out:
+            raise ModelError(
+                f"observations: indicator {i!r} has two actuals for FY{y}; an RS sheet holds one"
+            )
+        out[(i, y)] = (v, None if math.isnan(r) else r)
+    return out
+
+
+def write_rs(
+    data: ModelData | LogicModel,
+    path_3_1: PathLike,
+    path_3_2: PathLike,
+    *,
+    project_id: str,
+    observations: Any = None,
+    year: int | None = None,
+) -> tuple[Path, Path]:
+    """Write a model as RS System 3-1 and 3-2 CSVs (UTF-8 with BOM, published headers and order).
+
+    Parameters
+    ----------
+    data
+        A :class:`LogicModel`, or a :class:`ModelData` whose observations are written as 実績値.
+    path_3_1, path_3_2
+        Where to write ``効果発現経路_目標・実績`` and ``効果発現経路_目標のつながり``; each is written
+        atomically (temporary file, then rename).
+    project_id
+        The 予算事業ID to write (kept as given, e.g. ``"000123"``).
+    observations
+        Actuals (columns ``indicator, period, value``, optional ``kind``, ``unit``,
+        ``reported_achievement``); overrides those of ``data``. Periods must be fiscal years.
+    year
+        The 事業年度 (review year); default: the model's ``rs:事業年度`` tag, else blank.
+
+    Returns
+    -------
+    tuple of Path
+        ``(path_3_1, path_3_2)``, so ``read_rs(*write_rs(...))`` reads them back.
+
+    Raises
+    ------
+    ModelError
+        The model has inputs or impacts, or targets/actuals at periods that are not fiscal years
+        2007…2060, or two actuals for one indicator and year.
+
+    Notes
+    -----
+    Each indicator takes four rows (1.目標年度 / 2.目標値 / 3.実績値 / 4.達成率); a node without
+    indicators takes one row with a blank row type. Target years are the targets noted
+    ``"目標年度"``, or the final target when none is. Text that a spreadsheet would run as a formula
+    is prefixed with ``'`` (:func:`~logicmodel.io.files.neutralise`); the reader removes it again.
+    """
+    if isinstance(data, ModelData):
+        model, obs = data.model, data.observations
+    else:
+        model, obs = data, None
+    if observations is not None:
+        obs = observations
+    numbers = _numbering(model)
+    actual = _actual_table(model, obs)
+    meta: dict[str, str] = dict.fromkeys(RS_3_1_COLUMNS, "")
+    for tag in model.tags:
+        if tag.startswith(_TAG_PREFIX) and "=" in tag:
+            k, v = tag[len(_TAG_PREFIX) :].split("=", 1)
+            if k in meta:
+                meta[k] = v
+    for ref in model.refs:
+        for c, prefix in _REF_PREFIX.items():
+            if ref.startswith(prefix):
+                meta[c] = ref[len(prefix) :]
+    meta[C_PROJECT] = str(project_id)
+    meta[C_NAME] = model.title
+    meta[C_MINISTRY] = model.owner or ""
+    if year is not None:
+        meta[C_YEAR] = str(year)
+    head = {c: meta[c] for c in (*COMMON_COLUMNS, *C_KPI)}
+
+    rows: list[dict[str, str]] = []
+    for node in model.nodes:
+        number, kind = numbers[node.id]
+        base = {**head, C_NO: number, C_KIND: _KIND_JA[kind], C_LABEL: node.label or ""}
+        if node.kind == "outcome":
+            base[C_STAGE] = _STAGE_JA[node.stage]  # type: ignore[union-attr]
+        base[C_QUAL] = node.description or ""
+        inds = model.indicators_of(node.id)
+        if not inds:
+            rows.append(base)
+            continue
+        for ind in inds:
+            qual = ind.measure == "qualitative"
+            common = {
+                **base,
+                C_IND: ind.name or "",
+                C_UNIT: "" if qual else (ind.unit or ""),
+                C_DIR: {"increase": "上向き", "decrease": "下向き"}.get(ind.direction or "", ""),
+                C_SOURCE: ind.source or "",
+                C_MEASURE: "定性的" if qual else ("定量的" if node.kind == "outcome" else ""),
+                C_REASON: (ind.description or "") if qual else "",
+            }
+            if ind.formula is not None:
+                raise ModelError(
+                    f"indicator {ind.id!r} has a formula: RS sheets hold plain values only"
+                )
+            r1, r2, r3, r4 = ({**common, C_ROW: _ROW_JA[t]} for t in (1, 2, 3, 4))
+            if not qual:
+                noted = [p for p in ind.targets if p.note == _TARGET_NOTE]
+                final = ind.final_target
+                marks = noted or ([final] if final is not None else [])
+                for p in ind.targets:
+                    r2[str(_fy(p.period, f"indicator {ind.id!r} target"))] = _fmt(p.value)
+                for p in marks:
+                    r1[str(_fy(p.period, f"indicator {ind.id!r} target"))] = "1"
+                for (iid, y), (v, rate) in actual.items():
+                    if iid == ind.id and math.isfinite(v):
+                        r3[str(y)] = _fmt(v)
+                        if rate is not None:
+                            r4[str(y)] = _fmt(round(rate * 100, 10))
+            rows.extend((r1, r2, r3, r4))
+    frame = pd.DataFrame(rows, columns=list(RS_3_1_COLUMNS), dtype=object).fillna("")
+    text_cols = [c for c in RS_3_1_COLUMNS if not c.isdigit()]
+    frame[text_cols] = frame[text_cols].map(neutralise)
+
+    edge_rows: list[dict[str, str]] = []
+    for link in model.links:
+        row = {**{c: meta[c] for c in COMMON_COLUMNS}}
+        for side, nid in enumerate((link.source, link.target)):
+            node = model.node(nid)
+            number, kind = numbers[nid]
+            row[E2_NO[side]] = number
+            row[E2_KIND[side]] = _KIND_JA[kind]
+            row[E2_STAGE[side]] = _STAGE_JA[node.stage] if node.kind == "outcome" else ""  # type: ignore[union-attr]
+            row[E2_LABEL[side]] = node.label or ""
+            first = model.indicators_of(nid)
+            row[E2_IND[side]] = (first[0].name or "") if first else ""
+        row[C_RATIONALE] = link.rationale or ""
+        row[C_NOSTAGES] = model.description or ""
+        edge_rows.append(row)
+    edges = pd.DataFrame(edge_rows, columns=list(RS_3_2_COLUMNS), dtype=object).fillna("")
+    edges = edges.map(neutralise)
+
+    p1 = atomic_write(
+        path_3_1, frame.to_csv(index=False, lineterminator="\r\n"), encoding="utf-8-sig"
+    )
+    p2 = atomic_write(
+        path_3_2, edges.to_csv(index=False, lineterminator="\r\n"), encoding="utf-8-sig"
+    )
+    return p1, p2
