@@ -19,7 +19,6 @@ from logicmodel.checks._common import (
     id_list,
     id_list_ja,
     kind_ja,
-    kind_text,
     link_where,
     model_where,
     node_where,
@@ -74,14 +73,15 @@ def cycle(model: LogicModel) -> Iterator[Issue]:
         edges = nx.find_cycle(g.subgraph(group), source=start)
         path = [edges[0][0], *(e[1] for e in edges)]
         shown = " → ".join(repr(x) for x in path)
+        members = sorted(group, key=lambda x: order.get(x, 0))
         yield cycle.issue(
             link_where(edges[-1][0], edges[-1][1]),
-            f"closes a cycle {shown} ({len(group)} nodes are in it); expected links that only move "
-            "forward along the pathway; remove or reverse one of these links (put feedback in "
-            "the link's assumptions)",
-            f"つながりが循環しています: {shown}（{len(group)}ノード）。"
+            f"closes a cycle {shown}; expected links that only move forward along the pathway; "
+            f"nodes that loop into each other: {id_list(members)}; remove or reverse one of "
+            "these links (put feedback in the link's assumptions)",
+            f"つながりが循環しています: {shown}（循環に含まれるノード: {id_list_ja(members)}）。"
             "いずれかのつながりを削除するか向きを逆にしてください（フィードバックは前提条件に記載）",
-            ids=sorted(group, key=lambda x: order.get(x, 0)),
+            ids=members,
         )
 
 
@@ -102,7 +102,8 @@ def backward_link(model: LogicModel) -> Iterator[Issue]:
             continue
         yield backward_link.issue(
             link_where(link.source, link.target),
-            f"goes backwards: {kind_text(src)} {src.id!r} → {kind_text(dst)} {dst.id!r}; expected "
+            f"goes backwards: {RANK_TEXT[rank(src)]} {src.id!r} → {RANK_TEXT[rank(dst)]} "
+            f"{dst.id!r}; expected "
             f"the target to be a {RANK_TEXT[rank(src)]} or a later stage ("
             + " → ".join(RANK_TEXT)
             + "); reverse the link or correct the kinds/stages",
@@ -191,14 +192,16 @@ def isolated_node(model: LogicModel) -> Iterator[Issue]:
         r = rank(n)
         before = next((by_rank[k] for k in range(r - 1, -1, -1) if k in by_rank), [])
         after = next((by_rank[k] for k in range(r + 1, 7) if k in by_rank), [])
+        expected = [f"from earlier stages (such as {id_list(before, limit=3)})"] if before else []
+        expected += [f"to later stages (such as {id_list(after, limit=3)})"] if after else []
+        expected_ja = [f"前の段階（{id_list_ja(before, limit=3)} など）から"] if before else []
+        expected_ja += [f"後の段階（{id_list_ja(after, limit=3)} など）へ"] if after else []
         yield isolated_node.issue(
             node_where(n),
-            f"has no links; expected links from earlier stages (such as "
-            f"{id_list(before, limit=3)}) and to later stages (such as {id_list(after, limit=3)}); "
+            f"has no links; expected links {' and '.join(expected) or 'to other nodes'}; "
             "link it into the pathway or remove it",
-            f"つながりが一つもありません。前の段階（{id_list_ja(before, limit=3)} など）からと"
-            f"後の段階（{id_list_ja(after, limit=3)} など）へのつながりを追加するか、"
-            "削除してください",
+            f"つながりが一つもありません。{'と'.join(expected_ja) or '他のノードと'}の"
+            "つながりを追加するか、削除してください",
             ids=(n.id,),
         )
 
