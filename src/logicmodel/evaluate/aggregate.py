@@ -1,0 +1,197 @@
+"""Time and organisation aggregation of observations into indicator series (DESIGN §5.7).
+
+Input is the clean long frame of :mod:`logicmodel.observations`; output is one row per
+(indicator, org, reporting period) for every org and every ancestor level. Everything is grouped
+with pandas/numpy on whole columns: one groupby per (frequency, rule), one bincount-style
+reduction per hierarchy level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from logicmodel.formula import parse_formula
+from logicmodel.periods import assign_periods, parse_period
+
+if TYPE_CHECKING:
+    from logicmodel.model import Indicator, LogicModel
+    from logicmodel.orgs import Hierarchy
+
+__all__ = ["OrgIndex", "aggregate_orgs", "aggregate_time", "build_org_index", "effective_frequency", "series_frame"]
+
+_SERIES_COLS = ["indicator", "org", "start", "end", "period", "value"]
+_PERIOD_KIND_TO_FREQ = {"month": "month", "quarter": "quarter", "fiscal_quarter": "fiscal_quarter",
+                        "fiscal_year": "fiscal_year", "year": "year"}
+
+
+def effective_frequency(ind: Indicator, fiscal_year_start: int) -> str | None:
+    """The reporting frequency: the declared one, else — for flows (time rule ``sum``) — the
+    frequency of the final target's period, so monthly flows are summed to the FY a target names.
+    """
+    if ind.frequency is not None:
+        return ind.frequency
+    if ind.time_rule == "sum" and ind.final_target is not None:
+        kind = parse_period(ind.final_target.period, fiscal_year_start).kind
+        return _PERIOD_KIND_TO_FREQ.get(kind)
+    return None
+
+
+def aggregate_time(rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int) -> pd.DataFrame:
+    """Rows (indicator, org, start, end, period, value) combined to reporting periods of ``freq``.
+
+    ``rule`` ∈ sum|last|mean|min|max; ``last`` takes the value with the latest period end.
+    With ``freq=None`` periods stay as observed (rows are already unique per period).
+    """
+    if rows.empty:
+        return rows[_SERIES_COLS].copy()
+    if freq is None:
+        return rows[_SERIES_COLS].copy()
+    pa = assign_periods(rows["end"].to_numpy(dtype="datetime64[D]"), freq, fiscal_year_start=fiscal_year_start)
+    work = pd.DataFrame({
+        "indicator": rows["indicator"].to_numpy(), "org": rows["org"].to_numpy(),
+        "start": pa.start, "end": pa.end, "period": pa.label,
+        "obs_end": rows["end"].to_numpy(), "value": rows["value"].to_numpy(),
+    })
+    keys = ["indicator", "org", "start", "end", "period"]
+    if rule == "last":
+        work = work.sort_values("obs_end", kind="stable")
+        out = work.groupby(keys, sort=False, dropna=False)["value"].last()
+    else:
+        out = work.groupby(keys, sort=False, dropna=False)["value"].agg(rule)
+    return out.reset_index()[_SERIES_COLS]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgIndex:
+    """Organisations of one evaluation: codes, levels, parents and per-code ancestor columns."""
+
+    orgs: npt.NDArray[np.object_]  # codes (None for the synthetic total)
+    level_names: tuple[str, ...]
+    org_level: npt.NDArray[np.int64]
+    parents: npt.NDArray[np.int64]
+    top: tuple[int, ...]  # positions of the top-level orgs (targets in the model apply there)
+
+    def level_of(self) -> npt.NDArray[np.object_]:
+        """Level name of each org."""
+        return np.asarray(self.level_names, dtype=object)[self.org_level]
+
+
+def build_org_index(
+    codes: Sequence[object], hierarchy: Hierarchy | None, ends: npt.NDArray[np.datetime64] | None = None
+) -> tuple[OrgIndex, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The org index for observed ``codes`` and, per code, its position and ancestors array.
+
+    Without a hierarchy: no orgs → one synthetic ``total`` (org ``None``); flat orgs → the orgs at
+    level ``org`` under a synthetic ``total``.
+    """
+    codes_arr = np.asarray(codes, dtype=object)
+    codes_arr = np.where(pd.isna(codes_arr), None, codes_arr) if len(codes_arr) else codes_arr
+    if hierarchy is None:
+        named = sorted({c for c in codes_arr if c is not None})
+        orgs = np.array([None, *named], dtype=object)
+        lookup = {c: k + 1 for k, c in enumerate(named)}
+        pos = np.array([lookup.get(c, 0) if c is not None else 0 for c in codes_arr], dtype=np.int64)
+        level = np.array([0] + [1] * len(named), dtype=np.int64)
+        parents = np.array([-1] + [0] * len(named), dtype=np.int64)
+        anc = np.stack([np.zeros(len(codes_arr), dtype=np.int64), np.where(pos > 0, pos, -1)], axis=1)
+        names = ("total", "org") if named else ("total",)
+        if not named:
+            anc = anc[:, :1]
+        return OrgIndex(orgs, names, level, parents, (0,)), pos, anc
+    ri = hierarchy.rollup_index(codes_arr, at=ends)
+    org_level = np.asarray(ri.org_level, dtype=np.int64)
+    top = tuple(int(k) for k in np.flatnonzero(np.asarray(ri.parents) < 0))
+    return (
+        OrgIndex(np.asarray(ri.orgs, dtype=object), tuple(ri.levels), org_level,
+                 np.asarray(ri.parents, dtype=np.int64), top),
+        np.asarray(ri.position, dtype=np.int64),
+        np.asarray(ri.ancestors, dtype=np.int64),
+    )
+
+
+def aggregate_orgs(
+    rows: pd.DataFrame, org_pos: npt.NDArray[np.int64], anc: npt.NDArray[np.int64], index: OrgIndex,
+    rule_of: dict[str, str], weights: npt.NDArray[np.float64] | None = None,
+) -> pd.DataFrame:
+    """Rows for every ancestor level: children aggregated per indicator's ``orgs`` rule.
+
+    ``rows`` carry ``org_i`` (position in ``index.orgs``); a value observed at an org itself wins
+    over the aggregate of its children. ``weights`` (per row) turn ``mean`` into a weighted mean.
+    Returns rows with ``org_i`` and ``n_children`` (number of contributing rows).
+    """
+    base = rows.assign(org_i=org_pos, n_children=0)
+    if rows.empty or anc.shape[1] <= 1:
+        return base
+    own_level = index.org_level[org_pos]
+    rules = rows["indicator"].map(rule_of).to_numpy(dtype=object)
+    parts = [base]
+    for j in range(anc.shape[1] - 1):
+        target = anc[:, j]
+        use = (target >= 0) & (own_level > j) & (rules != "none")
+        # only the deepest observed level feeds a parent (no double counting across levels)
+        if not use.any():
+            continue
+        sub = rows.loc[use, ["indicator", "start", "end", "period", "value"]].assign(org_i=target[use])
+        sub_rules = rules[use]
+        lv = own_level[use]
+        deepest = pd.Series(lv).groupby([sub["indicator"].to_numpy(), target[use]]).transform("max").to_numpy()
+        keep = lv == deepest
+        sub, sub_rules = sub.loc[keep], sub_rules[keep]
+        w = None if weights is None else weights[use][keep]
+        keys = ["indicator", "org_i", "start", "end", "period"]
+        for rule in np.unique(sub_rules):
+            part = sub.loc[sub_rules == rule]
+            if rule == "mean" and w is not None:
+                ww = w[sub_rules == rule]
+                has_w = ~np.isnan(ww)
+                part = part.assign(_wv=np.where(has_w, part["value"].to_numpy() * ww, np.nan),
+                                   _w=np.where(has_w, ww, np.nan))
+                g = part.groupby(keys, sort=False, dropna=False)
+                agg = g.agg(_wv=("_wv", "sum"), _w=("_w", "sum"), mean=("value", "mean"),
+                            n_children=("value", "size"), nw=("_w", "count")).reset_index()
+                weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
+                agg["value"] = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
+                agg = agg.drop(columns=["_wv", "_w", "mean", "nw"])
+            else:
+                g = part.groupby(keys, sort=False, dropna=False)["value"]
+                agg = g.agg([rule, "size"]).reset_index().rename(columns={rule: "value", "size": "n_children"})
+            agg["org"] = index.orgs[agg["org_i"].to_numpy()]
+            parts.append(agg)
+    out = pd.concat(parts, ignore_index=True)
+    # a value observed at the org itself wins over the aggregate of its children
+    out = out.sort_values("n_children", kind="stable").drop_duplicates(
+        ["indicator", "org_i", "start", "end"], keep="first")
+    return out.reset_index(drop=True)
+
+
+def formula_rows(model: LogicModel, ind: Indicator, components: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows of a formula indicator computed per (org, period) from its components' rows."""
+    names = ind.components
+    frames = []
+    for name in names:
+        part = components.get(name)
+        if part is None or part.empty:
+            return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
+        frames.append(part.set_index(["org_i", "start", "end"])["value"].rename(name))
+    wide = pd.concat(frames, axis=1, join="inner")
+    periods = pd.concat([components[n].set_index(["org_i", "start", "end"])["period"] for n in names[:1]], axis=1)
+    if wide.empty:
+        return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
+    values = parse_formula(ind.formula or "").evaluate({n: wide[n].to_numpy(dtype=np.float64) for n in names})
+    out = wide.index.to_frame(index=False)
+    out["value"] = values
+    out["period"] = periods.reindex(wide.index).iloc[:, 0].to_numpy()
+    out["indicator"] = ind.id
+    _ = model
+    return out
+
+
+def series_frame() -> pd.DataFrame:
+    """An empty series frame with the standard columns."""
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SERIES_COLS})

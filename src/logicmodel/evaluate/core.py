@@ -1,0 +1,562 @@
+"""``evaluate``: observations → progress of every indicator, node and org (DESIGN §4.4, §5.3–§5.7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from logicmodel.checks import check
+from logicmodel.errors import CheckError, PeriodError
+from logicmodel.evaluate.achievement import achievement, forecast, plan_values
+from logicmodel.evaluate.aggregate import (
+    OrgIndex,
+    aggregate_orgs,
+    aggregate_time,
+    build_org_index,
+    effective_frequency,
+    formula_rows,
+)
+from logicmodel.evaluate.bands import STATUS_LABELS, Bands, resolve_bands, status_categorical
+from logicmodel.evaluate.diagnostics import diagnose_findings, milestone_table
+from logicmodel.evaluate.progress import Progress
+from logicmodel.evaluate.rollup import Aggregator, rollup
+from logicmodel.graph import compile_model
+from logicmodel.issues import Report
+from logicmodel.observations import prepare_observations
+from logicmodel.orgs import normalize_codes
+from logicmodel.periods import fiscal_year, parse_period
+
+if TYPE_CHECKING:
+    from logicmodel.model import Indicator, LogicModel
+    from logicmodel.orgs import Hierarchy
+
+__all__ = ["evaluate"]
+
+_DIRECTION_CODE = {"increase": 0, "decrease": 1, "maintain": 2}
+_DAY = np.timedelta64(1, "D")
+
+
+def _days(values: Any) -> npt.NDArray[np.int64]:
+    return (np.asarray(values, dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")) // _DAY
+
+
+def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:
+    if as_of is None:
+        return None
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return parse_period(as_of, fiscal_year_start).end
+
+
+def evaluate(
+    model: LogicModel,
+    observations: Any = None,
+    *,
+    as_of: Any = None,
+    hierarchy: Hierarchy | None = None,
+    bands: Bands | str | None = None,
+    rollup: str | Aggregator | Callable[..., Any] = "weighted_mean",
+    lang: str = "en",
+    due_soon_days: int = 30,
+) -> Progress:
+    """Evaluate progress of ``model`` from long-format ``observations``.
+
+    Parameters
+    ----------
+    model
+        The logic model.
+    observations
+        Any dataframe narwhals accepts with columns ``indicator, period, value`` and optional
+        ``org``, ``unit`` (converted to the indicator's unit) and ``kind`` (actual|target|baseline).
+    as_of
+        A date or period (its last day); default the latest observed period end.
+    hierarchy
+        An :class:`~logicmodel.Hierarchy`; every org and every ancestor level then gets rows.
+    bands
+        :class:`Bands` or a preset name (``default``, ``sabcd``, ``sabc``).
+    rollup
+        Pathway aggregator: ``weighted_mean``, ``min``, ``max``, ``geometric_mean``,
+        ``share_on_track`` or a callable (see :mod:`logicmodel.evaluate.rollup`).
+    lang
+        ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
+
+    Returns
+    -------
+    Progress
+
+    Raises
+    ------
+    CheckError
+        The model or the observations have errors (the report lists them all, with rows).
+
+    Notes
+    -----
+    Achievement with baseline b, final target t and actual a is ``(a − b) / (t − b)``; without a
+    baseline ``a / t`` (increase) or ``t / a`` (decrease); ``maintain`` is 1 while ``a ≥ t``. The plan
+    is piecewise linear from the baseline through the targets (by period end); ``planned`` is its
+    value at the actual's period. Node ``score`` is the weighted mean of its quantitative
+    indicators' achievement clipped to [0, 1]; ``rolled`` is the score, or the aggregate of the
+    predecessors' rolled values when the node has no data.
+
+    Examples
+    --------
+    >>> import pandas as pd, logicmodel as lm
+    >>> m = lm.LogicModel(id="m", title="窓口", nodes=[lm.Activity(id="act"), lm.Output(id="out")],
+    ...     links=[lm.Link(source="act", target="out")],
+    ...     indicators=[lm.KPI(id="n", measures="out", unit="団体",
+    ...                        baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300})])
+    >>> obs = pd.DataFrame({"indicator": ["n"], "period": ["FY2024"], "value": [180]})
+    >>> p = lm.evaluate(m, obs)
+    >>> p.indicators[["indicator", "actual", "planned", "achievement", "status"]]
+      indicator  actual  planned  achievement    status
+    0         n   180.0    200.0          0.4  at_risk
+    """
+    fys = model.fiscal_year_start
+    bands_ = resolve_bands(bands)
+    report = check(model)
+    prepared = prepare_observations(model, observations) if observations is not None else None
+    if prepared is not None:
+        report = report + Report(prepared.issues)
+    if not report.ok:
+        raise CheckError(report.in_language(lang))
+    clean = prepared.frame if prepared is not None else _empty_clean()
+    if hierarchy is not None and len(clean):
+        mask = clean["org"].notna().to_numpy()
+        if not mask.all():
+            top = hierarchy.roots[0] if len(hierarchy.roots) == 1 else None
+            clean = clean.assign(org=np.where(mask, clean["org"].to_numpy(dtype=object), top))
+        clean = clean.assign(org=normalize_codes(clean["org"].to_numpy(dtype=object)))
+    as_of_date = _as_of_date(as_of, fys)
+    actual_rows = clean[clean["kind"] == "actual"]
+    if as_of_date is None:
+        as_of_date = pd.Timestamp(actual_rows["end"].max()).date() if len(actual_rows) else dt.date.today()
+    as_of_day = np.datetime64(as_of_date, "D")
+
+    # orgs -------------------------------------------------------------------------------------------
+    codes, uniq = pd.factorize(pd.Series(clean["org"].to_numpy(dtype=object), dtype=object), use_na_sentinel=False)
+    if hierarchy is not None and hierarchy.change_dates and len(clean):
+        # versioned tree: map each distinct (org, period end) through the tree valid at that date
+        pair = pd.MultiIndex.from_arrays([clean["org"].to_numpy(dtype=object), clean["end"].to_numpy()])
+        pcodes, puniq = pd.factorize(pair)
+        org_index, pos_u, anc_u = build_org_index(puniq.get_level_values(0).to_numpy(dtype=object), hierarchy,
+                                                  puniq.get_level_values(1).to_numpy(dtype="datetime64[D]"))
+        org_pos, anc = pos_u[pcodes], anc_u[pcodes]
+    else:
+        codes_in = uniq.to_numpy(dtype=object) if len(uniq) else np.array([], dtype=object)
+        if hierarchy is not None and not len(codes_in):
+            codes_in = np.array([hierarchy.roots[0]], dtype=object)
+        org_index, pos_u, anc_u = build_org_index(codes_in, hierarchy)
+        org_pos, anc = (pos_u[codes], anc_u[codes]) if len(clean) else (
+            np.zeros(0, dtype=np.int64), np.zeros((0, len(org_index.level_names)), dtype=np.int64))
+    clean = clean.assign(org_i=org_pos)
+
+    # series: time then orgs, formulas last -------------------------------------------------------
+    inds = {i.id: i for i in model.indicators}
+    freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
+    base_needed: dict[tuple[str, str | None], None] = {}
+    formula_order = _formula_order(model)
+
+    def need(name: str, f: str | None) -> None:
+        ind = inds[name]
+        if ind.formula:
+            for c in ind.components:
+                need(c, f)
+        base_needed[(name, f)] = None
+
+    for ind in model.indicators:
+        need(ind.id, freq[ind.id])
+    series: dict[tuple[str, str | None], pd.DataFrame] = {}
+    act = clean[clean["kind"] == "actual"]
+    weights_rows = None
+    for (name, f) in base_needed:
+        rows = act[act["indicator"] == name]
+        t = aggregate_time(rows, f, inds[name].time_rule, fys)
+        series[(name, f)] = t
+    # org aggregation per (indicator, freq) series, all at once
+    stacked = []
+    for (name, f), t in series.items():
+        if len(t):
+            stacked.append(t.assign(_key=f"{name}\x1f{f}"))
+    if stacked:
+        all_rows = pd.concat(stacked, ignore_index=True)
+        org_lookup = pd.Series(np.arange(len(org_index.orgs)), index=pd.Index(org_index.orgs, dtype=object))
+        pos_rows = _org_positions(all_rows["org"].to_numpy(dtype=object), org_index, org_lookup)
+        anc_rows = _ancestors_for(pos_rows, all_rows, clean, anc, org_pos)
+        rule_of = {f"{i.id}\x1f{f}": i.orgs_rule for (iid, f) in series for i in [inds[iid]]}
+        weights_rows = _weights(all_rows, inds, series, org_index)
+        grouped = aggregate_orgs(all_rows.assign(indicator=all_rows["_key"]), pos_rows, anc_rows, org_index,
+                                 rule_of, weights_rows)
+        grouped["org"] = org_index.orgs[grouped["org_i"].to_numpy()]
+        for key, part in grouped.groupby("indicator", sort=False):
+            name, f = str(key).split("\x1f")
+            series[(name, None if f == "None" else f)] = part.assign(indicator=name).reset_index(drop=True)
+    for name in formula_order:
+        ind = inds[name]
+        f = freq[name]
+        comps = {c: series.get((c, f), pd.DataFrame()) for c in ind.components}
+        computed = formula_rows(model, ind, comps)
+        observed = series.get((name, f), pd.DataFrame())
+        if len(computed):
+            computed["org"] = org_index.orgs[computed["org_i"].to_numpy(dtype=np.int64)]
+            merged = pd.concat([computed, observed], ignore_index=True) if len(observed) else computed
+            merged = merged.drop_duplicates(["org_i", "start", "end"], keep="first")
+            series[(name, f)] = merged.reset_index(drop=True)
+    hist_parts = [series[(i.id, freq[i.id])] for i in model.indicators if len(series.get((i.id, freq[i.id]), ()))]
+    cols = ["indicator", "org_i", "start", "end", "period", "value"]
+    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True) if hist_parts else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in cols})
+    hist = hist[hist["value"].notna()]
+
+    # points: baselines and targets per (indicator, org) -------------------------------------------
+    points = _points(model, clean, org_index, anc, org_pos, inds)
+
+    # series codes over the full grid (indicators × orgs) ----------------------------------------
+    n_org = len(org_index.orgs)
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
+    hist_ind = hist["indicator"].map(ind_pos).to_numpy(dtype=np.int64)
+    hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
+    order = np.lexsort((_days(hist["end"]), hist_series))
+    hist = hist.iloc[order].reset_index(drop=True)
+    hist_series = hist_series[order]
+    x = _days(hist["end"])
+    n_series = len(ind_ids) * n_org
+
+    pts_series = points["indicator"].map(ind_pos).to_numpy(dtype=np.int64) * n_org + points["org_i"].to_numpy(dtype=np.int64)
+    pts_x = _days(points["end"])
+    porder = np.lexsort((pts_x, pts_series))
+    pts_series, pts_x, pts_value = pts_series[porder], pts_x[porder], points["value"].to_numpy(dtype=np.float64)[porder]
+    pts_kind = points["kind"].to_numpy(dtype=object)[porder]
+    pts_period = points["period"].to_numpy(dtype=object)[porder]
+    is_base = pts_kind == "baseline"
+    baseline = np.full(n_series, np.nan)
+    baseline_period = np.full(n_series, None, dtype=object)
+    baseline[pts_series[is_base]] = pts_value[is_base]
+    baseline_period[pts_series[is_base]] = pts_period[is_base]
+    is_tgt = ~is_base
+    target = np.full(n_series, np.nan)
+    target_period = np.full(n_series, None, dtype=object)
+    target_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
+    target[pts_series[is_tgt]] = pts_value[is_tgt]  # sorted by x: last write is the final target
+    target_period[pts_series[is_tgt]] = pts_period[is_tgt]
+    target_end[pts_series[is_tgt]] = pts_x[is_tgt]
+    has_baseline = ~np.isnan(baseline)
+    direction = np.repeat(np.array([_DIRECTION_CODE[inds[i].effective_direction] for i in ind_ids], dtype=np.int64), n_org)
+
+    planned = plan_values(hist_series, x, pts_series, pts_x, pts_value, has_baseline)
+    actual_v = hist["value"].to_numpy(dtype=np.float64)
+    ach = achievement(actual_v, baseline[hist_series], target[hist_series], direction[hist_series])
+    pach = achievement(planned, baseline[hist_series], target[hist_series], direction[hist_series])
+    hstatus = bands_.classify(ach, pach)
+    hstatus = np.where(np.isnan(target[hist_series]), "no_target", hstatus)
+    level_names = org_index.level_of()
+    history = pd.DataFrame({
+        "indicator": hist["indicator"].to_numpy(dtype=object),
+        "org": org_index.orgs[hist["org_i"].to_numpy(dtype=np.int64)],
+        "level": level_names[hist["org_i"].to_numpy(dtype=np.int64)],
+        "period": hist["period"].to_numpy(dtype=object),
+        "start": hist["start"].to_numpy(dtype="datetime64[D]"),
+        "end": hist["end"].to_numpy(dtype="datetime64[D]"),
+        "actual": actual_v,
+        "planned": planned,
+        "achievement": ach,
+        "planned_achievement": pach,
+        "status": status_categorical(hstatus),
+    })
+
+    # current rows at as_of ----------------------------------------------------------------------------
+    upto = x <= _days(np.array([as_of_day]))[0]
+    cur_idx = np.full(n_series, -1, dtype=np.int64)
+    sel = np.flatnonzero(upto)
+    cur_idx[hist_series[sel]] = sel  # rows sorted by x within series: last write is the latest
+    day, slope = forecast(hist_series[upto], x[upto], actual_v[upto], n_series, target)
+    grid_series = np.arange(n_series)
+    present = np.zeros(n_series, dtype=bool)
+    present[hist_series] = True
+    present[pts_series] = True
+    for t in org_index.top:
+        present[np.arange(len(ind_ids)) * n_org + t] = True
+    g = grid_series[present]
+    gi, go = g // n_org, g % n_org
+    cur = cur_idx[g]
+    has = cur >= 0
+    take = np.where(has, cur, 0)
+    cur_actual = np.where(has, actual_v[take] if len(actual_v) else np.nan, np.nan)
+    cur_planned = np.where(has, planned[take] if len(planned) else np.nan, np.nan)
+    cur_ach = np.where(has, ach[take] if len(ach) else np.nan, np.nan)
+    cur_pach = np.where(has, pach[take] if len(pach) else np.nan, np.nan)
+    status = bands_.classify(cur_ach, cur_pach)
+    status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
+    fc_day = day[g]
+    fc_date = np.where(np.isnan(fc_day), np.datetime64("NaT"),
+                       np.datetime64("1970-01-01", "D") + np.nan_to_num(fc_day, nan=0).astype(np.int64))
+    fc_period = _fy_labels(fc_date, fys)
+    on_course = np.where(np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min), None,
+                         fc_day <= target_end[g]).astype(object)
+    on_course = np.where(status == "achieved", True, on_course)
+    ind_objs = [inds[ind_ids[k]] for k in gi]
+    indicators = pd.DataFrame({
+        "indicator": [i.id for i in ind_objs],
+        "name": [i.title for i in ind_objs],
+        "role": [i.role for i in ind_objs],
+        "node": [i.measures for i in ind_objs],
+        "unit": [i.unit for i in ind_objs],
+        "org": org_index.orgs[go],
+        "level": level_names[go],
+        "parent": _parents(org_index)[go],
+        "period": np.where(has, history["period"].to_numpy(dtype=object)[take] if len(history) else None, None),
+        "actual": cur_actual,
+        "baseline": baseline[g],
+        "baseline_period": baseline_period[g],
+        "target": target[g],
+        "target_period": target_period[g],
+        "planned": cur_planned,
+        "achievement": cur_ach,
+        "planned_achievement": cur_pach,
+        "status": status_categorical(status),
+        "status_label": pd.Series(status, dtype=object).map(STATUS_LABELS["ja" if lang == "ja" else "en"]).to_numpy(),
+        "grade": bands_.grade(cur_ach),
+        "forecast_date": fc_date.astype("datetime64[D]"),
+        "forecast_period": fc_period,
+        "on_course": on_course,
+    })
+    if not bands_.grades:
+        indicators = indicators.drop(columns=["grade"])
+    children = _children_table(indicators, org_index)
+
+    # pathway roll-up per org ---------------------------------------------------------------------------
+    nodes = _node_table(model, indicators, org_index, bands_, rollup, lang)
+    milestones = milestone_table(model, as_of_date, due_soon_days, lang)
+    findings = diagnose_findings(model, nodes, indicators, history, milestones, as_of_date, freq, fys)
+    return Progress(model, as_of_date, indicators, nodes, history, milestones, findings, children, report,
+                    bands_, lang, org_index.level_names)
+
+
+def _empty_clean() -> pd.DataFrame:
+    return pd.DataFrame({
+        "indicator": pd.Series([], dtype=object), "org": pd.Series([], dtype=object),
+        "period": pd.Series([], dtype=object), "start": pd.Series([], dtype="datetime64[s]"),
+        "end": pd.Series([], dtype="datetime64[s]"), "value": pd.Series([], dtype="float64"),
+        "kind": pd.Series([], dtype=object), "row": pd.Series([], dtype="int64"),
+    })
+
+
+def _formula_order(model: LogicModel) -> list[str]:
+    inds = {i.id: i for i in model.indicators}
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for c in inds[name].components:
+            visit(c)
+        if inds[name].formula:
+            out.append(name)
+
+    for i in model.indicators:
+        visit(i.id)
+    return out
+
+
+def _org_positions(orgs: npt.NDArray[np.object_], index: OrgIndex, lookup: pd.Series) -> npt.NDArray[np.int64]:
+    codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
+    pos_u = np.array([0 if u is None or u != u else int(lookup.get(u, 0)) for u in uniq], dtype=np.int64)
+    _ = index
+    return pos_u[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+def _ancestors_for(pos_rows: npt.NDArray[np.int64], all_rows: pd.DataFrame, clean: pd.DataFrame,
+                   anc: npt.NDArray[np.int64], org_pos: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Ancestor columns for aggregated rows, taken from any clean row of the same org position."""
+    n_cols = anc.shape[1] if anc.ndim == 2 and anc.shape[1] else 1
+    table = np.full((int(max(pos_rows.max(initial=0), org_pos.max(initial=0))) + 1, n_cols), -1, dtype=np.int64)
+    if len(org_pos):
+        table[org_pos] = anc
+    _ = (all_rows, clean)
+    return table[pos_rows]
+
+
+def _weights(all_rows: pd.DataFrame, inds: dict[str, Indicator], series: dict[tuple[str, str | None], pd.DataFrame],
+             index: OrgIndex) -> npt.NDArray[np.float64] | None:
+    """Per-row weights for ``weight_by`` means (value of the weighting indicator at the same org/period)."""
+    wanted = {i.id: i.weight_by for i in inds.values() if i.weight_by}
+    if not wanted:
+        return None
+    out = np.full(len(all_rows), np.nan)
+    for name, by in wanted.items():
+        mask = all_rows["indicator"].to_numpy(dtype=object) == name
+        if not mask.any():
+            continue
+        wrows = pd.concat([p for (n, _f), p in series.items() if n == by and len(p)], ignore_index=True) if any(
+            n == by for (n, _f) in series) else pd.DataFrame()
+        if wrows.empty:
+            continue
+        key = wrows.set_index(["org", "end"])["value"]
+        key = key[~key.index.duplicated(keep="last")]
+        sub = all_rows.loc[mask, ["org", "end"]]
+        out[mask] = key.reindex(pd.MultiIndex.from_frame(sub)).to_numpy(dtype=np.float64)
+    _ = index
+    return out
+
+
+def _points(model: LogicModel, clean: pd.DataFrame, index: OrgIndex, anc: npt.NDArray[np.int64],
+            org_pos: npt.NDArray[np.int64], inds: dict[str, Indicator]) -> pd.DataFrame:
+    """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7."""
+    fys = model.fiscal_year_start
+    explicit = clean[clean["kind"].isin(["target", "baseline"])]
+    frames = []
+    if len(explicit):
+        frames.append(pd.DataFrame({
+            "indicator": explicit["indicator"].to_numpy(dtype=object),
+            "org_i": explicit["org_i"].to_numpy(dtype=np.int64),
+            "kind": explicit["kind"].to_numpy(dtype=object),
+            "end": explicit["end"].to_numpy(dtype="datetime64[D]"),
+            "period": explicit["period"].to_numpy(dtype=object),
+            "value": explicit["value"].to_numpy(dtype=np.float64),
+            "source": 0,
+        }))
+        # additive indicators: per-org targets sum up to parents that have none
+        additive = [i for i in inds if inds[i].orgs_rule == "sum" and not inds[i].formula]
+        sub_mask = explicit["indicator"].isin(additive).to_numpy()
+        if sub_mask.any() and anc.shape[1] > 1:
+            e_anc = anc[explicit.index.to_numpy()] if len(anc) == len(clean) else None
+            if e_anc is not None:
+                sub = explicit[sub_mask]
+                sa = e_anc[sub_mask]
+                own = index.org_level[sub["org_i"].to_numpy(dtype=np.int64)]
+                for j in range(sa.shape[1] - 1):
+                    use = (sa[:, j] >= 0) & (own > j)
+                    if not use.any():
+                        continue
+                    part = pd.DataFrame({
+                        "indicator": sub["indicator"].to_numpy(dtype=object)[use], "org_i": sa[use, j],
+                        "kind": sub["kind"].to_numpy(dtype=object)[use],
+                        "end": sub["end"].to_numpy(dtype="datetime64[D]")[use],
+                        "period": sub["period"].to_numpy(dtype=object)[use],
+                        "value": sub["value"].to_numpy(dtype=np.float64)[use],
+                    })
+                    agg = part.groupby(["indicator", "org_i", "kind", "end", "period"], sort=False)["value"].sum()
+                    frames.append(agg.reset_index().assign(source=1))
+    model_rows: list[dict[str, Any]] = []
+    all_orgs = np.arange(len(index.orgs))
+    for ind in model.indicators:
+        non_additive = ind.orgs_rule != "sum" or ind.formula is not None
+        where = all_orgs if non_additive else np.array(index.top, dtype=np.int64)
+        for kind, pts in (("baseline", [ind.baseline] if ind.baseline else []), ("target", list(ind.targets))):
+            for p in pts:
+                per = parse_period(p.period, fys)
+                for o in where:
+                    model_rows.append({"indicator": ind.id, "org_i": int(o), "kind": kind,
+                                       "end": np.datetime64(per.end, "D"), "period": per.label, "value": p.value,
+                                       "source": 2})
+    if model_rows:
+        frames.append(pd.DataFrame(model_rows))
+    if not frames:
+        return pd.DataFrame({"indicator": pd.Series([], dtype=object), "org_i": pd.Series([], dtype=np.int64),
+                             "kind": pd.Series([], dtype=object), "end": pd.Series([], dtype="datetime64[D]"),
+                             "period": pd.Series([], dtype=object), "value": pd.Series([], dtype=np.float64)})
+    pts = pd.concat(frames, ignore_index=True)
+    # per (indicator, org, kind) the best source wins entirely: explicit rows > children sums > model
+    best = pts.groupby(["indicator", "org_i", "kind"], sort=False)["source"].transform("min")
+    pts = pts[pts["source"] == best]
+    # one baseline per series: the latest
+    base = pts[pts["kind"] == "baseline"].sort_values("end").drop_duplicates(["indicator", "org_i"], keep="last")
+    tgt = pts[pts["kind"] == "target"].drop_duplicates(["indicator", "org_i", "end"], keep="first")
+    return pd.concat([base, tgt], ignore_index=True)
+
+
+def _parents(index: OrgIndex) -> npt.NDArray[np.object_]:
+    parent_codes = np.full(len(index.orgs), None, dtype=object)
+    has = index.parents >= 0
+    parent_codes[has] = index.orgs[index.parents[has]]
+    return parent_codes
+
+
+def _fy_labels(dates: npt.NDArray[np.datetime64], fys: int) -> npt.NDArray[np.object_]:
+    out = np.full(len(dates), None, dtype=object)
+    ok = ~np.isnat(dates)
+    if ok.any():
+        uniq, inv = np.unique(dates[ok].astype("datetime64[D]"), return_inverse=True)
+        labels = np.array([f"FY{fiscal_year(d.astype(dt.date), fys)}" for d in uniq], dtype=object)
+        out[ok] = labels[inv]
+    return out
+
+
+def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
+    """Per (indicator, parent org): number and share of children by status."""
+    child = indicators[indicators["parent"].notna()]
+    if child.empty:
+        return pd.DataFrame(columns=["indicator", "org", "level", "n_children", "achieved", "on_track", "at_risk",
+                                     "off_track", "no_data", "no_target", "share_achieved", "share_on_track"])
+    counts = pd.crosstab([child["indicator"], child["parent"]], child["status"], dropna=False)
+    counts = counts.reindex(columns=["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"],
+                            fill_value=0)
+    counts = counts[counts.sum(axis=1) > 0]
+    out = counts.reset_index().rename(columns={"parent": "org"})
+    out.columns.name = None
+    out["n_children"] = counts.sum(axis=1).to_numpy()
+    out["share_achieved"] = out["achieved"] / out["n_children"]
+    out["share_on_track"] = (out["achieved"] + out["on_track"]) / out["n_children"]
+    level_of = dict(zip(index.orgs.tolist(), index.level_of().tolist(), strict=True))
+    out.insert(2, "level", out["org"].map(level_of))
+    return out
+
+
+def _node_table(model: LogicModel, indicators: pd.DataFrame, index: OrgIndex, bands: Bands,
+                aggregator: Any, lang: str) -> pd.DataFrame:
+    node_ids = list(model.node_ids)
+    n_nodes, n_org = len(node_ids), len(index.orgs)
+    node_pos = {nid: k for k, nid in enumerate(node_ids)}
+    org_lookup = {o: k for k, o in enumerate(index.orgs.tolist())}
+    quant = {i.id: (i.measure == "quantitative", i.weight) for i in model.indicators}
+    t = indicators
+    use = t["indicator"].map(lambda i: quant[i][0]).to_numpy(dtype=bool) & t["achievement"].notna().to_numpy()
+    t = t[use]
+    ni = t["node"].map(node_pos).to_numpy(dtype=np.int64)
+    oi = np.array([org_lookup[o] for o in t["org"].tolist()], dtype=np.int64) if len(t) else np.zeros(0, np.int64)
+    w = t["indicator"].map(lambda i: quant[i][1]).to_numpy(dtype=np.float64)
+    a = np.clip(t["achievement"].to_numpy(dtype=np.float64), 0.0, 1.0)
+    pa = t["planned_achievement"].to_numpy(dtype=np.float64)
+    pa = np.where(np.isnan(pa), 1.0, np.clip(pa, 0.0, 1.0))
+    flat = ni * n_org + oi
+    wsum = np.bincount(flat, w, minlength=n_nodes * n_org)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(wsum > 0, np.bincount(flat, w * a, minlength=n_nodes * n_org) / wsum, np.nan)
+        pscore = np.where(wsum > 0, np.bincount(flat, w * pa, minlength=n_nodes * n_org) / wsum, np.nan)
+    score = score.reshape(n_nodes, n_org)
+    pscore = pscore.reshape(n_nodes, n_org)
+    graph = compile_model(model)
+    _, prolled = rollup(graph, pscore, aggregator="weighted_mean")
+    upstream, rolled = rollup(graph, score, aggregator=aggregator, planned=prolled)
+    status = bands.classify(rolled.ravel(), prolled.ravel())
+    kinds = [n.kind for n in model.nodes]
+    stages = [getattr(n, "stage", None) for n in model.nodes]
+    labels = [n.title for n in model.nodes]
+    level_names = index.level_of()
+    out = pd.DataFrame({
+        "node": np.repeat(np.array(node_ids, dtype=object), n_org),
+        "kind": np.repeat(np.array(kinds, dtype=object), n_org),
+        "stage": np.repeat(np.array(stages, dtype=object), n_org),
+        "label": np.repeat(np.array(labels, dtype=object), n_org),
+        "org": np.tile(index.orgs, n_nodes),
+        "level": np.tile(level_names, n_nodes),
+        "score": score.ravel(),
+        "upstream": upstream.ravel(),
+        "rolled": rolled.ravel(),
+        "planned": prolled.ravel(),
+        "status": status_categorical(status),
+    })
+    out["status_label"] = out["status"].astype(object).map(STATUS_LABELS["ja" if lang == "ja" else "en"])
+    return out
+
+
+_ = PeriodError

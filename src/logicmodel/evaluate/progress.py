@@ -1,0 +1,148 @@
+"""``Progress``: the result of :func:`logicmodel.evaluate` — tables and the views a reader needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from logicmodel.errors import ModelError, nearest
+from logicmodel.evaluate.bands import STATUS_LABELS, Bands
+from logicmodel.issues import Report
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+
+__all__ = ["Finding", "Progress"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A pathway diagnostic (DESIGN §5.6): ``code`` ∈ broken_link | bottleneck | stale | unmeasured |
+    milestone_overdue, the ``node`` (or milestone/indicator id) it concerns, a message and evidence."""
+
+    code: str
+    node: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    org: str | None = None
+    message_ja: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Progress:
+    """Progress of one model as of a date (DESIGN §4.4). Tables are pandas DataFrames:
+
+    - ``indicators``: one row per (indicator, org) at ``as_of``;
+    - ``nodes``: one row per (node, org) with ``score``, ``upstream``, ``rolled``, ``status``;
+    - ``history``: one row per (indicator, org, period);
+    - ``milestones``: ``milestone, due, done, status``;
+    - ``findings``: pathway diagnostics (also :meth:`diagnose`);
+    - ``children``: per parent org and indicator, counts and shares of children by status.
+    """
+
+    model: LogicModel
+    as_of: dt.date
+    indicators: pd.DataFrame
+    nodes: pd.DataFrame
+    history: pd.DataFrame
+    milestones: pd.DataFrame
+    findings: pd.DataFrame
+    children: pd.DataFrame
+    report: Report
+    bands: Bands
+    lang: str = "en"
+    levels: tuple[str, ...] = ("total",)
+
+    # -- views -----------------------------------------------------------------------------------
+    @property
+    def kgi(self) -> pd.DataFrame:
+        """The KGI rows of :attr:`indicators`."""
+        return self.indicators[self.indicators["role"] == "KGI"].reset_index(drop=True)
+
+    @property
+    def top_level(self) -> str:
+        """The name of the top level (``total`` or e.g. ``nation``)."""
+        return self.levels[0]
+
+    def at(self, level: str) -> Progress:
+        """The same progress restricted to one level (e.g. ``"prefecture"``)."""
+        if level not in self.levels:
+            raise ModelError(f"unknown level {level!r}; levels are {', '.join(self.levels)}")
+
+        def keep(frame: pd.DataFrame) -> pd.DataFrame:
+            if "level" not in frame:
+                return frame
+            return frame[frame["level"] == level].reset_index(drop=True)
+
+        return Progress(self.model, self.as_of, keep(self.indicators), keep(self.nodes), keep(self.history),
+                        self.milestones, keep(self.findings), keep(self.children), self.report, self.bands,
+                        self.lang, self.levels)
+
+    def org(self, code: str) -> Progress:
+        """The same progress restricted to one organisation (code as in the tables)."""
+        orgs = [o for o in self.indicators["org"].dropna().unique()]
+        if code not in orgs:
+            hint = ", ".join(repr(x) for x in nearest(code, [str(o) for o in orgs]))
+            raise ModelError(f"no org {code!r} in this progress; nearest: {hint or 'none'}")
+
+        def keep(frame: pd.DataFrame) -> pd.DataFrame:
+            if "org" not in frame:
+                return frame
+            return frame[frame["org"] == code].reset_index(drop=True)
+
+        return Progress(self.model, self.as_of, keep(self.indicators), keep(self.nodes), keep(self.history),
+                        self.milestones, keep(self.findings), keep(self.children), self.report, self.bands,
+                        self.lang, self.levels)
+
+    def behind_plan(self, *, level: str | None = None, indicator: str | None = None, n: int = 20) -> pd.DataFrame:
+        """Orgs furthest behind plan: rows sorted by ``achievement − planned_achievement``."""
+        t = self.indicators
+        if level is not None:
+            t = t[t["level"] == level]
+        if indicator is not None:
+            t = t[t["indicator"] == indicator]
+        gap = t["achievement"] - t["planned_achievement"].fillna(1.0).clip(upper=1.0)
+        out = t.assign(gap=gap).dropna(subset=["gap"]).sort_values(["gap", "org"], kind="stable")
+        return out.head(n).reset_index(drop=True)
+
+    def diagnose(self) -> pd.DataFrame:
+        """The pathway diagnostics (same as :attr:`findings`)."""
+        return self.findings
+
+    def summary(self) -> pd.DataFrame:
+        """One short table a director reads: each KGI/KPI at the top level with status label."""
+        t = self.indicators[self.indicators["level"] == self.top_level]
+        labels = STATUS_LABELS["ja" if self.lang == "ja" else "en"]
+        cols = {
+            "indicator": "指標" if self.lang == "ja" else "indicator",
+            "name": "名称" if self.lang == "ja" else "name",
+            "role": "区分" if self.lang == "ja" else "role",
+            "period": "時点" if self.lang == "ja" else "period",
+            "actual": "実績値" if self.lang == "ja" else "actual",
+            "target": "目標値" if self.lang == "ja" else "target",
+            "target_period": "目標年度" if self.lang == "ja" else "target period",
+            "achievement": "達成率" if self.lang == "ja" else "achievement",
+            "status": "状況" if self.lang == "ja" else "status",
+        }
+        out = t[list(cols)].copy()
+        out["achievement"] = out["achievement"].round(3)
+        out["status"] = out["status"].astype(object).map(labels)
+        return out.rename(columns=cols).reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        counts = self.indicators["status"].value_counts()
+        shown = ", ".join(f"{k} {int(v)}" for k, v in counts.items() if v)
+        return f"<Progress {self.model.id!r} as of {self.as_of}: {len(self.indicators)} indicator rows ({shown})>"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        table = self.summary().to_html(index=False, escape=True, na_rep="–")
+        n_find = len(self.findings)
+        return (
+            f"<div class='logicmodel-progress'><strong>{esc(self.model.title)}</strong> "
+            f"— as of {esc(str(self.as_of))}, {n_find} finding(s){table}</div>"
+        )
