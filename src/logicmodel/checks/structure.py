@@ -104,7 +104,7 @@ def backward_link(model: LogicModel) -> Iterator[Issue]:
             link_where(link.source, link.target),
             f"goes backwards: {RANK_TEXT[rank(src)]} {src.id!r} → {RANK_TEXT[rank(dst)]} "
             f"{dst.id!r}; expected "
-            f"the target to be a {RANK_TEXT[rank(src)]} or a later stage ("
+            f"the target at the {RANK_TEXT[rank(src)]} stage or later ("
             + " → ".join(RANK_TEXT)
             + "); reverse the link or correct the kinds/stages",
             f"つながりが逆向きです: {kind_ja(src)} {src.id!r} → {kind_ja(dst)} {dst.id!r}。"
@@ -214,8 +214,8 @@ def no_outcome(model: LogicModel) -> Iterator[Issue]:
     kinds = sorted({n.kind for n in model.nodes}, key=("input", "activity", "output").index)
     yield no_outcome.issue(
         model_where(model),
-        f"has no outcome or impact; expected at least one; got only {', '.join(kinds)} nodes "
-        f"({len(model.nodes)})",
+        f"has no outcome or impact; expected at least one; got {len(model.nodes)} nodes, "
+        f"all {' or '.join(kinds)}",
         f"アウトカムもインパクトもありません（{len(model.nodes)}ノードすべてが"
         f"{'・'.join(RANK_TEXT_JA[('input', 'activity', 'output').index(k)] for k in kinds)}）。"
         "少なくとも一つ必要です",
