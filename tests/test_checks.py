@@ -628,7 +628,7 @@ def test_docs_list_every_code() -> None:
         line = next((ln for ln in text.splitlines() if ln.startswith(f"| {row.code} ")), None)
         assert line is not None, row.code
         assert f"| {row.severity} |" in line, row.code
-        assert row.title_ja in line, row.code
+        assert str(row.title_ja) in line, row.code
 
 
 # ------------------------------------------------------------------ examples
