@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from logicmodel import testing as lm_testing
 from logicmodel.checks import (
     OBSERVATION_CODES,
     check,
@@ -778,3 +779,15 @@ def test_check_never_raises_on_valid_models(model: LogicModel, lang: str) -> Non
         assert "LM106" not in report.codes
     else:
         assert "LM106" in report.codes
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lm_testing.models())
+def test_check_never_raises_on_shared_strategy(model: LogicModel) -> None:
+    report = check(model, lang="ja")
+    assert all(i.code in registered() and i.message_ja for i in report)
+    assert check(model).codes == report.codes
+
+
+def test_sample_model_has_no_errors() -> None:
+    assert check(lm_testing.sample_model()).ok
