@@ -38,6 +38,7 @@ import math
 import os
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -406,17 +407,26 @@ def _read_table(
             )
         seen[key] = k
     try:
-        df = pd.read_csv(
-            io.BytesIO(src.raw),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            encoding=enc,
-            skipinitialspace=False,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.BytesIO(src.raw),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=enc,
+                index_col=False,
+            )
     except pd.errors.EmptyDataError:
         raise FormatError(
             "file is empty: expected an RS System CSV with a header row", path=src.name
+        ) from None
+    except pd.errors.ParserWarning:
+        line = _first_long_row(src.raw.decode(enc), len(header))
+        raise FormatError(
+            f"not a well-formed CSV: a row has more fields than the {len(header)} headers",
+            path=src.name,
+            row=line,
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         m = re.search(r"line (\d+)", str(err))
@@ -433,7 +443,8 @@ def _read_table(
             rename[actual] = name
     missing = [name for name in required if name not in rename.values()]
     if missing:
-        present = [str(c) for c in df.columns]
+        mapped = set(rename)
+        present = [str(c) for c in df.columns if c not in mapped] or [str(c) for c in df.columns]
         near = nearest(missing[0], present, n=1)
         hint = f"; nearest header present: {near[0]!r}" if near else ""
         raise FormatError(
@@ -443,7 +454,6 @@ def _read_table(
             ),
             path=src.name,
             row=1,
-            column=missing[0],
         )
     df = df.rename(columns=rename)
     for name in rename.values():
@@ -458,6 +468,14 @@ def _read_table(
         if c not in rename.values() and c not in known and not _is_year(str(c))
     ]
     return df, unknown
+
+
+def _first_long_row(text: str, width: int) -> int | None:
+    """1-based number of the first record with more fields than the header (error path only)."""
+    for k, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if len(record) > width:
+            return k
+    return None
 
 
 def _is_year(header: str) -> bool:
