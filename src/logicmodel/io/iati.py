@@ -21,9 +21,10 @@ Mapping (also in ``docs/formats/iati.md``):
   ``"%"``, 4 (ordinal) → ``"1"``, 3 (nominal) and 5 (qualitative) → ``measure="qualitative"``;
   ``ascending`` false → ``direction="decrease"`` (absent → increase); ``aggregation-status``
   false → ``{"time": "last", "orgs": "none"}``, otherwise ``"stock"`` (``"mean"`` for %);
-* baselines, targets and actuals → the model's baseline and targets when a period has exactly one
-  undimensioned numeric value, and observation rows (``kind`` baseline / target / actual) for
-  everything else, with ``location`` and ``dimension_<name>`` columns.
+* baselines and targets → the model's baseline (the latest one without location or dimension)
+  and targets (a period's only target without location or dimension, when it is a number);
+  every other baseline, target and every actual → observation rows (``kind`` baseline / target /
+  actual) with ``location`` and ``dimension_<name>`` columns.
 
 Files are parsed by lxml with entity expansion, DTD loading and network access disabled; a
 document with a ``<!DOCTYPE>`` (entity declarations, billion laughs, external entities) is refused.
@@ -444,10 +445,11 @@ def _read_indicator(
     targets: list[Point] = []
     for label in order:
         values = targets_by_period[label]
-        if len(values) == 1 and values[0].plain and values[0].number is not None:
-            targets.append(Point(period=label, value=values[0].number, note=values[0].comment))
-        else:
-            rows.extend(_row(ind_id, label, unit, "target", v) for v in values)
+        plain = [v for v in values if v.plain]
+        main = plain[0] if len(plain) == 1 and plain[0].number is not None else None
+        if main is not None:
+            targets.append(Point(period=label, value=main.number, note=main.comment))
+        rows.extend(_row(ind_id, label, unit, "target", v) for v in values if v is not main)
 
     try:
         return Indicator(
@@ -528,7 +530,8 @@ def _read_activity(
         act_id = model_id
         while act_id in used:
             act_id = f"activity_{act_id}"[:64]
-    activity = Activity(id=act_id, label=title, refs=tuple(model_refs[:1]))
+    label = act.get(_lm("activity-label")) or title
+    activity = Activity(id=act_id, label=label, refs=tuple(model_refs[:1]))
     links: list[Link] = []
     previous = [act_id]
     for kind in ("output", "outcome", "impact"):
@@ -742,8 +745,7 @@ def _collect(
     if unknown:
         pos = int(np.flatnonzero(ids == unknown[0])[0])
         raise FormatError(
-            f"observations row {pos}: unknown indicator {unknown[0]!r}"
-            + did_you_mean(unknown[0], known),
+            f"observations: unknown indicator {unknown[0]!r}" + did_you_mean(unknown[0], known),
             row=pos,
             column="indicator",
         )
@@ -755,8 +757,7 @@ def _collect(
     bad = np.flatnonzero(~np.isin(kinds, ["actual", "target", "baseline"]))
     if bad.size:
         raise FormatError(
-            f"observations row {int(bad[0])}: kind {kinds[bad[0]]!r} is not actual, target or "
-            "baseline",
+            f"observations: kind {kinds[bad[0]]!r} is not actual, target or baseline",
             row=int(bad[0]),
             column="kind",
         )
@@ -774,9 +775,7 @@ def _collect(
                 numbers[mask] = convert(numbers[mask], str(unit), to)
             except LogicModelError as err:
                 pos = int(np.flatnonzero(mask)[0])
-                raise FormatError(
-                    f"observations row {pos}: {err}", row=pos, column="unit"
-                ) from None
+                raise FormatError(f"observations: {err}", row=pos, column="unit") from None
     labels = frame["period"].astype(object).to_numpy()
     spans: dict[Any, tuple[_dt.date, _dt.date]] = {}
     for label in pd.unique(labels):
@@ -784,7 +783,7 @@ def _collect(
             p = parse_period(label, model.fiscal_year_start)
         except LogicModelError as err:
             pos = int(np.flatnonzero(pd.Series(labels).astype(str) == str(label))[0])
-            raise FormatError(f"observations row {pos}: {err}", row=pos, column="period") from None
+            raise FormatError(f"observations: {err}", row=pos, column="period") from None
         spans[label] = (p.start, p.end)
 
     def column(name: str) -> list[Any]:
@@ -940,6 +939,8 @@ def write_iati(
     activities = [n for n in model.nodes if n.kind == "activity"]
     if len(activities) == 1:
         act.set(_lm("activity-id"), activities[0].id)
+        if activities[0].label and activities[0].label != model.title:
+            act.set(_lm("activity-label"), activities[0].label)
     identifier = activity_id or _model_ref(model, "iati-identifier:") or model.id
     etree.SubElement(act, "iati-identifier").text = identifier
     org_ref = (
