@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from logicmodel.errors import PeriodError
 from logicmodel.periods import Period, parse_period
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
+
+T = TypeVar("T")
 
 KIND_JA: Final = {
     "input": "インプット",
@@ -93,8 +97,50 @@ def id_list_ja(ids: Sequence[str], *, limit: int = 5, more: int = 0) -> str:
     return f"{shown} ほか{rest}件" if rest else shown
 
 
+_SHARED: ContextVar[dict[tuple[int, str], Any] | None] = ContextVar("_SHARED", default=None)
+
+
+@contextlib.contextmanager
+def sharing() -> Iterator[None]:
+    """Within this block, derived structures of a model are computed once and shared by rules.
+
+    :func:`logicmodel.check` runs its rules inside it; outside, every call computes afresh.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(model: LogicModel, name: str, compute: Callable[[LogicModel], T]) -> T:
+    """``compute(model)``, remembered for the current :func:`sharing` block (keyed by identity)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return compute(model)
+    key = (id(model), name)
+    if key not in memo:
+        memo[key] = (model, compute(model))  # keep the model alive so its id stays unique
+    value: T = memo[key][1]
+    return value
+
+
 def adjacency(model: LogicModel) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Successors and predecessors of every node (links only), in link order."""
+    return shared(model, "adjacency", _adjacency)
+
+
+def isolated(model: LogicModel) -> set[str]:
+    """Ids of nodes with no link at all."""
+    return shared(model, "isolated", _isolated)
+
+
+def _isolated(model: LogicModel) -> set[str]:
+    linked = {link.source for link in model.links} | {link.target for link in model.links}
+    return {n.id for n in model.nodes} - linked
+
+
+def _adjacency(model: LogicModel) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     succ: dict[str, list[str]] = {n.id: [] for n in model.nodes}
     pred: dict[str, list[str]] = {n.id: [] for n in model.nodes}
     for link in model.links:

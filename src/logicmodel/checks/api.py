@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from logicmodel.checks._common import sharing
 from logicmodel.checks.registry import OBSERVATION_CODES, registered
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.issues import Issue, Report
@@ -103,14 +104,15 @@ def check(
     chosen_ignore = _selectors(ignore, "ignore", known)
 
     issues: list[Issue] = []
-    for code, rule in rules.items():
-        if not _chosen(code, chosen_select, chosen_ignore):
-            continue
-        try:
-            issues.extend(rule(model))
-        except Exception as err:
-            err.add_note(f"while running check rule {code} ({rule.title})")
-            raise
+    with sharing():
+        for code, rule in rules.items():
+            if not _chosen(code, chosen_select, chosen_ignore):
+                continue
+            try:
+                issues.extend(rule(model))
+            except Exception as err:
+                err.add_note(f"while running check rule {code} ({rule.title})")
+                raise
     if observations is not None:
         issues.extend(_observation_issues(model, observations))
     kept = (i for i in issues if _chosen(i.code, chosen_select, chosen_ignore))

@@ -29,6 +29,7 @@ from logicmodel.checks._common import (
     node_where,
     num,
     period_of,
+    shared,
 )
 from logicmodel.checks.registry import rule
 from logicmodel.errors import FormulaError, UnitError
@@ -164,6 +165,10 @@ def _described(inds: tuple[Indicator, ...] | list[Indicator]) -> str:
 
 
 def _by_node(model: LogicModel) -> dict[str, list[Indicator]]:
+    return shared(model, "by_node", _indicators_by_node)
+
+
+def _indicators_by_node(model: LogicModel) -> dict[str, list[Indicator]]:
     out: dict[str, list[Indicator]] = {}
     for ind in model.indicators:
         out.setdefault(ind.measures, []).append(ind)
@@ -204,7 +209,7 @@ def outcome_measured_by_output(model: LogicModel) -> Iterator[Issue]:
     for n in model.nodes:
         if n.kind not in ("outcome", "impact"):
             continue
-        inds = model.indicators_of(n.id)
+        inds = _by_node(model).get(n.id, [])
         if not inds or not all(is_output_count(i) for i in inds):
             continue
         yield outcome_measured_by_output.issue(
@@ -232,7 +237,7 @@ def output_measured_by_activity(model: LogicModel) -> Iterator[Issue]:
     for n in model.nodes:
         if n.kind != "output":
             continue
-        inds = model.indicators_of(n.id)
+        inds = _by_node(model).get(n.id, [])
         if not inds or not all(is_activity_count(i) for i in inds):
             continue
         yield output_measured_by_activity.issue(

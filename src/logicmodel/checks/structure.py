@@ -18,6 +18,7 @@ from logicmodel.checks._common import (
     first_reached,
     id_list,
     id_list_ja,
+    isolated,
     kind_ja,
     link_where,
     model_where,
@@ -44,11 +45,6 @@ __all__ = [
 
 _ENDS = frozenset({"outcome", "impact"})
 _MEANS = frozenset({"input", "activity", "output"})
-
-
-def _isolated(model: LogicModel) -> set[str]:
-    linked = {link.source for link in model.links} | {link.target for link in model.links}
-    return {n.id for n in model.nodes} - linked
 
 
 @rule("LM101", severity="error", title="cycle in links", title_ja="つながりの循環")
@@ -126,9 +122,9 @@ def leads_to_no_outcome(model: LogicModel) -> Iterator[Issue]:
         return
     succ, pred = adjacency(model)
     reaches = reachable(ends, pred)
-    isolated = _isolated(model)
+    alone = isolated(model)
     for n in model.nodes:
-        if n.kind not in _MEANS or n.id in reaches or n.id in isolated:
+        if n.kind not in _MEANS or n.id in reaches or n.id in alone:
             continue
         down, more = first_reached(n.id, succ)
         extra = 1 if more else 0
@@ -155,9 +151,9 @@ def not_reached_from_activity(model: LogicModel) -> Iterator[Issue]:
     activities = [n.id for n in model.nodes if n.kind == "activity"]
     succ, pred = adjacency(model)
     reached = reachable(activities, succ)
-    isolated = _isolated(model)
+    alone = isolated(model)
     for n in model.nodes:
-        if n.kind not in _ENDS or n.id in reached or n.id in isolated:
+        if n.kind not in _ENDS or n.id in reached or n.id in alone:
             continue
         up, more = first_reached(n.id, pred)
         extra = 1 if more else 0
@@ -179,15 +175,15 @@ def not_reached_from_activity(model: LogicModel) -> Iterator[Issue]:
 @rule("LM105", severity="error", title="isolated node", title_ja="孤立したノード")
 def isolated_node(model: LogicModel) -> Iterator[Issue]:
     """A node with no links at all: it is not part of the effect pathway."""
-    isolated = _isolated(model)
-    if not isolated:
+    alone = isolated(model)
+    if not alone:
         return
     by_rank: dict[int, list[str]] = {}
     for n in model.nodes:
-        if n.id not in isolated:
+        if n.id not in alone:
             by_rank.setdefault(rank(n), []).append(n.id)
     for n in model.nodes:
-        if n.id not in isolated:
+        if n.id not in alone:
             continue
         r = rank(n)
         before = next((by_rank[k] for k in range(r - 1, -1, -1) if k in by_rank), [])
