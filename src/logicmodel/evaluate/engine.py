@@ -1,0 +1,489 @@
+"""Push heavy grouping down to the dataframe engine (polars, duckdb, pyarrow, PySpark, dask).
+
+:func:`pushdown` turns observations held by an engine into a small pandas frame in the intake's
+input format (``indicator, org, period, value, kind``; values already in each indicator's unit)
+that :func:`logicmodel.observations.prepare_observations` and the pandas pipeline of
+:func:`logicmodel.evaluate` then take unchanged. Written once over ``narwhals.stable.v2``:
+
+1. columns are resolved like the intake does (same aliases);
+2. the distinct (indicator, period, kind, unit) combinations are collected (small) and checked in
+   Python: unknown indicators (LM301), periods that are not periods (LM302), kinds (LM310), units
+   (LM306); periods are parsed once per distinct text and mapped to each indicator's reporting
+   period; the mapping is shipped to the engine as a small table and joined;
+3. values that are not plain numbers are collected per distinct text and parsed like the intake
+   (``1,234`` is a number, ``abc`` is LM303);
+4. duplicates (more than one row per indicator, org, observed period and kind, LM304) are found
+   with one grouping whose result (only the duplicated groups) is collected;
+5. actual rows are grouped by (indicator, org, kind, reporting period) with the indicator's time
+   rule (sum, mean, min, max natively; ``last`` is the value at the latest observed end, found by
+   joining the per-group maximum back) and only that cube is collected.
+
+Aggregating an indicator's rows to its reporting period once more with the same rule gives the
+same rows (sum, last, mean, min or max of one row), so the pandas pipeline computes the same
+progress from the cube as from every row. An indicator needed at more than one frequency (a
+component of a formula indicator with another frequency) keeps its observed periods.
+
+Row numbers do not exist in an engine frame: issues found here have ``row=None`` and say which
+value or group is wrong and how many rows have it.
+
+Examples
+--------
+>>> import polars as pl
+>>> from logicmodel.testing import sample_model
+>>> obs = pl.DataFrame({"indicator": ["trained_n"] * 3, "period": ["2024-04", "2025-03", "2025-04"],
+...                     "value": ["30", "1.2", "x"], "unit": ["人", "千人", "人"]})
+>>> pushed = pushdown(sample_model(), obs.lazy())
+>>> pushed.frame
+   indicator  period   value    kind
+0  trained_n  FY2024  1230.0  actual
+>>> [(i.code, i.row) for i in pushed.issues]
+[('LM303', None)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from logicmodel.errors import UnitError, nearest
+from logicmodel.evaluate.aggregate import effective_frequency
+from logicmodel.issues import Issue
+from logicmodel.observations import (
+    _KIND_ALIASES,
+    Observations,
+    _as_numbers,
+    _as_text,
+    _standard_columns,
+    prepare_observations,
+)
+from logicmodel.periods import assign_periods, parse_period, parse_periods
+from logicmodel.units import conversion_factor
+
+if TYPE_CHECKING:
+    from logicmodel.model import Indicator, LogicModel
+
+__all__ = ["Pushdown", "is_engine_frame", "pushdown"]
+
+_PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+_MAX_ODD_VALUES = 100_000
+"""Distinct non-plain value texts collected at most; beyond that the frame is not pushed down."""
+_MAX_LISTED = 20
+_EPOCH = np.datetime64("1970-01-01", "D")
+_WHERE = "observations (engine frame)"
+_RULES = ("sum", "mean", "min", "max")
+
+
+@dataclass(frozen=True, slots=True)
+class Pushdown:
+    """The result of :func:`pushdown`.
+
+    Attributes
+    ----------
+    frame
+        Small pandas frame in the intake's input format: ``indicator, period, value, kind`` and
+        ``org`` when the input has one; values in each indicator's unit (no ``unit`` column).
+    issues
+        LM3xx issues found in the engine (``row`` is ``None``: engine frames have no row numbers).
+    rows_in
+        Number of rows in the engine frame.
+    last_actual_end
+        Latest observed period end of a valid actual row (the default ``as_of``: the cube's
+        reporting periods may end later than the data does).
+    """
+
+    frame: pd.DataFrame
+    issues: tuple[Issue, ...]
+    rows_in: int
+    last_actual_end: dt.date | None
+
+    def prepare(self, model: LogicModel) -> Observations:
+        """The cube through :func:`~logicmodel.observations.prepare_observations`, with the
+        engine's issues first.
+
+        LM305 (percentages outside 0–100) is judged here on the engine's rows, so the intake's
+        LM305 on aggregated cube rows is left out.
+        """
+        prepared = prepare_observations(model, self.frame)
+        later = tuple(i for i in prepared.issues if i.code != "LM305" or not _is_cube(self.frame))
+        return Observations(prepared.frame, self.issues + later, prepared.has_org)
+
+
+def _is_cube(frame: pd.DataFrame) -> bool:
+    return "value" in frame.columns and "unit" not in frame.columns
+
+
+def is_engine_frame(observations: object) -> bool:
+    """Whether :func:`pushdown` handles ``observations``: any frame narwhals accepts except pandas.
+
+    Examples
+    --------
+    >>> import pandas as pd, polars as pl
+    >>> is_engine_frame(pd.DataFrame({"a": [1]})), is_engine_frame(pl.LazyFrame({"a": [1]}))
+    (False, True)
+    """
+    import narwhals.stable.v2 as nw
+
+    if isinstance(observations, pd.DataFrame):
+        return False
+    try:
+        frame = nw.from_native(observations)
+    except TypeError:
+        return False
+    impl = frame.implementation
+    return not (impl.is_pandas_like()) and _small_table_maker(frame) is not None
+
+
+def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
+    """Validate and pre-aggregate an engine frame in the engine; collect only the cube.
+
+    Parameters
+    ----------
+    model
+        The logic model (indicators, their units, frequencies and time rules).
+    observations
+        A polars (eager or lazy), pyarrow, duckdb, PySpark or dask frame in the long format of
+        :func:`logicmodel.evaluate`.
+
+    Returns
+    -------
+    Pushdown or None
+        ``None`` for pandas frames, objects that are not frames, and backends without a way to
+        ship a small table (the caller then collects the frame as it is).
+
+    Notes
+    -----
+    Per indicator with reporting frequency f and time rule r, actual rows are reduced to one
+    row per (org, reporting period of f) with r; target and baseline rows, and indicators without
+    a frequency, keep one row per observed period.
+    """
+    import narwhals.stable.v2 as nw
+
+    if not is_engine_frame(observations):
+        return None
+    frame = nw.from_native(observations)
+    lf = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    make_small = _small_table_maker(frame)
+    if make_small is None:  # pragma: no cover - excluded by is_engine_frame
+        return None
+    names = list(lf.columns)
+    cols = _standard_columns(pd.DataFrame(columns=names))
+    if any(c not in cols for c in ("indicator", "period", "value")):
+        # the intake reports the missing columns (LM308) and the columns found
+        return Pushdown(pd.DataFrame(columns=names), (), 0, None)
+    schema = lf.collect_schema()
+    if "org" in cols and (schema[cols["org"]].is_integer() or schema[cols["org"]].is_float()):
+        # the intake explains integer codes (LM309)
+        empty = pd.DataFrame({"indicator": [], "period": [], "value": [],
+                              "org": pd.Series([], dtype="int64")})
+        return Pushdown(empty, (), 0, None)
+
+    # 1. standard columns; key columns as text ("" for missing) -------------------------------------
+    def text(std: str) -> Any:
+        col = nw.col(cols[std])
+        dtype = schema[cols[std]]
+        if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
+            col = col.dt.to_string("%Y-%m-%d")
+        elif dtype != nw.String:
+            col = col.cast(nw.String)
+        return col.fill_null("").alias(std)
+
+    keys = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
+    exprs = [text(k) for k in keys]
+    if "org" in cols:
+        exprs.append(text("org").str.strip_chars())
+    value_dtype = schema[cols["value"]]
+    numeric_values = value_dtype.is_numeric()
+    if numeric_values:
+        exprs.append(nw.col(cols["value"]).cast(nw.Float64).alias("value"))
+    else:
+        exprs.append(text("value").str.strip_chars())
+    sel = lf.select(*exprs)
+
+    # 2. distinct combinations, checked in Python ------------------------------------------------------
+    combos = sel.group_by(*keys).agg(nw.len().alias("n")).collect().to_pandas()
+    rows_in = int(combos["n"].sum()) if len(combos) else 0
+    issues: list[Issue] = []
+    table = _mapping(model, combos, keys, cols, issues)
+
+    # 3. values that are not plain numbers ----------------------------------------------------------
+    if numeric_values:
+        value = nw.col("value")
+        valid_value = ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
+        sel = sel.filter(valid_value)
+    else:
+        plain = nw.col("value").str.contains(_PLAIN_NUMBER)
+        odd = (sel.filter(~plain & (nw.col("value") != ""))
+                  .group_by("value").agg(nw.len().alias("n")).head(_MAX_ODD_VALUES + 1)
+                  .collect().to_pandas())
+        if len(odd) > _MAX_ODD_VALUES:
+            return None
+        parsed, bad = _as_numbers(odd["value"].astype(object))
+        for k in np.flatnonzero(bad)[:_MAX_LISTED]:
+            text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
+            issues.append(Issue("LM303", "error", _WHERE, f"value {text_k!r}: not a number ({_rows(n_k)})",
+                                message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
+                                column=str(cols["value"])))
+        number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
+        usable = ~bad & ~np.isnan(parsed)
+        if usable.any():
+            extra = make_small({"value": odd["value"].to_numpy(dtype=object)[usable].tolist(),
+                                "_num": parsed[usable].tolist()}, {"value": nw.String(), "_num": nw.Float64()})
+            sel = sel.join(extra, on="value", how="left")
+            number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
+            number = nw.when(plain).then(number).otherwise(nw.col("_num"))
+        sel = sel.with_columns(number.alias("value")).filter(~nw.col("value").is_null())
+    out_cols = ["indicator", *(["org"] if "org" in cols else []), "period", "value", "kind"]
+    if table is None:
+        empty = pd.DataFrame({c: pd.Series([], dtype="float64" if c == "value" else object) for c in out_cols})
+        return Pushdown(empty, tuple(issues), rows_in, None)
+
+    small = make_small(table, _TABLE_SCHEMA(nw, keys))
+    rows = (sel.join(small, on=keys, how="inner")
+               .with_columns((nw.col("value") * nw.col("_f")).alias("value")))
+    group = ["_i", *(["org"] if "org" in cols else []), "_k"]
+
+    # 4. duplicates per observed period -------------------------------------------------------------
+    dups = (rows.group_by(*group, "_os", "_oe").agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
+                .filter(nw.col("n") > 1).head(_MAX_LISTED + 1).collect().to_pandas())
+    issues.extend(_duplicate_issues(dups, "org" in cols))
+
+    # 5. the cube ---------------------------------------------------------------------------------
+    cube = (rows.group_by(*group, "_p", "_r")
+                .agg(*(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
+                     nw.col("_oe").max().alias("_last_end"), nw.len().alias("_n"))
+                .collect().to_pandas())
+    cube["value"] = np.nan
+    for rule in _RULES:
+        hit = (cube["_r"] == rule).to_numpy()
+        cube.loc[hit, "value"] = cube.loc[hit, rule].to_numpy(dtype="float64")
+    if (cube["_r"] == "last").any():
+        latest = rows.filter(nw.col("_r") == "last").group_by(*group, "_p").agg(nw.col("_oe").max())
+        last = (rows.filter(nw.col("_r") == "last").join(latest, on=[*group, "_p", "_oe"], how="inner")
+                    .group_by(*group, "_p").agg(nw.col("value").max().alias("_lv"))
+                    .collect().to_pandas())
+        cube = cube.merge(last, on=[*group, "_p"], how="left")
+        hit = (cube["_r"] == "last").to_numpy()
+        cube.loc[hit, "value"] = cube.loc[hit, "_lv"].to_numpy(dtype="float64")
+    issues.extend(_percent_issues(model, cube, cols))
+    actual = (cube["_k"] == "actual").to_numpy()
+    last_end = (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
+    result = pd.DataFrame({
+        "indicator": cube["_i"].to_numpy(dtype=object),
+        **({"org": cube["org"].to_numpy(dtype=object)} if "org" in cols else {}),
+        "period": cube["_p"].to_numpy(dtype=object),
+        "value": cube["value"].to_numpy(dtype="float64"),
+        "kind": cube["_k"].to_numpy(dtype=object),
+    })
+    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end)
+
+
+def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:  # noqa: N802 - a schema constant per call
+    schema: dict[str, Any] = {k: nw.String() for k in keys}
+    schema.update({"_i": nw.String(), "_k": nw.String(), "_p": nw.String(), "_r": nw.String(),
+                   "_f": nw.Float64(), "_os": nw.Int64(), "_oe": nw.Int64()})
+    return schema
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'s' if n != 1 else ''}; engine frames have no row numbers"
+
+
+def _frequencies_needed(model: LogicModel) -> dict[str, set[str | None]]:
+    """Every frequency each indicator is aggregated at by ``evaluate`` (own and formula users')."""
+    fys = model.fiscal_year_start
+    inds = {i.id: i for i in model.indicators}
+    needed: dict[str, set[str | None]] = {i.id: set() for i in model.indicators}
+
+    def need(name: str, freq: str | None, seen: frozenset[str]) -> None:
+        if name in seen or name not in inds:
+            return
+        needed[name].add(freq)
+        for comp in inds[name].components if inds[name].formula else ():
+            need(comp, freq, seen | {name})
+
+    for ind in model.indicators:
+        need(ind.id, effective_frequency(ind, fys), frozenset())
+    return needed
+
+
+def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dict[str, str],
+             issues: list[Issue]) -> dict[str, list[Any]] | None:
+    """The table (raw key texts → indicator, kind, reporting period, factor, rule, observed span)."""
+    if not len(combos):
+        return None
+    fys = model.fiscal_year_start
+    known: dict[str, Indicator] = {i.id: i for i in model.indicators}
+    needed = _frequencies_needed(model)
+    counts = combos["n"].to_numpy(dtype=np.int64)
+    ok = np.ones(len(combos), dtype=bool)
+
+    def report(code: str, mask: np.ndarray, what: str, message: str, message_ja: str, column: str,
+               ids: tuple[str, ...] = ()) -> None:
+        n = int(counts[mask].sum())
+        issues.append(Issue(code, "error", _WHERE, f"{what}: {message} ({_rows(n)})",
+                            message_ja=f"{what}: {message_ja}（{n}行）", column=column, ids=ids))
+
+    ind = _as_text(combos["indicator"].astype(object))
+    for name in pd.unique(pd.Series(ind[pd.notna(ind)], dtype=object)):
+        if name not in known:
+            mask = ind == name
+            hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
+            report("LM301", mask, f"indicator {name!r}", f"unknown indicator; nearest known ids: {hint}",
+                   f"未定義の指標です（近い指標: {hint}）", cols["indicator"], (str(name),))
+            ok &= ~mask
+    empty = pd.isna(pd.Series(ind, dtype=object)).to_numpy()
+    if empty.any():
+        report("LM301", empty, "indicator", "empty indicator id", "指標IDが空です", cols["indicator"])
+        ok &= ~empty
+
+    ptext = combos["period"].astype(object).to_numpy()
+    parr = parse_periods(np.where(ptext == "", None, ptext), fiscal_year_start=fys, errors="coerce")
+    for text in pd.unique(pd.Series(ptext[~parr.valid], dtype=object)):
+        mask = (ptext == text) & ~parr.valid
+        if text == "":
+            report("LM302", mask, "period", "empty period", "期間が空です", cols["period"])
+        else:
+            report("LM302", mask, f"period {text!r}",
+                   "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
+                   "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）", cols["period"])
+    ok &= parr.valid
+
+    if "kind" in keys:
+        ktext = _as_text(combos["kind"].astype(object))
+        kinds = np.array([_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
+                         dtype=object)
+        badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
+        for text in pd.unique(pd.Series(ktext[badk], dtype=object)):
+            report("LM310", badk & (ktext == text), f"kind {text!r}", "must be actual, target or baseline",
+                   "actual, target, baseline のいずれかにしてください", cols["kind"])
+        ok &= ~badk
+    else:
+        kinds = np.full(len(combos), "actual", dtype=object)
+
+    factors = np.ones(len(combos))
+    if "unit" in keys:
+        utext = _as_text(combos["unit"].astype(object))
+        pairs: dict[tuple[str, str], float] = {}
+        for k in np.flatnonzero(ok):
+            if utext[k] is None:
+                continue
+            name, unit = str(ind[k]), str(utext[k])
+            if (name, unit) not in pairs:
+                try:
+                    pairs[(name, unit)] = conversion_factor(unit, known[name].unit or unit) if known[name].unit else 1.0
+                except UnitError as err:
+                    pairs[(name, unit)] = np.nan
+                    mask = (ind == name) & (utext == unit)
+                    report("LM306", mask, f"unit {unit!r} of indicator {name!r}",
+                           f"cannot be converted to {known[name].unit!r}: {err}",
+                           f"指標の単位 {known[name].unit!r} に換算できません", cols["unit"], (name,))
+            factors[k] = pairs[(name, unit)]
+        ok &= ~np.isnan(factors)
+
+    good = np.flatnonzero(ok)
+    if not len(good):
+        return None
+    g_ind = ind[good]
+    g_kind = kinds[good]
+    start = parr.start[good]
+    end = parr.end[good]
+    label = parr.label[good].copy()
+    # canonical labels group 'FY2024' with '令和6年度'; keep the text where a label would not parse back
+    for k in np.flatnonzero(pd.Series(label).duplicated().to_numpy() == False):  # noqa: E712
+        try:
+            same = parse_period(label[k], fys)
+            if (np.datetime64(same.start, "D"), np.datetime64(same.end, "D")) != (start[k], end[k]):
+                label[(label == label[k]) & (start == start[k])] = None
+        except Exception:  # noqa: BLE001 - any failure keeps the original text
+            label[(label == label[k])] = None
+    label = np.where(pd.isna(label), ptext[good], label)
+    rules = np.array([known[str(i)].time_rule for i in g_ind], dtype=object)
+    period = label.astype(object)
+    for name in pd.unique(pd.Series(g_ind, dtype=object)):
+        freqs = needed.get(str(name), set())
+        if len(freqs) != 1:
+            continue
+        freq = next(iter(freqs))
+        if freq is None:
+            continue
+        mask = (g_ind == name) & (g_kind == "actual")
+        if mask.any():
+            period[mask] = assign_periods(end[mask], freq, fiscal_year_start=fys).label
+    days = lambda a: ((a - _EPOCH) // np.timedelta64(1, "D")).astype(np.int64).tolist()  # noqa: E731
+    table: dict[str, list[Any]] = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
+    table.update({"_i": [str(x) for x in g_ind], "_k": [str(x) for x in g_kind],
+                  "_p": [str(x) for x in period], "_r": [str(x) for x in rules],
+                  "_f": factors[good].astype(float).tolist(), "_os": days(start), "_oe": days(end)})
+    return table
+
+
+def _duplicate_issues(dups: pd.DataFrame, has_org: bool) -> list[Issue]:
+    out: list[Issue] = []
+    for k in range(len(dups)):
+        if k == _MAX_LISTED:
+            out.append(Issue("LM304", "error", "observations", "more duplicated groups not listed",
+                             message_ja="ほかにも重複があります"))
+            break
+        name, kind, n = dups["_i"].iloc[k], dups["_k"].iloc[k], int(dups["n"].iloc[k])
+        org = dups["org"].iloc[k] if has_org else None
+        where = f" org {org!r}" if org not in (None, "") else ""
+        start = (_EPOCH + np.int64(dups["_os"].iloc[k])).item()
+        end = (_EPOCH + np.int64(dups["_oe"].iloc[k])).item()
+        out.append(Issue(
+            "LM304", "error", _WHERE,
+            f"indicator {name!r}{where} period {start.isoformat()}–{end.isoformat()} kind {kind!r}: "
+            f"{n} rows for one (indicator, org, period, kind); engine frames have no row numbers",
+            message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{n}行あります",
+            ids=(str(name),),
+        ))
+    return out
+
+
+def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, str]) -> list[Issue]:
+    pct = {i.id for i in model.indicators if i.unit == "%"}
+    if not pct:
+        return []
+    mine = cube["_i"].isin(pct).to_numpy()
+    off = mine & ((cube["min"].to_numpy(dtype="float64") < 0) | (cube["max"].to_numpy(dtype="float64") > 100))
+    if not off.any():
+        return []
+    ids = tuple(sorted({str(x) for x in cube.loc[off, "_i"]}))
+    return [Issue("LM305", "warning", _WHERE,
+                  f"values: percentage outside 0–100 in {int(off.sum())} (indicator, org, period) "
+                  f"group(s) of {', '.join(repr(i) for i in ids)}; engine frames have no row numbers",
+                  message_ja="values: 割合が0〜100の範囲外です", column=str(cols["value"]), ids=ids)]
+
+
+def _small_table_maker(frame: Any) -> Callable[[dict[str, list[Any]], dict[str, Any]], Any] | None:
+    """A function building a small lazy frame that joins with ``frame`` (same backend/connection)."""
+    import narwhals.stable.v2 as nw
+
+    impl = frame.implementation
+    native = frame.to_native()
+
+    def eager(data: dict[str, list[Any]], schema: dict[str, Any], backend: str) -> Any:
+        return nw.from_dict(data, schema=schema, backend=backend)
+
+    if impl is nw.Implementation.POLARS:
+        return lambda d, s: eager(d, s, "polars").lazy()
+    if impl is nw.Implementation.PYARROW:
+        return lambda d, s: eager(d, s, "pyarrow").lazy()
+    if impl is nw.Implementation.DASK:
+        return lambda d, s: eager(d, s, "pandas").lazy(backend="dask")
+    if impl in (nw.Implementation.PYSPARK, nw.Implementation.PYSPARK_CONNECT):
+        session = native.sparkSession
+        return lambda d, s: eager(d, s, "pyarrow").lazy(backend=impl, session=session)
+    if impl is nw.Implementation.DUCKDB:
+        def duck(data: dict[str, list[Any]], schema: dict[str, Any]) -> Any:
+            # a relation on the same connection as ``native`` (relations of two connections do not
+            # join): the query finds the arrow table by its local name
+            _lm_small = eager(data, schema, "pyarrow").to_native()
+            return nw.from_native(native.query("_lm_obs", "select * from _lm_small"))
+
+        return duck
+    return None
