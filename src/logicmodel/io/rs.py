@@ -458,7 +458,11 @@ def _read_table(
     df = df.rename(columns=rename)
     for name in rename.values():
         if not name.isdigit():
-            df[name] = df[name].astype(str).str.replace(_LEADING_QUOTE.pattern, "", regex=True)
+            col = df[name].astype(str)
+            quoted = col.str.startswith("'").to_numpy(dtype=bool)
+            if quoted.any():  # undo neutralise() only where needed: regex per cell is slow
+                fixed = col[quoted].str.replace(_LEADING_QUOTE.pattern, "", regex=True)
+                df[name] = col.mask(quoted, fixed)
     for name in known:
         if name not in df.columns and not name.isdigit():
             df[name] = ""
@@ -485,13 +489,22 @@ def _is_year(header: str) -> bool:
 
 # ------------------------------------------------------------------------------------ values
 def _clean(series: pd.Series) -> pd.Series:
-    """Stripped, NFKC-normalised text (vectorised)."""
-    return series.astype(str).str.normalize("NFKC").str.strip()
+    """Stripped, NFKC-normalised text; computed once per distinct value (columns repeat a lot)."""
+    s = series.astype(str)
+    return s.map({u: _nfkc(u).strip() for u in s.unique()}).astype(str)
 
 
 def _blank_to_na(series: pd.Series) -> pd.Series:
     s = series.astype(str).str.strip()
     return s.astype(object).where(s != "", None)
+
+
+_NUMBER_FIXES = (
+    (r"[,、\s]", ""),
+    (r"[%％]$", ""),
+    (r"^▲", "-"),
+    (r"^\((.+)\)$", r"-\1"),
+)
 
 
 def _parse_numbers(
@@ -501,14 +514,25 @@ def _parse_numbers(
     np.ndarray[Any, np.dtype[np.bool_]],
     np.ndarray[Any, np.dtype[np.bool_]],
 ]:
-    """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised)."""
-    s = _clean(text)
-    missing = s.isin(_BLANK_VALUES).to_numpy()
-    t = s.str.replace(r"[,、\s]", "", regex=True).str.replace(r"[%％]$", "", regex=True)
-    t = t.str.replace(r"^▲", "-", regex=True).str.replace(r"^\((.+)\)$", r"-\1", regex=True)
-    values = pd.to_numeric(t.where(~missing, None), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan
-    )
+    """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised).
+
+    Plain numbers (most cells) convert in one ``to_numeric``; only the rest are normalised
+    (full-width digits, thousands separators, ``%``, ``▲`` for minus) and tried again.
+    """
+    raw = text.astype(str)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
+    missing = np.zeros(len(raw), dtype=bool)
+    retry = np.flatnonzero(~np.isfinite(values))
+    if len(retry):
+        s = _clean(raw.iloc[retry])
+        gone = s.isin(_BLANK_VALUES).to_numpy()
+        missing[retry[gone]] = True
+        t = s
+        for pattern, repl in _NUMBER_FIXES:
+            t = t.str.replace(pattern, repl, regex=True)
+        values[retry] = pd.to_numeric(t.where(~gone, None), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
     bad = ~missing & ~np.isfinite(values)
     return values, missing, bad
 
@@ -981,7 +1005,7 @@ def read_rs_report(
 
     # -- project metadata --------------------------------------------------------------------------
     meta_cols = [c for c in (*COMMON_COLUMNS, *C_KPI) if c != C_PROJECT]
-    p_attrs = _first_non_blank(df, "_pid", meta_cols)
+    p_meta: dict[str, dict[str, Any]] = _first_non_blank(df, "_pid", meta_cols).to_dict("index")
 
     # -- build one model per project -------------------------------------------------------------
     targets_by_g: dict[int, list[tuple[int, float]]] = {}
@@ -993,7 +1017,11 @@ def read_rs_report(
     for g, ncode in enumerate(g_nc.tolist()):
         groups_by_node.setdefault(ncode, []).append(g)
 
-    obs_index = observations.groupby("project", sort=False).indices if len(observations) else {}
+    # observations are sorted by project: each project is one contiguous slice (no take/copy)
+    proj_col = observations["project"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, proj_col[1:] != proj_col[:-1]]) if len(proj_col) else []
+    bounds = np.r_[starts, len(proj_col)] if len(proj_col) else np.zeros(1, dtype=np.int64)
+    obs_index = {str(proj_col[b]): (int(b), int(e)) for b, e in zip(bounds[:-1], bounds[1:], strict=True)}
     projects: dict[str, ModelData] = {}
     nf_pid = node_first["_pid"].tolist()
     nf_nc = node_first["_nc"].tolist()
@@ -1051,8 +1079,9 @@ def read_rs_report(
                         )
                     )
                     continue
+                # canonical labels and finite values built here: no need to re-parse each one
                 pts = [
-                    Point(
+                    Point.model_construct(
                         period=f"FY{yr}", value=v, note=_TARGET_NOTE if (g, yr) in flagged else None
                     )
                     for yr, v in sorted(targets_by_g.get(g, []))
@@ -1078,7 +1107,7 @@ def read_rs_report(
                         description=nreason_of.get(ncode),
                     )
                 )
-        meta = p_attrs.loc[p]
+        meta = p_meta[p]
         links = []
         node_ids = {n.id for n in nodes}
         for src, dst, rationale, line in links_by_project.get(_project_key(p), []):
@@ -1112,12 +1141,8 @@ def read_rs_report(
             refs=refs,
             tags=tags,
         )
-        rows = obs_index.get(p)
-        ob = (
-            observations.iloc[rows].reset_index(drop=True)
-            if rows is not None
-            else observations.iloc[0:0].reset_index(drop=True)
-        )
+        start, stop = obs_index.get(p, (0, 0))
+        ob = observations.iloc[start:stop].reset_index(drop=True)
         projects[p] = ModelData(model, ob)
     return RSRead(projects, Report(found.items))
 
