@@ -1,10 +1,11 @@
 """RS System (行政事業レビュー見える化サイト) 3-1 / 3-2 logic-model CSVs.
 
-The RS System publishes each review year's 行政事業レビューシート as CSVs. Two of them hold the effect
-pathway (効果発現経路): ``3-1_RS_{year}_効果発現経路_目標・実績.csv`` (nodes, indicators, targets,
-actuals; one column per fiscal year 2007…2060) and ``3-2_RS_{year}_効果発現経路_目標のつながり.csv``
-(the links). :func:`read_rs` turns them into one :class:`~logicmodel.io.ModelData` per 予算事業ID;
-:func:`write_rs` writes the same two files for a model.
+The RS System publishes each review year's 行政事業レビューシート as CSVs. Two of them hold
+the effect pathway (効果発現経路): ``3-1_RS_{year}_効果発現経路_目標・実績.csv`` (nodes,
+indicators, targets, actuals; one column per fiscal year 2007…2060) and
+``3-2_RS_{year}_効果発現経路_目標のつながり.csv`` (the links). :func:`read_rs` turns them
+into one :class:`~logicmodel.io.ModelData` per 予算事業ID; :func:`write_rs` writes the same
+two files for a model.
 
 Mapping (see ``docs/formats/rs.md`` for the whole table):
 
@@ -15,9 +16,9 @@ Mapping (see ``docs/formats/rs.md`` for the whole table):
   indicator of a node is ``{node_id}_i{k}``; its unit is normalised with
   :func:`~logicmodel.units.normalize_rs_unit` and every value is scaled to that unit (万人 → 人
   ×10,000); 改善の上向き／下向き gives the direction; 出典 the source;
-- every numeric 目標値 is a target point ``FY{year}``; the years marked ``1`` on the 目標年度 row carry
-  ``note="目標年度"``; there is no baseline (the sheet has none, and without one the achievement is
-  ``a/t`` or ``t/a`` — the RS 達成率 convention);
+- every numeric 目標値 is a target point ``FY{year}``; the years marked ``1`` on the 目標年度 row
+  carry ``note="目標年度"``; there is no baseline (the sheet has none, and without one the
+  achievement is ``a/t`` or ``t/a`` — the RS 達成率 convention);
 - 実績値 become observations (``kind="actual"``, ``period="FY{year}"``) with ``source_row`` (the
   CSV line, header = 1), ``project`` and ``reported_achievement`` (the published 達成率 as a
   fraction: ``95%`` → 0.95); unknown columns of the 3-1 file ride along as extra columns;
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import re
@@ -43,7 +45,7 @@ import zipfile
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -278,7 +280,8 @@ def _pick(names: Iterable[str], which: str, where: str, year: int | None) -> str
         found = [n for n in found if str(year) in Path(n).name] or found
     if len(found) > 1:
         raise FormatError(
-            f"{len(found)} {which} files found ({', '.join(sorted(found)[:4])}); pass year= to choose",
+            f"{len(found)} {which} files found ({', '.join(sorted(found)[:4])}); "
+            "pass year= to choose",
             path=where,
         )
     return found[0] if found else None
@@ -363,10 +366,7 @@ def _encoding(src: _Source) -> str:
         raise FormatError(
             "not a CSV file (binary content); expected an RS System CSV", path=src.name
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        enc = "utf-8-sig"
-    else:
-        enc = "utf-8"
+    enc = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
         raw.decode(enc)
     except UnicodeDecodeError as err:
@@ -661,8 +661,8 @@ def read_rs(
         Keep only rows whose 事業年度 is this review year (and pick this year's ZIP members).
     errors
         ``"collect"`` (default): data-quality problems are findings, returned by
-        :func:`read_rs_report`, and reading carries on; ``"raise"``: the first error-severity finding
-        raises :class:`~logicmodel.FormatError` with its location.
+        :func:`read_rs_report`, and reading carries on; ``"raise"``: the first error-severity
+        finding raises :class:`~logicmodel.FormatError` with its location.
 
     Returns
     -------
@@ -723,12 +723,14 @@ def read_rs_report(
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> header = ",".join(RS_3_1_COLUMNS)
     >>> row = {c: "" for c in RS_3_1_COLUMNS}
-    >>> row.update({"予算事業ID": "7", C_NO: "1", C_KIND: "アウトプット", C_IND: "件数", C_UNIT: "件",
-    ...             C_ROW: "3.実績値", "2023": "十二"})
-    >>> _ = (d / "3-1.csv").write_text(header + "\\n" + ",".join(row.values()) + "\\n", encoding="utf-8-sig")
+    >>> row.update({"予算事業ID": "7", C_NO: "1", C_KIND: "アウトプット", C_IND: "件数",
+    ...             C_UNIT: "件", C_ROW: "3.実績値", "2023": "十二"})
+    >>> text = header + "\\n" + ",".join(row.values()) + "\\n"
+    >>> _ = (d / "3-1.csv").write_text(text, encoding="utf-8-sig")
     >>> result = read_rs_report(d / "3-1.csv")
     >>> print(result.findings)
-    LM303 error   3-1.csv row 2, 2023: non-numeric value '十二' in 3.実績値 of indicator 'output_1_i1'
+    LM303 error   3-1.csv row 2, 2023: non-numeric value '十二' in 3.実績値 of indicator
+    'output_1_i1'
     """
     s1, s2 = _resolve(sheet_3_1, sheet_3_2, year)
     found = _Findings()
@@ -757,7 +759,7 @@ def read_rs_report(
     bad_row = (pid == "") | kind.isna() | (num == "") | (rtype < 0)
     if bad_row.any():
         for k in np.flatnonzero(bad_row.to_numpy())[:1000]:
-            r = int(df["_row"].iat[k])
+            r = int(df["_row"].to_numpy()[k])
             if pid.iat[k] == "":
                 what, col = "予算事業ID is blank", C_PROJECT
             elif kind.isna().iat[k]:
@@ -769,7 +771,8 @@ def read_rs_report(
                 what, col = "the node number is blank", C_NO
             else:
                 what, col = (
-                    f"row type {df[C_ROW].iat[k]!r} is not 1.目標年度, 2.目標値, 3.実績値 or 4.達成率",
+                    f"row type {df[C_ROW].iat[k]!r} is not "
+                    "1.目標年度, 2.目標値, 3.実績値 or 4.達成率",
                     C_ROW,
                 )
             found.add(
@@ -779,7 +782,7 @@ def read_rs_report(
                 f"{what}; row skipped",
                 "解釈できない行のため読み飛ばしました",
                 column=col,
-                ids=(pid.iat[k],) if pid.iat[k] else (),
+                ids=(str(pid.iat[k]),) if pid.iat[k] else (),
             )
         keep = ~bad_row.to_numpy()
         df, pid, kind, num, rtype = df[keep], pid[keep], kind[keep], num[keep], rtype[keep]
@@ -841,8 +844,8 @@ def read_rs_report(
         if g_qual[g] or u is None:
             g_unit.append(None)
         else:
-            canon, scale, why = unit_map[str(u)]
-            g_unit.append(canon)
+            u_canon, scale, why = unit_map[str(u)]
+            g_unit.append(u_canon)
             g_scale[g] = scale
             if why is not None:
                 found.add(
@@ -1005,7 +1008,9 @@ def read_rs_report(
 
     # -- project metadata --------------------------------------------------------------------------
     meta_cols = [c for c in (*COMMON_COLUMNS, *C_KPI) if c != C_PROJECT]
-    p_meta: dict[str, dict[str, Any]] = _first_non_blank(df, "_pid", meta_cols).to_dict("index")
+    p_meta = cast(
+        "dict[str, dict[str, Any]]", _first_non_blank(df, "_pid", meta_cols).to_dict("index")
+    )
 
     # -- build one model per project -------------------------------------------------------------
     targets_by_g: dict[int, list[tuple[int, float]]] = {}
@@ -1019,9 +1024,9 @@ def read_rs_report(
 
     # observations are sorted by project: each project is one contiguous slice (no take/copy)
     proj_col = observations["project"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, proj_col[1:] != proj_col[:-1]]) if len(proj_col) else []
+    starts = np.flatnonzero(np.r_[True, proj_col[1:] != proj_col[:-1]])
     bounds = np.r_[starts, len(proj_col)] if len(proj_col) else np.zeros(1, dtype=np.int64)
-    obs_index = {str(proj_col[b]): (int(b), int(e)) for b, e in zip(bounds[:-1], bounds[1:], strict=True)}
+    obs_index = {str(proj_col[b]): (int(b), int(e)) for b, e in itertools.pairwise(bounds)}
     projects: dict[str, ModelData] = {}
     nf_pid = node_first["_pid"].tolist()
     nf_nc = node_first["_nc"].tolist()
@@ -1054,7 +1059,8 @@ def read_rs_report(
                         "LM314",
                         s1.name,
                         int(nf_row[k]),
-                        f"node {nid!r}: stage {raw_stage!r} is not 短期, 中期 or 長期; taken as short",
+                        f"node {nid!r}: stage {raw_stage!r} is not 短期, 中期 or 長期; "
+                        "taken as short",
                         f"アウトカムの期間 {raw_stage!r} を解釈できないため短期としました",
                         column=C_STAGE,
                         ids=(p, nid),
@@ -1117,8 +1123,8 @@ def read_rs_report(
                     "LM311",
                     s2.name if s2 else "",
                     line,
-                    f"link {src} → {dst}: node {missing_end[0]!r} is not in the 3-1 sheet of project {p!r}; link dropped"
-                    + _near(missing_end[0], node_ids),
+                    f"link {src} → {dst}: node {missing_end[0]!r} is not in the 3-1 sheet "
+                    f"of project {p!r}; link dropped" + _near(missing_end[0], node_ids),
                     f"つながり {src} → {dst} のノード {missing_end[0]!r} が3-1にありません",
                     ids=(p, missing_end[0]),
                 )
@@ -1246,13 +1252,13 @@ def _read_links(
         if no_stage is not None and p not in reasons:
             reasons[p] = no_stage
         if s is None or t is None:
-            side = "派生元" if s is None else "派生先"
+            end_name = "派生元" if s is None else "派生先"
             found.add(
                 "LM313",
                 src.name,
                 line,
-                f"{side} number or 種別 not understood; link skipped",
-                f"{side}の番号または種別を解釈できないため読み飛ばしました",
+                f"{end_name} number or 種別 not understood; link skipped",
+                f"{end_name}の番号または種別を解釈できないため読み飛ばしました",
                 ids=(raw_pid,),
             )
             continue
@@ -1301,7 +1307,8 @@ def _numbering(model: LogicModel) -> dict[str, tuple[str, str]]:
     bad = [n for n in model.nodes if n.kind not in _KIND_ORDER]
     if bad:
         raise ModelError(
-            f"node {bad[0].id!r} is an {bad[0].kind}: RS sheets hold only activities, outputs and outcomes "
+            f"node {bad[0].id!r} is an {bad[0].kind}: RS sheets hold only activities, outputs "
+            "and outcomes "
             "(write inputs as activities and impacts as long-term outcomes first)"
         )
     for n in model.nodes:
@@ -1378,8 +1385,8 @@ def write_rs(
     data
         A :class:`LogicModel`, or a :class:`ModelData` whose observations are written as 実績値.
     path_3_1, path_3_2
-        Where to write ``効果発現経路_目標・実績`` and ``効果発現経路_目標のつながり``; each is written
-        atomically (temporary file, then rename).
+        Where to write ``効果発現経路_目標・実績`` and ``効果発現経路_目標のつながり``; each is
+        written atomically (temporary file, then rename).
     project_id
         The 予算事業ID to write (kept as given, e.g. ``"000123"``).
     observations
@@ -1417,9 +1424,9 @@ def write_rs(
     meta: dict[str, str] = dict.fromkeys(RS_3_1_COLUMNS, "")
     for tag in model.tags:
         if tag.startswith(_TAG_PREFIX) and "=" in tag:
-            k, v = tag[len(_TAG_PREFIX) :].split("=", 1)
-            if k in meta:
-                meta[k] = v
+            key, text = tag[len(_TAG_PREFIX) :].split("=", 1)
+            if key in meta:
+                meta[key] = text
     for ref in model.refs:
         for c, prefix in _REF_PREFIX.items():
             if ref.startswith(prefix):
@@ -1435,8 +1442,8 @@ def write_rs(
     for node in model.nodes:
         number, kind = numbers[node.id]
         base = {**head, C_NO: number, C_KIND: _KIND_JA[kind], C_LABEL: node.label or ""}
-        if node.kind == "outcome":
-            base[C_STAGE] = _STAGE_JA[node.stage]  # type: ignore[union-attr]
+        if isinstance(node, Outcome):
+            base[C_STAGE] = _STAGE_JA[node.stage]
         base[C_QUAL] = node.description or ""
         inds = model.indicators_of(node.id)
         if not inds:
@@ -1484,7 +1491,7 @@ def write_rs(
             number, kind = numbers[nid]
             row[E2_NO[side]] = number
             row[E2_KIND[side]] = _KIND_JA[kind]
-            row[E2_STAGE[side]] = _STAGE_JA[node.stage] if node.kind == "outcome" else ""  # type: ignore[union-attr]
+            row[E2_STAGE[side]] = _STAGE_JA[node.stage] if isinstance(node, Outcome) else ""
             row[E2_LABEL[side]] = node.label or ""
             first = model.indicators_of(nid)
             row[E2_IND[side]] = (first[0].name or "") if first else ""
