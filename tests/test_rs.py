@@ -1,4 +1,4 @@
-"""RS System 3-1 / 3-2 CSVs: mapping, values, findings, selection, ZIP input, round trip, bad input."""
+"""RS System 3-1 / 3-2 CSVs: mapping, values, findings, selection, ZIP, round trip, bad input."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def p4(report):
 # ------------------------------------------------------------------------------------ headers
 def test_published_headers():
     assert len(RS_3_1_COLUMNS) == 82
-    assert RS_3_1_COLUMNS[-54] == "2007" and RS_3_1_COLUMNS[-1] == "2060"
+    assert RS_3_1_COLUMNS[-54] == "2007"
+    assert RS_3_1_COLUMNS[-1] == "2060"
     assert "派生先ー 活動目標／成果目標" in RS_3_2_COLUMNS
     assert "派生元ーアクティビティの内容/ 活動目標／成果目標" in RS_3_2_COLUMNS
     assert set(RS_FINDING_CODES) >= {"LM303", "LM310", "LM311"}
@@ -62,7 +63,14 @@ def test_projects_keyed_as_written(report):
 
 def test_nodes_kinds_labels(p123):
     m = p123.model
-    assert m.node_ids == ("activity_1", "activity_2", "output_1", "outcome_1", "outcome_2", "outcome_3")
+    assert m.node_ids == (
+        "activity_1",
+        "activity_2",
+        "output_1",
+        "outcome_1",
+        "outcome_2",
+        "outcome_3",
+    )
     assert m.node("activity_1").kind == "activity"
     assert m.node("activity_1").label == "自治体への導入支援"
     assert m.node("output_1").label == "窓口システムの導入"
@@ -97,7 +105,12 @@ def test_multiple_indicators_per_node(p123, p4):
 
 def test_indicator_fields(p123):
     ind = p123.model.indicator("output_1_i1")
-    assert (ind.name, ind.unit, ind.direction, ind.source) == ("導入団体数", "団体", "increase", "デジタル庁調べ")
+    assert (ind.name, ind.unit, ind.direction, ind.source) == (
+        "導入団体数",
+        "団体",
+        "increase",
+        "デジタル庁調べ",
+    )
     assert ind.baseline is None
     assert ind.measure == "quantitative"
 
@@ -117,7 +130,10 @@ def test_units_scaled(p123, p4):
     obs = p4.observations.set_index(["indicator", "period"])["value"]
     assert obs[("output_1_i1", "FY2023")] == 1_234_000_000  # "1,234" 百万円
     assert obs[("output_1_i1", "FY2024")] == 250_000_000  # full-width "２５０"
-    assert p123.observations.set_index(["indicator", "period"])["value"][("output_1_i2", "FY2024")] == 12_000
+    assert (
+        p123.observations.set_index(["indicator", "period"])["value"][("output_1_i2", "FY2024")]
+        == 12_000
+    )
 
 
 def test_unit_with_remark(p4):
@@ -128,13 +144,17 @@ def test_unknown_unit_is_a_finding(report, p4):
     assert p4.model.indicator("outcome_2_i1").unit is None
     f = [i for i in report.findings if i.code == "LM310"]
     assert len(f) == 1
-    assert f[0].row == 38 and f[0].ids == ("4", "outcome_2_i1") and "点" in f[0].message
+    assert f[0].row == 38
+    assert f[0].ids == ("4", "outcome_2_i1")
+    assert "点" in f[0].message
 
 
 def test_targets_and_target_year(p123):
     ind = p123.model.indicator("output_1_i1")
     assert [(p.period, p.value, p.note) for p in ind.targets] == [
-        ("FY2023", 300, None), ("FY2024", 600, None), ("FY2025", 900, "目標年度"),
+        ("FY2023", 300, None),
+        ("FY2024", 600, None),
+        ("FY2025", 900, "目標年度"),
     ]
     assert ind.final_target.period == "FY2025"
     wait = p123.model.indicator("outcome_2_i1")
@@ -147,11 +167,17 @@ def test_thousands_separator_in_target(p4):
 
 def test_qualitative_outcomes(p123, p4):
     q = p123.model.indicator("outcome_3_i1")  # node row only, no indicator rows
-    assert q.measure == "qualitative" and q.unit is None and q.targets == ()
+    assert q.measure == "qualitative"
+    assert q.unit is None
+    assert q.targets == ()
     assert q.description == "満足度は定量化が難しいため"
     assert p123.model.node("outcome_3").description == "利用者アンケートで肯定的な回答が多数"
     q4 = p4.model.indicator("outcome_3_i1")  # with indicator rows
-    assert (q4.measure, q4.name, q4.description) == ("qualitative", "住民の理解度", "理解度は数値で測れないため")
+    assert (q4.measure, q4.name, q4.description) == (
+        "qualitative",
+        "住民の理解度",
+        "理解度は数値で測れないため",
+    )
 
 
 def test_links_with_rationale(p123):
@@ -177,7 +203,8 @@ def test_actuals_periods_and_source_rows(p123):
     assert set(obs["kind"]) == {"actual"}
     assert set(obs["project"]) == {"000123"}
     lines = F31.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[6 - 1].split(",")[2] == "000123" and "3.実績値" in lines[6 - 1]
+    assert lines[6 - 1].split(",")[2] == "000123"
+    assert "3.実績値" in lines[6 - 1]
 
 
 def test_reported_achievement(p123):
@@ -191,7 +218,8 @@ def test_reported_achievement(p123):
 def test_blank_and_dash_are_not_zero(p123, p4):
     obs = p4.observations
     zero = obs[(obs["indicator"] == "outcome_1_i2")]
-    assert zero["period"].tolist() == ["FY2023"] and zero["value"].tolist() == [0.0]
+    assert zero["period"].tolist() == ["FY2023"]
+    assert zero["value"].tolist() == [0.0]
     rate = p123.observations
     assert rate[rate["indicator"] == "outcome_1_i1"]["period"].tolist() == ["FY2023"]  # 2024 "-"
 
@@ -223,7 +251,8 @@ def test_findings_with_rows(report):
 
 def test_findings_for_project(report):
     codes = report.findings_for("000004").codes
-    assert "LM303" in codes and "LM311" not in codes
+    assert "LM303" in codes
+    assert "LM311" not in codes
     assert report.findings_for(123).codes == ["LM311", "LM312"]
 
 
@@ -265,7 +294,7 @@ def test_year_filter():
         read_rs(F31, F32, year=2019)
 
 
-# ------------------------------------------------------------------------------------ ZIP, folder, cp932
+# ------------------------------------------------------------------------ ZIP, folder, cp932
 def test_zip_input(tmp_path):
     z = tmp_path / "RS_2024.zip"
     with zipfile.ZipFile(z, "w") as zf:
@@ -293,44 +322,82 @@ def test_cp932_tolerated(tmp_path):
 # ------------------------------------------------------------------------------------ writing
 def _sample() -> LogicModel:
     return LogicModel(
-        id="rs_000321", title="=危険な事業名", owner="デジタル庁",
-        nodes=[Activity(id="activity_1", label="支援"), Output(id="output_1", label="導入"),
-               Outcome(id="outcome_1", label="短縮", stage="intermediate", description="+成果")],
-        links=[Link(source="activity_1", target="output_1", rationale="-理由"),
-               Link(source="output_1", target="outcome_1")],
+        id="rs_000321",
+        title="=危険な事業名",
+        owner="デジタル庁",
+        nodes=[
+            Activity(id="activity_1", label="支援"),
+            Output(id="output_1", label="導入"),
+            Outcome(id="outcome_1", label="短縮", stage="intermediate", description="+成果"),
+        ],
+        links=[
+            Link(source="activity_1", target="output_1", rationale="-理由"),
+            Link(source="output_1", target="outcome_1"),
+        ],
         indicators=[
-            Indicator(id="output_1_i1", measures="output_1", name="導入数", unit="団体",
-                      targets=[{"period": "FY2024", "value": 10}, {"period": "FY2026", "value": 30, "note": "目標年度"}]),
-            Indicator(id="outcome_1_i1", measures="outcome_1", name="待ち時間", unit="分", direction="decrease",
-                      targets={"FY2027": 15.5}, source="調査"),
-            Indicator(id="outcome_1_i2", measures="outcome_1", name="満足", measure="qualitative",
-                      description="測れない", direction=None),
+            Indicator(
+                id="output_1_i1",
+                measures="output_1",
+                name="導入数",
+                unit="団体",
+                targets=[
+                    {"period": "FY2024", "value": 10},
+                    {"period": "FY2026", "value": 30, "note": "目標年度"},
+                ],
+            ),
+            Indicator(
+                id="outcome_1_i1",
+                measures="outcome_1",
+                name="待ち時間",
+                unit="分",
+                direction="decrease",
+                targets={"FY2027": 15.5},
+                source="調査",
+            ),
+            Indicator(
+                id="outcome_1_i2",
+                measures="outcome_1",
+                name="満足",
+                measure="qualitative",
+                description="測れない",
+                direction=None,
+            ),
         ],
     )
 
 
 def _obs() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator": ["output_1_i1", "output_1_i1", "outcome_1_i1"],
-        "period": ["FY2023", "FY2024", "FY2024"],
-        "value": [4.0, -2.5, 20.0],
-        "kind": ["actual"] * 3,
-        "reported_achievement": [None, 0.25, None],
-    })
+    return pd.DataFrame(
+        {
+            "indicator": ["output_1_i1", "output_1_i1", "outcome_1_i1"],
+            "period": ["FY2023", "FY2024", "FY2024"],
+            "value": [4.0, -2.5, 20.0],
+            "kind": ["actual"] * 3,
+            "reported_achievement": [None, 0.25, None],
+        }
+    )
 
 
 def test_write_layout(tmp_path):
-    p1, p2 = write_rs(_sample(), tmp_path / "a.csv", tmp_path / "b.csv", project_id="000321", year=2024,
-                      observations=_obs())
+    p1, p2 = write_rs(
+        _sample(),
+        tmp_path / "a.csv",
+        tmp_path / "b.csv",
+        project_id="000321",
+        year=2024,
+        observations=_obs(),
+    )
     raw = p1.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     df = pd.read_csv(p1, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert tuple(df.columns) == RS_3_1_COLUMNS
     assert len(df) == 1 + 4 * 3  # activity row + four rows per indicator
     assert df["事業名"].iloc[0] == "'=危険な事業名"  # neutralised
-    assert set(df["予算事業ID"]) == {"000321"} and set(df["事業年度"]) == {"2024"}
+    assert set(df["予算事業ID"]) == {"000321"}
+    assert set(df["事業年度"]) == {"2024"}
     flags = df[df["目標年度／目標値／実績値／達成率"] == "1.目標年度"]
-    assert flags["2026"].iloc[0] == "1" and flags["2024"].iloc[0] == ""
+    assert flags["2026"].iloc[0] == "1"
+    assert flags["2024"].iloc[0] == ""
     assert flags["2027"].iloc[1] == "1"  # final target marked when none is noted
     acts = df[df["目標年度／目標値／実績値／達成率"] == "3.実績値"]
     assert acts["2024"].iloc[0] == "-2.5"  # a number, not neutralised
@@ -341,7 +408,9 @@ def test_write_layout(tmp_path):
 
 def test_round_trip(tmp_path):
     m = _sample()
-    paths = write_rs(ModelData(m, _obs()), tmp_path / "a.csv", tmp_path / "b.csv", project_id="000321")
+    paths = write_rs(
+        ModelData(m, _obs()), tmp_path / "a.csv", tmp_path / "b.csv", project_id="000321"
+    )
     report = read_rs_report(*paths)
     assert list(report.findings) == []
     back = report.projects["000321"]
@@ -352,11 +421,22 @@ def test_round_trip(tmp_path):
     for ind in back.model.indicators:
         e = exp[ind.id]
         assert (ind.name, ind.unit, ind.direction, ind.measure, ind.source, ind.description) == (
-            e.name, e.unit, e.direction, e.measure, e.source, e.description)
-        assert [(p.period, p.value) for p in ind.targets] == [(p.period, p.value) for p in e.targets]
+            e.name,
+            e.unit,
+            e.direction,
+            e.measure,
+            e.source,
+            e.description,
+        )
+        assert [(p.period, p.value) for p in ind.targets] == [
+            (p.period, p.value) for p in e.targets
+        ]
     obs = back.observations
     assert obs[["indicator", "period", "value"]].values.tolist() == [
-        ["outcome_1_i1", "FY2024", 20.0], ["output_1_i1", "FY2023", 4.0], ["output_1_i1", "FY2024", -2.5]]
+        ["outcome_1_i1", "FY2024", 20.0],
+        ["output_1_i1", "FY2023", 4.0],
+        ["output_1_i1", "FY2024", -2.5],
+    ]
     assert obs["reported_achievement"].iloc[2] == pytest.approx(0.25)
 
 
@@ -366,7 +446,8 @@ def test_fixture_round_trip(tmp_path, p123):
     assert back.model.nodes == p123.model.nodes
     assert back.model.links == p123.model.links
     assert back.model.indicators == p123.model.indicators
-    assert back.model.tags == p123.model.tags and back.model.refs == p123.model.refs
+    assert back.model.tags == p123.model.tags
+    assert back.model.refs == p123.model.refs
     cols = ["indicator", "period", "value", "reported_achievement"]
     pd.testing.assert_frame_equal(back.observations[cols], p123.observations[cols])
 
@@ -381,16 +462,26 @@ def test_write_is_atomic_on_bad_model(tmp_path):
 
 
 def test_write_rejects_non_fiscal_periods(tmp_path):
-    m = LogicModel(id="m", title="t", nodes=[Output(id="o")],
-                   indicators=[Indicator(id="i", measures="o", unit="件", targets={"2024-06": 3})])
-    with pytest.raises(ModelError, match="'2024-06'.*fiscal years"):
+    m = LogicModel(
+        id="m",
+        title="t",
+        nodes=[Output(id="o")],
+        indicators=[Indicator(id="i", measures="o", unit="件", targets={"2024-06": 3})],
+    )
+    with pytest.raises(ModelError, match=r"'2024-06'.*fiscal years"):
         write_rs(m, tmp_path / "a.csv", tmp_path / "b.csv", project_id="1")
 
 
 def test_write_renumbers_free_ids(tmp_path):
-    m = LogicModel(id="m", title="t", nodes=[Output(id="output_2"), Output(id="made"), Activity(id="act")],
-                   links=[Link(source="act", target="made")])
-    back = read_rs(*write_rs(m, tmp_path / "a.csv", tmp_path / "b.csv", project_id="9"), project="9")
+    m = LogicModel(
+        id="m",
+        title="t",
+        nodes=[Output(id="output_2"), Output(id="made"), Activity(id="act")],
+        links=[Link(source="act", target="made")],
+    )
+    back = read_rs(
+        *write_rs(m, tmp_path / "a.csv", tmp_path / "b.csv", project_id="9"), project="9"
+    )
     assert back.model.node_ids == ("output_2", "output_1", "activity_1")
     assert back.model.links == (Link(source="activity_1", target="output_1"),)
 
@@ -402,14 +493,26 @@ _YEARS = st.integers(min_value=2007, max_value=2060)
 
 @st.composite
 def rs_models(draw):
-    kinds = draw(st.lists(st.sampled_from(["activity", "output", "outcome"]), min_size=1, max_size=6))
+    kinds = draw(
+        st.lists(st.sampled_from(["activity", "output", "outcome"]), min_size=1, max_size=6)
+    )
     nodes, counts = [], {"activity": 0, "output": 0, "outcome": 0}
     for k in kinds:
         counts[k] += 1
         nid = f"{k}_{counts[k]}"
-        label = draw(st.text(alphabet="あいう窓口=-+@ 1", min_size=1, max_size=6).filter(lambda s: s.strip() == s))
+        label = draw(
+            st.text(alphabet="あいう窓口=-+@ 1", min_size=1, max_size=6).filter(
+                lambda s: s.strip() == s
+            )
+        )
         if k == "outcome":
-            nodes.append(Outcome(id=nid, label=label, stage=draw(st.sampled_from(["short", "intermediate", "long"]))))
+            nodes.append(
+                Outcome(
+                    id=nid,
+                    label=label,
+                    stage=draw(st.sampled_from(["short", "intermediate", "long"])),
+                )
+            )
         elif k == "output":
             nodes.append(Output(id=nid, label=label))
         else:
@@ -421,25 +524,43 @@ def rs_models(draw):
         for j in range(draw(st.integers(0, 2))):
             years = draw(st.lists(_YEARS, min_size=1, max_size=3, unique=True))
             iid = f"{n.id}_i{j + 1}"
-            indicators.append(Indicator(
-                id=iid, measures=n.id, name=f"指標{j}", unit=draw(_UNITS),
-                direction=draw(st.sampled_from(["increase", "decrease", None])),
-                targets=[{"period": f"FY{y}", "value": draw(_VALUES), "note": "目標年度" if y == max(years) else None}
-                         for y in sorted(years)]))
+            indicators.append(
+                Indicator(
+                    id=iid,
+                    measures=n.id,
+                    name=f"指標{j}",
+                    unit=draw(_UNITS),
+                    direction=draw(st.sampled_from(["increase", "decrease", None])),
+                    targets=[
+                        {
+                            "period": f"FY{y}",
+                            "value": draw(_VALUES),
+                            "note": "目標年度" if y == max(years) else None,
+                        }
+                        for y in sorted(years)
+                    ],
+                )
+            )
             for y in draw(st.lists(_YEARS, max_size=3, unique=True)):
                 obs.append({"indicator": iid, "period": f"FY{y}", "value": draw(_VALUES)})
     ids = [n.id for n in nodes]
-    pairs = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=5, unique=True))
+    pairs = draw(
+        st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=5, unique=True)
+    )
     links = [Link(source=a, target=b) for a, b in pairs if a != b]
     model = LogicModel(id="rs_1", title="事業", nodes=nodes, links=links, indicators=indicators)
     return model, pd.DataFrame(obs, columns=["indicator", "period", "value"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rs_models())
 def test_round_trip_property(tmp_path, case):
     model, obs = case
-    paths = write_rs(model, tmp_path / "a.csv", tmp_path / "b.csv", project_id="0001", observations=obs)
+    paths = write_rs(
+        model, tmp_path / "a.csv", tmp_path / "b.csv", project_id="0001", observations=obs
+    )
     result = read_rs_report(*paths)
     assert list(result.findings) == []
     back = result.projects["0001"]
@@ -471,11 +592,16 @@ def test_bad_missing_file(tmp_path):
 
 
 def test_bad_missing_required_column(tmp_path):
-    p = _write(tmp_path, _header(rename=("種別（アクティビティ・アウトプット・アウトカム）", "種別(アクティビティ)")) + "\n")
+    p = _write(
+        tmp_path,
+        _header(rename=("種別（アクティビティ・アウトプット・アウトカム）", "種別(アクティビティ)"))
+        + "\n",
+    )
     with pytest.raises(FormatError) as info:
         read_rs(p)
     msg = str(info.value)
-    assert "3-1.csv" in msg and "'種別（アクティビティ・アウトプット・アウトカム）' is missing" in msg
+    assert "3-1.csv" in msg
+    assert "'種別（アクティビティ・アウトプット・アウトカム）' is missing" in msg
     assert "nearest header present: '種別(アクティビティ)'" in msg
     assert info.value.row == 1
 
@@ -487,9 +613,14 @@ def test_bad_missing_row_type_column(tmp_path):
 
 
 def test_bad_missing_column_in_3_2(tmp_path):
-    cols = [c for c in RS_3_2_COLUMNS if c != "派生先ー種別（アクティビティ・アウトプット・アウトカム）"]
+    cols = [
+        c for c in RS_3_2_COLUMNS if c != "派生先ー種別（アクティビティ・アウトプット・アウトカム）"
+    ]
     p2 = _write(tmp_path, ",".join(cols) + "\n", "3-2.csv")
-    with pytest.raises(FormatError, match=r"3-2\.csv.*派生先ー種別.*is missing.*nearest header present: '派生元ー種別"):
+    with pytest.raises(
+        FormatError,
+        match=r"3-2\.csv.*派生先ー種別.*is missing.*nearest header present: '派生元ー種別",
+    ):
         read_rs(F31, p2)
 
 
@@ -566,14 +697,32 @@ def test_bad_errors_option():
 
 
 def test_bad_rows_are_findings_not_crashes(tmp_path):
-    base = {c: "" for c in RS_3_1_COLUMNS}
+    base = dict.fromkeys(RS_3_1_COLUMNS, "")
     rows = [
-        {**base, "予算事業ID": "5", "アクティビティ・アウトプット・アウトカムの番号": "1", "種別（アクティビティ・アウトプット・アウトカム）": "インパクト"},
-        {**base, "予算事業ID": "5", "アクティビティ・アウトプット・アウトカムの番号": "1", "種別（アクティビティ・アウトプット・アウトカム）": "アウトプット",
-         "目標年度／目標値／実績値／達成率": "5.その他"},
-        {**base, "予算事業ID": "5", "アクティビティ・アウトプット・アウトカムの番号": "2", "種別（アクティビティ・アウトプット・アウトカム）": "アウトカム",
-         "アウトカムの期間": "来年", "活動指標／成果指標": "x", "改善の上向き／下向き": "横ばい",
-         "目標年度／目標値／実績値／達成率": "1.目標年度", "2025": "はい"},
+        {
+            **base,
+            "予算事業ID": "5",
+            "アクティビティ・アウトプット・アウトカムの番号": "1",
+            "種別（アクティビティ・アウトプット・アウトカム）": "インパクト",
+        },
+        {
+            **base,
+            "予算事業ID": "5",
+            "アクティビティ・アウトプット・アウトカムの番号": "1",
+            "種別（アクティビティ・アウトプット・アウトカム）": "アウトプット",
+            "目標年度／目標値／実績値／達成率": "5.その他",
+        },
+        {
+            **base,
+            "予算事業ID": "5",
+            "アクティビティ・アウトプット・アウトカムの番号": "2",
+            "種別（アクティビティ・アウトプット・アウトカム）": "アウトカム",
+            "アウトカムの期間": "来年",
+            "活動指標／成果指標": "x",
+            "改善の上向き／下向き": "横ばい",
+            "目標年度／目標値／実績値／達成率": "1.目標年度",
+            "2025": "はい",
+        },
     ]
     text = _header() + "\n" + "\n".join(",".join(r.values()) for r in rows) + "\n"
     result = read_rs_report(_write(tmp_path, text))
