@@ -188,8 +188,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         dtype = schema[cols[std]]
         if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
             col = col.dt.to_string("%Y-%m-%d")
-        elif dtype != nw.String:
-            col = col.cast(nw.String)
+        col = col.cast(nw.String)  # also string vs large_string (pyarrow joins need one type)
         return col.fill_null("").alias(std)
 
     keys = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
