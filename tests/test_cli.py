@@ -143,3 +143,16 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert mermaid.startswith("flowchart LR\n")
     assert "窓口での待ち時間の短縮" in mermaid
     assert "0 errors" in (out / "check.txt").read_text(encoding="utf-8")
+
+
+def test_check_with_observations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    obs = tmp_path / "obs.csv"
+    obs.write_text("indicator,org,period,value\nadopted_n,011002,FY2024,300\n", encoding="utf-8")
+    assert main(["check", str(EXAMPLE), "--observations", str(obs)]) == 0
+    capsys.readouterr()
+    obs.write_text(
+        "indicator,org,period,value\nadopted_n,011002,FY2024,300\nnope,011002,FY2024,1\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(EXAMPLE), "--observations", str(obs)]) == 1
+    assert "LM301" in capsys.readouterr().out

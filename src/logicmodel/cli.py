@@ -67,15 +67,12 @@ def _codes(values: list[str] | None) -> list[str] | None:
 
 def _read_observations(path: Path) -> pd.DataFrame:
     """Observations from CSV, Parquet or Excel, codes kept as text."""
-    try:
-        from logicmodel.io.frames import (  # type: ignore[import-not-found, unused-ignore]
-            read_observations,
-        )
-    except ModuleNotFoundError as err:
-        if err.name != "logicmodel.io.frames":
-            raise
-    else:
-        frame: pd.DataFrame = read_observations(path)
+    import logicmodel.io
+
+    # lm.io.read_observations (io engineers) when it exists; until then CSV/Parquet here
+    reader = getattr(logicmodel.io, "read_observations", None)
+    if reader is not None:
+        frame: pd.DataFrame = reader(path)
         return frame
     import pandas as pd
 
