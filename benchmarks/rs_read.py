@@ -35,7 +35,10 @@ def synthetic(rows: int, folder: Path) -> tuple[Path, Path]:
         numbers.append(str(a))
         types.append("")
         stages.append("")
-    for kind, stage_list in (("アウトプット", ["", "", ""]), ("アウトカム", ["1.短期", "中期", "3.長期"])):
+    for kind, stage_list in (
+        ("アウトプット", ["", "", ""]),
+        ("アウトカム", ["1.短期", "中期", "3.長期"]),
+    ):
         for k, stage in enumerate(stage_list, start=1):
             for t in ("1.目標年度", "2.目標値", "3.実績値", "4.達成率"):
                 kinds.append(kind)
@@ -55,7 +58,9 @@ def synthetic(rows: int, folder: Path) -> tuple[Path, Path]:
     frame["アクティビティ／活動目標／成果目標"] = "目標"
     is_ind = frame[ROW] != ""
     frame.loc[is_ind, "活動指標／成果指標"] = "指標"
-    frame.loc[is_ind, "単位"] = rng.choice(["件", "万人", "百万円", "%", "団体"], size=int(is_ind.sum()))
+    frame.loc[is_ind, "単位"] = rng.choice(
+        ["件", "万人", "百万円", "%", "団体"], size=int(is_ind.sum())
+    )
     frame.loc[is_ind, "改善の上向き／下向き"] = "上向き"
     t = frame[ROW].to_numpy()
     frame.loc[t == "1.目標年度", "2025"] = "1"
@@ -70,10 +75,15 @@ def synthetic(rows: int, folder: Path) -> tuple[Path, Path]:
     p1 = folder / "3-1_RS_2024_効果発現経路_目標・実績.csv"
     frame.to_csv(p1, index=False, encoding="utf-8-sig")
 
-    pairs = [(("1", "アクティビティ"), ("1", "アウトプット")), (("2", "アクティビティ"), ("2", "アウトプット")),
-             (("1", "アウトプット"), ("1", "アウトカム")), (("2", "アウトプット"), ("1", "アウトカム")),
-             (("3", "アウトプット"), ("2", "アウトカム")), (("1", "アウトカム"), ("2", "アウトカム")),
-             (("2", "アウトカム"), ("3", "アウトカム"))]
+    pairs = [
+        (("1", "アクティビティ"), ("1", "アウトプット")),
+        (("2", "アクティビティ"), ("2", "アウトプット")),
+        (("1", "アウトプット"), ("1", "アウトカム")),
+        (("2", "アウトプット"), ("1", "アウトカム")),
+        (("3", "アウトプット"), ("2", "アウトカム")),
+        (("1", "アウトカム"), ("2", "アウトカム")),
+        (("2", "アウトカム"), ("3", "アウトカム")),
+    ]
     m = n_projects * len(pairs)
     edges = pd.DataFrame({c: np.full(m, "", dtype=object) for c in RS_3_2_COLUMNS})
     edges["予算事業ID"] = np.repeat([str(p + 1) for p in range(n_projects)], len(pairs))
