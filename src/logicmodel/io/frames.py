@@ -466,7 +466,7 @@ class _Cells:
         t = unicodedata.normalize("NFKC", text).strip()
         if t.casefold() in ("stock", "flow", "mean") or t in _AGG_ALIASES:
             return _AGG_ALIASES.get(t, t.casefold())
-        parts = [p for p in re.split(r"[,;、\s]+", t.casefold()) if p]
+        parts = [p for p in re.split(r"[,;、]+", re.sub(r"\s+", "", t.casefold())) if p]
         out: dict[str, str] = {}
         for p in parts:
             k, sep, val = p.replace("=", ":").partition(":")
@@ -647,7 +647,13 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
     except ModelError as err:
         for e in err.errors():
             table, pos, key = _cell_of(tuple(e.get("loc", ())), origin, target_origin)
-            problems.add(table, pos, key, str(e["msg"]))
+            msg = str(e["msg"])
+            rows = tables[table].rows if table in tables else []
+            raw = rows[pos].get(key or "") if pos < len(rows) else None
+            shown = cells.text(raw)
+            if shown is not None and shown not in msg:
+                msg = f"{msg} (got {shown!r})"
+            problems.add(table, pos, key, msg)
         problems.raise_if_any(err)
         raise  # pragma: no cover - raise_if_any always raises here
 
@@ -910,7 +916,8 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
     Text cells starting with ``= + - @``, tab or CR get a leading ``'`` so that Excel or
     LibreOffice shows them as text instead of running them (OWASP CSV injection); numbers are left
     as numbers. Text that already starts with ``'`` followed by such a character gets one more
-    ``'``, so :func:`read_csvs` can undo the prefix exactly. ``bom=True`` writes a UTF-8 byte-order
+    ``'``, so :func:`read_csvs` can undo the prefix exactly. Lines end with CRLF (RFC 4180), and
+    every field holding a line break is quoted. ``bom=True`` writes a UTF-8 byte-order
     mark, which Excel on Windows needs to open Japanese text correctly. The index is not written.
 
     Examples
@@ -918,7 +925,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
     >>> import pandas as pd, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
     >>> _ = to_csv(pd.DataFrame({"a": ["=1+1", "窓口"], "b": [-3, 4]}), p)
-    >>> print(p.read_text(encoding="utf-8"), end="")
+    >>> print(p.read_text(encoding="utf-8"), end="")  # lines end in CRLF (RFC 4180)
     a,b
     '=1+1,-3
     窓口,4
@@ -929,7 +936,8 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
         {k: _neutralise_column(frame.iloc[:, k]) for k in range(frame.shape[1])}, index=frame.index
     )
     safe.columns = [_neutralise_text(str(c)) for c in frame.columns]
-    text = safe.to_csv(index=False, lineterminator="\n")
+    # CRLF line ends (RFC 4180): Python's csv module then quotes every field holding CR or LF
+    text = safe.to_csv(index=False, lineterminator="\r\n")
     with atomic_path(path) as tmp:
         tmp.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
     return Path(path)
