@@ -1,4 +1,4 @@
-"""Shared fixtures: one local SparkSession for the whole test session (it takes seconds to start)."""
+"""Shared fixtures: one local SparkSession for the whole test session (slow to start)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,13 @@ def spark() -> Iterator[Any]:
     Skipped only when PySpark is not installed or no ``java`` is on PATH; CI installs both
     (``pip install .[spark]`` and Debian's ``openjdk-17-jre-headless``).
     """
-    pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'logicmodel[spark]')")
+    pytest.importorskip(
+        "pyspark", reason="PySpark is not installed (pip install 'logicmodel[spark]')"
+    )
     if shutil.which("java") is None:
-        pytest.skip("no Java runtime on PATH: PySpark needs one (apt-get install openjdk-17-jre-headless)")
+        pytest.skip(
+            "no Java runtime on PATH: PySpark needs one (apt-get install openjdk-17-jre-headless)"
+        )
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 

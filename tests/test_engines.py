@@ -27,28 +27,66 @@ SPARK_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"
 
 def _model() -> lm.LogicModel:
     return lm.LogicModel(
-        id="engines", title="engines",
-        nodes=[lm.Activity(id="act"), lm.Output(id="out"),
-               lm.Outcome(id="oc", stage="short"), lm.Outcome(id="ux", stage="intermediate")],
-        links=[lm.Link(source="act", target="out"), lm.Link(source="out", target="oc"),
-               lm.Link(source="oc", target="ux")],
+        id="engines",
+        title="engines",
+        nodes=[
+            lm.Activity(id="act"),
+            lm.Output(id="out"),
+            lm.Outcome(id="oc", stage="short"),
+            lm.Outcome(id="ux", stage="intermediate"),
+        ],
+        links=[
+            lm.Link(source="act", target="out"),
+            lm.Link(source="out", target="oc"),
+            lm.Link(source="oc", target="ux"),
+        ],
         indicators=[
             # monthly flow summed to the fiscal year its target names
-            lm.KPI(id="served", measures="out", unit="件", aggregation="flow",
-                   baseline={"period": "FY2023", "value": 1000}, targets={"FY2025": 3000}),
+            lm.KPI(
+                id="served",
+                measures="out",
+                unit="件",
+                aggregation="flow",
+                baseline={"period": "FY2023", "value": 1000},
+                targets={"FY2025": 3000},
+            ),
             # stocks reported per fiscal year: the last month of each year counts
-            lm.KPI(id="staff", measures="act", unit="人", frequency="fiscal_year",
-                   baseline={"period": "FY2023", "value": 10}, targets={"FY2025": 40}),
-            lm.KPI(id="pop", measures="act", unit="人", frequency="fiscal_year",
-                   targets={"FY2025": 1000}),
+            lm.KPI(
+                id="staff",
+                measures="act",
+                unit="人",
+                frequency="fiscal_year",
+                baseline={"period": "FY2023", "value": 10},
+                targets={"FY2025": 40},
+            ),
+            lm.KPI(
+                id="pop",
+                measures="act",
+                unit="人",
+                frequency="fiscal_year",
+                targets={"FY2025": 1000},
+            ),
             # a rate rebuilt from its components at every level
-            lm.KGI(id="share", measures="oc", unit="%", formula="staff / pop * 100",
-                   frequency="fiscal_year", baseline={"period": "FY2023", "value": 1},
-                   targets={"FY2025": 5}),
+            lm.KGI(
+                id="share",
+                measures="oc",
+                unit="%",
+                formula="staff / pop * 100",
+                frequency="fiscal_year",
+                baseline={"period": "FY2023", "value": 1},
+                targets={"FY2025": 5},
+            ),
             # a mean over the months of each fiscal year, and over orgs
-            lm.KGI(id="wait", measures="ux", unit="分", direction="decrease", frequency="fiscal_year",
-                   aggregation={"time": "mean", "orgs": "mean"},
-                   baseline={"period": "FY2023", "value": 40}, targets={"FY2025": 15}),
+            lm.KGI(
+                id="wait",
+                measures="ux",
+                unit="分",
+                direction="decrease",
+                frequency="fiscal_year",
+                aggregation={"time": "mean", "orgs": "mean"},
+                baseline={"period": "FY2023", "value": 40},
+                targets={"FY2025": 15},
+            ),
         ],
     )
 
@@ -56,21 +94,55 @@ def _model() -> lm.LogicModel:
 def _observations() -> pd.DataFrame:
     rng = np.random.default_rng(4)
     parts = []
-    for name, low, high, unit in (("served", 50, 150, "件"), ("staff", 10, 30, "人"),
-                                  ("pop", 300, 600, "人"), ("wait", 10, 40, "分")):
+    for name, low, high, unit in (
+        ("served", 50, 150, "件"),
+        ("staff", 10, 30, "人"),
+        ("pop", 300, 600, "人"),
+        ("wait", 10, 40, "分"),
+    ):
         org = np.repeat(ORGS, len(MONTHS))
         period = np.tile(MONTHS, len(ORGS))
         value = rng.integers(low, high, len(org)).astype(float)
-        parts.append(pd.DataFrame({"indicator": name, "org": org, "period": period,
-                                   "value": value, "unit": unit, "kind": "actual"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "indicator": name,
+                    "org": org,
+                    "period": period,
+                    "value": value,
+                    "unit": unit,
+                    "kind": "actual",
+                }
+            )
+        )
     # one indicator reported in another unit: 0.5 時間 = 30 分
-    parts.append(pd.DataFrame({"indicator": ["wait"], "org": ["131016"], "period": ["2025-01"],
-                               "value": [0.5], "unit": ["時間"], "kind": ["actual"]}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "indicator": ["wait"],
+                "org": ["131016"],
+                "period": ["2025-01"],
+                "value": [0.5],
+                "unit": ["時間"],
+                "kind": ["actual"],
+            }
+        )
+    )
     # per-org targets of a non-additive indicator
-    parts.append(pd.DataFrame({"indicator": "wait", "org": list(ORGS), "period": "FY2025",
-                               "value": [12.0, 14.0, 16.0, 18.0, 20.0], "unit": "分", "kind": "target"}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "indicator": "wait",
+                "org": list(ORGS),
+                "period": "FY2025",
+                "value": [12.0, 14.0, 16.0, 18.0, 20.0],
+                "unit": "分",
+                "kind": "target",
+            }
+        )
+    )
     frame = pd.concat(parts, ignore_index=True)
-    return frame.astype({c: "str" for c in ("indicator", "org", "period", "unit", "kind")})
+    return frame.astype(dict.fromkeys(("indicator", "org", "period", "unit", "kind"), "str"))
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -79,11 +151,17 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _assert_same(got: Progress, want: Progress) -> None:
-    pd.testing.assert_frame_equal(_sorted(got.indicators, ["indicator", "org"]),
-                                  _sorted(want.indicators, ["indicator", "org"]))
-    pd.testing.assert_frame_equal(_sorted(got.nodes, ["node", "org"]), _sorted(want.nodes, ["node", "org"]))
-    pd.testing.assert_frame_equal(_sorted(got.history, ["indicator", "org", "end"]),
-                                  _sorted(want.history, ["indicator", "org", "end"]))
+    pd.testing.assert_frame_equal(
+        _sorted(got.indicators, ["indicator", "org"]),
+        _sorted(want.indicators, ["indicator", "org"]),
+    )
+    pd.testing.assert_frame_equal(
+        _sorted(got.nodes, ["node", "org"]), _sorted(want.nodes, ["node", "org"])
+    )
+    pd.testing.assert_frame_equal(
+        _sorted(got.history, ["indicator", "org", "end"]),
+        _sorted(want.history, ["indicator", "org", "end"]),
+    )
 
 
 def _evaluate(obs: Any, **kwargs: Any) -> Progress:
@@ -117,7 +195,10 @@ def _duckdb(df: pd.DataFrame) -> Any:
 
 
 ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {
-    "polars-eager": _polars_eager, "polars-lazy": _polars_lazy, "pyarrow": _pyarrow, "duckdb": _duckdb,
+    "polars-eager": _polars_eager,
+    "polars-lazy": _polars_lazy,
+    "pyarrow": _pyarrow,
+    "duckdb": _duckdb,
 }
 
 
@@ -155,8 +236,12 @@ def test_pushdown_aggregates_with_each_rule() -> None:
     assert got[("staff", "131016", "FY2023", "actual")] == by.last()["staff"]
     assert got[("wait", "131016", "FY2023", "actual")] == pytest.approx(by.mean()["wait"])
     # FY2024 wait includes 0.5 時間 converted to 30 分
-    fy24 = obs[(obs["org"] == "131016") & (obs["indicator"] == "wait") & (obs["kind"] == "actual")
-               & obs["period"].between("2024-04", "2025-03")]
+    fy24 = obs[
+        (obs["org"] == "131016")
+        & (obs["indicator"] == "wait")
+        & (obs["kind"] == "actual")
+        & obs["period"].between("2024-04", "2025-03")
+    ]
     expected = np.append(fy24["value"].to_numpy()[:-1], 30.0).mean()
     assert got[("wait", "131016", "FY2024", "actual")] == pytest.approx(expected)
     assert got[("wait", "131016", "FY2025", "target")] == 12.0
@@ -165,8 +250,14 @@ def test_pushdown_aggregates_with_each_rule() -> None:
 def test_pushdown_reduces_rows_only_for_indicators_with_a_frequency() -> None:
     pl = pytest.importorskip("polars")
     model = _model()
-    free = model.model_copy(update={"indicators": [
-        i.model_copy(update={"frequency": None}) if i.id == "pop" else i for i in model.indicators]})
+    free = model.model_copy(
+        update={
+            "indicators": [
+                i.model_copy(update={"frequency": None}) if i.id == "pop" else i
+                for i in model.indicators
+            ]
+        }
+    )
     obs = _observations()
     pushed = pushdown(free, pl.from_pandas(obs).lazy())
     assert pushed is not None
@@ -176,8 +267,10 @@ def test_pushdown_reduces_rows_only_for_indicators_with_a_frequency() -> None:
     assert (cube["indicator"] == "pop").sum() == len(ORGS) * len(MONTHS)
     assert (cube["indicator"] == "served").sum() == len(ORGS) * 2
     # and the progress is still the same as from every row
-    _assert_same(evaluate(free, pushed.frame, hierarchy=lm.Hierarchy.japan(), as_of=pushed.last_actual_end),
-                 evaluate(free, obs, hierarchy=lm.Hierarchy.japan()))
+    _assert_same(
+        evaluate(free, pushed.frame, hierarchy=lm.Hierarchy.japan(), as_of=pushed.last_actual_end),
+        evaluate(free, obs, hierarchy=lm.Hierarchy.japan()),
+    )
 
 
 def test_pandas_is_not_pushed_down() -> None:
@@ -187,15 +280,46 @@ def test_pandas_is_not_pushed_down() -> None:
 
 
 def _bad_observations() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator": ["served", "servd", "served", "served", "served", "staff", "staff", "wait", "wait"],
-        "org": ["131016"] * 9,
-        "period": ["2024-04", "2024-04", "2024-13", "2024-05", "2024-06", "FY2024", "令和6年度", "2024-04",
-                   "2024-05"],
-        "value": ["1", "2", "3", "abc", "1,234", "10", "11", "30", "  "],
-        "unit": ["件", "件", "件", "件", "件", "人", "人", "分", "kg"],
-        "kind": ["actual", "actual", "actual", "actual", "actual", "actual", "実績", "plan", "actual"],
-    })
+    return pd.DataFrame(
+        {
+            "indicator": [
+                "served",
+                "servd",
+                "served",
+                "served",
+                "served",
+                "staff",
+                "staff",
+                "wait",
+                "wait",
+            ],
+            "org": ["131016"] * 9,
+            "period": [
+                "2024-04",
+                "2024-04",
+                "2024-13",
+                "2024-05",
+                "2024-06",
+                "FY2024",
+                "令和6年度",
+                "2024-04",
+                "2024-05",
+            ],
+            "value": ["1", "2", "3", "abc", "1,234", "10", "11", "30", "  "],
+            "unit": ["件", "件", "件", "件", "件", "人", "人", "分", "kg"],
+            "kind": [
+                "actual",
+                "actual",
+                "actual",
+                "actual",
+                "actual",
+                "actual",
+                "実績",
+                "plan",
+                "actual",
+            ],
+        }
+    )
 
 
 @pytest.mark.parametrize("engine", sorted(ENGINES))
@@ -206,11 +330,15 @@ def test_engine_issues(engine: str) -> None:
     # the same codes as the pandas intake finds
     want = sorted({i.code for i in prepare_observations(_model(), _bad_observations()).issues})
     assert sorted(by_code) == want == ["LM301", "LM302", "LM303", "LM304", "LM306", "LM310"]
-    assert all(i.row is None and i.severity == "error" for i in pushed.issues)
-    assert "'servd'" in by_code["LM301"].message and "'served'" in by_code["LM301"].message
+    assert all(i.row is None for i in pushed.issues)
+    assert all(i.severity == "error" for i in pushed.issues)
+    assert "'servd'" in by_code["LM301"].message
+    assert "'served'" in by_code["LM301"].message
     assert "'2024-13'" in by_code["LM302"].message
-    assert "'abc'" in by_code["LM303"].message and "1 row" in by_code["LM303"].message
-    assert "'staff'" in by_code["LM304"].message and "2 rows" in by_code["LM304"].message
+    assert "'abc'" in by_code["LM303"].message
+    assert "1 row" in by_code["LM303"].message
+    assert "'staff'" in by_code["LM304"].message
+    assert "2 rows" in by_code["LM304"].message
     assert "'plan'" in by_code["LM310"].message
     # '1,234' is a number, blank values are missing data, not errors
     served = pushed.frame[pushed.frame["indicator"] == "served"]
@@ -222,12 +350,21 @@ def test_engine_issues(engine: str) -> None:
 
 def test_engine_unit_and_percent_issues() -> None:
     pl = pytest.importorskip("polars")
-    obs = pd.DataFrame({"indicator": ["wait", "share", "staff"], "org": ["131016"] * 3,
-                        "period": ["2024-04", "FY2024", "FY2024"], "value": [1.0, 140.0, 3.0],
-                        "unit": ["kg", "%", "人"]})
+    obs = pd.DataFrame(
+        {
+            "indicator": ["wait", "share", "staff"],
+            "org": ["131016"] * 3,
+            "period": ["2024-04", "FY2024", "FY2024"],
+            "value": [1.0, 140.0, 3.0],
+            "unit": ["kg", "%", "人"],
+        }
+    )
     pushed = pushdown(_model(), pl.from_pandas(obs).lazy())
     assert pushed is not None
-    assert [(i.code, i.severity) for i in pushed.issues] == [("LM306", "error"), ("LM305", "warning")]
+    assert [(i.code, i.severity) for i in pushed.issues] == [
+        ("LM306", "error"),
+        ("LM305", "warning"),
+    ]
     prepared = pushed.prepare(_model())
     assert [i.code for i in prepared.issues].count("LM305") == 1
     assert sorted(prepared.frame["indicator"]) == ["share", "staff"]
@@ -235,13 +372,19 @@ def test_engine_unit_and_percent_issues() -> None:
 
 def test_engine_missing_columns_and_integer_codes() -> None:
     pl = pytest.importorskip("polars")
-    pushed = pushdown(_model(), pl.LazyFrame({"indicator": ["served"], "when": ["2024-04"], "v": [1.0]}))
+    pushed = pushdown(
+        _model(), pl.LazyFrame({"indicator": ["served"], "when": ["2024-04"], "v": [1.0]})
+    )
     assert pushed is not None
     issues = pushed.prepare(_model()).issues
     assert [i.code for i in issues] == ["LM308"]
     assert "'when'" in issues[0].message
-    pushed = pushdown(_model(), pl.LazyFrame({"indicator": ["served"], "period": ["2024-04"],
-                                              "value": [1.0], "org": [1100]}))
+    pushed = pushdown(
+        _model(),
+        pl.LazyFrame(
+            {"indicator": ["served"], "period": ["2024-04"], "value": [1.0], "org": [1100]}
+        ),
+    )
     assert pushed is not None
     assert [i.code for i in pushed.prepare(_model()).issues] == ["LM309"]
 
@@ -250,9 +393,13 @@ def test_engine_date_periods_and_numeric_values() -> None:
     pl = pytest.importorskip("polars")
     import datetime as dt
 
-    obs = pl.LazyFrame({"indicator": ["served", "served", "served"],
-                        "period": [dt.date(2024, 4, 30), dt.date(2024, 5, 31), None],
-                        "value": [1.0, float("nan"), 4.0]})
+    obs = pl.LazyFrame(
+        {
+            "indicator": ["served", "served", "served"],
+            "period": [dt.date(2024, 4, 30), dt.date(2024, 5, 31), None],
+            "value": [1.0, float("nan"), 4.0],
+        }
+    )
     pushed = pushdown(_model(), obs)
     assert pushed is not None
     assert [i.code for i in pushed.issues] == ["LM302"]
@@ -278,5 +425,12 @@ def test_spark_issues(spark: Any) -> None:
         native = spark.createDataFrame(_bad_observations())
     pushed = pushdown(_model(), native)
     assert pushed is not None
-    assert sorted(i.code for i in pushed.issues) == ["LM301", "LM302", "LM303", "LM304", "LM306", "LM310"]
+    assert sorted(i.code for i in pushed.issues) == [
+        "LM301",
+        "LM302",
+        "LM303",
+        "LM304",
+        "LM306",
+        "LM310",
+    ]
     assert all(i.row is None for i in pushed.issues)

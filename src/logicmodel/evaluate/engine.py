@@ -117,7 +117,7 @@ def _is_cube(frame: pd.DataFrame) -> bool:
     return "value" in frame.columns and "unit" not in frame.columns
 
 
-def is_engine_frame(observations: object) -> bool:
+def is_engine_frame(observations: Any) -> bool:
     """Whether :func:`pushdown` handles ``observations``: any frame narwhals accepts except pandas.
 
     Examples
@@ -178,11 +178,12 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     schema = lf.collect_schema()
     if "org" in cols and (schema[cols["org"]].is_integer() or schema[cols["org"]].is_float()):
         # the intake explains integer codes (LM309)
-        empty = pd.DataFrame({"indicator": [], "period": [], "value": [],
-                              "org": pd.Series([], dtype="int64")})
+        empty = pd.DataFrame(
+            {"indicator": [], "period": [], "value": [], "org": pd.Series([], dtype="int64")}
+        )
         return Pushdown(empty, (), 0, None)
 
-    # 1. standard columns; key columns as text ("" for missing) -------------------------------------
+    # 1. standard columns; key columns as text ("" for missing) ------------------------------------
     def text(std: str) -> Any:
         col = nw.col(cols[std])
         dtype = schema[cols[std]]
@@ -191,7 +192,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         col = col.cast(nw.String)  # also string vs large_string (pyarrow joins need one type)
         return col.fill_null("").alias(std)
 
-    keys = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
+    keys: list[str] = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
     exprs = [text(k) for k in keys]
     if "org" in cols:
         exprs.append(text("org").str.strip_chars())
@@ -203,88 +204,140 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         exprs.append(text("value").str.strip_chars())
     sel = lf.select(*exprs)
 
-    # 2. distinct combinations, checked in Python ------------------------------------------------------
+    # 2. distinct combinations, checked in Python --------------------------------------------------
     combos = sel.group_by(*keys).agg(nw.len().alias("n")).collect().to_pandas()
     rows_in = int(combos["n"].sum()) if len(combos) else 0
     issues: list[Issue] = []
     table = _mapping(model, combos, keys, cols, issues)
 
-    # 3. values that are not plain numbers ----------------------------------------------------------
+    # 3. values that are not plain numbers ---------------------------------------------------------
     if numeric_values:
         value = nw.col("value")
-        valid_value = ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
+        valid_value = (
+            ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
+        )
         sel = sel.filter(valid_value)
     else:
         plain = nw.col("value").str.contains(_PLAIN_NUMBER)
-        odd = (sel.filter(~plain & (nw.col("value") != ""))
-                  .group_by("value").agg(nw.len().alias("n")).head(_MAX_ODD_VALUES + 1)
-                  .collect().to_pandas())
+        odd = (
+            sel.filter(~plain & (nw.col("value") != ""))
+            .group_by("value")
+            .agg(nw.len().alias("n"))
+            .head(_MAX_ODD_VALUES + 1)
+            .collect()
+            .to_pandas()
+        )
         if len(odd) > _MAX_ODD_VALUES:
             return None
         parsed, bad = _as_numbers(odd["value"].astype(object))
         for k in np.flatnonzero(bad)[:_MAX_LISTED]:
             text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
-            issues.append(Issue("LM303", "error", _WHERE, f"value {text_k!r}: not a number ({_rows(n_k)})",
-                                message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
-                                column=str(cols["value"])))
+            issues.append(
+                Issue(
+                    "LM303",
+                    "error",
+                    _WHERE,
+                    f"value {text_k!r}: not a number ({_rows(n_k)})",
+                    message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
+                    column=str(cols["value"]),
+                )
+            )
         number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
         usable = ~bad & ~np.isnan(parsed)
         if usable.any():
-            extra = make_small({"value": odd["value"].to_numpy(dtype=object)[usable].tolist(),
-                                "_num": parsed[usable].tolist()}, {"value": nw.String(), "_num": nw.Float64()})
+            extra = make_small(
+                {
+                    "value": odd["value"].to_numpy(dtype=object)[usable].tolist(),
+                    "_num": parsed[usable].tolist(),
+                },
+                {"value": nw.String(), "_num": nw.Float64()},
+            )
             sel = sel.join(extra, on="value", how="left")
             number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
             number = nw.when(plain).then(number).otherwise(nw.col("_num"))
         sel = sel.with_columns(number.alias("value")).filter(~nw.col("value").is_null())
     out_cols = ["indicator", *(["org"] if "org" in cols else []), "period", "value", "kind"]
     if table is None:
-        empty = pd.DataFrame({c: pd.Series([], dtype="float64" if c == "value" else object) for c in out_cols})
+        empty = pd.DataFrame(
+            {c: pd.Series([], dtype="float64" if c == "value" else object) for c in out_cols}
+        )
         return Pushdown(empty, tuple(issues), rows_in, None)
 
     small = make_small(table, _TABLE_SCHEMA(nw, keys))
-    rows = (sel.join(small, on=keys, how="inner")
-               .with_columns((nw.col("value") * nw.col("_f")).alias("value")))
+    rows = sel.join(small, on=keys, how="inner").with_columns(
+        (nw.col("value") * nw.col("_f")).alias("value")
+    )
     group = ["_i", *(["org"] if "org" in cols else []), "_k"]
 
-    # 4. duplicates per observed period -------------------------------------------------------------
-    dups = (rows.group_by(*group, "_os", "_oe").agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
-                .filter(nw.col("n") > 1).head(_MAX_LISTED + 1).collect().to_pandas())
+    # 4. duplicates per observed period ------------------------------------------------------------
+    dups = (
+        rows.group_by(*group, "_os", "_oe")
+        .agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
+        .filter(nw.col("n") > 1)
+        .head(_MAX_LISTED + 1)
+        .collect()
+        .to_pandas()
+    )
     issues.extend(_duplicate_issues(dups, "org" in cols))
 
-    # 5. the cube ---------------------------------------------------------------------------------
-    cube = (rows.group_by(*group, "_p", "_r")
-                .agg(*(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
-                     nw.col("_oe").max().alias("_last_end"), nw.len().alias("_n"))
-                .collect().to_pandas())
+    # 5. the cube ----------------------------------------------------------------------------------
+    cube = (
+        rows.group_by(*group, "_p", "_r")
+        .agg(
+            *(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
+            nw.col("_oe").max().alias("_last_end"),
+            nw.len().alias("_n"),
+        )
+        .collect()
+        .to_pandas()
+    )
     cube["value"] = np.nan
     for rule in _RULES:
         hit = (cube["_r"] == rule).to_numpy()
         cube.loc[hit, "value"] = cube.loc[hit, rule].to_numpy(dtype="float64")
     if (cube["_r"] == "last").any():
         latest = rows.filter(nw.col("_r") == "last").group_by(*group, "_p").agg(nw.col("_oe").max())
-        last = (rows.filter(nw.col("_r") == "last").join(latest, on=[*group, "_p", "_oe"], how="inner")
-                    .group_by(*group, "_p").agg(nw.col("value").max().alias("_lv"))
-                    .collect().to_pandas())
+        last = (
+            rows.filter(nw.col("_r") == "last")
+            .join(latest, on=[*group, "_p", "_oe"], how="inner")
+            .group_by(*group, "_p")
+            .agg(nw.col("value").max().alias("_lv"))
+            .collect()
+            .to_pandas()
+        )
         cube = cube.merge(last, on=[*group, "_p"], how="left")
         hit = (cube["_r"] == "last").to_numpy()
         cube.loc[hit, "value"] = cube.loc[hit, "_lv"].to_numpy(dtype="float64")
     issues.extend(_percent_issues(model, cube, cols))
     actual = (cube["_k"] == "actual").to_numpy()
-    last_end = (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
-    result = pd.DataFrame({
-        "indicator": cube["_i"].to_numpy(dtype=object),
-        **({"org": cube["org"].to_numpy(dtype=object)} if "org" in cols else {}),
-        "period": cube["_p"].to_numpy(dtype=object),
-        "value": cube["value"].to_numpy(dtype="float64"),
-        "kind": cube["_k"].to_numpy(dtype=object),
-    })
+    last_end = (
+        (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
+    )
+    result = pd.DataFrame(
+        {
+            "indicator": cube["_i"].to_numpy(dtype=object),
+            **({"org": cube["org"].to_numpy(dtype=object)} if "org" in cols else {}),
+            "period": cube["_p"].to_numpy(dtype=object),
+            "value": cube["value"].to_numpy(dtype="float64"),
+            "kind": cube["_k"].to_numpy(dtype=object),
+        }
+    )
     return Pushdown(result[out_cols], tuple(issues), rows_in, last_end)
 
 
-def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:  # noqa: N802 - a schema constant per call
+def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
     schema: dict[str, Any] = {k: nw.String() for k in keys}
-    schema.update({"_i": nw.String(), "_k": nw.String(), "_p": nw.String(), "_r": nw.String(),
-                   "_f": nw.Float64(), "_os": nw.Int64(), "_oe": nw.Int64()})
+    schema.update(
+        {
+            "_i": nw.String(),
+            "_k": nw.String(),
+            "_p": nw.String(),
+            "_r": nw.String(),
+            "_f": nw.Float64(),
+            "_os": nw.Int64(),
+            "_oe": nw.Int64(),
+        }
+    )
     return schema
 
 
@@ -310,9 +363,14 @@ def _frequencies_needed(model: LogicModel) -> dict[str, set[str | None]]:
     return needed
 
 
-def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dict[str, str],
-             issues: list[Issue]) -> dict[str, list[Any]] | None:
-    """The table (raw key texts → indicator, kind, reporting period, factor, rule, observed span)."""
+def _mapping(
+    model: LogicModel,
+    combos: pd.DataFrame,
+    keys: list[str],
+    cols: dict[str, str],
+    issues: list[Issue],
+) -> dict[str, list[Any]] | None:
+    """The table: raw key texts → indicator, kind, reporting period, factor, rule, span."""
     if not len(combos):
         return None
     fys = model.fiscal_year_start
@@ -321,45 +379,85 @@ def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dic
     counts = combos["n"].to_numpy(dtype=np.int64)
     ok = np.ones(len(combos), dtype=bool)
 
-    def report(code: str, mask: np.ndarray, what: str, message: str, message_ja: str, column: str,
-               ids: tuple[str, ...] = ()) -> None:
+    def report(  # noqa: PLR0917 - a local helper called with the issue's fields in order
+        code: str,
+        mask: np.ndarray,
+        what: str,
+        message: str,
+        message_ja: str,
+        column: str,
+        ids: tuple[str, ...] = (),
+    ) -> None:
         n = int(counts[mask].sum())
-        issues.append(Issue(code, "error", _WHERE, f"{what}: {message} ({_rows(n)})",
-                            message_ja=f"{what}: {message_ja}（{n}行）", column=column, ids=ids))
+        issues.append(
+            Issue(
+                code,
+                "error",
+                _WHERE,
+                f"{what}: {message} ({_rows(n)})",
+                message_ja=f"{what}: {message_ja}（{n}行）",
+                column=column,
+                ids=ids,
+            )
+        )
 
     ind = _as_text(combos["indicator"].astype(object))
     for name in pd.unique(pd.Series(ind[pd.notna(ind)], dtype=object)):
         if name not in known:
             mask = ind == name
             hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
-            report("LM301", mask, f"indicator {name!r}", f"unknown indicator; nearest known ids: {hint}",
-                   f"未定義の指標です（近い指標: {hint}）", cols["indicator"], (str(name),))
+            report(
+                "LM301",
+                mask,
+                f"indicator {name!r}",
+                f"unknown indicator; nearest known ids: {hint}",
+                f"未定義の指標です（近い指標: {hint}）",
+                cols["indicator"],
+                (str(name),),
+            )
             ok &= ~mask
     empty = pd.isna(pd.Series(ind, dtype=object)).to_numpy()
     if empty.any():
-        report("LM301", empty, "indicator", "empty indicator id", "指標IDが空です", cols["indicator"])
+        report(
+            "LM301", empty, "indicator", "empty indicator id", "指標IDが空です", cols["indicator"]
+        )
         ok &= ~empty
 
     ptext = combos["period"].astype(object).to_numpy()
-    parr = parse_periods(np.where(ptext == "", None, ptext), fiscal_year_start=fys, errors="coerce")
+    ptext_or_none = ptext.copy()
+    ptext_or_none[ptext == ""] = None
+    parr = parse_periods(ptext_or_none, fiscal_year_start=fys, errors="coerce")
     for text in pd.unique(pd.Series(ptext[~parr.valid], dtype=object)):
         mask = (ptext == text) & ~parr.valid
         if text == "":
             report("LM302", mask, "period", "empty period", "期間が空です", cols["period"])
         else:
-            report("LM302", mask, f"period {text!r}",
-                   "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                   "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）", cols["period"])
+            report(
+                "LM302",
+                mask,
+                f"period {text!r}",
+                "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
+                "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
+                cols["period"],
+            )
     ok &= parr.valid
 
     if "kind" in keys:
         ktext = _as_text(combos["kind"].astype(object))
-        kinds = np.array([_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
-                         dtype=object)
+        kinds = np.array(
+            [_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
+            dtype=object,
+        )
         badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
         for text in pd.unique(pd.Series(ktext[badk], dtype=object)):
-            report("LM310", badk & (ktext == text), f"kind {text!r}", "must be actual, target or baseline",
-                   "actual, target, baseline のいずれかにしてください", cols["kind"])
+            report(
+                "LM310",
+                badk & (ktext == text),
+                f"kind {text!r}",
+                "must be actual, target or baseline",
+                "actual, target, baseline のいずれかにしてください",
+                cols["kind"],
+            )
         ok &= ~badk
     else:
         kinds = np.full(len(combos), "actual", dtype=object)
@@ -374,13 +472,23 @@ def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dic
             name, unit = str(ind[k]), str(utext[k])
             if (name, unit) not in pairs:
                 try:
-                    pairs[(name, unit)] = conversion_factor(unit, known[name].unit or unit) if known[name].unit else 1.0
+                    pairs[(name, unit)] = (
+                        conversion_factor(unit, known[name].unit or unit)
+                        if known[name].unit
+                        else 1.0
+                    )
                 except UnitError as err:
                     pairs[(name, unit)] = np.nan
                     mask = (ind == name) & (utext == unit)
-                    report("LM306", mask, f"unit {unit!r} of indicator {name!r}",
-                           f"cannot be converted to {known[name].unit!r}: {err}",
-                           f"指標の単位 {known[name].unit!r} に換算できません", cols["unit"], (name,))
+                    report(
+                        "LM306",
+                        mask,
+                        f"unit {unit!r} of indicator {name!r}",
+                        f"cannot be converted to {known[name].unit!r}: {err}",
+                        f"指標の単位 {known[name].unit!r} に換算できません",
+                        cols["unit"],
+                        (name,),
+                    )
             factors[k] = pairs[(name, unit)]
         ok &= ~np.isnan(factors)
 
@@ -392,13 +500,13 @@ def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dic
     start = parr.start[good]
     end = parr.end[good]
     label = parr.label[good].copy()
-    # canonical labels group 'FY2024' with '令和6年度'; keep the text where a label would not parse back
+    # canonical labels group 'FY2024' with '令和6年度'; keep the text where one would not parse back
     for k in np.flatnonzero(pd.Series(label).duplicated().to_numpy() == False):  # noqa: E712
         try:
             same = parse_period(label[k], fys)
             if (np.datetime64(same.start, "D"), np.datetime64(same.end, "D")) != (start[k], end[k]):
                 label[(label == label[k]) & (start == start[k])] = None
-        except Exception:  # noqa: BLE001 - any failure keeps the original text
+        except Exception:
             label[(label == label[k])] = None
     label = np.where(pd.isna(label), ptext[good], label)
     rules = np.array([known[str(i)].time_rule for i in g_ind], dtype=object)
@@ -413,33 +521,59 @@ def _mapping(model: LogicModel, combos: pd.DataFrame, keys: list[str], cols: dic
         mask = (g_ind == name) & (g_kind == "actual")
         if mask.any():
             period[mask] = assign_periods(end[mask], freq, fiscal_year_start=fys).label
-    days = lambda a: ((a - _EPOCH) // np.timedelta64(1, "D")).astype(np.int64).tolist()  # noqa: E731
     table: dict[str, list[Any]] = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
-    table.update({"_i": [str(x) for x in g_ind], "_k": [str(x) for x in g_kind],
-                  "_p": [str(x) for x in period], "_r": [str(x) for x in rules],
-                  "_f": factors[good].astype(float).tolist(), "_os": days(start), "_oe": days(end)})
+    table.update(
+        {
+            "_i": [str(x) for x in g_ind],
+            "_k": [str(x) for x in g_kind],
+            "_p": [str(x) for x in period],
+            "_r": [str(x) for x in rules],
+            "_f": factors[good].astype(float).tolist(),
+            "_os": _days(start),
+            "_oe": _days(end),
+        }
+    )
     return table
+
+
+def _days(dates: Any) -> list[int]:
+    return [
+        int(x)
+        for x in (np.asarray(dates, dtype="datetime64[D]") - _EPOCH) // np.timedelta64(1, "D")
+    ]
 
 
 def _duplicate_issues(dups: pd.DataFrame, has_org: bool) -> list[Issue]:
     out: list[Issue] = []
     for k in range(len(dups)):
         if k == _MAX_LISTED:
-            out.append(Issue("LM304", "error", "observations", "more duplicated groups not listed",
-                             message_ja="ほかにも重複があります"))
+            out.append(
+                Issue(
+                    "LM304",
+                    "error",
+                    "observations",
+                    "more duplicated groups not listed",
+                    message_ja="ほかにも重複があります",
+                )
+            )
             break
         name, kind, n = dups["_i"].iloc[k], dups["_k"].iloc[k], int(dups["n"].iloc[k])
         org = dups["org"].iloc[k] if has_org else None
         where = f" org {org!r}" if org not in (None, "") else ""
         start = (_EPOCH + np.int64(dups["_os"].iloc[k])).item()
         end = (_EPOCH + np.int64(dups["_oe"].iloc[k])).item()
-        out.append(Issue(
-            "LM304", "error", _WHERE,
-            f"indicator {name!r}{where} period {start.isoformat()}–{end.isoformat()} kind {kind!r}: "
-            f"{n} rows for one (indicator, org, period, kind); engine frames have no row numbers",
-            message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{n}行あります",
-            ids=(str(name),),
-        ))
+        out.append(
+            Issue(
+                "LM304",
+                "error",
+                _WHERE,
+                f"indicator {name!r}{where} period {start.isoformat()}–{end.isoformat()} "
+                f"kind {kind!r}: {n} rows for one (indicator, org, period, kind); "
+                "engine frames have no row numbers",
+                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{n}行あります",
+                ids=(str(name),),
+            )
+        )
     return out
 
 
@@ -448,24 +582,34 @@ def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, str])
     if not pct:
         return []
     mine = cube["_i"].isin(pct).to_numpy()
-    off = mine & ((cube["min"].to_numpy(dtype="float64") < 0) | (cube["max"].to_numpy(dtype="float64") > 100))
+    off = mine & (
+        (cube["min"].to_numpy(dtype="float64") < 0) | (cube["max"].to_numpy(dtype="float64") > 100)
+    )
     if not off.any():
         return []
     ids = tuple(sorted({str(x) for x in cube.loc[off, "_i"]}))
-    return [Issue("LM305", "warning", _WHERE,
-                  f"values: percentage outside 0–100 in {int(off.sum())} (indicator, org, period) "
-                  f"group(s) of {', '.join(repr(i) for i in ids)}; engine frames have no row numbers",
-                  message_ja="values: 割合が0〜100の範囲外です", column=str(cols["value"]), ids=ids)]
+    return [
+        Issue(
+            "LM305",
+            "warning",
+            _WHERE,
+            f"values: percentage outside 0–100 in {int(off.sum())} (indicator, org, period) "
+            f"group(s) of {', '.join(repr(i) for i in ids)}; engine frames have no row numbers",
+            message_ja="values: 割合が0〜100の範囲外です",
+            column=str(cols["value"]),
+            ids=ids,
+        )
+    ]
 
 
 def _small_table_maker(frame: Any) -> Callable[[dict[str, list[Any]], dict[str, Any]], Any] | None:
-    """A function building a small lazy frame that joins with ``frame`` (same backend/connection)."""
+    """A function building a small lazy frame that joins with ``frame``."""
     import narwhals.stable.v2 as nw
 
     impl = frame.implementation
     native = frame.to_native()
 
-    def eager(data: dict[str, list[Any]], schema: dict[str, Any], backend: str) -> Any:
+    def eager(data: dict[str, list[Any]], schema: dict[str, Any], backend: Any) -> Any:
         return nw.from_dict(data, schema=schema, backend=backend)
 
     if impl is nw.Implementation.POLARS:
@@ -478,6 +622,7 @@ def _small_table_maker(frame: Any) -> Callable[[dict[str, list[Any]], dict[str, 
         session = native.sparkSession
         return lambda d, s: eager(d, s, "pyarrow").lazy(backend=impl, session=session)
     if impl is nw.Implementation.DUCKDB:
+
         def duck(data: dict[str, list[Any]], schema: dict[str, Any]) -> Any:
             # a relation on the same connection as ``native`` (relations of two connections do not
             # join): the query finds the arrow table by its local name

@@ -52,7 +52,7 @@ def read_observations(
     Parameters
     ----------
     path
-        ``.csv`` / ``.txt`` (comma) or ``.tsv`` (tab), ``.parquet`` / ``.pq``, ``.xlsx`` / ``.xlsm``.
+        ``.csv``, ``.txt`` (comma) or ``.tsv`` (tab); ``.parquet``, ``.pq``; ``.xlsx``, ``.xlsm``.
     sheet
         Excel only: the worksheet name (default the first sheet).
     encoding
@@ -62,8 +62,8 @@ def read_observations(
     Returns
     -------
     pandas.DataFrame
-        The file's columns (names as in the file; Japanese headers such as 指標, 期間, 値, 団体コード
-        are understood by the intake) and ``source_row``.
+        The file's columns (names as in the file; the intake understands Japanese headers
+        such as 指標, 期間, 値, 団体コード) and ``source_row``.
 
     Raises
     ------
@@ -78,10 +78,10 @@ def read_observations(
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "obs.csv"
     >>> _ = path.write_text("indicator,when,value\\nn,2024,1\\n", encoding="utf-8")
-    >>> read_observations(path)
+    >>> read_observations(path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    logicmodel.errors.FormatError: ...obs.csv: row 1: missing required column(s) period; columns found: 'indicator', 'when', 'value'
+    logicmodel.errors.FormatError: ...: missing required column(s) period; columns found: ...
     """
     file = Path(path)
     if not file.exists():
@@ -112,7 +112,9 @@ def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
         found = ", ".join(repr(str(c)) for c in names) or "none"
         raise FormatError(
             f"missing required column(s) {', '.join(missing)}; columns found: {found}",
-            path=file, sheet=sheet, row=1,
+            path=file,
+            sheet=sheet,
+            row=1,
         )
 
 
@@ -127,8 +129,9 @@ def _decode(data: bytes, file: Path, encoding: str | None) -> str:
             raise FormatError(f"unknown encoding {encoding!r}", path=file) from None
         except UnicodeDecodeError as err:
             raise FormatError(
-                f"bytes {data[err.start:err.start + 4]!r} are not {encoding} text",
-                path=file, row=data.count(b"\n", 0, err.start) + 1,
+                f"bytes {data[err.start : err.start + 4]!r} are not {encoding} text",
+                path=file,
+                row=data.count(b"\n", 0, err.start) + 1,
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -140,9 +143,10 @@ def _decode(data: bytes, file: Path, encoding: str | None) -> str:
         return data.decode("cp932")
     except UnicodeDecodeError:
         raise FormatError(
-            f"not UTF-8 or Shift_JIS (cp932) text: bytes {data[first.start:first.start + 4]!r}; "
+            f"not UTF-8 or Shift_JIS (cp932) text: bytes {data[first.start : first.start + 4]!r}; "
             "save the file as UTF-8 CSV or pass encoding=",
-            path=file, row=data.count(b"\n", 0, first.start) + 1,
+            path=file,
+            row=data.count(b"\n", 0, first.start) + 1,
         ) from None
 
 
@@ -154,12 +158,19 @@ def _read_csv(file: Path, encoding: str | None, sep: str) -> pd.DataFrame:
     if not text.strip():
         raise FormatError("empty file: no header line", path=file)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_values=[""], skip_blank_lines=False)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+        )
     except pd.errors.ParserError as err:
         match = re.search(r"line (\d+)", str(err))
-        raise FormatError(f"not a CSV table: {err}", path=file,
-                          row=int(match.group(1)) if match else None) from None
+        raise FormatError(
+            f"not a CSV table: {err}", path=file, row=int(match.group(1)) if match else None
+        ) from None
     except pd.errors.EmptyDataError:
         raise FormatError("empty file: no header line", path=file) from None
     # line of each record: header is line 1; quoted cells may span lines
@@ -182,7 +193,9 @@ def _read_parquet(file: Path) -> pd.DataFrame:
     try:
         import pyarrow.parquet as pq
     except ImportError as err:  # pragma: no cover - pyarrow is installed with the parquet extra
-        raise ImportError("reading Parquet needs pyarrow: pip install 'logicmodel[parquet]'") from err
+        raise ImportError(
+            "reading Parquet needs pyarrow: pip install 'logicmodel[parquet]'"
+        ) from err
     import pyarrow as pa
 
     try:
@@ -204,7 +217,8 @@ def _read_parquet(file: Path) -> pd.DataFrame:
             raise FormatError(
                 "organisation codes are stored as numbers, so leading zeros are lost (01100 became "
                 "1100); write the column as text (string)",
-                path=file, column=str(name),
+                path=file,
+                column=str(name),
             )
         elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
             days = column.to_pandas().to_numpy(dtype="datetime64[D]")
@@ -217,8 +231,12 @@ def _read_parquet(file: Path) -> pd.DataFrame:
                 # 2024.0 → "2024"
                 values = series.to_numpy(dtype="float64")
                 whole = np.isfinite(values) & (values == np.round(values))
-                series = pd.Series(np.where(whole, values.astype("int64", copy=False).astype(str),
-                                            values.astype(str)), dtype="str").where(~np.isnan(values))
+                series = pd.Series(
+                    np.where(
+                        whole, values.astype("int64", copy=False).astype(str), values.astype(str)
+                    ),
+                    dtype="str",
+                ).where(~np.isnan(values))
             out[name] = series.astype("str").where(series.notna())
     frame = pd.DataFrame(out)
     return frame.assign(source_row=np.arange(2, len(frame) + 2, dtype=np.int64))
@@ -276,7 +294,10 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         book.close()
     if not rows or all(v is None for v in rows[0]):
         raise FormatError("empty sheet: no header row", path=file, sheet=title, row=1)
-    header = [str(v).strip() if v is not None else f"column_{_column_letter(k)}" for k, v in enumerate(rows[0])]
+    header = [
+        str(v).strip() if v is not None else f"column_{_column_letter(k)}"
+        for k, v in enumerate(rows[0])
+    ]
     cols = _standard_columns(pd.DataFrame(columns=header))
     value_k = header.index(cols["value"]) if "value" in cols else -1
     code_k = {header.index(cols[c]) for c in _CODE_COLUMNS if c in cols}
@@ -291,13 +312,19 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         row: list[Any] = []
         for k, cell in enumerate(cells):
             if k == value_k:
-                row.append(cell if isinstance(cell, int | float) and not isinstance(cell, bool)
-                           else _cell_text(cell))
+                row.append(
+                    cell
+                    if isinstance(cell, int | float) and not isinstance(cell, bool)
+                    else _cell_text(cell)
+                )
             elif k in code_k and isinstance(cell, int | float) and not isinstance(cell, bool):
                 raise FormatError(
-                    f"organisation code {cell!r} is a number, so leading zeros are lost; format the "
-                    "column as text (文字列) and type the code again",
-                    path=file, sheet=title, row=r, column=_column_letter(k),
+                    f"organisation code {cell!r} is a number, so leading zeros are lost; "
+                    "format the column as text (文字列) and type the code again",
+                    path=file,
+                    sheet=title,
+                    row=r,
+                    column=_column_letter(k),
                 )
             else:
                 row.append(_cell_text(cell))
