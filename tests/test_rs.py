@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import logicmodel as lm
+from logicmodel.checks.registry import OBSERVATION_CODES, rules
 from logicmodel.errors import FormatError, ModelError
 from logicmodel.io.data import ModelData
 from logicmodel.io.rs import (
@@ -51,7 +52,29 @@ def test_published_headers():
     assert RS_3_1_COLUMNS[-1] == "2060"
     assert "派生先ー 活動目標／成果目標" in RS_3_2_COLUMNS
     assert "派生元ーアクティビティの内容/ 活動目標／成果目標" in RS_3_2_COLUMNS
-    assert set(RS_FINDING_CODES) >= {"LM303", "LM310", "LM311"}
+    assert set(RS_FINDING_CODES) >= {"LM303", "LM311", "LM312"}
+
+
+def test_finding_codes_do_not_clash_with_other_checks():
+    # LM301-LM310 are the observation checks: only LM303 (same meaning) is shared
+    assert sorted(RS_FINDING_CODES) == [f"LM3{k:02d}" for k in (3, 11, 12, 13, 14, 15, 16)]
+    assert set(RS_FINDING_CODES) & set(OBSERVATION_CODES) == {"LM303"}
+    severities = {c: s for c, (s, _, _) in RS_FINDING_CODES.items()}
+    assert severities == {
+        "LM303": "error",
+        "LM311": "warning",
+        "LM312": "error",
+        "LM313": "warning",
+        "LM314": "warning",
+        "LM315": "warning",
+        "LM316": "warning",
+    }
+    # a code registered elsewhere means the same thing here (same severity and titles)
+    registered = rules().set_index("code")
+    for code, (severity, title, title_ja) in RS_FINDING_CODES.items():
+        if code in registered.index:
+            row = registered.loc[code]
+            assert (row["severity"], row["title"], row["title_ja"]) == (severity, title, title_ja)
 
 
 # ------------------------------------------------------------------------------------ mapping
@@ -142,7 +165,7 @@ def test_unit_with_remark(p4):
 
 def test_unknown_unit_is_a_finding(report, p4):
     assert p4.model.indicator("outcome_2_i1").unit is None
-    f = [i for i in report.findings if i.code == "LM310"]
+    f = [i for i in report.findings if i.code == "LM311"]
     assert len(f) == 1
     assert f[0].row == 38
     assert f[0].ids == ("4", "outcome_2_i1")
@@ -239,11 +262,11 @@ def test_findings_with_rows(report):
     by = {(i.code, i.row, i.column) for i in report.findings}
     assert ("LM303", 32, "2024") in by  # 集計中
     assert ("LM303", 28, "2023") in by  # =1+1
-    assert ("LM315", 34, "2030") in by  # target year without target
-    assert ("LM315", 37, "2022") in by  # 達成率 without 実績値
-    assert ("LM311", 7, None) in by  # output_9 does not exist
-    assert ("LM312", 8, None) in by  # duplicate edge
-    assert ("LM311", 13, "予算事業ID") in by  # project only in 3-2
+    assert ("LM316", 34, "2030") in by  # target year without target
+    assert ("LM316", 37, "2022") in by  # 達成率 without 実績値
+    assert ("LM312", 7, None) in by  # output_9 does not exist
+    assert ("LM313", 8, None) in by  # duplicate edge
+    assert ("LM312", 13, "予算事業ID") in by  # project only in 3-2
     text = str(report.findings)
     assert "3-1_RS_2024_効果発現経路_目標・実績.csv row 32, 2024" in text
     assert "'output_9'" in text
@@ -252,8 +275,8 @@ def test_findings_with_rows(report):
 def test_findings_for_project(report):
     codes = report.findings_for("000004").codes
     assert "LM303" in codes
-    assert "LM311" not in codes
-    assert report.findings_for(123).codes == ["LM311", "LM312"]
+    assert "LM312" not in codes
+    assert report.findings_for(123).codes == ["LM312", "LM313"]
 
 
 def test_errors_raise():
@@ -729,9 +752,9 @@ def test_bad_rows_are_findings_not_crashes(tmp_path):
     by = sorted((i.code, i.row, i.column) for i in result.findings)
     assert by == [
         ("LM303", 4, "2025"),
-        ("LM313", 2, "種別（アクティビティ・アウトプット・アウトカム）"),
-        ("LM313", 3, "目標年度／目標値／実績値／達成率"),
-        ("LM314", 4, "アウトカムの期間"),
-        ("LM314", 4, "改善の上向き／下向き"),
+        ("LM314", 2, "種別（アクティビティ・アウトプット・アウトカム）"),
+        ("LM314", 3, "目標年度／目標値／実績値／達成率"),
+        ("LM315", 4, "アウトカムの期間"),
+        ("LM315", 4, "改善の上向き／下向き"),
     ]
     assert result.projects["5"].model.node("outcome_2").stage == "short"

@@ -176,20 +176,20 @@ _REQUIRED_3_2 = (C_PROJECT, E2_NO[0], E2_KIND[0], E2_NO[1], E2_KIND[1])
 
 RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
     "LM303": ("error", "non-numeric value", "数値でない値"),
-    "LM310": ("warning", "unit not recognised (indicator kept without unit)", "解釈できない単位"),
-    "LM311": (
+    "LM311": ("warning", "unit not recognised (indicator kept without unit)", "解釈できない単位"),
+    "LM312": (
         "error",
         "link to a node that the 3-1 sheet does not define",
         "未定義のノードへのつながり",
     ),
-    "LM312": ("warning", "duplicate or self link dropped", "重複または自己参照のつながり"),
-    "LM313": ("warning", "row not understood (skipped)", "解釈できない行"),
-    "LM314": (
+    "LM313": ("warning", "duplicate or self link dropped", "重複または自己参照のつながり"),
+    "LM314": ("warning", "row not understood (skipped)", "解釈できない行"),
+    "LM315": (
         "warning",
         "stage or direction not recognised (default used)",
         "解釈できない期間・向き",
     ),
-    "LM315": (
+    "LM316": (
         "warning",
         "target year without target value, or 達成率 without 実績値",
         "対応する値のない目標年度・達成率",
@@ -776,7 +776,7 @@ def read_rs_report(
                     C_ROW,
                 )
             found.add(
-                "LM313",
+                "LM314",
                 s1.name,
                 r,
                 f"{what}; row skipped",
@@ -849,7 +849,7 @@ def read_rs_report(
             g_scale[g] = scale
             if why is not None:
                 found.add(
-                    "LM310",
+                    "LM311",
                     s1.name,
                     int(g_row[g]),
                     f"indicator {g_ind_id[g]!r}: {why}; kept without unit",
@@ -860,7 +860,7 @@ def read_rs_report(
         direction = None if d is None else dir_map[str(d)]
         if d is not None and direction is None:
             found.add(
-                "LM314",
+                "LM315",
                 s1.name,
                 int(g_row[g]),
                 f"indicator {g_ind_id[g]!r}: direction {d!r} is not 上向き or 下向き; left unset",
@@ -936,7 +936,7 @@ def read_rs_report(
     ):
         if (g, yr) not in have_target:
             found.add(
-                "LM315",
+                "LM316",
                 s1.name,
                 int(line),
                 f"indicator {g_ind_id[g]!r}: {yr} is marked as the target year but has no 目標値",
@@ -959,7 +959,7 @@ def read_rs_report(
         orphan["g"].tolist(), orphan["year"].tolist(), orphan["_rline"].tolist(), strict=True
     ):
         found.add(
-            "LM315",
+            "LM316",
             s1.name,
             int(line),
             f"indicator {g_ind_id[g]!r}: 達成率 for {yr} without a 実績値; not kept",
@@ -1056,7 +1056,7 @@ def read_rs_report(
                 stage = None if raw_stage is None else stage_map[str(raw_stage)]
                 if raw_stage is not None and stage is None:
                     found.add(
-                        "LM314",
+                        "LM315",
                         s1.name,
                         int(nf_row[k]),
                         f"node {nid!r}: stage {raw_stage!r} is not 短期, 中期 or 長期; "
@@ -1120,7 +1120,7 @@ def read_rs_report(
             missing_end = [e for e in (src, dst) if e not in node_ids]
             if missing_end:
                 found.add(
-                    "LM311",
+                    "LM312",
                     s2.name if s2 else "",
                     line,
                     f"link {src} → {dst}: node {missing_end[0]!r} is not in the 3-1 sheet "
@@ -1254,7 +1254,7 @@ def _read_links(
         if s is None or t is None:
             end_name = "派生元" if s is None else "派生先"
             found.add(
-                "LM313",
+                "LM314",
                 src.name,
                 line,
                 f"{end_name} number or 種別 not understood; link skipped",
@@ -1264,7 +1264,7 @@ def _read_links(
             continue
         if p not in projects_3_1:
             found.add(
-                "LM311",
+                "LM312",
                 src.name,
                 line,
                 f"project {raw_pid!r} has no rows in the 3-1 sheet; link {s} → {t} dropped",
@@ -1276,7 +1276,7 @@ def _read_links(
         if s == t or (p, s, t) in seen:
             what = "links a node to itself" if s == t else "is given twice"
             found.add(
-                "LM312",
+                "LM313",
                 src.name,
                 line,
                 f"link {s} → {t} {what}; dropped",
