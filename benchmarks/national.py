@@ -1,0 +1,166 @@
+"""National ↔ local: 1,741 municipalities × 120 months × 30 indicators (~6.3 M rows) (DESIGN §6).
+
+Subject: ``lm.evaluate(model, obs, hierarchy=lm.Hierarchy.japan())`` on pandas, polars and duckdb
+input (and PySpark when it imports and a JVM is present). Reference: a hand-written vectorised
+pandas/numpy pipeline computing the municipality, prefecture and nation values at ``as_of``
+(time rule per indicator to its reporting period; sum over orgs for stock/flow, mean for mean
+indicators) with baselines, targets and achievements; every engine's result is asserted equal to
+it (1e-9) before anything is timed. Goals: ≤ 1.5× the reference on pandas input, faster on
+polars/duckdb, peak memory ≤ 3× the input frame.
+
+Memory: RSS growth during the warm-up call, sampled every 2 ms (counts Arrow/polars/duckdb
+buffers too), with glibc's mmap threshold fixed so that freed arrays leave RSS.
+
+Run: ``python benchmarks/national.py [--scale 0.25] [--engines pandas,polars,duckdb,pyspark]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    MONTHS,
+    best_of,
+    build_model,
+    compare,
+    fmt_bytes,
+    malloc_env,
+    monthly_observations,
+    reference_progress,
+)
+
+import logicmodel as lm
+from logicmodel.evaluate import evaluate
+
+
+def japan_tree(hierarchy: lm.Hierarchy, codes: list[str]) -> pd.DataFrame:
+    """``org`` → ``nation``, ``prefecture`` columns (once per municipality, outside any timing)."""
+    prefecture = [hierarchy.parent(c) for c in codes]
+    return pd.DataFrame({"org": codes, "nation": hierarchy.root, "prefecture": prefecture})
+
+
+def engine_inputs(obs: pd.DataFrame, engines: list[str]) -> dict[str, tuple[Any, int, str]]:
+    """Per engine: (native frame, its size in bytes, how the size was measured)."""
+    out: dict[str, tuple[Any, int, str]] = {}
+    for name in engines:
+        if name == "pandas":
+            out[name] = (obs, int(obs.memory_usage(deep=True).sum()), "pandas deep memory_usage")
+        elif name == "polars":
+            import polars as pl
+
+            frame = pl.from_pandas(obs)
+            out[name] = (frame, int(frame.estimated_size()), "polars estimated_size")
+        elif name == "duckdb":
+            import duckdb
+            import pyarrow as pa
+
+            table = pa.Table.from_pandas(obs, preserve_index=False)
+            con = duckdb.connect()
+            con.register("obs_arrow", table)
+            con.execute("CREATE TABLE obs AS SELECT * FROM obs_arrow")
+            con.unregister("obs_arrow")
+            out[name] = (con.table("obs"), int(table.nbytes), "Arrow nbytes of the same table")
+        elif name == "pyspark":
+            spark = _spark()
+            if spark is None:
+                print("  pyspark: skipped (not importable or no JVM)")
+                continue
+            spark.sparkContext.setLogLevel("ERROR")
+            frame = spark.createDataFrame(obs)
+            frame = frame.cache()
+            frame.count()
+            out[name] = (
+                frame,
+                int(obs.memory_usage(deep=True).sum()),
+                "pandas frame it came from; JVM memory not counted",
+            )
+        else:
+            raise SystemExit(f"unknown engine {name!r}; known: pandas, polars, duckdb, pyspark")
+    return out
+
+
+def _spark() -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return None
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+
+
+def main() -> None:
+    malloc_env()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="share of the municipalities to use"
+    )
+    parser.add_argument("--engines", default="pandas,polars,duckdb,pyspark")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    japan = lm.Hierarchy.japan()
+    codes = list(japan.codes(level="municipality"))
+    if args.scale < 1:
+        codes = codes[:: max(1, round(1 / args.scale))]
+    model = build_model()
+    obs = monthly_observations(model, codes)
+    tree = japan_tree(japan, codes)
+    print(
+        f"national: {len(model.nodes)} nodes, {len(model.indicators)} indicators, "
+        f"{len(codes):,} municipalities in {tree['prefecture'].nunique()} prefectures × {MONTHS} "
+        f"months: {len(obs):,} rows"
+    )
+
+    def run(frame: Any) -> Callable[[], Any]:
+        return lambda: evaluate(model, frame, hierarchy=japan)
+
+    ref = reference_progress(model, obs, tree)
+    t_ref = best_of(lambda: reference_progress(model, obs, tree), repeat=args.repeat)
+    print(f"  pandas reference   {t_ref.ms:10.1f} ms   ({len(ref):,} (indicator, org) rows)")
+
+    inputs = engine_inputs(obs, args.engines.split(","))
+    results: dict[str, float] = {}
+    for name, (frame, size, how) in inputs.items():
+        progress = run(frame)()
+        n = compare(progress.indicators, ref, what=name)
+        del progress
+        t = best_of(run(frame), repeat=args.repeat, memory=True)
+        results[name] = t.best
+        goal = 1.5 if name == "pandas" else results.get("pandas", t_ref.best * 1.5) / t_ref.best
+        ratio = t.best / t_ref.best
+        print(
+            f"  {name:<8} {t.ms:10.1f} ms  ×{ratio:5.2f} of reference (goal ≤ {goal:.2f}"
+            f"{'' if name == 'pandas' else ', i.e. no slower than pandas input'}) "
+            f"{'OK' if ratio <= goal + 1e-9 else 'MISS'};  runs {t.runs_text()};  {n:,} rows equal"
+        )
+        print(
+            f"           peak RSS growth {fmt_bytes(t.peak_rss)} = {t.peak_rss / size:.2f}× "
+            f"the input "
+            f"({fmt_bytes(size)}, {how}); goal ≤ 3×  {'OK' if t.peak_rss <= 3 * size else 'MISS'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
