@@ -1,4 +1,4 @@
-"""Worked examples for ``evaluate`` (DESIGN §4.4, §5.3–§5.6): every number below is computed by hand.
+"""Worked examples for ``evaluate`` (DESIGN §4.4, §5.3–§5.6); every number is computed by hand.
 
 Conventions used in the comments: FY2023 ends 2024-03-31, FY2024 2025-03-31, FY2025 2026-03-31,
 FY2026 2027-03-31, FY2027 2028-03-31 (FY2027 holds 2028-02-29, so it has 366 days). The plan is
@@ -22,10 +22,12 @@ from logicmodel.evaluate import Bands, Progress, evaluate
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# -- helpers -----------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
-def make_model(*indicators: lm.Indicator, milestones: tuple[lm.Milestone, ...] = ()) -> lm.LogicModel:
+def make_model(
+    *indicators: lm.Indicator, milestones: tuple[lm.Milestone, ...] = ()
+) -> lm.LogicModel:
     """A chain input → activity → output → short outcome → intermediate outcome → impact."""
     return lm.LogicModel(
         id="m",
@@ -62,7 +64,9 @@ def kgi(id_: str = "w", measures: str = "mid", **fields: object) -> lm.Indicator
     return lm.KGI(id=id_, measures=measures, **fields)
 
 
-def obs(*rows: tuple[object, ...], columns: tuple[str, ...] = ("indicator", "period", "value")) -> pd.DataFrame:
+def obs(
+    *rows: tuple[object, ...], columns: tuple[str, ...] = ("indicator", "period", "value")
+) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(columns))
 
 
@@ -83,7 +87,7 @@ def hist(progress: Progress, indicator: str) -> pd.DataFrame:
     return h[h["indicator"] == indicator].sort_values("end").reset_index(drop=True)
 
 
-# -- achievement: increase / decrease / maintain -----------------------------------------------
+# -- achievement: increase / decrease / maintain ---------------------------------------------------
 
 
 def test_increase_with_baseline() -> None:
@@ -115,7 +119,11 @@ def test_decrease_with_baseline_wait_minutes() -> None:
     # plan: FY2023 end → FY2027 end is 1461 days, FY2025 end is 730 of them
     # planned = 40 − 25·730/1461 = 27.508556…, planned_achievement = 730/1461 = 0.499658
     # 0.4 < 0.449658 and ≥ 0.299658 → at_risk
-    m = make_model(kgi(direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}))
+    m = make_model(
+        kgi(
+            direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}
+        )
+    )
     p = evaluate(m, obs(("w", "FY2025", 30)))
     r = one(p, "w")
     assert r["achievement"] == pytest.approx(0.4)
@@ -137,7 +145,9 @@ def test_decrease_with_baseline_wait_minutes() -> None:
         (12.0, 15 / 12, "achieved"),  # 1.25
     ],
 )
-def test_decrease_without_baseline_is_target_over_actual(actual: float, expected: float, status: str) -> None:
+def test_decrease_without_baseline_is_target_over_actual(
+    actual: float, expected: float, status: str
+) -> None:
     # no baseline: achievement = t / a; no plan before the first target → compared with 1
     m = make_model(kgi(direction="decrease", targets={"FY2025": 15}))
     r = one(evaluate(m, obs(("w", "FY2024", actual))), "w")
@@ -149,9 +159,16 @@ def test_decrease_without_baseline_is_target_over_actual(actual: float, expected
 
 @pytest.mark.parametrize(
     ("actual", "expected", "status"),
-    [(150.0, 0.75, "off_track"), (190.0, 0.95, "on_track"), (170.0, 0.85, "at_risk"), (240.0, 1.2, "achieved")],
+    [
+        (150.0, 0.75, "off_track"),
+        (190.0, 0.95, "on_track"),
+        (170.0, 0.85, "at_risk"),
+        (240.0, 1.2, "achieved"),
+    ],
 )
-def test_increase_without_baseline_is_actual_over_target(actual: float, expected: float, status: str) -> None:
+def test_increase_without_baseline_is_actual_over_target(
+    actual: float, expected: float, status: str
+) -> None:
     # achievement = a / t with t = 200; compared with planned_achievement = 1
     m = make_model(kpi(targets={"FY2025": 200}))
     r = one(evaluate(m, obs(("n", "FY2024", actual))), "n")
@@ -172,7 +189,11 @@ def test_increase_without_baseline_is_actual_over_target(actual: float, expected
 def test_maintain(actual: float, expected: float, status: str) -> None:
     # maintain: 1 while a ≥ t, else a/t; baseline == target is allowed for maintain (no LM211)
     m = make_model(
-        kpi(direction="maintain", baseline={"period": "FY2023", "value": 1741}, targets={"FY2027": 1741})
+        kpi(
+            direction="maintain",
+            baseline={"period": "FY2023", "value": 1741},
+            targets={"FY2027": 1741},
+        )
     )
     r = one(evaluate(m, obs(("n", "FY2024", actual))), "n")
     assert r["achievement"] == pytest.approx(expected)
@@ -196,7 +217,8 @@ def test_over_achievement_raw_above_one_node_score_clipped() -> None:
 
 
 def test_negative_progress() -> None:
-    # a = 80 is worse than the baseline 100: (80 − 100)/200 = −0.1 → off_track; node score clipped to 0
+    # a = 80 is worse than the baseline 100: (80 − 100)/200 = −0.1 → off_track;
+    # node score clipped to 0
     m = make_model(kpi(baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300}))
     p = evaluate(m, obs(("n", "FY2024", 80)))
     r = one(p, "n")
@@ -204,7 +226,11 @@ def test_negative_progress() -> None:
     assert r["status"] == "off_track"
     assert node(p, "out")["score"] == pytest.approx(0.0)
     # decrease: wait went up from 40 to 45 with target 15 → (45 − 40)/(15 − 40) = −0.2
-    m = make_model(kgi(direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}))
+    m = make_model(
+        kgi(
+            direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}
+        )
+    )
     r = one(evaluate(m, obs(("w", "FY2025", 45))), "w")
     assert r["achievement"] == pytest.approx(-0.2)
     assert r["status"] == "off_track"
@@ -225,7 +251,9 @@ def test_plan_between_two_targets_by_days() -> None:
     # planned = 900 + (1741 − 900)·365/731 = 1319.924761…
     # achievement vs the *final* target: (1300 − 120)/(1741 − 120) = 0.727946
     # planned_achievement = (planned − 120)/1621 = 0.740237 → 0.727946 ≥ 0.690237 → on_track
-    m = make_model(kpi(baseline={"period": "FY2023", "value": 120}, targets={"FY2025": 900, "FY2027": 1741}))
+    m = make_model(
+        kpi(baseline={"period": "FY2023", "value": 120}, targets={"FY2025": 900, "FY2027": 1741})
+    )
     p = evaluate(m, obs(("n", "FY2024", 500), ("n", "FY2026", 1300)))
     r = one(p, "n")
     planned = 900 + 841 * 365 / 731
@@ -267,7 +295,7 @@ def test_plan_before_baseline_status() -> None:
     assert r["status"] == "on_track"
 
 
-# -- time aggregation ----------------------------------------------------------------------------
+# -- time aggregation ------------------------------------------------------------------------------
 
 
 def _months(start: str, n: int) -> list[str]:
@@ -278,7 +306,9 @@ def test_fiscal_year_sum_of_monthly_flows() -> None:
     # flow without frequency → summed to the final target's period kind (fiscal year)
     # months 2024-01 … 2025-06 carry 1 … 18: FY2023 (Jan–Mar 2024) = 1+2+3 = 6,
     # FY2024 (Apr 2024 – Mar 2025) = 4+…+15 = 114, FY2025 (Apr–Jun 2025) = 16+17+18 = 51
-    m = make_model(kpi(aggregation="flow", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 228}))
+    m = make_model(
+        kpi(aggregation="flow", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 228})
+    )
     months = _months("2024-01", 18)
     frame = obs(*[("n", mo, k + 1) for k, mo in enumerate(months)])
     p = evaluate(m, frame.iloc[::-1].reset_index(drop=True), as_of="FY2024")
@@ -295,9 +325,14 @@ def test_fiscal_year_sum_of_monthly_flows() -> None:
 
 
 def test_stock_takes_last_value_of_the_fiscal_year() -> None:
-    # monthly stock reported per fiscal year: FY2024 = March 2025 value (not the largest, not the sum)
+    # monthly stock reported per fiscal year: FY2024 = March 2025 value
+    # (not the largest, not the sum)
     m = make_model(
-        kpi(frequency="fiscal_year", baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300})
+        kpi(
+            frequency="fiscal_year",
+            baseline={"period": "FY2023", "value": 100},
+            targets={"FY2025": 300},
+        )
     )
     months = _months("2024-04", 12)
     values = [150, 160, 170, 180, 190, 400, 210, 220, 230, 240, 250, 200]  # March 2025 = 200
@@ -331,7 +366,9 @@ def test_mean_time_rule() -> None:
             targets={"FY2027": 15},
         )
     )
-    frame = obs(("w", "2024-04", 10), ("w", "2024-07", 20), ("w", "2024-10", 30), ("w", "2025-01", 60))
+    frame = obs(
+        ("w", "2024-04", 10), ("w", "2024-07", 20), ("w", "2024-10", 30), ("w", "2025-01", 60)
+    )
     p = evaluate(m, frame, as_of="FY2024")
     r = one(p, "w")
     assert r["period"] == "FY2024"
@@ -341,16 +378,32 @@ def test_mean_time_rule() -> None:
 
 def test_max_and_min_time_rules() -> None:
     m = make_model(
-        kpi("hi", aggregation={"time": "max", "orgs": "sum"}, frequency="fiscal_year", targets={"FY2025": 100}),
-        kpi("lo", aggregation={"time": "min", "orgs": "sum"}, frequency="fiscal_year", targets={"FY2025": 100}),
+        kpi(
+            "hi",
+            aggregation={"time": "max", "orgs": "sum"},
+            frequency="fiscal_year",
+            targets={"FY2025": 100},
+        ),
+        kpi(
+            "lo",
+            aggregation={"time": "min", "orgs": "sum"},
+            frequency="fiscal_year",
+            targets={"FY2025": 100},
+        ),
     )
-    frame = obs(*[(i, mo, v) for i in ("hi", "lo") for mo, v in (("2024-05", 30), ("2024-08", 70), ("2025-02", 50))])
+    frame = obs(
+        *[
+            (i, mo, v)
+            for i in ("hi", "lo")
+            for mo, v in (("2024-05", 30), ("2024-08", 70), ("2025-02", 50))
+        ]
+    )
     p = evaluate(m, frame, as_of="FY2024")
     assert one(p, "hi")["actual"] == pytest.approx(70.0)
     assert one(p, "lo")["actual"] == pytest.approx(30.0)
 
 
-# -- formulas and units ------------------------------------------------------------------------------
+# -- formulas and units ----------------------------------------------------------------------------
 
 
 def test_formula_ratio_percent() -> None:
@@ -359,8 +412,14 @@ def test_formula_ratio_percent() -> None:
     m = make_model(
         kpi("holders", unit="人"),
         kpi("pop", unit="人"),
-        kgi("rate", measures="short", unit="%", formula="holders / pop * 100",
-            baseline={"period": "FY2023", "value": 50}, targets={"FY2025": 80}),
+        kgi(
+            "rate",
+            measures="short",
+            unit="%",
+            formula="holders / pop * 100",
+            baseline={"period": "FY2023", "value": 50},
+            targets={"FY2025": 80},
+        ),
     )
     p = evaluate(m, obs(("holders", "FY2024", 130), ("pop", "FY2024", 200)))
     r = one(p, "rate")
@@ -373,20 +432,30 @@ def test_formula_ratio_percent() -> None:
 
 def test_unit_conversion_in_observations() -> None:
     # 0.5 時間 = 30 分: same achievement as 30 分 → (30 − 40)/(15 − 40) = 0.4
-    m = make_model(kgi(direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}))
-    in_minutes = evaluate(m, obs(("w", "FY2025", 30, "分"), columns=("indicator", "period", "value", "unit")))
-    in_hours = evaluate(m, obs(("w", "FY2025", 0.5, "時間"), columns=("indicator", "period", "value", "unit")))
+    m = make_model(
+        kgi(
+            direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}
+        )
+    )
+    in_minutes = evaluate(
+        m, obs(("w", "FY2025", 30, "分"), columns=("indicator", "period", "value", "unit"))
+    )
+    in_hours = evaluate(
+        m, obs(("w", "FY2025", 0.5, "時間"), columns=("indicator", "period", "value", "unit"))
+    )
     assert one(in_hours, "w")["actual"] == pytest.approx(30.0)
     assert one(in_hours, "w")["achievement"] == pytest.approx(0.4)
     assert one(in_minutes, "w")["achievement"] == pytest.approx(one(in_hours, "w")["achievement"])
     # money: 1.2 百万円 in a 千円 indicator is 1200 千円
     m2 = make_model(kpi("cost", unit="千円", targets={"FY2025": 2400}))
-    p = evaluate(m2, obs(("cost", "FY2024", 1.2, "百万円"), columns=("indicator", "period", "value", "unit")))
+    p = evaluate(
+        m2, obs(("cost", "FY2024", 1.2, "百万円"), columns=("indicator", "period", "value", "unit"))
+    )
     assert one(p, "cost")["actual"] == pytest.approx(1200.0)
     assert one(p, "cost")["achievement"] == pytest.approx(0.5)
 
 
-# -- kind rows ------------------------------------------------------------------------------------
+# -- kind rows -------------------------------------------------------------------------------------
 
 
 def test_kind_target_and_baseline_rows() -> None:
@@ -410,14 +479,18 @@ def test_kind_target_and_baseline_rows() -> None:
 def test_kind_target_row_overrides_model_target() -> None:
     # model says FY2025 → 300; a target row says 500 → (180 − 100)/(500 − 100) = 0.2
     m = make_model(kpi(baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300}))
-    frame = obs(("n", "FY2025", 500, "target"), ("n", "FY2024", 180, None), columns=("indicator", "period", "value", "kind"))
+    frame = obs(
+        ("n", "FY2025", 500, "target"),
+        ("n", "FY2024", 180, None),
+        columns=("indicator", "period", "value", "kind"),
+    )
     r = one(evaluate(m, frame), "n")
     assert r["target"] == pytest.approx(500.0)
     assert r["achievement"] == pytest.approx(0.2)
     assert r["planned"] == pytest.approx(300.0)  # half-way 100 → 500
 
 
-# -- as_of ------------------------------------------------------------------------------------------
+# -- as_of -----------------------------------------------------------------------------------------
 
 
 def _series_model() -> lm.LogicModel:
@@ -463,7 +536,7 @@ def test_as_of_before_any_actual_gives_no_data() -> None:
     assert node(p, "out")["status"] == "no_data"
 
 
-# -- status bands -------------------------------------------------------------------------------------
+# -- status bands ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -518,12 +591,18 @@ def test_custom_bands() -> None:
     # b = 0, t = 100, FY2024 plan 0.5; a = 42 → 0.42 ≥ 0.40 → on_track (default bands: at_risk)
     m = make_model(kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}))
     frame = obs(("n", "FY2024", 42))
-    assert one(evaluate(m, frame, bands=Bands(on_track=0.10, at_risk=0.30)), "n")["status"] == "on_track"
+    assert (
+        one(evaluate(m, frame, bands=Bands(on_track=0.10, at_risk=0.30)), "n")["status"]
+        == "on_track"
+    )
     assert one(evaluate(m, frame), "n")["status"] == "at_risk"
     # 0.19 < 0.5 − 0.30 → off_track
-    assert one(evaluate(m, obs(("n", "FY2024", 19)), bands=Bands(on_track=0.10, at_risk=0.30)), "n")[
-        "status"
-    ] == "off_track"
+    assert (
+        one(evaluate(m, obs(("n", "FY2024", 19)), bands=Bands(on_track=0.10, at_risk=0.30)), "n")[
+            "status"
+        ]
+        == "off_track"
+    )
 
 
 def test_bands_reject_nonsense() -> None:
@@ -536,13 +615,15 @@ def test_bands_reject_nonsense() -> None:
         evaluate(m, obs(("n", "FY2024", 85)), bands="sabcde")
 
 
-# -- milestones -----------------------------------------------------------------------------------
+# -- milestones ------------------------------------------------------------------------------------
 
 
 def test_milestone_statuses() -> None:
     as_of = dt.date(2024, 10, 15)
     ms = (
-        lm.Milestone(id="ms_done", title="公開", due="2024-09-30", done="2024-09-27", delivers=["act"]),
+        lm.Milestone(
+            id="ms_done", title="公開", due="2024-09-30", done="2024-09-27", delivers=["act"]
+        ),
         lm.Milestone(id="ms_done_late", title="遅れて公開", due="2024-08-31", done="2024-10-01"),
         lm.Milestone(id="ms_overdue", title="公募", due="2024-09-30"),
         lm.Milestone(id="ms_soon", title="実証", due="2024-10-31"),
@@ -575,7 +656,7 @@ def test_milestone_statuses() -> None:
     assert st10["ms_today"] == "due_soon"
 
 
-# -- findings -------------------------------------------------------------------------------------
+# -- findings --------------------------------------------------------------------------------------
 
 
 def _codes(p: Progress, code: str) -> list[str]:
@@ -587,7 +668,14 @@ def test_broken_link() -> None:
     # out: on track (0.5 vs plan 0.5); short: off track (0.1 vs plan 0.5) → the link out → short
     m = make_model(
         kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s", measures="short", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
+        kgi(
+            "s",
+            measures="short",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
     )
     p = evaluate(m, obs(("n", "FY2024", 50), ("s", "FY2024", 10)))
     assert node(p, "out")["status"] == "on_track"
@@ -595,7 +683,8 @@ def test_broken_link() -> None:
     assert _codes(p, "broken_link") == ["short"]
     f = p.findings[p.findings["code"] == "broken_link"].iloc[0]
     assert f["evidence"]["upstream"] == "out"
-    assert "out" in f["message"] and "short" in f["message"]
+    assert "out" in f["message"]
+    assert "short" in f["message"]
 
 
 def test_default_as_of_covers_the_latest_reporting_period() -> None:
@@ -611,7 +700,9 @@ def test_default_as_of_covers_the_latest_reporting_period() -> None:
             targets={"FY2027": 15},
         )
     )
-    frame = obs(("w", "2024-04", 10), ("w", "2024-07", 20), ("w", "2024-10", 30), ("w", "2025-01", 60))
+    frame = obs(
+        ("w", "2024-04", 10), ("w", "2024-07", 20), ("w", "2024-10", 30), ("w", "2025-01", 60)
+    )
     r = one(evaluate(m, frame), "w")
     assert r["status"] != "no_data"
     assert r["period"] == "FY2024"
@@ -620,11 +711,18 @@ def test_default_as_of_covers_the_latest_reporting_period() -> None:
 
 def test_bottleneck_needs_measured_descendants() -> None:
     # short is off track but nothing after it is measured (mid and imp only inherit short's value):
-    # that is not "everything measured after it is off track", so no bottleneck — only the broken link
+    # that is not "everything measured after it is off track", so no bottleneck —
+    # only the broken link
     m = make_model(
         kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s", measures="short", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0},
-            targets={"FY2025": 100}),
+        kgi(
+            "s",
+            measures="short",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
     )
     p = evaluate(m, obs(("n", "FY2024", 50), ("s", "FY2024", 10)))
     assert np.isnan(node(p, "mid")["score"])
@@ -635,7 +733,14 @@ def test_bottleneck() -> None:
     # out off track, and everything measured after it (short) off track; act has no data
     m = make_model(
         kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s", measures="short", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
+        kgi(
+            "s",
+            measures="short",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
     )
     p = evaluate(m, obs(("n", "FY2024", 10), ("s", "FY2024", 5)))
     assert node(p, "out")["status"] == "off_track"
@@ -645,7 +750,8 @@ def test_bottleneck() -> None:
 
 
 def test_stale_monthly_indicator() -> None:
-    # monthly indicators, as_of 2024-09-30: last actual June (92 days) is older than two months → stale;
+    # monthly indicators, as_of 2024-09-30: last actual June (92 days) is older than
+    # two months → stale;
     # last actual August (30 days) is fresh
     m = make_model(
         kpi("old", frequency="month", targets={"FY2025": 100}),
@@ -675,20 +781,48 @@ def test_unmeasured_outcome() -> None:
 def test_findings_empty_when_all_good() -> None:
     m = make_model(
         kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s", measures="short", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s2", measures="mid", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
-        kgi("s3", measures="imp", unit="%", aggregation="mean", baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}),
+        kgi(
+            "s",
+            measures="short",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
+        kgi(
+            "s2",
+            measures="mid",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
+        kgi(
+            "s3",
+            measures="imp",
+            unit="%",
+            aggregation="mean",
+            baseline={"period": "FY2023", "value": 0},
+            targets={"FY2025": 100},
+        ),
     )
-    p = evaluate(m, obs(("n", "FY2024", 50), ("s", "FY2024", 50), ("s2", "FY2024", 60), ("s3", "FY2024", 100)))
+    p = evaluate(
+        m,
+        obs(("n", "FY2024", 50), ("s", "FY2024", 50), ("s2", "FY2024", 60), ("s3", "FY2024", 100)),
+    )
     assert p.findings.empty
     assert p.diagnose().equals(p.findings)
 
 
-# -- observation errors ---------------------------------------------------------------------------------
+# -- observation errors ----------------------------------------------------------------------------
 
 
 def _error_model() -> lm.LogicModel:
-    return make_model(kgi(direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}))
+    return make_model(
+        kgi(
+            direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2027": 15}
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -697,11 +831,17 @@ def _error_model() -> lm.LogicModel:
         ([("w", "FY2024", 30, "分"), ("wait", "FY2024", 30, "分")], "LM301", 1),
         ([("w", "FY2024", 30, "分"), ("w", "FY20X4", 30, "分")], "LM302", 1),
         ([("w", "FY2024", 30, "分"), ("w", "FY2025", "三十", "分")], "LM303", 1),
-        ([("w", "FY2025", 20, "分"), ("w", "FY2024", 30, "分"), ("w", "2024年度", 31, "分")], "LM304", 1),
+        (
+            [("w", "FY2025", 20, "分"), ("w", "FY2024", 30, "分"), ("w", "2024年度", 31, "分")],
+            "LM304",
+            1,
+        ),
         ([("w", "FY2024", 30, "分"), ("w", "FY2025", 30, "円")], "LM306", 1),
     ],
 )
-def test_observation_errors_raise_check_error_with_rows(rows: list[tuple[object, ...]], code: str, row: int) -> None:
+def test_observation_errors_raise_check_error_with_rows(
+    rows: list[tuple[object, ...]], code: str, row: int
+) -> None:
     frame = obs(*rows, columns=("indicator", "period", "value", "unit"))
     with pytest.raises(CheckError) as info:
         evaluate(_error_model(), frame)
@@ -741,20 +881,31 @@ def test_integer_org_column_is_an_error() -> None:
     assert "str" in issue.message  # says how to fix it: read the column as text
 
 
-# -- language, summary, KGI ----------------------------------------------------------------------------
+# -- language, summary, KGI ------------------------------------------------------------------------
 
 
 def _mixed() -> tuple[lm.LogicModel, pd.DataFrame]:
     m = make_model(
         kpi(baseline={"period": "FY2023", "value": 0}, targets={"FY2025": 100}, name="導入団体数"),
-        kgi(direction="decrease", baseline={"period": "FY2023", "value": 40}, targets={"FY2025": 20}, name="待ち時間"),
+        kgi(
+            direction="decrease",
+            baseline={"period": "FY2023", "value": 40},
+            targets={"FY2025": 20},
+            name="待ち時間",
+        ),
         kpi("c", measures="short", unit="件", targets={"FY2025": 10}),
         kpi("d", measures="act", unit="件", targets={"FY2025": 10}),
         kpi("e", measures="act", unit="件"),
     )
     # n: 0.5 on plan → on_track; w: (38 − 40)/(20 − 40) = 0.1 → off_track; c: 11/10 → achieved;
     # d: 8/10 = 0.8 vs 1 → at_risk; e: no target
-    frame = obs(("n", "FY2024", 50), ("w", "FY2024", 38), ("c", "FY2024", 11), ("d", "FY2024", 8), ("e", "FY2024", 3))
+    frame = obs(
+        ("n", "FY2024", 50),
+        ("w", "FY2024", 38),
+        ("c", "FY2024", 11),
+        ("d", "FY2024", 8),
+        ("e", "FY2024", 3),
+    )
     return m, frame
 
 
@@ -770,7 +921,12 @@ def test_statuses_and_labels_in_japanese() -> None:
         "e": ("no_target", "目標なし"),
     }
     assert list(p.indicators["status"].cat.categories) == [
-        "achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"
+        "achieved",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "no_data",
+        "no_target",
     ]
     s = p.summary()
     assert {"指標", "達成率", "状況"} <= set(s.columns)
@@ -797,7 +953,7 @@ def test_summary_and_kgi() -> None:
     assert s.set_index("indicator").loc["n", "name"] == "導入団体数"
 
 
-# -- forecast ---------------------------------------------------------------------------------------------
+# -- forecast --------------------------------------------------------------------------------------
 
 
 def _ordinal(label: str) -> int:
@@ -813,8 +969,15 @@ def test_forecast_of_a_steady_linear_series() -> None:
     values = [100.0, 200.0, 300.0, 400.0]
     m = make_model(
         kpi("a", baseline={"period": "FY2020", "value": 0}, targets={"FY2028": 750}),
-        kpi("b", measures="act", baseline={"period": "FY2020", "value": 0}, targets={"FY2027": 750}),
-        kpi("c", measures="short", baseline={"period": "FY2020", "value": 500}, targets={"FY2028": 750}),
+        kpi(
+            "b", measures="act", baseline={"period": "FY2020", "value": 0}, targets={"FY2027": 750}
+        ),
+        kpi(
+            "c",
+            measures="short",
+            baseline={"period": "FY2020", "value": 500},
+            targets={"FY2028": 750},
+        ),
     )
     frame = obs(
         *[("a", pr, v) for pr, v in zip(periods, values, strict=True)],
@@ -838,7 +1001,7 @@ def test_forecast_of_a_steady_linear_series() -> None:
     assert not c["on_course"]
 
 
-# -- the bundled example ------------------------------------------------------------------------------------
+# -- the bundled example ---------------------------------------------------------------------------
 
 
 def test_window_dx_example_evaluates() -> None:
@@ -879,3 +1042,22 @@ def test_window_dx_example_evaluates() -> None:
     assert not p.nodes.loc[p.nodes["node"] == "wellbeing", "rolled"].isna().any()
     assert len(p.milestones) == 5
     assert set(p.kgi["indicator"]) == {"wait_min", "satisfaction_share", "benefit_share"}
+
+
+def test_model_without_any_target_or_baseline_evaluates() -> None:
+    # nothing to compare with: every row is no_target, nothing crashes
+    m = make_model(kpi(), kgi())
+    p = evaluate(m, obs(("n", "FY2024", 5), ("w", "FY2024", 30)))
+    assert p.indicators["status"].astype(str).tolist() == ["no_target", "no_target"]
+    assert one(p, "n")["actual"] == pytest.approx(5.0)
+    assert np.isnan(one(p, "n")["achievement"])
+
+
+def test_polars_input_gives_the_same_numbers() -> None:
+    pl = pytest.importorskip("polars")
+    m = make_model(kpi(baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300}))
+    frame = obs(("n", "FY2024", 180), ("n", "FY2023", 100))
+    a = evaluate(m, frame)
+    b = evaluate(m, pl.from_pandas(frame))
+    pd.testing.assert_frame_equal(a.indicators, b.indicators)
+    pd.testing.assert_frame_equal(a.history, b.history)

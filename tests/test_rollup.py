@@ -26,7 +26,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 # evaluate() takes ~0.2 s: fewer examples for properties that run it
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# -- random DAGs ---------------------------------------------------------------------------------
+# -- random DAGs -----------------------------------------------------------------------------------
 
 
 class Dag:
@@ -140,7 +140,8 @@ def test_rolled_values_within_inputs(how: str, dag: Dag) -> None:
             assert np.isnan(r).all()
         else:
             r = r[~np.isnan(r)]
-            assert np.nanmin(s) - 1e-12 <= r.min() and r.max() <= np.nanmax(s) + 1e-12
+            assert np.nanmin(s) - 1e-12 <= r.min()
+            assert r.max() <= np.nanmax(s) + 1e-12
     # a node with its own score keeps it
     has = ~np.isnan(dag.score)
     assert np.array_equal(rolled[has], dag.score[has])
@@ -264,7 +265,7 @@ def test_registered_name_is_usable_everywhere() -> None:
         rollup_module._REGISTRY.pop(name, None)
 
 
-# -- invariances through evaluate -------------------------------------------------------------------
+# -- invariances through evaluate ------------------------------------------------------------------
 
 
 def _model_and_obs(
@@ -382,7 +383,8 @@ def test_money_units_convert() -> None:
 def test_worked_numbers_of_the_invariance_model() -> None:
     m, frame = _model_and_obs()
     by = evaluate(m, frame).nodes.set_index("node")
-    # act 1.0 (1.2 clipped), out 0.5; short ← (out 0.5 ·3 + act 1.0 ·1)/4 = 0.625; mid own 0.2; imp ← 0.2
+    # act 1.0 (1.2 clipped), out 0.5; short ← (out 0.5 ·3 + act 1.0 ·1)/4 = 0.625;
+    # mid own 0.2; imp ← 0.2
     assert by.loc["act", "score"] == pytest.approx(1.0)
     assert by.loc["out", "score"] == pytest.approx(0.5)
     assert by.loc["short", "upstream"] == pytest.approx(0.625)
