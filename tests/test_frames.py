@@ -39,15 +39,24 @@ from logicmodel.model import (
     Output,
 )
 
-# -- a sample model and a strategy for random small models ------------------------------------------
+# -- a sample model and a strategy for random small models -------------------------------
 
 
 def sample_model() -> LogicModel:
     return LogicModel(
-        id="window_dx", title="書かないワンストップ窓口", owner="デジタル庁", fiscal_year_start=4,
-        refs=("https://example.jp/rs", "白書 2024"), tags=("DX",),
+        id="window_dx",
+        title="書かないワンストップ窓口",
+        owner="デジタル庁",
+        fiscal_year_start=4,
+        refs=("https://example.jp/rs", "白書 2024"),
+        tags=("DX",),
         nodes=[
-            Input(id="grant", label="補助金", controllable=True, assumptions=("予算が確保される", "複数行\nの前提")),
+            Input(
+                id="grant",
+                label="補助金",
+                controllable=True,
+                assumptions=("予算が確保される", "複数行\nの前提"),
+            ),
             Activity(id="support", label="導入支援", owner="自治体DX室"),
             Output(id="adopted", label="=導入団体の増加", controllable=False),
             Outcome(id="no_forms", label="書かずに手続できる", stage="short"),
@@ -58,33 +67,97 @@ def sample_model() -> LogicModel:
             Link(source="grant", target="support"),
             Link(source="support", target="adopted"),
             Link(source="adopted", target="no_forms", weight=2.0, rationale="@窓口で書かない"),
-            Link(source="no_forms", target="wait", assumptions=("来庁者数が一定",), evidence="実証事業"),
+            Link(
+                source="no_forms",
+                target="wait",
+                assumptions=("来庁者数が一定",),
+                evidence="実証事業",
+            ),
         ],
         indicators=[
-            KPI(id="adopted_n", measures="adopted", name="導入団体数", unit="団体",
+            KPI(
+                id="adopted_n",
+                measures="adopted",
+                name="導入団体数",
+                unit="団体",
                 baseline={"period": "FY2023", "value": 120},
-                targets=[{"period": "FY2025", "value": 900}, {"period": "FY2027", "value": 1741, "note": "全団体"}]),
-            KGI(id="wait_min", measures="wait", name="平均待ち時間", unit="分", direction="decrease",
-                baseline={"period": "FY2023", "value": 40, "note": "調査"}, targets={"FY2027": 15},
-                aggregation="mean"),
-            Indicator(id="orgs_n", measures="adopted", unit="団体", direction=None,
-                      aggregation=Aggregation(time="sum", orgs="mean"), frequency="fiscal_year"),
-            KPI(id="share", measures="adopted", unit="%", formula="adopted_n / orgs_n * 100", weight=0.5,
-                weight_by="orgs_n", measure="qualitative", source="RS", refs=("a", "b")),
+                targets=[
+                    {"period": "FY2025", "value": 900},
+                    {"period": "FY2027", "value": 1741, "note": "全団体"},
+                ],
+            ),
+            KGI(
+                id="wait_min",
+                measures="wait",
+                name="平均待ち時間",
+                unit="分",
+                direction="decrease",
+                baseline={"period": "FY2023", "value": 40, "note": "調査"},
+                targets={"FY2027": 15},
+                aggregation="mean",
+            ),
+            Indicator(
+                id="orgs_n",
+                measures="adopted",
+                unit="団体",
+                direction=None,
+                aggregation=Aggregation(time="sum", orgs="mean"),
+                frequency="fiscal_year",
+            ),
+            KPI(
+                id="share",
+                measures="adopted",
+                unit="%",
+                formula="adopted_n / orgs_n * 100",
+                weight=0.5,
+                weight_by="orgs_n",
+                measure="qualitative",
+                source="RS",
+                refs=("a", "b"),
+            ),
         ],
         milestones=[
-            Milestone(id="spec", title="標準仕様の公開", due="2024-09-30", start="2024-04-01",
-                      delivers=["support", "adopted"], service_level="60秒で完結"),
-            Milestone(id="release", title="全国展開", due="FY2026", done=dt.date(2026, 3, 1), owner="国"),
+            Milestone(
+                id="spec",
+                title="標準仕様の公開",
+                due="2024-09-30",
+                start="2024-04-01",
+                delivers=["support", "adopted"],
+                service_level="60秒で完結",
+            ),
+            Milestone(
+                id="release", title="全国展開", due="FY2026", done=dt.date(2026, 3, 1), owner="国"
+            ),
         ],
     )
 
 
-_JA_WORDS = ["窓口", "待ち時間", "導入団体数", "書かない", "令和6年度", "デジタル庁", "ｶﾅ", "１２３"]
-_TRICKY = ["=SUM(A1:A3)", "-3", "+81", "@user", "'=x", "''-y", "[x]", "1,234", "2024", "TRUE", "a; b"]
-_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co")) | st.sampled_from(
-    ["\n", "\t"]
-)
+_JA_WORDS = [
+    "窓口",
+    "待ち時間",
+    "導入団体数",
+    "書かない",
+    "令和6年度",
+    "デジタル庁",
+    "ｶﾅ",
+    "１２３",
+]
+_TRICKY = [
+    "=SUM(A1:A3)",
+    "-3",
+    "+81",
+    "@user",
+    "'=x",
+    "''-y",
+    "[x]",
+    "1,234",
+    "2024",
+    "TRUE",
+    "a; b",
+]
+_CHARS = st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co")
+) | st.sampled_from(["\n", "\t"])
 
 
 def _text() -> st.SearchStrategy[str]:
@@ -96,22 +169,28 @@ def _text() -> st.SearchStrategy[str]:
 
 _ID = st.one_of(
     st.text(string.ascii_lowercase, min_size=1, max_size=1).flatmap(
-        lambda a: st.text(string.ascii_lowercase + string.digits + "_", max_size=6).map(lambda b: a + b)
+        lambda a: st.text(string.ascii_lowercase + string.digits + "_", max_size=6).map(
+            lambda b: a + b
+        )
     ),
     st.sampled_from(["指標", "待ち時間", "窓口_2", "アウトカム", "kgi"]).flatmap(
         lambda a: st.integers(0, 99).map(lambda n: f"{a}{n}")
     ),
 )
 _PERIODS = ["FY2023", "FY2025", "FY2027", "2024-06", "2024Q1", "FY2024Q2", "2025", "2024-06-30"]
-_VALUE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12) | st.integers(
-    -(10**6), 10**6
-).map(float)
+_VALUE = st.floats(
+    allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12
+) | st.integers(-(10**6), 10**6).map(float)
 
 
 @st.composite
 def models(draw: st.DrawFn) -> LogicModel:
     """Random small valid models: Japanese text, tricky strings, every optional field."""
-    ids = draw(st.lists(_ID, min_size=2, max_size=14, unique=True).filter(lambda xs: all(x.isidentifier() for x in xs)))
+    ids = draw(
+        st.lists(_ID, min_size=2, max_size=14, unique=True).filter(
+            lambda xs: all(x.isidentifier() for x in xs)
+        )
+    )
     n_nodes = draw(st.integers(1, max(1, len(ids) - 1)))
     node_ids, rest = ids[:n_nodes], ids[n_nodes:]
     opt = st.none() | _text()
@@ -120,60 +199,111 @@ def models(draw: st.DrawFn) -> LogicModel:
     for nid in node_ids:
         kind = draw(st.sampled_from(["input", "activity", "output", "outcome", "impact"]))
         fields: dict[str, Any] = {
-            "id": nid, "kind": kind, "label": draw(opt), "description": draw(opt), "owner": draw(opt),
-            "controllable": draw(st.none() | st.booleans()), "assumptions": draw(items),
-            "refs": draw(items), "tags": draw(items),
+            "id": nid,
+            "kind": kind,
+            "label": draw(opt),
+            "description": draw(opt),
+            "owner": draw(opt),
+            "controllable": draw(st.none() | st.booleans()),
+            "assumptions": draw(items),
+            "refs": draw(items),
+            "tags": draw(items),
         }
         if kind == "outcome":
             fields["stage"] = draw(st.sampled_from(["short", "intermediate", "long"]))
         nodes.append(fields)
-    pairs = draw(st.lists(st.tuples(st.sampled_from(node_ids), st.sampled_from(node_ids)), max_size=6, unique=True))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(node_ids), st.sampled_from(node_ids)), max_size=6, unique=True
+        )
+    )
     links = [
-        {"source": a, "target": b, "weight": draw(st.floats(0, 1e6)), "rationale": draw(opt),
-         "assumptions": draw(items), "evidence": draw(opt)}
-        for a, b in pairs if a != b
+        {
+            "source": a,
+            "target": b,
+            "weight": draw(st.floats(0, 1e6)),
+            "rationale": draw(opt),
+            "assumptions": draw(items),
+            "evidence": draw(opt),
+        }
+        for a, b in pairs
+        if a != b
     ]
     n_ind = draw(st.integers(0, len(rest)))
     ind_ids, ms_ids = rest[:n_ind], rest[n_ind:]
-    point = st.fixed_dictionaries({"period": st.sampled_from(_PERIODS), "value": _VALUE, "note": opt})
+    point = st.fixed_dictionaries(
+        {"period": st.sampled_from(_PERIODS), "value": _VALUE, "note": opt}
+    )
     indicators = []
     for k, iid in enumerate(ind_ids):
-        agg = draw(st.sampled_from(["stock", "flow", "mean"]) | st.builds(
-            Aggregation, time=st.sampled_from(["sum", "last", "mean", "min", "max"]),
-            orgs=st.sampled_from(["sum", "mean", "min", "max", "none"])))
-        indicators.append({
-            "id": iid, "measures": draw(st.sampled_from(node_ids)), "name": draw(opt),
-            "unit": draw(st.sampled_from([None, "件", "人", "団体", "%", "分", "千円", "件/人"])),
-            "role": draw(st.sampled_from([None, "KGI", "KPI"])),
-            "direction": draw(st.sampled_from([None, "increase", "decrease", "maintain"])),
-            "baseline": draw(st.none() | point), "targets": draw(st.lists(point, max_size=3)),
-            "aggregation": agg,
-            "formula": f"{ind_ids[k - 1]} * 2" if k and draw(st.booleans()) else None,
-            "weight": draw(st.floats(0, 100)),
-            "frequency": draw(st.sampled_from([None, "month", "fiscal_year"])),
-            "source": draw(opt), "measure": draw(st.sampled_from(["quantitative", "qualitative"])),
-            "description": draw(opt), "refs": draw(items),
-        })
+        agg = draw(
+            st.sampled_from(["stock", "flow", "mean"])
+            | st.builds(
+                Aggregation,
+                time=st.sampled_from(["sum", "last", "mean", "min", "max"]),
+                orgs=st.sampled_from(["sum", "mean", "min", "max", "none"]),
+            )
+        )
+        indicators.append(
+            {
+                "id": iid,
+                "measures": draw(st.sampled_from(node_ids)),
+                "name": draw(opt),
+                "unit": draw(
+                    st.sampled_from([None, "件", "人", "団体", "%", "分", "千円", "件/人"])
+                ),
+                "role": draw(st.sampled_from([None, "KGI", "KPI"])),
+                "direction": draw(st.sampled_from([None, "increase", "decrease", "maintain"])),
+                "baseline": draw(st.none() | point),
+                "targets": draw(st.lists(point, max_size=3)),
+                "aggregation": agg,
+                "formula": f"{ind_ids[k - 1]} * 2" if k and draw(st.booleans()) else None,
+                "weight": draw(st.floats(0, 100)),
+                "frequency": draw(st.sampled_from([None, "month", "fiscal_year"])),
+                "source": draw(opt),
+                "measure": draw(st.sampled_from(["quantitative", "qualitative"])),
+                "description": draw(opt),
+                "refs": draw(items),
+            }
+        )
     day = st.dates(dt.date(1950, 1, 1), dt.date(2100, 12, 31))
     milestones = [
-        {"id": mid, "title": draw(_text()), "due": draw(day), "start": draw(st.none() | day),
-         "done": draw(st.none() | day), "delivers": draw(st.lists(st.sampled_from(node_ids), max_size=2)),
-         "service_level": draw(opt), "description": draw(opt), "owner": draw(opt), "tags": draw(items)}
+        {
+            "id": mid,
+            "title": draw(_text()),
+            "due": draw(day),
+            "start": draw(st.none() | day),
+            "done": draw(st.none() | day),
+            "delivers": draw(st.lists(st.sampled_from(node_ids), max_size=2)),
+            "service_level": draw(opt),
+            "description": draw(opt),
+            "owner": draw(opt),
+            "tags": draw(items),
+        }
         for mid in ms_ids
     ]
-    return LogicModel.model_validate({
-        "id": draw(_ID.filter(str.isidentifier)), "title": draw(_text()), "owner": draw(opt),
-        "description": draw(opt), "fiscal_year_start": draw(st.integers(1, 12)), "refs": draw(items),
-        "tags": draw(items), "nodes": nodes, "links": links, "indicators": indicators,
-        "milestones": milestones,
-    })
+    return LogicModel.model_validate(
+        {
+            "id": draw(_ID.filter(str.isidentifier)),
+            "title": draw(_text()),
+            "owner": draw(opt),
+            "description": draw(opt),
+            "fiscal_year_start": draw(st.integers(1, 12)),
+            "refs": draw(items),
+            "tags": draw(items),
+            "nodes": nodes,
+            "links": links,
+            "indicators": indicators,
+            "milestones": milestones,
+        }
+    )
 
 
 def _base(**tables: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"model": pd.DataFrame({"id": ["m"], "title": ["窓口"]}), **tables}
 
 
-# -- round trips ------------------------------------------------------------------------------------
+# -- round trips -------------------------------------------------------------------------
 
 
 def test_to_frames_tables_and_columns() -> None:
@@ -182,7 +312,14 @@ def test_to_frames_tables_and_columns() -> None:
     for name, frame in frames.items():
         assert list(frame.columns) == [c.key for c in TABLES[name]]
     assert len(frames["model"]) == 1
-    assert frames["nodes"]["kind"].tolist() == ["input", "activity", "output", "outcome", "outcome", "impact"]
+    assert frames["nodes"]["kind"].tolist() == [
+        "input",
+        "activity",
+        "output",
+        "outcome",
+        "outcome",
+        "impact",
+    ]
     assert frames["nodes"]["stage"].isna().tolist() == [True, True, True, False, False, True]
     ind = frames["indicators"].set_index("id")
     assert ind.loc["wait_min", "aggregation"] == "mean"
@@ -214,7 +351,11 @@ def test_frames_round_trip_property(model: LogicModel) -> None:
     assert from_frames(to_frames(model)) == model
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(models())
 def test_csv_folder_round_trip_property(tmp_path: Path, model: LogicModel) -> None:
     folder = write_csvs(model, tmp_path / "m")
@@ -240,19 +381,30 @@ def test_items_join_and_split() -> None:
     assert split_items("[not json") == ("[not json",)
 
 
-# -- to_csv -------------------------------------------------------------------------------------------
+# -- to_csv ------------------------------------------------------------------------------
 
 
 def test_to_csv_neutralises_formulas_but_not_numbers(tmp_path: Path) -> None:
-    frame = pd.DataFrame({
-        "text": ["=1+1", "+81", "-x", "@SUM(A1)", "\tcmd", "\rcmd", "窓口", "'=x"],
-        "n": [-3, 1, 2, 3, 4, 5, 6, 7],
-        "f": [-1.5, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "text": ["=1+1", "+81", "-x", "@SUM(A1)", "\tcmd", "\rcmd", "窓口", "'=x"],
+            "n": [-3, 1, 2, 3, 4, 5, 6, 7],
+            "f": [-1.5, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
     before = frame.copy()
     p = to_csv(frame, tmp_path / "x.csv")
     back = pd.read_csv(p, dtype=str, keep_default_na=False)
-    assert back["text"].tolist() == ["'=1+1", "'+81", "'-x", "'@SUM(A1)", "'\tcmd", "'\rcmd", "窓口", "''=x"]
+    assert back["text"].tolist() == [
+        "'=1+1",
+        "'+81",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tcmd",
+        "'\rcmd",
+        "窓口",
+        "''=x",
+    ]
     assert back["n"].tolist()[0] == "-3"
     assert back["f"].tolist()[0] == "-1.5"
     pd.testing.assert_frame_equal(frame, before)  # the caller's frame is untouched
@@ -278,21 +430,40 @@ def test_to_csv_is_atomic(tmp_path: Path) -> None:
 
 
 def test_formula_text_round_trips_through_csv(tmp_path: Path) -> None:
-    m = LogicModel(id="m", title="=HYPERLINK(\"http://x\")", nodes=[Activity(id="a", label="'=x", tags=("-1", "@x"))])
+    m = LogicModel(
+        id="m",
+        title='=HYPERLINK("http://x")',
+        nodes=[Activity(id="a", label="'=x", tags=("-1", "@x"))],
+    )
     folder = write_csvs(m, tmp_path / "m")
     assert "'=HYPERLINK" in (folder / "model.csv").read_text(encoding="utf-8")
     assert read_csvs(folder) == m
 
 
-# -- reading frames written by people -----------------------------------------------------------------
+# -- reading frames written by people ----------------------------------------------------
 
 
 def test_japanese_and_combined_headers_and_text_values() -> None:
     frames = _base(
-        nodes=pd.DataFrame({"ID": ["a", "b"], "種別": ["アクティビティ", "outcome"], "段階 (stage)": [None, "中期"],
-                            "制御可能": ["はい", "×"]}),
-        indicators=pd.DataFrame({"id": ["n"], "対象要素": ["b"], "単位": ["件／人"], "基準値": ["１，２３４"],
-                                 "基準年度": ["令和5年度"], "方向": ["下向き"], "集計方法": ["time: sum, orgs: mean"]}),
+        nodes=pd.DataFrame(
+            {
+                "ID": ["a", "b"],
+                "種別": ["アクティビティ", "outcome"],
+                "段階 (stage)": [None, "中期"],
+                "制御可能": ["はい", "×"],
+            }
+        ),
+        indicators=pd.DataFrame(
+            {
+                "id": ["n"],
+                "対象要素": ["b"],
+                "単位": ["件／人"],
+                "基準値": ["１，２３４"],
+                "基準年度": ["令和5年度"],
+                "方向": ["下向き"],
+                "集計方法": ["time: sum, orgs: mean"],
+            }
+        ),
         targets=pd.DataFrame({"指標ID": ["n"], "目標年度": ["2027年度"], "目標値": ["▲5"]}),
     )
     m = from_frames(frames)
@@ -300,10 +471,12 @@ def test_japanese_and_combined_headers_and_text_values() -> None:
     assert (m.nodes[0].controllable, m.nodes[1].controllable) == (True, False)
     ind = m.indicators[0]
     assert ind.unit == "件/人"
-    assert ind.baseline is not None and ind.baseline.value == 1234.0 and ind.baseline.period == "FY2023"
+    assert ind.baseline is not None
+    assert (ind.baseline.period, ind.baseline.value) == ("FY2023", 1234.0)
     assert ind.direction == "decrease"
     assert ind.aggregation == Aggregation(time="sum", orgs="mean")
-    assert ind.targets[0].period == "FY2027" and ind.targets[0].value == -5.0
+    assert ind.targets[0].period == "FY2027"
+    assert ind.targets[0].value == -5.0
 
 
 def test_empty_rows_are_skipped_and_rows_counted_as_seen() -> None:
@@ -318,37 +491,93 @@ def test_empty_rows_are_skipped_and_rows_counted_as_seen() -> None:
 @pytest.mark.parametrize(
     ("tables", "where", "text"),
     [
-        ({"nodes": pd.DataFrame({"id": [2024], "kind": ["output"]})}, ("nodes", 1, "id"), "is a number"),
+        (
+            {"nodes": pd.DataFrame({"id": [2024], "kind": ["output"]})},
+            ("nodes", 1, "id"),
+            "is a number",
+        ),
         ({"nodes": pd.DataFrame({"id": ["a"], "kind": [None]})}, ("nodes", 1, "kind"), "required"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"], "stage": ["short"]})}, ("nodes", 1, "stage"),
-         "only for outcomes"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"], "controllable": ["maybe"]})},
-         ("nodes", 1, "controllable"), "TRUE or FALSE"),
-        ({"nodes": pd.DataFrame({"id": ["a", "a"], "kind": ["output", "impact"]})}, ("nodes", 2, "id"),
-         "duplicate id 'a'"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"], "unit": ["件／人人"]})},
-         ("indicators", 1, "unit"), "人人"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "indicators": pd.DataFrame({"id": ["n"], "measures": ["x"]})}, ("indicators", 1, "measures"),
-         "unknown node 'x'"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"], "aggregation": ["average"]})},
-         ("indicators", 1, "aggregation"), "not stock, flow, mean"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"], "baseline_value": [3]})},
-         ("indicators", 1, "baseline_period"), "no period"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"]}),
-          "targets": pd.DataFrame({"indicator": ["n", "n"], "period": ["FY2025", "FY20X5"], "value": [1, 2]})},
-         ("targets", 2, "period"), "FY20X5"),
-        ({"indicators": pd.DataFrame({"id": [], "measures": []}),
-          "targets": pd.DataFrame({"indicator": ["nn"], "period": ["FY2025"], "value": [1]})},
-         ("targets", 1, "indicator"), "unknown indicator 'nn'"),
-        ({"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
-          "links": pd.DataFrame({"source": ["a"], "target": ["b"]})}, ("links", 1, "target"), "unknown node 'b'"),
-        ({"milestones": pd.DataFrame({"id": ["s"], "title": ["t"], "due": ["いつか"]})},
-         ("milestones", 1, "due"), "いつか"),
+        (
+            {"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"], "stage": ["short"]})},
+            ("nodes", 1, "stage"),
+            "only for outcomes",
+        ),
+        (
+            {"nodes": pd.DataFrame({"id": ["a"], "kind": ["output"], "controllable": ["maybe"]})},
+            ("nodes", 1, "controllable"),
+            "TRUE or FALSE",
+        ),
+        (
+            {"nodes": pd.DataFrame({"id": ["a", "a"], "kind": ["output", "impact"]})},
+            ("nodes", 2, "id"),
+            "duplicate id 'a'",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"], "unit": ["件／人人"]}),
+            },
+            ("indicators", 1, "unit"),
+            "人人",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "indicators": pd.DataFrame({"id": ["n"], "measures": ["x"]}),
+            },
+            ("indicators", 1, "measures"),
+            "unknown node 'x'",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "indicators": pd.DataFrame(
+                    {"id": ["n"], "measures": ["a"], "aggregation": ["average"]}
+                ),
+            },
+            ("indicators", 1, "aggregation"),
+            "not stock, flow, mean",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"], "baseline_value": [3]}),
+            },
+            ("indicators", 1, "baseline_period"),
+            "no period",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "indicators": pd.DataFrame({"id": ["n"], "measures": ["a"]}),
+                "targets": pd.DataFrame(
+                    {"indicator": ["n", "n"], "period": ["FY2025", "FY20X5"], "value": [1, 2]}
+                ),
+            },
+            ("targets", 2, "period"),
+            "FY20X5",
+        ),
+        (
+            {
+                "indicators": pd.DataFrame({"id": [], "measures": []}),
+                "targets": pd.DataFrame({"indicator": ["nn"], "period": ["FY2025"], "value": [1]}),
+            },
+            ("targets", 1, "indicator"),
+            "unknown indicator 'nn'",
+        ),
+        (
+            {
+                "nodes": pd.DataFrame({"id": ["a"], "kind": ["output"]}),
+                "links": pd.DataFrame({"source": ["a"], "target": ["b"]}),
+            },
+            ("links", 1, "target"),
+            "unknown node 'b'",
+        ),
+        (
+            {"milestones": pd.DataFrame({"id": ["s"], "title": ["t"], "due": ["いつか"]})},
+            ("milestones", 1, "due"),
+            "いつか",
+        ),
     ],
 )
 def test_bad_frames_name_table_row_and_column(
@@ -367,7 +596,8 @@ def test_all_cell_problems_are_reported_together() -> None:
     with pytest.raises(TableError) as info:
         from_frames(_base(nodes=nodes))
     assert info.value.row == 1
-    assert "1 more problem" in str(info.value) and "'worse'" in str(info.value)
+    assert "1 more problem" in str(info.value)
+    assert "'worse'" in str(info.value)
 
 
 def test_model_table_problems() -> None:
@@ -379,26 +609,33 @@ def test_model_table_problems() -> None:
     with pytest.raises(TableError, match="has no row"):
         from_frames({"model": pd.DataFrame({"id": [], "title": []})})
     with pytest.raises(TableError, match="fiscal_year_start") as info:
-        from_frames({"model": pd.DataFrame({"id": ["m"], "title": ["t"], "fiscal_year_start": [13]})})
+        from_frames(
+            {"model": pd.DataFrame({"id": ["m"], "title": ["t"], "fiscal_year_start": [13]})}
+        )
     assert info.value.column == "fiscal_year_start"
 
 
 def test_unknown_table_column_and_missing_column() -> None:
     with pytest.raises(TableError, match="did you mean 'nodes'"):
         from_frames(_base(node=pd.DataFrame({"id": ["a"]})))
-    with pytest.raises(TableError, match="unknown column 'knd'.*did you mean 'kind'") as info:
+    with pytest.raises(TableError, match=r"unknown column 'knd'.*did you mean 'kind'") as info:
         from_frames(_base(nodes=pd.DataFrame({"id": ["a"], "knd": ["output"]})))
     assert info.value.column == "knd"
-    with pytest.raises(TableError, match="required column.*kind"):
+    with pytest.raises(TableError, match=r"required column.*kind"):
         from_frames(_base(nodes=pd.DataFrame({"id": ["a"]})))
     with pytest.raises(TableError, match="twice"):
-        from_frames(_base(nodes=pd.DataFrame([["a", "output", "b"]], columns=["id", "kind", "ID (id)"])))
+        from_frames(
+            _base(nodes=pd.DataFrame([["a", "output", "b"]], columns=["id", "kind", "ID (id)"]))
+        )
 
 
 def test_read_csvs_errors_name_file_row_and_column(tmp_path: Path) -> None:
     folder = write_csvs(sample_model(), tmp_path / "m")
-    text = (folder / "nodes.csv").read_text(encoding="utf-8").replace("wait,outcome,intermediate",
-                                                                       "wait,outcome,someday")
+    text = (
+        (folder / "nodes.csv")
+        .read_text(encoding="utf-8")
+        .replace("wait,outcome,intermediate", "wait,outcome,someday")
+    )
     (folder / "nodes.csv").write_text(text, encoding="utf-8")
     with pytest.raises(FormatError) as info:
         read_csvs(folder)

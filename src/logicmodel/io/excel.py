@@ -59,7 +59,16 @@ if TYPE_CHECKING:
 
 __all__ = ["SHEETS", "excel_template", "read_excel", "write_excel"]
 
-SHEETS = ("readme", "model", "nodes", "links", "indicators", "targets", "milestones", "observations")
+SHEETS = (
+    "readme",
+    "model",
+    "nodes",
+    "links",
+    "indicators",
+    "targets",
+    "milestones",
+    "observations",
+)
 """Sheets of a logicmodel workbook, in order (a hidden ``lists`` sheet holds drop-down values)."""
 
 _LISTS = "lists"
@@ -68,17 +77,28 @@ _MAX_CELL = 32_767  # Excel's limit on characters in one cell
 _MAX_ROWS = 1_048_576
 _SHEET_NOTES = {
     "readme": ("この説明", "These instructions"),
-    "model": ("モデル全体 (1行): ID、名称、所管、年度開始月", "The model itself (one row): id, title, owner"),
-    "nodes": ("要素: インプット、アクティビティ、アウトプット、アウトカム (段階つき)、インパクト",
-              "Nodes of the effect pathway: input, activity, output, outcome (with stage), impact"),
-    "links": ("つながり: 派生元 → 派生先 (「これが起きれば、あれが起きる」)",
-              "Links: source → target (\"if this, then that\"), with weight and rationale"),
-    "indicators": ("指標 (KGI/KPI): 測る要素、単位、方向、基準値、集計方法",
-                   "Indicators (KGI/KPI): node measured, unit, direction, baseline, aggregation"),
+    "model": (
+        "モデル全体 (1行): ID、名称、所管、年度開始月",
+        "The model itself (one row): id, title, owner",
+    ),
+    "nodes": (
+        "要素: インプット、アクティビティ、アウトプット、アウトカム (段階つき)、インパクト",
+        "Nodes of the effect pathway: input, activity, output, outcome (with stage), impact",
+    ),
+    "links": (
+        "つながり: 派生元 → 派生先 (「これが起きれば、あれが起きる」)",
+        'Links: source → target ("if this, then that"), with weight and rationale',
+    ),
+    "indicators": (
+        "指標 (KGI/KPI): 測る要素、単位、方向、基準値、集計方法",
+        "Indicators (KGI/KPI): node measured, unit, direction, baseline, aggregation",
+    ),
     "targets": ("目標値: 指標ごと・年度ごとに1行", "Targets: one row per indicator and period"),
     "milestones": ("サービスロードマップ: 期限つきの提供物", "Service roadmap: dated releases"),
-    "observations": ("実績値 (縦持ち): 指標ID、団体コード (文字列)、期間、値、単位、種類",
-                     "Observations (long format): indicator, org code (as text), period, value, unit, kind"),
+    "observations": (
+        "実績値 (縦持ち): 指標ID、団体コード (文字列)、期間、値、単位、種類",
+        "Observations (long format): indicator, org code (as text), period, value, unit, kind",
+    ),
 }
 
 
@@ -92,7 +112,7 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
-# -- writing --------------------------------------------------------------------------------------
+# -- writing -----------------------------------------------------------------------------
 
 
 def _cell_value(value: Any, sheet: str, row: int, column: str) -> Any:
@@ -111,11 +131,20 @@ def _cell_value(value: Any, sheet: str, row: int, column: str) -> Any:
 
     bad = ILLEGAL_CHARACTERS_RE.search(text)
     if bad:
-        raise FormatError(f"text contains the control character U+{ord(bad.group()):04X}, which Excel "
-                          "cannot store", sheet=sheet, row=row, column=column)
+        raise FormatError(
+            f"text contains the control character U+{ord(bad.group()):04X}, which Excel "
+            "cannot store",
+            sheet=sheet,
+            row=row,
+            column=column,
+        )
     if len(text) > _MAX_CELL:
-        raise FormatError(f"text is {len(text):,} characters long; an Excel cell holds at most "
-                          f"{_MAX_CELL:,}", sheet=sheet, row=row, column=column)
+        raise FormatError(
+            f"text is {len(text):,} characters long; an Excel cell holds at most {_MAX_CELL:,}",
+            sheet=sheet,
+            row=row,
+            column=column,
+        )
     return text
 
 
@@ -135,6 +164,10 @@ def _append(ws: Worksheet, rows: Sequence[Sequence[Any]], *, start: int = 2) -> 
                 cell = ws.cell(row=r, column=c + 1)
                 cell.data_type = "s"
                 cell.quotePrefix = True
+            elif isinstance(v, float) and float("%.16g" % v) != v:  # noqa: UP031 - openpyxl's format
+                # openpyxl writes numbers with 16 significant digits, which loses the last bit of
+                # some doubles; give it the shortest exact text (Excel itself writes 17 digits).
+                ws.cell(row=r, column=c + 1)._value = repr(v)
 
 
 def _header(ws: Worksheet, columns: Sequence[Column], extra: Sequence[str] = ()) -> None:
@@ -160,17 +193,27 @@ def _validations(ws: Worksheet, columns: Sequence[Column], list_ranges: Mapping[
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    refs = {**list_ranges, "node_ids": f"nodes!$A$2:$A${_LAST_ROW}",
-            "indicator_ids": f"indicators!$A$2:$A${_LAST_ROW}"}
+    refs = {
+        **list_ranges,
+        "node_ids": f"nodes!$A$2:$A${_LAST_ROW}",
+        "indicator_ids": f"indicators!$A$2:$A${_LAST_ROW}",
+    }
     for k, col in enumerate(columns, start=1):
         if col.choices is None or col.choices not in refs:
             continue
         letter = get_column_letter(k)
         dv = DataValidation(
-            type="list", formula1=f"={refs[col.choices]}", allow_blank=True, showDropDown=False,
-            showErrorMessage=True, errorStyle="warning", errorTitle=f"{col.ja} ({col.key})",
+            type="list",
+            formula1=f"={refs[col.choices]}",
+            allow_blank=True,
+            showDropDown=False,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle=f"{col.ja} ({col.key})",
             error=f"一覧の値を選んでください / choose a listed value: {col.note}"[:255],
-            promptTitle=f"{col.ja} ({col.key})"[:32], prompt=col.note[:255], showInputMessage=bool(col.note),
+            promptTitle=f"{col.ja} ({col.key})"[:32],
+            prompt=col.note[:255],
+            showInputMessage=bool(col.note),
         )
         dv.add(f"{letter}2:{letter}{_LAST_ROW}")
         ws.add_data_validation(dv)
@@ -198,20 +241,45 @@ def _readme(ws: Worksheet) -> None:
     lines: list[list[Any]] = [
         ["ロジックモデル入力ブック / Logic model workbook (logicmodel)"],
         [],
-        ["使い方", "各シートの1行目は見出しです。2行目から1行に1件ずつ入力してください。見出しは日本語名・"
-         "英語キー・両方のどれでも読み込めます。空行は無視されます。"],
-        ["How to use", "Row 1 of each sheet is the header; enter one item per row from row 2. Headers may "
-         "be the Japanese name, the English key or both. Empty rows are ignored."],
-        ["", "複数の値 (前提条件・参照・タグ) はセル内で改行 (Alt+Enter) して1行に1件。団体コードは文字列で入力 "
-         "(先頭の0を保つため)。期間は FY2024、令和6年度、2024-06 などで書けます。"],
-        ["", "Several values (assumptions, refs, tags) go one per line in the cell (Alt+Enter). Enter "
-         "org codes as text so leading zeros stay. Periods: FY2024, 令和6年度, 2024-06, 2024Q1 …"],
+        [
+            "使い方",
+            "各シートの1行目は見出しです。2行目から1行に1件ずつ入力してください。見出しは日本語名・"
+            "英語キー・両方のどれでも読み込めます。空行は無視されます。",
+        ],
+        [
+            "How to use",
+            "Row 1 of each sheet is the header; enter one item per row from row 2. Headers may "
+            "be the Japanese name, the English key or both. Empty rows are ignored.",
+        ],
+        [
+            "",
+            "複数の値 (前提条件・参照・タグ) はセル内で改行 (Alt+Enter) して1行に1件。"
+            "団体コードは文字列で入力 "
+            "(先頭の0を保つため)。期間は FY2024、令和6年度、2024-06 などで書けます。",
+        ],
+        [
+            "",
+            "Several values (assumptions, refs, tags) go one per line in the cell (Alt+Enter). "
+            "Enter org codes as text so leading zeros stay. "
+            "Periods: FY2024, 令和6年度, 2024-06, 2024Q1 …",
+        ],
         [],
         ["シート / sheet", "内容", "Contents"],
     ]
     lines += [[name, *_SHEET_NOTES[name]] for name in SHEETS]
-    lines += [[], ["シート / sheet", "列 / column", "必須 / required", "説明・使える値 / notes and allowed values"]]
-    tables: list[tuple[str, Sequence[Column]]] = [*TABLES.items(), ("observations", OBSERVATION_TABLE)]
+    lines += [
+        [],
+        [
+            "シート / sheet",
+            "列 / column",
+            "必須 / required",
+            "説明・使える値 / notes and allowed values",
+        ],
+    ]
+    tables: list[tuple[str, Sequence[Column]]] = [
+        *TABLES.items(),
+        ("observations", OBSERVATION_TABLE),
+    ]
     for name, cols in tables:
         lines += [[name, c.header, "○" if c.required else "", c.note] for c in cols]
     for r, row in enumerate(lines, start=1):
@@ -230,26 +298,37 @@ def _observation_rows(observations: Any) -> tuple[list[Column], list[str], list[
     if not isinstance(frame, pd.DataFrame):
         to_pandas = getattr(frame, "to_pandas", None)
         if to_pandas is None:
-            raise FormatError(f"observations must be a pandas DataFrame, got {type(frame).__name__}",
-                              sheet="observations")
+            raise FormatError(
+                f"observations must be a pandas DataFrame, got {type(frame).__name__}",
+                sheet="observations",
+            )
         frame = to_pandas()
     missing = [c for c in ("indicator", "period") if c not in frame.columns]
     if missing:
-        raise FormatError(f"observations need the columns indicator, period and value; missing: "
-                          f"{', '.join(missing)}", sheet="observations")
+        raise FormatError(
+            f"observations need the columns indicator, period and value; missing: "
+            f"{', '.join(missing)}",
+            sheet="observations",
+        )
     if "org" in frame.columns and pd.api.types.is_numeric_dtype(frame["org"]):
         raise FormatError(
-            "org codes are numbers, so leading zeros may already be lost: convert them to text first, "
-            "e.g. df['org'] = df['org'].astype(int).astype(str).str.zfill(6)", sheet="observations",
-            row=1, column="B",
+            "org codes are numbers, so leading zeros may already be lost: "
+            "convert them to text first, "
+            "e.g. df['org'] = df['org'].astype(int).astype(str).str.zfill(6)",
+            sheet="observations",
+            row=1,
+            column="B",
         )
     standard = [c for c in OBSERVATION_TABLE if c.key in frame.columns]
     extra = [str(c) for c in frame.columns if c not in OBSERVATION_COLUMNS and c != "source_row"]
     ordered = frame[[c.key for c in standard] + extra]
     values = ordered.astype(object).where(ordered.notna(), None).to_numpy().tolist()
     if len(values) >= _MAX_ROWS:
-        raise FormatError(f"{len(values):,} observations do not fit on one Excel sheet "
-                          f"(at most {_MAX_ROWS - 1:,} rows): use CSV or Parquet", sheet="observations")
+        raise FormatError(
+            f"{len(values):,} observations do not fit on one Excel sheet "
+            f"(at most {_MAX_ROWS - 1:,} rows): use CSV or Parquet",
+            sheet="observations",
+        )
     return standard, extra, values
 
 
@@ -324,7 +403,8 @@ def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: A
         The ``.xlsx`` file to write; it is replaced in one rename, never left half-written.
     observations
         A long DataFrame (``indicator, org, period, value, unit, kind`` and any extra columns) for
-        the ``observations`` sheet; ``org`` must be text. ``None`` leaves the sheet with headers only.
+        the ``observations`` sheet; ``org`` must be text. ``None`` leaves the sheet with headers
+        only.
 
     Raises
     ------
@@ -337,7 +417,8 @@ def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: A
     >>> import tempfile, pathlib
     >>> from logicmodel.model import LogicModel, Output, KPI
     >>> m = LogicModel(id="m", title="窓口", nodes=[Output(id="adopted", label="=導入")],
-    ...                indicators=[KPI(id="n", measures="adopted", unit="団体", targets={"FY2025": 900})])
+    ...                indicators=[KPI(id="n", measures="adopted", unit="団体",
+    ...                                targets={"FY2025": 900})])
     >>> p = write_excel(m, pathlib.Path(tempfile.mkdtemp()) / "m.xlsx")
     >>> read_excel(p).model == m
     True
@@ -359,7 +440,7 @@ def excel_template(path: str | os.PathLike[str]) -> Path:
     return _save(_build_workbook(None, None), path)
 
 
-# -- reading --------------------------------------------------------------------------------------
+# -- reading -----------------------------------------------------------------------------
 
 
 def _sheet_key(title: str) -> str:
@@ -378,24 +459,32 @@ def _sheet_map(wb: Workbook, path: Path) -> dict[str, Worksheet]:
         key = _sheet_key(ws.title)
         if key in ignored:
             continue
-        name = known.get(key)
-        if name is None:
+        table = known.get(key)
+        if table is None:
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
             if close:
-                raise FormatError(f"sheet {ws.title!r} is not a known sheet; did you mean "
-                                  f"{known[close[0]]!r}?", path=path, sheet=ws.title)
+                raise FormatError(
+                    f"sheet {ws.title!r} is not a known sheet; did you mean {known[close[0]]!r}?",
+                    path=path,
+                    sheet=ws.title,
+                )
             continue
-        if name in out:
-            raise FormatError(f"sheets {out[name].title!r} and {ws.title!r} are both the {name} sheet",
-                              path=path, sheet=ws.title)
-        out[name] = ws
+        if table in out:
+            raise FormatError(
+                f"sheets {out[table].title!r} and {ws.title!r} are both the {table} sheet",
+                path=path,
+                sheet=ws.title,
+            )
+        out[table] = ws
     return out
 
 
 class _Sheet:
     """The cells of one sheet under its header row, merged cells filled in."""
 
-    def __init__(self, ws: Worksheet, columns: Sequence[Column], path: Path, *, extra_ok: bool = False) -> None:
+    def __init__(
+        self, ws: Worksheet, columns: Sequence[Column], path: Path, *, extra_ok: bool = False
+    ) -> None:
         from openpyxl.utils import get_column_letter
 
         self.ws = ws
@@ -426,23 +515,33 @@ class _Sheet:
             if key is None:
                 if not extra_ok:
                     names = [col.key for col in columns]
-                    close = difflib.get_close_matches(normalise_header(text), names, n=1, cutoff=0.6)
+                    close = difflib.get_close_matches(
+                        normalise_header(text), names, n=1, cutoff=0.6
+                    )
                     hint = f"; did you mean {close[0]!r}?" if close else ""
-                    raise self.error(f"unknown column header {str(text).strip()!r}{hint}; the columns of "
-                                     f"this sheet are {', '.join(col.header for col in columns)}",
-                                     self.header_row, letter)
+                    raise self.error(
+                        f"unknown column header {str(text).strip()!r}{hint}; the columns of "
+                        f"this sheet are {', '.join(col.header for col in columns)}",
+                        self.header_row,
+                        letter,
+                    )
                 key = str(text).strip()
             if key in self.letters:
-                raise self.error(f"column {key!r} appears twice (also in column {self.letters[key]})",
-                                 self.header_row, letter)
+                raise self.error(
+                    f"column {key!r} appears twice (also in column {self.letters[key]})",
+                    self.header_row,
+                    letter,
+                )
             self.letters[key] = letter
             keys.append(key)
         missing = [col for col in columns if col.required and col.key not in self.letters]
         if missing:
             found = ", ".join(str(h).strip() for h in headers if not _blank(h)) or "none"
             raise self.error(
-                f"required column {missing[0].header!r} is missing (columns found: {found}); add it to "
-                "the header row", self.header_row, get_column_letter(len(headers) + 1),
+                f"required column {missing[0].header!r} is missing (columns found: {found}); "
+                "add it to the header row",
+                self.header_row,
+                get_column_letter(len(headers) + 1),
             )
         for k in range((header_at or 0) + 1, len(grid) if header_at is not None else 0):
             row = grid[k]
@@ -450,12 +549,15 @@ class _Sheet:
             for c, v in enumerate(row):
                 key = keys[c] if c < len(keys) else None
                 if isinstance(v, str):
-                    v = v.strip()
+                    v = v.strip()  # noqa: PLW2901 - the stripped cell replaces the raw one
                 if _blank(v):
                     continue
                 if key is None:
-                    raise self.error(f"cell has a value ({v!r}) but its column has no header",
-                                     k + 1, get_column_letter(c + 1))
+                    raise self.error(
+                        f"cell has a value ({v!r}) but its column has no header",
+                        k + 1,
+                        get_column_letter(c + 1),
+                    )
                 record[key] = v
             if record:
                 self.rows.append(record)
@@ -482,7 +584,8 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
     -------
     ModelData
         The model, and the ``observations`` sheet as a DataFrame (``None`` when it has no rows) with
-        columns ``indicator, org, period, value, unit, kind`` (those present), any extra columns, and
+        columns ``indicator, org, period, value, unit, kind`` (those present), any extra columns,
+        and
         ``source_row`` (the Excel row number). Codes are strings.
 
     Raises
@@ -504,15 +607,29 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(p, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as err:
-        hint = " (old .xls files must be saved as .xlsx first)" if p.suffix.lower() == ".xls" else ""
-        raise FormatError(f"not an Excel .xlsx workbook{hint}: {type(err).__name__}", path=p) from None
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+    ) as err:
+        hint = (
+            " (old .xls files must be saved as .xlsx first)" if p.suffix.lower() == ".xls" else ""
+        )
+        raise FormatError(
+            f"not an Excel .xlsx workbook{hint}: {type(err).__name__}", path=p
+        ) from None
     try:
         sheets = _sheet_map(wb, p)
         if "model" not in sheets:
             found = ", ".join(repr(ws.title) for ws in wb.worksheets) or "none"
-            raise FormatError(f"no 'model' sheet (モデル); sheets found: {found}. Start from "
-                              "`logicmodel template`", path=p)
+            raise FormatError(
+                f"no 'model' sheet (モデル); sheets found: {found}. Start from "
+                "`logicmodel template`",
+                path=p,
+            )
         read = {name: _Sheet(ws, TABLES[name], p) for name, ws in sheets.items() if name in TABLES}
         tables = {name: RawTable(name, s.rows) for name, s in read.items()}
 
@@ -522,16 +639,20 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         model = build_model(tables, locate)
         observations = None
         if "observations" in sheets:
-            observations = _observations(_Sheet(sheets["observations"], OBSERVATION_TABLE, p, extra_ok=True))
+            observations = _observations(
+                _Sheet(sheets["observations"], OBSERVATION_TABLE, p, extra_ok=True)
+            )
         return ModelData(model, observations)
     finally:
         wb.close()
 
 
-# -- observations -----------------------------------------------------------------------------------
+# -- observations ------------------------------------------------------------------------
 
 
-def _obs_text(sheet: _Sheet, key: str, values: pd.Series, *, required: bool, nfkc: bool) -> pd.Series:
+def _obs_text(
+    sheet: _Sheet, key: str, values: pd.Series, *, required: bool, nfkc: bool
+) -> pd.Series:
     """A text column: stripped, NFKC-normalised when asked; numbers are not accepted."""
     kinds = values.map(type)
     blank = values.isna()
@@ -557,11 +678,13 @@ def _obs_org(sheet: _Sheet, values: pd.Series) -> pd.Series:
         cell = sheet.ws[f"{sheet.letters['org']}{sheet.row_numbers[pos]}"]
         fmt = str(cell.number_format)
         if float(v).is_integer() and re.fullmatch(r"0+", fmt) and len(str(int(v))) <= len(fmt):
-            text.iloc[pos] = str(int(v)).zfill(len(fmt))
+            text.iloc[int(pos)] = str(int(v)).zfill(len(fmt))
             continue
         raise sheet.locate(
-            int(pos), "org",
-            f"org code {_num_text(v)} is stored as a number, so leading zeros may be lost (01100 → 1100): "
+            int(pos),
+            "org",
+            f"org code {_num_text(v)} is stored as a number, so leading zeros may be lost "
+            "(01100 → 1100): "
             "format the column as text (文字列) and enter the codes again",
         )
     return _obs_text(sheet, "org", text, required=False, nfkc=True)
@@ -603,7 +726,7 @@ def _obs_value(sheet: _Sheet, values: pd.Series) -> pd.Series:
         parsed = values[is_text].astype(str).map(parse_number_text)
         bad = parsed.isna()
         if bad.any():
-            pos = int(values.index.get_loc(parsed.index[bad.to_numpy()][0]))
+            pos = int(np.flatnonzero(is_text.to_numpy())[np.flatnonzero(bad.to_numpy())[0]])
             raise sheet.locate(pos, "value", f"{values.iloc[pos]!r} is not a number")
         out[is_text] = parsed.astype("float64")
     return out
@@ -625,11 +748,15 @@ def _obs_unit(sheet: _Sheet, values: pd.Series) -> pd.Series:
 def _obs_kind(sheet: _Sheet, values: pd.Series) -> pd.Series:
     text = _obs_text(sheet, "kind", values, required=False, nfkc=True)
     aliases = {**{k: k for k in CHOICES["obs_kind"]}, **_ALIASES["obs_kind"]}
-    mapped = text.str.casefold().map(lambda v: aliases.get(v, aliases.get(str(v))), na_action="ignore")
+    mapped = text.str.casefold().map(
+        lambda v: aliases.get(v, aliases.get(str(v))), na_action="ignore"
+    )
     bad = text.notna() & mapped.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise sheet.locate(pos, "kind", f"kind {text.iloc[pos]!r} is not one of actual, target, baseline")
+        raise sheet.locate(
+            pos, "kind", f"kind {text.iloc[pos]!r} is not one of actual, target, baseline"
+        )
     return mapped.astype("str")
 
 

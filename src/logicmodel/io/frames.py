@@ -19,7 +19,8 @@ Conventions (also in ``docs/formats/csv.md``):
 
 Reading is forgiving where a spreadsheet is: headers may be the English key (``baseline_value``),
 the Japanese name (``基準値``) or both (``基準値 (baseline_value)``); numbers may be text with
-full-width digits and thousands separators (``"１，２３４"``); booleans may be ``TRUE``/``はい``/``○``;
+full-width digits and thousands separators (``"１，２３４"``); booleans may be ``TRUE``,
+``はい`` or ``○``;
 dates may be Excel serial numbers. Errors name the table, the row and the column.
 """
 
@@ -47,7 +48,7 @@ from logicmodel.model import KINDS, Aggregation, LogicModel
 __all__ = ["TABLES", "from_frames", "read_csvs", "to_csv", "to_frames", "write_csvs"]
 
 
-# -- table layout ------------------------------------------------------------------------------
+# -- table layout ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,38 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _C("title", "名称", "title", True, 40, aliases=("タイトル", "表題")),
         _C("owner", "所管", width=20, aliases=("担当",)),
         _C("description", "説明", width=50),
-        _C("fiscal_year_start", "年度開始月", "int", width=12,
-           note="年度の開始月 (既定 4) / first month of the fiscal year (default 4)"),
+        _C(
+            "fiscal_year_start",
+            "年度開始月",
+            "int",
+            width=12,
+            note="年度の開始月 (既定 4) / first month of the fiscal year (default 4)",
+        ),
         _C("refs", "参照", "list", width=30, note="1行に1件 / one per line"),
         _C("tags", "タグ", "list", width=20, note="1行に1件 / one per line"),
     ),
     "nodes": (
         _C("id", "ID", "id", True, 18),
-        _C("kind", "種別", "kind", True, 14, "kind",
-           "input インプット / activity アクティビティ / output アウトプット / outcome アウトカム / "
-           "impact インパクト"),
-        _C("stage", "段階", "text", False, 14, "stage",
-           "アウトカムのみ / outcomes only: short 短期 / intermediate 中期 / long 長期"),
+        _C(
+            "kind",
+            "種別",
+            "kind",
+            True,
+            14,
+            "kind",
+            "input インプット / activity アクティビティ / output アウトプット / "
+            "outcome アウトカム / "
+            "impact インパクト",
+        ),
+        _C(
+            "stage",
+            "段階",
+            "text",
+            False,
+            14,
+            "stage",
+            "アウトカムのみ / outcomes only: short 短期 / intermediate 中期 / long 長期",
+        ),
         _C("label", "名称", width=36, aliases=("ラベル",)),
         _C("description", "説明", width=40),
         _C("owner", "担当", width=16, aliases=("所管",)),
@@ -98,8 +119,26 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _C("tags", "タグ", "list", width=16, note="1行に1件 / one per line"),
     ),
     "links": (
-        _C("source", "派生元", "id", True, 18, "node_ids", "要素のID / node id", ("つながり元", "from")),
-        _C("target", "派生先", "id", True, 18, "node_ids", "要素のID / node id", ("つながり先", "to")),
+        _C(
+            "source",
+            "派生元",
+            "id",
+            True,
+            18,
+            "node_ids",
+            "要素のID / node id",
+            ("つながり元", "from"),
+        ),
+        _C(
+            "target",
+            "派生先",
+            "id",
+            True,
+            18,
+            "node_ids",
+            "要素のID / node id",
+            ("つながり先", "to"),
+        ),
         _C("weight", "重み", "number", width=10, note="0以上 (既定 1) / ≥ 0 (default 1)"),
         _C("rationale", "根拠", width=40, aliases=("理由",)),
         _C("assumptions", "前提条件", "list", width=30, note="1行に1件 / one per line"),
@@ -107,33 +146,83 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "indicators": (
         _C("id", "ID", "id", True, 18),
-        _C("measures", "対象要素", "id", True, 18, "node_ids", "測る要素のID / id of the node measured"),
+        _C(
+            "measures",
+            "対象要素",
+            "id",
+            True,
+            18,
+            "node_ids",
+            "測る要素のID / id of the node measured",
+        ),
         _C("name", "指標名", width=30, aliases=("名称",)),
         _C("role", "区分", "text", False, 8, "role", "KGI / KPI / 空欄 blank", ("役割",)),
         _C("unit", "単位", width=10, note="件, 人, 団体, %, 分, 円 …"),
-        _C("direction", "方向", "text", False, 12, "direction",
-           "increase 上向き / decrease 下向き / maintain 維持 (空欄 = 未記入 / blank = not stated)"),
-        _C("baseline_period", "基準年度", "period", width=12, note="FY2023, 令和5年度, 2024-06 …",
-           aliases=("基準期間",)),
+        _C(
+            "direction",
+            "方向",
+            "text",
+            False,
+            12,
+            "direction",
+            "increase 上向き / decrease 下向き / maintain 維持 "
+            "(空欄 = 未記入 / blank = not stated)",
+        ),
+        _C(
+            "baseline_period",
+            "基準年度",
+            "period",
+            width=12,
+            note="FY2023, 令和5年度, 2024-06 …",
+            aliases=("基準期間",),
+        ),
         _C("baseline_value", "基準値", "number", width=12),
         _C("baseline_note", "基準値の注記", width=20),
-        _C("aggregation", "集計方法", "aggregation", False, 18, "aggregation",
-           "stock / flow / mean / time:sum,orgs:mean"),
+        _C(
+            "aggregation",
+            "集計方法",
+            "aggregation",
+            False,
+            18,
+            "aggregation",
+            "stock / flow / mean / time:sum,orgs:mean",
+        ),
         _C("formula", "計算式", width=24, note="例 / e.g. adopted_n / orgs_n * 100"),
         _C("weight", "重み", "number", width=8, note="0以上 (既定 1) / ≥ 0 (default 1)"),
         _C("weight_by", "重み付け指標", "id", width=16),
-        _C("frequency", "頻度", "choice", False, 14, "frequency",
-           "month / quarter / fiscal_quarter / fiscal_year / year"),
+        _C(
+            "frequency",
+            "頻度",
+            "choice",
+            False,
+            14,
+            "frequency",
+            "month / quarter / fiscal_quarter / fiscal_year / year",
+        ),
         _C("source", "出典", width=24),
-        _C("measure", "測定種別", "choice", False, 14, "measure",
-           "quantitative 定量 / qualitative 定性"),
+        _C(
+            "measure",
+            "測定種別",
+            "choice",
+            False,
+            14,
+            "measure",
+            "quantitative 定量 / qualitative 定性",
+        ),
         _C("description", "説明", width=40),
         _C("refs", "参照", "list", width=24, note="1行に1件 / one per line"),
     ),
     "targets": (
         _C("indicator", "指標ID", "id", True, 18, "indicator_ids", "指標のID / indicator id"),
-        _C("period", "目標年度", "period", True, 14, note="FY2025, 令和7年度, 2025-03 …",
-           aliases=("期間", "年度")),
+        _C(
+            "period",
+            "目標年度",
+            "period",
+            True,
+            14,
+            note="FY2025, 令和7年度, 2025-03 …",
+            aliases=("期間", "年度"),
+        ),
         _C("value", "目標値", "number", True, 12),
         _C("note", "注記", width=30, aliases=("備考",)),
     ),
@@ -143,7 +232,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _C("due", "期限", "date", True, 14, note="日付 / date (2025-03-31) or period (FY2024)"),
         _C("start", "開始日", "date", width=14),
         _C("done", "完了日", "date", width=14),
-        _C("delivers", "提供する要素", "ids", width=24, note="要素のID (1行に1件) / node ids, one per line"),
+        _C(
+            "delivers",
+            "提供する要素",
+            "ids",
+            width=24,
+            note="要素のID (1行に1件) / node ids, one per line",
+        ),
         _C("service_level", "サービス水準", width=30),
         _C("description", "説明", width=40),
         _C("owner", "担当", width=16, aliases=("所管",)),
@@ -155,17 +250,32 @@ TABLES: dict[str, tuple[Column, ...]] = {
 OBSERVATION_TABLE: tuple[Column, ...] = (
     _C("indicator", "指標ID", "id", True, 18, "indicator_ids", "指標のID / indicator id"),
     _C("org", "団体コード", "code", False, 12, note="文字列で入力 (011002) / enter as text"),
-    _C("period", "期間", "period", True, 12, note="FY2024, 2024-06, 令和6年度 …", aliases=("年度",)),
+    _C(
+        "period", "期間", "period", True, 12, note="FY2024, 2024-06, 令和6年度 …", aliases=("年度",)
+    ),
     _C("value", "値", "number", False, 12, aliases=("実績値",)),
     _C("unit", "単位", width=10),
-    _C("kind", "種類", "choice", False, 12, "obs_kind",
-       "actual 実績 (既定 default) / target 目標 / baseline 基準"),
+    _C(
+        "kind",
+        "種類",
+        "choice",
+        False,
+        12,
+        "obs_kind",
+        "actual 実績 (既定 default) / target 目標 / baseline 基準",
+    ),
 )
 """Columns of the ``observations`` sheet (long format, DESIGN §4.4)."""
 
 TABLE_JA = {
-    "model": "モデル", "nodes": "要素", "links": "つながり", "indicators": "指標", "targets": "目標値",
-    "milestones": "ロードマップ", "observations": "実績値", "readme": "説明",
+    "model": "モデル",
+    "nodes": "要素",
+    "links": "つながり",
+    "indicators": "指標",
+    "targets": "目標値",
+    "milestones": "ロードマップ",
+    "observations": "実績値",
+    "readme": "説明",
 }
 """Japanese names of the tables (accepted as sheet names)."""
 
@@ -175,9 +285,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "direction": ("increase", "decrease", "maintain"),
     "role": ("KGI", "KPI"),
     "aggregation": (
-        "stock", "flow", "mean",
-        *(f"time:{t},orgs:{o}" for t in ("sum", "last", "mean", "min", "max")
-          for o in ("sum", "mean", "min", "max", "none")),
+        "stock",
+        "flow",
+        "mean",
+        *(
+            f"time:{t},orgs:{o}"
+            for t in ("sum", "last", "mean", "min", "max")
+            for o in ("sum", "mean", "min", "max", "none")
+        ),
     ),
     "measure": ("quantitative", "qualitative"),
     "frequency": ("month", "quarter", "fiscal_quarter", "fiscal_year", "year"),
@@ -188,27 +303,59 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 _ALIASES: dict[str, dict[str, str]] = {
     "kind": {
-        "インプット": "input", "投入": "input", "アクティビティ": "activity", "活動": "activity",
-        "アウトプット": "output", "アウトカム": "outcome", "成果": "outcome", "インパクト": "impact",
+        "インプット": "input",
+        "投入": "input",
+        "アクティビティ": "activity",
+        "活動": "activity",
+        "アウトプット": "output",
+        "アウトカム": "outcome",
+        "成果": "outcome",
+        "インパクト": "impact",
     },
-    "measure": {"定量": "quantitative", "定量的": "quantitative", "定性": "qualitative",
-                "定性的": "qualitative"},
-    "frequency": {"月": "month", "月次": "month", "四半期": "quarter", "年度": "fiscal_year",
-                  "年": "year", "暦年": "year"},
-    "obs_kind": {"実績": "actual", "実績値": "actual", "目標": "target", "目標値": "target",
-                 "基準": "baseline", "基準値": "baseline"},
+    "measure": {
+        "定量": "quantitative",
+        "定量的": "quantitative",
+        "定性": "qualitative",
+        "定性的": "qualitative",
+    },
+    "frequency": {
+        "月": "month",
+        "月次": "month",
+        "四半期": "quarter",
+        "年度": "fiscal_year",
+        "年": "year",
+        "暦年": "year",
+    },
+    "obs_kind": {
+        "実績": "actual",
+        "実績値": "actual",
+        "目標": "target",
+        "目標値": "target",
+        "基準": "baseline",
+        "基準値": "baseline",
+    },
 }
 
 _AGG_ALIASES = {"ストック": "stock", "フロー": "flow", "平均": "mean"}
 _BOOL = {
-    "true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
-    "はい": True, "いいえ": False, "○": True, "〇": True, "×": False, "✓": True,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+    "はい": True,
+    "いいえ": False,
+    "○": True,
+    "〇": True,
+    "×": False,
+    "✓": True,
 }
 _GROUPS = ("nodes", "links", "indicators", "milestones")
 _MODEL_TAGS = frozenset({*KINDS, "function-after", "function-before"})
 
 
-# -- small value helpers ----------------------------------------------------------------------
+# -- small value helpers -----------------------------------------------------------------
 
 
 def _blank(value: Any) -> bool:
@@ -275,7 +422,9 @@ def join_items(items: Sequence[str]) -> str | None:
     """
     if not items:
         return None
-    if any(not x or x != x.strip() or "\n" in x or "\r" in x for x in items) or items[0].startswith("["):
+    if any(not x or x != x.strip() or "\n" in x or "\r" in x for x in items) or items[0].startswith(
+        "["
+    ):
         return json.dumps(list(items), ensure_ascii=False)
     return "\n".join(items)
 
@@ -344,10 +493,10 @@ def match_header(text: object, lookup: Mapping[str, str]) -> str | None:
     return None
 
 
-# -- the builder shared by frames, CSV and Excel ------------------------------------------------
+# -- the builder shared by frames, CSV and Excel -----------------------------------------
 
 Locate = Callable[[str, int, str | None, str], FormatError]
-"""``(table, position, column key, message) -> FormatError`` naming the cell as its source sees it."""
+"""``(table, position, column key, message) -> FormatError`` naming the cell as seen at source."""
 
 
 @dataclass
@@ -375,7 +524,9 @@ class _Problems:
         if len(self.items) > 1:
             more = "\n  ".join(str(e) for e in self.items[1:21])
             extra = f" (and {len(self.items) - 21} more)" if len(self.items) > 21 else ""
-            first.message = f"{first.message}\n  {len(self.items) - 1} more problem(s):\n  {more}{extra}"
+            first.message = (
+                f"{first.message}\n  {len(self.items) - 1} more problem(s):\n  {more}{extra}"
+            )
             first.args = (first.message,)
         raise first from cause
 
@@ -406,8 +557,11 @@ class _Cells:
             return None
         if isinstance(v, bool) or _is_number(v):
             shown = _num_text(v) if not isinstance(v, bool) else str(v).upper()
-            self.problems.add(*where, f"id {shown} is a number; ids start with a letter, kana or kanji "
-                              f"(for example 'n{shown}'): enter the id as text")
+            self.problems.add(
+                *where,
+                f"id {shown} is a number; ids start with a letter, kana or kanji "
+                f"(for example 'n{shown}'): enter the id as text",
+            )
             return None
         return self.text(v)
 
@@ -455,8 +609,10 @@ class _Cells:
             return key.casefold()
         if key in _ALIASES.get(name, {}):
             return _ALIASES[name][key]
-        self.problems.add(*where, f"{label} {text!r} is not one of {', '.join(allowed)}"
-                          + _hint(key.casefold(), allowed))
+        self.problems.add(
+            *where,
+            f"{label} {text!r} is not one of {', '.join(allowed)}" + _hint(key.casefold(), allowed),
+        )
         return None
 
     def aggregation(self, v: Any, where: tuple[str, int, str]) -> str | dict[str, str] | None:
@@ -477,8 +633,11 @@ class _Cells:
         times, orgs = ("sum", "last", "mean", "min", "max"), ("sum", "mean", "min", "max", "none")
         if out and out.get("time", "last") in times and out.get("orgs", "sum") in orgs:
             return out
-        self.problems.add(*where, f"aggregation {text!r} is not stock, flow, mean or "
-                          "'time:<sum|last|mean|min|max>,orgs:<sum|mean|min|max|none>'")
+        self.problems.add(
+            *where,
+            f"aggregation {text!r} is not stock, flow, mean or "
+            "'time:<sum|last|mean|min|max>,orgs:<sum|mean|min|max|none>'",
+        )
         return None
 
     def period(self, v: Any, where: tuple[str, int, str]) -> Any:
@@ -494,7 +653,9 @@ class _Cells:
                 return serial_to_date(f)
             if f.is_integer():
                 return str(int(f))
-            self.problems.add(*where, f"{_num_text(f)} is not a period (FY2024, 2024-06, 令和6年度 …)")
+            self.problems.add(
+                *where, f"{_num_text(f)} is not a period (FY2024, 2024-06, 令和6年度 …)"
+            )
             return None
         return self.text(v)
 
@@ -534,10 +695,10 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
 
     def convert(table: str, pos: int, row: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, raw in row.items():
-            col = columns[table].get(key)
-            if col is None:
+        for key, col in columns[table].items():
+            if key not in row and not col.required:
                 continue
+            raw = row.get(key)
             where = (table, pos, key)
             kind = col.kind
             value: Any
@@ -577,7 +738,9 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
         problems.add("model", 0, "id", "the model table has no row: give at least id and title")
         problems.raise_if_any()
     for pos in range(1, len(model_rows)):
-        problems.add("model", pos, "id", "the model table has more than one row; a file holds one model")
+        problems.add(
+            "model", pos, "id", "the model table has more than one row; a file holds one model"
+        )
     data = convert("model", 0, model_rows[0])
 
     origin: dict[tuple[str, int], int] = {}
@@ -591,8 +754,13 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
             continue
         item["kind"] = kind
         if kind != "outcome" and "stage" in item:
-            problems.add("nodes", pos, "stage", f"stage {item['stage']!r} is only for outcomes; "
-                         f"node {item.get('id')!r} is an {kind}: leave the cell empty")
+            problems.add(
+                "nodes",
+                pos,
+                "stage",
+                f"stage {item['stage']!r} is only for outcomes; "
+                f"node {item.get('id')!r} is an {kind}: leave the cell empty",
+            )
         origin[("nodes", len(nodes))] = pos
         nodes.append(item)
 
@@ -612,9 +780,13 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
         note = item.pop("baseline_note", None)
         if period is not None or value is not None or note is not None:
             if period is None and _blank(row.get("baseline_period")):
-                problems.add("indicators", pos, "baseline_period", "the baseline has a value but no period")
+                problems.add(
+                    "indicators", pos, "baseline_period", "the baseline has a value but no period"
+                )
             elif value is None and _blank(row.get("baseline_value")):
-                problems.add("indicators", pos, "baseline_value", "the baseline has a period but no value")
+                problems.add(
+                    "indicators", pos, "baseline_value", "the baseline has a period but no value"
+                )
             item["baseline"] = {"period": period, "value": value, "note": note}
         item["targets"] = []
         origin[("indicators", len(indicators))] = pos
@@ -628,7 +800,9 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
         if ind is None:
             continue
         if ind not in by_id:
-            problems.add("targets", pos, "indicator", f"unknown indicator {ind!r}{did_you_mean(ind, by_id)}")
+            problems.add(
+                "targets", pos, "indicator", f"unknown indicator {ind!r}{did_you_mean(ind, by_id)}"
+            )
             continue
         k = by_id[ind]
         target_origin[(k, len(indicators[k]["targets"]))] = pos
@@ -659,28 +833,33 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
 
 
 def _cell_of(
-    loc: tuple[Any, ...], origin: Mapping[tuple[str, int], int], target_origin: Mapping[tuple[int, int], int]
+    loc: tuple[Any, ...],
+    origin: Mapping[tuple[str, int], int],
+    target_origin: Mapping[tuple[int, int], int],
 ) -> tuple[str, int, str | None]:
     """The (table, row position, column key) a pydantic ``loc`` came from."""
     if len(loc) >= 2 and loc[0] in _GROUPS and isinstance(loc[1], int):
         group, k = str(loc[0]), loc[1]
         rest = [x for x in loc[2:] if x not in _MODEL_TAGS]
         pos = origin.get((group, k), 0)
-        if group == "indicators" and rest[:1] == ["targets"] and len(rest) >= 2 and isinstance(rest[1], int):
+        if (
+            group == "indicators"
+            and rest[:1] == ["targets"]
+            and len(rest) >= 2
+            and isinstance(rest[1], int)
+        ):
             key = rest[2] if len(rest) > 2 and isinstance(rest[2], str) else "period"
             return "targets", target_origin.get((k, rest[1]), 0), key
         if group == "indicators" and rest[:1] == ["baseline"]:
             sub = rest[1] if len(rest) > 1 and isinstance(rest[1], str) else "period"
             return "indicators", pos, f"baseline_{sub}"
-        key = rest[0] if rest and isinstance(rest[0], str) else None
-        if key is None:
-            key = "source" if group == "links" else "id"
-        return group, pos, key
+        field = rest[0] if rest and isinstance(rest[0], str) else None
+        return group, pos, field or ("source" if group == "links" else "id")
     key = loc[0] if loc and isinstance(loc[0], str) else "id"
     return "model", 0, key
 
 
-# -- to / from frames ---------------------------------------------------------------------------
+# -- to / from frames --------------------------------------------------------------------
 
 
 def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -711,46 +890,82 @@ def to_frames(model: LogicModel) -> dict[str, pd.DataFrame]:
     True
     """
     model_row = {
-        "id": model.id, "title": model.title, "owner": model.owner, "description": model.description,
-        "fiscal_year_start": model.fiscal_year_start, "refs": join_items(model.refs),
+        "id": model.id,
+        "title": model.title,
+        "owner": model.owner,
+        "description": model.description,
+        "fiscal_year_start": model.fiscal_year_start,
+        "refs": join_items(model.refs),
         "tags": join_items(model.tags),
     }
     nodes = [
         {
-            "id": n.id, "kind": n.kind, "stage": getattr(n, "stage", None), "label": n.label,
-            "description": n.description, "owner": n.owner, "controllable": n.controllable,
-            "assumptions": join_items(n.assumptions), "refs": join_items(n.refs), "tags": join_items(n.tags),
+            "id": n.id,
+            "kind": n.kind,
+            "stage": getattr(n, "stage", None),
+            "label": n.label,
+            "description": n.description,
+            "owner": n.owner,
+            "controllable": n.controllable,
+            "assumptions": join_items(n.assumptions),
+            "refs": join_items(n.refs),
+            "tags": join_items(n.tags),
         }
         for n in model.nodes
     ]
     links = [
         {
-            "source": link.source, "target": link.target, "weight": link.weight,
-            "rationale": link.rationale, "assumptions": join_items(link.assumptions),
+            "source": link.source,
+            "target": link.target,
+            "weight": link.weight,
+            "rationale": link.rationale,
+            "assumptions": join_items(link.assumptions),
             "evidence": link.evidence,
         }
         for link in model.links
     ]
-    indicators = []
-    targets = []
+    indicators: list[dict[str, Any]] = []
+    targets: list[dict[str, Any]] = []
     for i in model.indicators:
         b = i.baseline
-        indicators.append({
-            "id": i.id, "measures": i.measures, "name": i.name, "role": i.role, "unit": i.unit,
-            "direction": i.direction, "baseline_period": b.period if b else None,
-            "baseline_value": b.value if b else None, "baseline_note": b.note if b else None,
-            "aggregation": aggregation_text(i.aggregation), "formula": i.formula, "weight": i.weight,
-            "weight_by": i.weight_by, "frequency": i.frequency, "source": i.source,
-            "measure": i.measure, "description": i.description, "refs": join_items(i.refs),
-        })
+        indicators.append(
+            {
+                "id": i.id,
+                "measures": i.measures,
+                "name": i.name,
+                "role": i.role,
+                "unit": i.unit,
+                "direction": i.direction,
+                "baseline_period": b.period if b else None,
+                "baseline_value": b.value if b else None,
+                "baseline_note": b.note if b else None,
+                "aggregation": aggregation_text(i.aggregation),
+                "formula": i.formula,
+                "weight": i.weight,
+                "weight_by": i.weight_by,
+                "frequency": i.frequency,
+                "source": i.source,
+                "measure": i.measure,
+                "description": i.description,
+                "refs": join_items(i.refs),
+            }
+        )
         targets.extend(
-            {"indicator": i.id, "period": t.period, "value": t.value, "note": t.note} for t in i.targets
+            {"indicator": i.id, "period": t.period, "value": t.value, "note": t.note}
+            for t in i.targets
         )
     milestones = [
         {
-            "id": m.id, "title": m.title, "due": m.due, "start": m.start, "done": m.done,
-            "delivers": join_items(m.delivers), "service_level": m.service_level,
-            "description": m.description, "owner": m.owner, "tags": join_items(m.tags),
+            "id": m.id,
+            "title": m.title,
+            "due": m.due,
+            "start": m.start,
+            "done": m.done,
+            "delivers": join_items(m.delivers),
+            "service_level": m.service_level,
+            "description": m.description,
+            "owner": m.owner,
+            "tags": join_items(m.tags),
         }
         for m in model.milestones
     ]
@@ -778,10 +993,12 @@ class TableError(FormatError):
         """``nodes.csv: row 3, column 'kind'``."""
         parts = [p for p in (self.path, self.sheet) if p]
         cell = ", ".join(
-            x for x in (
+            x
+            for x in (
                 f"row {self.row}" if self.row is not None else "",
                 f"column {self.column!r}" if self.column is not None else "",
-            ) if x
+            )
+            if x
         )
         if cell:
             parts.append(cell)
@@ -789,36 +1006,58 @@ class TableError(FormatError):
 
 
 def _frame_tables(
-    frames: Mapping[str, pd.DataFrame], make_error: Callable[[str, str, int | None, str | None], FormatError]
+    frames: Mapping[str, pd.DataFrame],
+    make_error: Callable[[str, str, int | None, str | None], FormatError],
 ) -> dict[str, RawTable]:
     """Raw tables from DataFrames; ``make_error(message, table, row_pos, column)``."""
     out: dict[str, RawTable] = {}
     unknown = [name for name in frames if name not in TABLES]
     for name in unknown:
         close = difflib.get_close_matches(name, list(TABLES), n=1, cutoff=0.6)
-        raise make_error(f"unknown table {name!r}; tables are {', '.join(TABLES)}"
-                         + (f"; did you mean {close[0]!r}?" if close else ""), name, None, None)
+        raise make_error(
+            f"unknown table {name!r}; tables are {', '.join(TABLES)}"
+            + (f"; did you mean {close[0]!r}?" if close else ""),
+            name,
+            None,
+            None,
+        )
     if "model" not in frames:
-        raise make_error("the 'model' table is missing (one row with id and title)", "model", None, None)
+        raise make_error(
+            "the 'model' table is missing (one row with id and title)", "model", None, None
+        )
     for name, frame in frames.items():
         if not isinstance(frame, pd.DataFrame):
-            raise make_error(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame",
-                             name, None, None)
+            raise make_error(
+                f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame",
+                name,
+                None,
+                None,
+            )
         lookup = header_lookup(TABLES[name])
         keys: list[str] = []
         for col in frame.columns:
             key = match_header(col, lookup)
             if key is None:
                 known = [c.key for c in TABLES[name]]
-                raise make_error(f"unknown column {col!r}; columns are {', '.join(known)}"
-                                 + _hint(normalise_header(col), known), name, None, str(col))
+                raise make_error(
+                    f"unknown column {col!r}; columns are {', '.join(known)}"
+                    + _hint(normalise_header(col), known),
+                    name,
+                    None,
+                    str(col),
+                )
             if key in keys:
                 raise make_error(f"column {key!r} is given twice", name, None, str(col))
             keys.append(key)
         missing = [c.key for c in TABLES[name] if c.required and c.key not in keys]
         if missing:
-            raise make_error(f"required column(s) missing: {', '.join(missing)}; found: "
-                             f"{', '.join(map(str, frame.columns)) or 'none'}", name, None, None)
+            raise make_error(
+                f"required column(s) missing: {', '.join(missing)}; found: "
+                f"{', '.join(map(str, frame.columns)) or 'none'}",
+                name,
+                None,
+                None,
+            )
         table = RawTable(name)
         values = frame.astype(object).to_numpy().tolist()
         for row in values:
@@ -864,7 +1103,8 @@ def from_frames(frames: Mapping[str, pd.DataFrame]) -> LogicModel:
     ...              "nodes": pd.DataFrame({"id": ["a"], "kind": ["outcom"]})})
     Traceback (most recent call last):
     ...
-    logicmodel.io.frames.TableError: nodes: row 1, column 'kind': kind 'outcom' is not one of input, activity, output, outcome, impact; did you mean 'outcome'?
+    logicmodel.io.frames.TableError: nodes: row 1, column 'kind': kind 'outcom' is not one of ...;
+    did you mean 'outcome'?
     """
 
     def make_error(message: str, table: str, row: int | None, column: str | None) -> FormatError:
@@ -874,16 +1114,18 @@ def from_frames(frames: Mapping[str, pd.DataFrame]) -> LogicModel:
 
     def locate(table: str, pos: int, key: str | None, message: str) -> FormatError:
         rows = kept.get(table, [])
-        return TableError(message, sheet=table, row=(rows[pos] if pos < len(rows) else pos) + 1, column=key)
+        return TableError(
+            message, sheet=table, row=(rows[pos] if pos < len(rows) else pos) + 1, column=key
+        )
 
     return build_model(raw, locate)
 
 
-# -- CSV ------------------------------------------------------------------------------------------
+# -- CSV ---------------------------------------------------------------------------------
 
 
 def _neutralise_column(s: pd.Series) -> pd.Series:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (and to text already so prefixed)."""
+    """Prefix ``'`` to text a spreadsheet would run as a formula (or already so prefixed)."""
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return s
     is_text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
@@ -902,7 +1144,9 @@ def _neutralise_column(s: pd.Series) -> pd.Series:
 def _restore_column(s: pd.Series) -> pd.Series:
     """Undo :func:`_neutralise_column` on text read back from CSV."""
     text = s.astype(str)
-    mask = s.notna() & text.str.startswith("'") & text.str.lstrip("'").str.startswith(FORMULA_PREFIXES)
+    mask = (
+        s.notna() & text.str.startswith("'") & text.str.lstrip("'").str.startswith(FORMULA_PREFIXES)
+    )
     if not mask.any():
         return s
     out = s.copy()
@@ -997,22 +1241,29 @@ def read_csvs(folder: str | os.PathLike[str]) -> LogicModel:
         if not p.exists():
             continue
         try:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+            frame = pd.read_csv(
+                p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            )
         except UnicodeDecodeError as err:
-            raise FormatError(f"not UTF-8 text (byte {err.start}): save the file as UTF-8 CSV", path=p) from None
+            raise FormatError(
+                f"not UTF-8 text (byte {err.start}): save the file as UTF-8 CSV", path=p
+            ) from None
         except pd.errors.EmptyDataError:
             raise FormatError("the file is empty: it needs at least a header row", path=p) from None
         except (pd.errors.ParserError, ValueError) as err:
             raise FormatError(f"not a readable CSV file: {err}", path=p) from None
-        restored = pd.DataFrame({k: _restore_column(frame.iloc[:, k]) for k in range(frame.shape[1])})
+        restored = pd.DataFrame(
+            {k: _restore_column(frame.iloc[:, k]) for k in range(frame.shape[1])}
+        )
         restored.columns = [_restore_header(str(c)) for c in frame.columns]
         frames[name] = restored
     if "model" not in frames:
         raise FormatError("model.csv is missing (one row with id and title)", path=base)
 
     def make_error(message: str, table: str, row: int | None, column: str | None) -> FormatError:
-        return TableError(message, path=base / f"{table}.csv", row=None if row is None else row + 2,
-                          column=column)
+        return TableError(
+            message, path=base / f"{table}.csv", row=None if row is None else row + 2, column=column
+        )
 
     raw, kept = _drop_empty(_frame_tables(frames, make_error))
 
@@ -1024,4 +1275,6 @@ def read_csvs(folder: str | os.PathLike[str]) -> LogicModel:
 
 
 def _restore_header(text: str) -> str:
-    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_PREFIXES) else text
+    return (
+        text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_PREFIXES) else text
+    )
