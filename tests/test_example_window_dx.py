@@ -29,7 +29,13 @@ def test_as_of_is_latest_month(progress: lm.Progress) -> None:
         # stock by fiscal quarter: the March 2027 value, (1079 − 120) / (1741 − 120)
         ("adopted_n", "FY2026Q4", 1079.0, (1079 - 120) / (1741 - 120), "at_risk"),
         # formula: adopted_n / orgs_n * 100 at the same month
-        ("adoption_share", "2027-03", 1079 / 1741 * 100, (1079 / 1741 * 100 - 6.9) / (100 - 6.9), "at_risk"),
+        (
+            "adoption_share",
+            "2027-03",
+            1079 / 1741 * 100,
+            (1079 / 1741 * 100 - 6.9) / (100 - 6.9),
+            "at_risk",
+        ),
         # decrease: (40 − 25.7) / (40 − 15)
         ("wait_min", "2027-03", 25.7, (40 - 25.7) / 25, "off_track"),
         # observed in hours, declared in minutes: 0.3 h → 18 min
@@ -42,7 +48,12 @@ def test_as_of_is_latest_month(progress: lm.Progress) -> None:
     ],
 )
 def test_pinned_indicator_rows(
-    progress: lm.Progress, indicator: str, period: str, actual: float, achievement: float, status: str
+    progress: lm.Progress,
+    indicator: str,
+    period: str,
+    actual: float,
+    achievement: float,
+    status: str,
 ) -> None:
     row = progress.indicators.set_index("indicator").loc[indicator]
     assert row["period"] == period

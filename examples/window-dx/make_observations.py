@@ -20,7 +20,9 @@ rows: list[dict[str, object]] = []
 
 def monthly(indicator: str, values: np.ndarray, unit: str) -> None:
     for p, v in zip(months, values, strict=True):
-        rows.append({"indicator": indicator, "period": str(p), "value": round(float(v), 1), "unit": unit})
+        rows.append(
+            {"indicator": indicator, "period": str(p), "value": round(float(v), 1), "unit": unit}
+        )
 
 
 def yearly(indicator: str, values: list[float], unit: str) -> None:
@@ -29,7 +31,11 @@ def yearly(indicator: str, values: list[float], unit: str) -> None:
 
 
 monthly("orgs_n", np.full(len(t), 1741), "団体")
-monthly("adopted_n", np.round(120 + 640 * (t + 1) / 24 + rng.normal(0, 8, len(t)).cumsum().clip(-40, 40)), "団体")
+monthly(
+    "adopted_n",
+    np.round(120 + 640 * (t + 1) / 24 + rng.normal(0, 8, len(t)).cumsum().clip(-40, 40)),
+    "団体",
+)
 monthly("trained_n", 230 + rng.normal(0, 25, len(t)) + 6 * t, "人")
 monthly("procedures_n", np.floor(12 + 1.2 * t), "件")
 monthly("no_form_share", 10 + 1.4 * t + rng.normal(0, 1.0, len(t)), "%")

@@ -92,7 +92,9 @@ class PeriodError(ModelError):
 class FormulaError(ModelError):
     """A formula outside the allow-listed grammar, with the position of the problem."""
 
-    def __init__(self, message: str, *, formula: str | None = None, position: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, formula: str | None = None, position: int | None = None
+    ) -> None:
         super().__init__(message)
         self.formula = formula
         self.position = position
@@ -136,8 +138,10 @@ class FormatError(LogicModelError, ValueError):
         if self.column is not None:
             cell += str(self.column)
         if self.row is not None:
-            cell += str(self.row) if (self.column is not None and self.sheet is not None) else (
-                f" row {self.row}" if cell else f"row {self.row}"
+            cell += (
+                str(self.row)
+                if (self.column is not None and self.sheet is not None)
+                else (f" row {self.row}" if cell else f"row {self.row}")
             )
         if cell:
             parts.append(cell.strip())

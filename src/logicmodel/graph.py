@@ -60,7 +60,9 @@ def topological_levels(n: int, sources: IntArray, targets: IntArray) -> IntArray
         counts = hi - lo
         if counts.sum() == 0:
             break
-        idx = np.repeat(lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts) + np.arange(counts.sum())
+        idx = np.repeat(lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts) + np.arange(
+            counts.sum()
+        )
         succ = tgt_by_src[idx]
         np.subtract.at(indeg, succ, 1)
         cand = np.unique(succ)
@@ -68,7 +70,9 @@ def topological_levels(n: int, sources: IntArray, targets: IntArray) -> IntArray
         depth += 1
     if done < n:
         stuck = np.flatnonzero(indeg > 0)
-        raise ModelError(f"the links contain a cycle through {stuck.size} node(s) (indices {stuck[:10].tolist()})")
+        raise ModelError(
+            f"the links contain a cycle through {stuck.size} node(s) (indices {stuck[:10].tolist()})"
+        )
     return level
 
 
@@ -101,7 +105,9 @@ class CompiledGraph:
         return self.seg_target[self.seg_bounds[k] : self.seg_bounds[k + 1]]
 
 
-def compile_edges(n: int, sources: npt.ArrayLike, targets: npt.ArrayLike, weights: npt.ArrayLike) -> CompiledGraph:
+def compile_edges(
+    n: int, sources: npt.ArrayLike, targets: npt.ArrayLike, weights: npt.ArrayLike
+) -> CompiledGraph:
     """Compile an edge list over nodes ``0..n-1`` (see :class:`CompiledGraph`)."""
     src = np.asarray(sources, dtype=np.int64)
     tgt = np.asarray(targets, dtype=np.int64)
@@ -120,15 +126,28 @@ def compile_edges(n: int, sources: npt.ArrayLike, targets: npt.ArrayLike, weight
         seg_starts = np.zeros(0, dtype=np.int64)
     seg_target = tgt[seg_starts]
     seg_bounds = np.searchsorted(seg_starts, edge_bounds)
-    return CompiledGraph(n, node_level, src, tgt, w, edge_bounds.astype(np.int64), seg_starts, seg_target,
-                         seg_bounds.astype(np.int64))
+    return CompiledGraph(
+        n,
+        node_level,
+        src,
+        tgt,
+        w,
+        edge_bounds.astype(np.int64),
+        seg_starts,
+        seg_target,
+        seg_bounds.astype(np.int64),
+    )
 
 
 def compile_model(model: LogicModel) -> CompiledGraph:
     """Compile the model's links over ``model.node_ids`` (the node order of the result arrays)."""
     index = {nid: k for k, nid in enumerate(model.node_ids)}
-    src = np.fromiter((index[link.source] for link in model.links), dtype=np.int64, count=len(model.links))
-    tgt = np.fromiter((index[link.target] for link in model.links), dtype=np.int64, count=len(model.links))
+    src = np.fromiter(
+        (index[link.source] for link in model.links), dtype=np.int64, count=len(model.links)
+    )
+    tgt = np.fromiter(
+        (index[link.target] for link in model.links), dtype=np.int64, count=len(model.links)
+    )
     w = np.fromiter((link.weight for link in model.links), dtype=np.float64, count=len(model.links))
     try:
         return compile_edges(len(index), src, tgt, w)

@@ -53,8 +53,10 @@ class Issue:
     ids: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
-        return f"{self.code} {self.severity:<7} {self.where}: {self.message}" if self.where else (
-            f"{self.code} {self.severity:<7} {self.message}"
+        return (
+            f"{self.code} {self.severity:<7} {self.where}: {self.message}"
+            if self.where
+            else (f"{self.code} {self.severity:<7} {self.message}")
         )
 
     def in_language(self, lang: str) -> Issue:
@@ -71,7 +73,15 @@ class Report:
 
     def __init__(self, issues: Iterable[Issue] = ()) -> None:
         self._issues: tuple[Issue, ...] = tuple(
-            sorted(issues, key=lambda i: (_RANK[i.severity], i.code, i.row if i.row is not None else -1, i.where))
+            sorted(
+                issues,
+                key=lambda i: (
+                    _RANK[i.severity],
+                    i.code,
+                    i.row if i.row is not None else -1,
+                    i.where,
+                ),
+            )
         )
 
     @property
@@ -121,7 +131,9 @@ class Report:
         return pd.DataFrame(
             {
                 "code": [i.code for i in self._issues],
-                "severity": pd.Categorical([i.severity for i in self._issues], categories=list(SEVERITIES)),
+                "severity": pd.Categorical(
+                    [i.severity for i in self._issues], categories=list(SEVERITIES)
+                ),
                 "where": [i.where for i in self._issues],
                 "message": [i.message for i in self._issues],
                 "row": pd.array([i.row for i in self._issues], dtype="Int64"),
@@ -156,9 +168,7 @@ class Report:
         return "\n".join(str(i) for i in self._issues)
 
     def __repr__(self) -> str:
-        return (
-            f"<Report: {len(self.errors)} error(s), {len(self.warnings)} warning(s), {len(self.infos)} info>"
-        )
+        return f"<Report: {len(self.errors)} error(s), {len(self.warnings)} warning(s), {len(self.infos)} info>"
 
     def summary(self) -> str:
         """``"2 errors, 1 warning, 0 info"``."""

@@ -32,34 +32,65 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, UnitError, nearest
-from logicmodel.issues import Issue
+from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
-__all__ = ["COLUMN_ALIASES", "KIND_VALUES", "Observations", "observation_issues", "prepare_observations", "to_pandas"]
+__all__ = [
+    "COLUMN_ALIASES",
+    "KIND_VALUES",
+    "Observations",
+    "observation_issues",
+    "prepare_observations",
+    "to_pandas",
+]
 
 KIND_VALUES = ("actual", "target", "baseline")
 """Values of the ``kind`` column (default ``actual``)."""
 
 COLUMN_ALIASES: dict[str, str] = {
-    "indicator": "indicator", "indicator_id": "indicator", "指標": "indicator", "指標id": "indicator",
-    "period": "period", "期間": "period", "年度": "period", "時点": "period",
-    "value": "value", "値": "value", "実績値": "value", "数値": "value",
-    "org": "org", "団体": "org", "団体コード": "org", "地方公共団体コード": "org", "organisation": "org",
+    "indicator": "indicator",
+    "indicator_id": "indicator",
+    "指標": "indicator",
+    "指標id": "indicator",
+    "period": "period",
+    "期間": "period",
+    "年度": "period",
+    "時点": "period",
+    "value": "value",
+    "値": "value",
+    "実績値": "value",
+    "数値": "value",
+    "org": "org",
+    "団体": "org",
+    "団体コード": "org",
+    "地方公共団体コード": "org",
+    "organisation": "org",
     "organization": "org",
-    "unit": "unit", "単位": "unit",
-    "kind": "kind", "種別": "kind", "区分": "kind",
+    "unit": "unit",
+    "単位": "unit",
+    "kind": "kind",
+    "種別": "kind",
+    "区分": "kind",
     "source_row": "source_row",
 }
 """Accepted column names (case-insensitive, NFKC) and the standard column each maps to."""
 
 _KIND_ALIASES = {
-    "actual": "actual", "actuals": "actual", "実績": "actual", "実績値": "actual",
-    "target": "target", "targets": "target", "目標": "target", "目標値": "target",
-    "baseline": "baseline", "基準": "baseline", "基準値": "baseline",
+    "actual": "actual",
+    "actuals": "actual",
+    "実績": "actual",
+    "実績値": "actual",
+    "target": "target",
+    "targets": "target",
+    "目標": "target",
+    "目標値": "target",
+    "baseline": "baseline",
+    "基準": "baseline",
+    "基準値": "baseline",
 }
 _MAX_LISTED = 20
 
@@ -96,7 +127,8 @@ def to_pandas(observations: Any) -> pd.DataFrame:
         ) from None
     if isinstance(frame, nw.LazyFrame):
         frame = frame.collect()
-    return frame.to_pandas()
+    out: pd.DataFrame = frame.to_pandas()
+    return out
 
 
 def _standard_columns(frame: pd.DataFrame) -> dict[str, str]:
@@ -121,7 +153,8 @@ def _as_text(series: pd.Series) -> np.ndarray:
     """Strings (NFKC, stripped) with ``None`` for missing, per distinct value."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     clean = np.array(
-        [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques] + [None], dtype=object
+        [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques] + [None],
+        dtype=object,
     )
     return clean[codes]
 
@@ -174,7 +207,9 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         have = ", ".join(repr(str(c)) for c in raw.columns) or "none"
         issues.append(
             Issue(
-                "LM308", "error", "observations",
+                "LM308",
+                "error",
+                "observations",
                 f"missing required column(s) {', '.join(missing)}; columns in the frame: {have}",
                 message_ja=f"必須の列がありません: {', '.join(missing)}（現在の列: {have}）",
                 column=missing[0],
@@ -185,18 +220,37 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     n = len(raw)
     from_file = "source_row" in cols
     if from_file:
-        rows = pd.to_numeric(raw[cols["source_row"]], errors="coerce").fillna(-1).to_numpy(dtype="int64")
+        rows = (
+            pd.to_numeric(raw[cols["source_row"]], errors="coerce")
+            .fillna(-1)
+            .to_numpy(dtype="int64")
+        )
     else:
         rows = np.arange(n, dtype="int64")
     ok = np.ones(n, dtype=bool)
 
-    def report(code: str, severity: str, mask: np.ndarray, what: str, message: str, message_ja: str,
-               column: str | None, ids: Sequence[str] = ()) -> None:
+    def report(
+        code: str,
+        severity: Severity,
+        mask: np.ndarray,
+        what: str,
+        message: str,
+        message_ja: str,
+        column: str | None,
+        ids: Sequence[str] = (),
+    ) -> None:
         hit = rows[mask]
         issues.append(
-            Issue(code, severity, f"observations {_where_rows(hit, from_file, int(mask.sum()))}",  # type: ignore[arg-type]
-                  f"{what}: {message}", message_ja=f"{what}: {message_ja}",
-                  row=int(hit[0]) if len(hit) else None, column=column, ids=tuple(ids))
+            Issue(
+                code,
+                severity,
+                f"observations {_where_rows(hit, from_file, int(mask.sum()))}",
+                f"{what}: {message}",
+                message_ja=f"{what}: {message_ja}",
+                row=int(hit[0]) if len(hit) else None,
+                column=column,
+                ids=tuple(ids),
+            )
         )
 
     # indicators -------------------------------------------------------------------------------
@@ -207,27 +261,53 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         if name not in known:
             mask = ind_codes == k
             hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
-            report("LM301", "error", mask, f"indicator {name!r}", f"unknown indicator; nearest known ids: {hint}",
-                   f"未定義の指標です（近い指標: {hint}）", cols["indicator"], (str(name),))
+            report(
+                "LM301",
+                "error",
+                mask,
+                f"indicator {name!r}",
+                f"unknown indicator; nearest known ids: {hint}",
+                f"未定義の指標です（近い指標: {hint}）",
+                cols["indicator"],
+                (str(name),),
+            )
             ok &= ~mask
     if (ind_codes < 0).any():
         mask = ind_codes < 0
-        report("LM301", "error", mask, "indicator", "empty indicator id", "指標IDが空です", cols["indicator"])
+        report(
+            "LM301",
+            "error",
+            mask,
+            "indicator",
+            "empty indicator id",
+            "指標IDが空です",
+            cols["indicator"],
+        )
         ok &= ~mask
 
     # periods ----------------------------------------------------------------------------------
-    parr = parse_periods(raw[cols["period"]].to_numpy(), fiscal_year_start=model.fiscal_year_start, errors="coerce")
+    parr = parse_periods(
+        raw[cols["period"]].to_numpy(), fiscal_year_start=model.fiscal_year_start, errors="coerce"
+    )
     if not parr.valid.all():
         bad = ~parr.valid
         pcodes, puniq = pd.factorize(raw[cols["period"]].where(bad), use_na_sentinel=True)
         for k, text in enumerate(puniq):
             mask = pcodes == k
-            report("LM302", "error", mask, f"period {text!r}",
-                   "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                   "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）", cols["period"])
+            report(
+                "LM302",
+                "error",
+                mask,
+                f"period {text!r}",
+                "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
+                "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
+                cols["period"],
+            )
         blank = bad & (pcodes < 0)
         if blank.any():
-            report("LM302", "error", blank, "period", "empty period", "期間が空です", cols["period"])
+            report(
+                "LM302", "error", blank, "period", "empty period", "期間が空です", cols["period"]
+            )
         ok &= ~bad
 
     # values -----------------------------------------------------------------------------------
@@ -236,7 +316,15 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         vcodes, vuniq = pd.factorize(raw[cols["value"]].where(bad_value), use_na_sentinel=True)
         for k, text in enumerate(vuniq):
             mask = vcodes == k
-            report("LM303", "error", mask, f"value {text!r}", "not a number", "数値ではありません", cols["value"])
+            report(
+                "LM303",
+                "error",
+                mask,
+                f"value {text!r}",
+                "not a number",
+                "数値ではありません",
+                cols["value"],
+            )
         ok &= ~bad_value
     ok &= ~np.isnan(values) | bad_value  # blank values are missing data, not errors
     ok &= ~np.isnan(values)
@@ -244,14 +332,27 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # kinds ------------------------------------------------------------------------------------
     if "kind" in cols:
         ktext = _as_text(raw[cols["kind"]])
-        kinds = np.array([_KIND_ALIASES.get(str(t).lower(), None) if t is not None else "actual" for t in ktext],
-                         dtype=object) if n < 1024 else _map_kinds(ktext)
+        kinds = (
+            np.array(
+                [_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
+                dtype=object,
+            )
+            if n < 1024
+            else _map_kinds(ktext)
+        )
         badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
         if badk.any():
             kc, ku = pd.factorize(pd.Series(ktext, dtype=object).where(badk), use_na_sentinel=True)
             for k, text in enumerate(ku):
-                report("LM310", "error", kc == k, f"kind {text!r}", "must be actual, target or baseline",
-                       "actual, target, baseline のいずれかにしてください", cols["kind"])
+                report(
+                    "LM310",
+                    "error",
+                    kc == k,
+                    f"kind {text!r}",
+                    "must be actual, target or baseline",
+                    "actual, target, baseline のいずれかにしてください",
+                    cols["kind"],
+                )
             ok &= ~badk
     else:
         kinds = np.full(n, "actual", dtype=object)
@@ -261,14 +362,18 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     if has_org:
         org_series = raw[cols["org"]]
         if pd.api.types.is_integer_dtype(org_series) or pd.api.types.is_float_dtype(org_series):
-            issues.append(Issue(
-                "LM309", "error", f"observations column {cols['org']!r}",
-                "organisation codes are numbers, so leading zeros are lost (01100 became 1100); "
-                "read the column as text, e.g. pd.read_csv(..., dtype={'org': str}) or lm.read_observations()",
-                message_ja="団体コードが数値になっており先頭の0が失われています。文字列として読み込んでください"
-                "（例: dtype={'org': str}）",
-                column=str(cols["org"]),
-            ))
+            issues.append(
+                Issue(
+                    "LM309",
+                    "error",
+                    f"observations column {cols['org']!r}",
+                    "organisation codes are numbers, so leading zeros are lost (01100 became 1100); "
+                    "read the column as text, e.g. pd.read_csv(..., dtype={'org': str}) or lm.read_observations()",
+                    message_ja="団体コードが数値になっており先頭の0が失われています。文字列として読み込んでください"
+                    "（例: dtype={'org': str}）",
+                    column=str(cols["org"]),
+                )
+            )
             return Observations(_empty_frame(), tuple(issues), True)
         org = _as_text(org_series)
     else:
@@ -294,30 +399,48 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 factors[k] = conversion_factor(unit, target_unit)
             except UnitError as err:
                 mask = kcodes == k
-                report("LM306", "error", mask, f"unit {unit!r} of indicator {name!r}",
-                       f"cannot be converted to {target_unit!r}: {err}",
-                       f"指標の単位 {target_unit!r} に換算できません", cols["unit"], (name,))
+                report(
+                    "LM306",
+                    "error",
+                    mask,
+                    f"unit {unit!r} of indicator {name!r}",
+                    f"cannot be converted to {target_unit!r}: {err}",
+                    f"指標の単位 {target_unit!r} に換算できません",
+                    cols["unit"],
+                    (name,),
+                )
                 ok &= ~mask
                 factors[k] = np.nan
         values = values * factors[kcodes]
 
     # % range ----------------------------------------------------------------------------------
-    pct = np.array([known[x].unit == "%" if x in known else False for x in ind_uniques] + [False])[ind_codes]
+    pct = np.array([known[x].unit == "%" if x in known else False for x in ind_uniques] + [False])[
+        ind_codes
+    ]
     out_of_range = pct & ok & ((values < 0) | (values > 100))
     if out_of_range.any():
-        report("LM305", "warning", out_of_range, "values", "percentage outside 0–100",
-               "割合が0〜100の範囲外です", cols["value"])
+        report(
+            "LM305",
+            "warning",
+            out_of_range,
+            "values",
+            "percentage outside 0–100",
+            "割合が0〜100の範囲外です",
+            cols["value"],
+        )
 
-    clean = pd.DataFrame({
-        "indicator": ind[ok],
-        "org": org[ok],
-        "period": parr.label[ok],
-        "start": parr.start[ok],
-        "end": parr.end[ok],
-        "value": values[ok],
-        "kind": kinds[ok],
-        "row": rows[ok],
-    })
+    clean = pd.DataFrame(
+        {
+            "indicator": ind[ok],
+            "org": org[ok],
+            "period": parr.label[ok],
+            "start": parr.start[ok],
+            "end": parr.end[ok],
+            "value": values[ok],
+            "kind": kinds[ok],
+            "row": rows[ok],
+        }
+    )
 
     # duplicates -------------------------------------------------------------------------------
     keys = ["indicator", "org", "start", "end", "kind"]
@@ -326,18 +449,30 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         groups = clean.loc[dup].groupby(keys, dropna=False, sort=False)["row"]
         for count, ((name, org_code, _s, _e, kind), grp) in enumerate(groups):
             if count == _MAX_LISTED:
-                issues.append(Issue("LM304", "error", "observations", "more duplicated groups not listed",
-                                    message_ja="ほかにも重複があります"))
+                issues.append(
+                    Issue(
+                        "LM304",
+                        "error",
+                        "observations",
+                        "more duplicated groups not listed",
+                        message_ja="ほかにも重複があります",
+                    )
+                )
                 break
             where = f" org {org_code!r}" if org_code is not None else ""
             hit = grp.to_numpy()
-            issues.append(Issue(
-                "LM304", "error", f"observations {_where_rows(hit, from_file, len(hit))}",
-                f"indicator {name!r}{where} period {clean.loc[grp.index[0], 'period']!r} kind {kind!r}: "
-                f"{len(hit)} rows for one (indicator, org, period, kind)",
-                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
-                row=int(hit[0]), ids=(str(name),),
-            ))
+            issues.append(
+                Issue(
+                    "LM304",
+                    "error",
+                    f"observations {_where_rows(hit, from_file, len(hit))}",
+                    f"indicator {name!r}{where} period {clean.loc[grp.index[0], 'period']!r} kind {kind!r}: "
+                    f"{len(hit)} rows for one (indicator, org, period, kind)",
+                    message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
+                    row=int(hit[0]),
+                    ids=(str(name),),
+                )
+            )
         clean = clean.loc[~dup].reset_index(drop=True)
 
     issues.extend(_formula_conflicts(model, clean))
@@ -364,8 +499,13 @@ def _formula_conflicts(model: LogicModel, clean: pd.DataFrame) -> list[Issue]:
         part = actual[actual["indicator"].isin([ind.id, *names])]
         if part.empty:
             continue
-        wide = part.pivot_table(index=["org", "start", "end"], columns="indicator", values="value",
-                                aggfunc="first", dropna=False)
+        wide = part.pivot_table(
+            index=["org", "start", "end"],
+            columns="indicator",
+            values="value",
+            aggfunc="first",
+            dropna=False,
+        )
         if ind.id not in wide or any(nm not in wide for nm in names):
             continue
         wide = wide.dropna(subset=[ind.id, *names])
@@ -376,24 +516,34 @@ def _formula_conflicts(model: LogicModel, clean: pd.DataFrame) -> list[Issue]:
         off = ~np.isclose(observed, computed, rtol=1e-6, atol=1e-9, equal_nan=True)
         if off.any():
             k = int(np.argmax(off))
-            out.append(Issue(
-                "LM307", "warning", f"indicator {ind.id!r}",
-                f"{int(off.sum())} observed value(s) disagree with the formula {ind.formula!r}; e.g. at "
-                f"{wide.index[k][1].date()}–{wide.index[k][2].date()}: observed {observed[k]:g}, formula gives "
-                f"{computed[k]:g}; the formula's value is used",
-                message_ja=f"観測値が計算式 {ind.formula!r} の結果と一致しません（{int(off.sum())}件）。計算式の値を使います",
-                ids=(ind.id,),
-            ))
+            out.append(
+                Issue(
+                    "LM307",
+                    "warning",
+                    f"indicator {ind.id!r}",
+                    f"{int(off.sum())} observed value(s) disagree with the formula {ind.formula!r}; e.g. at "
+                    f"{wide.index[k][1].date()}–{wide.index[k][2].date()}: observed {observed[k]:g}, formula gives "
+                    f"{computed[k]:g}; the formula's value is used",
+                    message_ja=f"観測値が計算式 {ind.formula!r} の結果と一致しません（{int(off.sum())}件）。計算式の値を使います",
+                    ids=(ind.id,),
+                )
+            )
     return out
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator": pd.Series([], dtype=object), "org": pd.Series([], dtype=object),
-        "period": pd.Series([], dtype=object), "start": pd.Series([], dtype="datetime64[s]"),
-        "end": pd.Series([], dtype="datetime64[s]"), "value": pd.Series([], dtype="float64"),
-        "kind": pd.Series([], dtype=object), "row": pd.Series([], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "indicator": pd.Series([], dtype=object),
+            "org": pd.Series([], dtype=object),
+            "period": pd.Series([], dtype=object),
+            "start": pd.Series([], dtype="datetime64[s]"),
+            "end": pd.Series([], dtype="datetime64[s]"),
+            "value": pd.Series([], dtype="float64"),
+            "kind": pd.Series([], dtype=object),
+            "row": pd.Series([], dtype="int64"),
+        }
+    )
 
 
 def observation_issues(model: LogicModel, observations: Any) -> list[Issue]:

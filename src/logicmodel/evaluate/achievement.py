@@ -17,7 +17,9 @@ IntArray = npt.NDArray[np.int64]
 _INCREASE, _DECREASE, _MAINTAIN = 0, 1, 2
 
 
-def achievement(actual: FloatArray, baseline: FloatArray, target: FloatArray, direction: IntArray) -> FloatArray:
+def achievement(
+    actual: FloatArray, baseline: FloatArray, target: FloatArray, direction: IntArray
+) -> FloatArray:
     """Raw achievement (may exceed 1 or be negative).
 
     With a baseline b and final target t: ``(a − b) / (t − b)``. Without a baseline: ``a / t`` for
@@ -35,18 +37,24 @@ def achievement(actual: FloatArray, baseline: FloatArray, target: FloatArray, di
     b = np.asarray(baseline, dtype=np.float64)
     t = np.asarray(target, dtype=np.float64)
     d = np.asarray(direction)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         span = t - b
         with_base = np.where(span != 0, (a - b) / np.where(span != 0, span, 1.0), np.nan)
         inc = np.where(t != 0, a / np.where(t != 0, t, 1.0), np.nan)
         dec = np.where(a > 0, t / np.where(a > 0, a, 1.0), np.where(a <= t, np.inf, np.nan))
         no_base = np.where(d == _DECREASE, dec, inc)
-        ratio = np.where(d == _MAINTAIN, np.where(a >= t, 1.0, inc), np.where(np.isnan(b), no_base, with_base))
+        ratio = np.where(
+            d == _MAINTAIN, np.where(a >= t, 1.0, inc), np.where(np.isnan(b), no_base, with_base)
+        )
     return np.where(np.isnan(a) | np.isnan(t), np.nan, ratio + 0.0)  # + 0.0 turns -0.0 into 0.0
 
 
 def plan_values(
-    series: IntArray, x: IntArray, point_series: IntArray, point_x: IntArray, point_value: FloatArray,
+    series: IntArray,
+    x: IntArray,
+    point_series: IntArray,
+    point_x: IntArray,
+    point_value: FloatArray,
     has_baseline: npt.NDArray[np.bool_],
 ) -> FloatArray:
     """The planned value at ``x`` (days) of each row's series: piecewise-linear through its points.
@@ -63,7 +71,13 @@ def plan_values(
     """
     if len(point_x) == 0:
         return np.full(len(x), np.nan)
-    span = int(max(int(np.max(x, initial=0)), int(np.max(point_x))) - min(int(np.min(x, initial=0)), int(np.min(point_x)))) + 2
+    span = (
+        int(
+            max(int(np.max(x, initial=0)), int(np.max(point_x)))
+            - min(int(np.min(x, initial=0)), int(np.min(point_x)))
+        )
+        + 2
+    )
     offset = min(int(np.min(x, initial=0)), int(np.min(point_x)))
     pkey = point_series.astype(np.int64) * span + (point_x - offset)
     rkey = series.astype(np.int64) * span + (x - offset)
@@ -75,15 +89,22 @@ def plan_values(
     li, ri = np.clip(left, 0, n - 1), np.clip(pos, 0, n - 1)
     x0, x1 = point_x[li].astype(np.float64), point_x[ri].astype(np.float64)
     v0, v1 = point_value[li], point_value[ri]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.where(x1 > x0, (x - x0) / np.where(x1 > x0, x1 - x0, 1.0), 0.0)
     inner = v0 + (v1 - v0) * frac
     before = np.where(has_baseline[series], point_value[ri], np.nan)
-    return np.where(left_ok & right_ok, inner, np.where(left_ok, v0, np.where(right_ok, before, np.nan)))
+    return np.where(
+        left_ok & right_ok, inner, np.where(left_ok, v0, np.where(right_ok, before, np.nan))
+    )
 
 
 def forecast(
-    series: IntArray, x: IntArray, value: FloatArray, n_series: int, target: FloatArray, window: int = 6
+    series: IntArray,
+    x: IntArray,
+    value: FloatArray,
+    n_series: int,
+    target: FloatArray,
+    window: int = 6,
 ) -> tuple[FloatArray, FloatArray]:
     """Linear trend of each series' last ``window`` points: (day the target is reached, slope/day).
 
@@ -104,11 +125,15 @@ def forecast(
     ends = np.cumsum(counts)
     rank_from_end = ends[s] - np.arange(len(s)) - 1
     use = rank_from_end < window
-    s, xf, v = s[use], np.asarray(x, dtype=np.float64)[use], np.asarray(value, dtype=np.float64)[use]
+    s, xf, v = (
+        s[use],
+        np.asarray(x, dtype=np.float64)[use],
+        np.asarray(value, dtype=np.float64)[use],
+    )
     n = np.bincount(s, minlength=n_series).astype(np.float64)
     sx = np.bincount(s, xf, minlength=n_series)
     sy = np.bincount(s, v, minlength=n_series)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         mx, my = sx / n, sy / n
         dx = xf - mx[s]
         sxx = np.bincount(s, dx * dx, minlength=n_series)

@@ -8,9 +8,9 @@ reduction per hierarchy level.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +23,23 @@ if TYPE_CHECKING:
     from logicmodel.model import Indicator, LogicModel
     from logicmodel.orgs import Hierarchy
 
-__all__ = ["OrgIndex", "aggregate_orgs", "aggregate_time", "build_org_index", "effective_frequency", "series_frame"]
+__all__ = [
+    "OrgIndex",
+    "aggregate_orgs",
+    "aggregate_time",
+    "build_org_index",
+    "effective_frequency",
+    "series_frame",
+]
 
 _SERIES_COLS = ["indicator", "org", "start", "end", "period", "value"]
-_PERIOD_KIND_TO_FREQ = {"month": "month", "quarter": "quarter", "fiscal_quarter": "fiscal_quarter",
-                        "fiscal_year": "fiscal_year", "year": "year"}
+_PERIOD_KIND_TO_FREQ = {
+    "month": "month",
+    "quarter": "quarter",
+    "fiscal_quarter": "fiscal_quarter",
+    "fiscal_year": "fiscal_year",
+    "year": "year",
+}
 
 
 def effective_frequency(ind: Indicator, fiscal_year_start: int) -> str | None:
@@ -42,29 +54,42 @@ def effective_frequency(ind: Indicator, fiscal_year_start: int) -> str | None:
     return None
 
 
-def aggregate_time(rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int) -> pd.DataFrame:
-    """Rows (indicator, org, start, end, period, value) combined to reporting periods of ``freq``.
+def aggregate_time(
+    rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int
+) -> pd.DataFrame:
+    """Rows (indicator, org_i, anc_code, start, end, period, value) combined to reporting periods.
 
-    ``rule`` ∈ sum|last|mean|min|max; ``last`` takes the value with the latest period end.
-    With ``freq=None`` periods stay as observed (rows are already unique per period).
+    ``rule`` ∈ sum|last|mean|min|max; ``last`` takes the value with the latest period end. The
+    org's ancestor row (``anc_code``) is the one of the latest observation in the period. With
+    ``freq=None`` periods stay as observed (rows are already unique per period).
     """
-    if rows.empty:
-        return rows[_SERIES_COLS].copy()
-    if freq is None:
-        return rows[_SERIES_COLS].copy()
-    pa = assign_periods(rows["end"].to_numpy(dtype="datetime64[D]"), freq, fiscal_year_start=fiscal_year_start)
-    work = pd.DataFrame({
-        "indicator": rows["indicator"].to_numpy(), "org": rows["org"].to_numpy(),
-        "start": pa.start, "end": pa.end, "period": pa.label,
-        "obs_end": rows["end"].to_numpy(), "value": rows["value"].to_numpy(),
-    })
-    keys = ["indicator", "org", "start", "end", "period"]
-    if rule == "last":
-        work = work.sort_values("obs_end", kind="stable")
-        out = work.groupby(keys, sort=False, dropna=False)["value"].last()
-    else:
-        out = work.groupby(keys, sort=False, dropna=False)["value"].agg(rule)
-    return out.reset_index()[_SERIES_COLS]
+    cols = [*_SERIES_COLS, "org_i", "anc_code"]
+    if rows.empty or freq is None:
+        return rows[cols].copy()
+    pa = assign_periods(
+        rows["end"].to_numpy(dtype="datetime64[D]"), freq, fiscal_year_start=fiscal_year_start
+    )
+    work = pd.DataFrame(
+        {
+            "indicator": rows["indicator"].to_numpy(),
+            "org_i": rows["org_i"].to_numpy(),
+            "start": pa.start,
+            "end": pa.end,
+            "period": pa.label,
+            "obs_end": rows["end"].to_numpy(),
+            "value": rows["value"].to_numpy(),
+            "anc_code": rows["anc_code"].to_numpy(),
+            "org": rows["org"].to_numpy(),
+        }
+    ).sort_values("obs_end", kind="stable")
+    keys = ["indicator", "org_i", "start", "end", "period"]
+    grouped = work.groupby(keys, sort=False, dropna=False)
+    out = grouped.agg(
+        value=("value", "last" if rule == "last" else rule),
+        anc_code=("anc_code", "last"),
+        org=("org", "last"),
+    )
+    return out.reset_index()[cols]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +108,29 @@ class OrgIndex:
 
 
 def build_org_index(
-    codes: Sequence[object], hierarchy: Hierarchy | None, ends: npt.NDArray[np.datetime64] | None = None
+    codes: Sequence[object] | npt.NDArray[Any],
+    hierarchy: Hierarchy | None,
+    ends: npt.NDArray[np.datetime64] | None = None,
 ) -> tuple[OrgIndex, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The org index for observed ``codes`` and, per code, its position and ancestors array.
 
     Without a hierarchy: no orgs → one synthetic ``total`` (org ``None``); flat orgs → the orgs at
     level ``org`` under a synthetic ``total``.
     """
-    codes_arr = np.asarray(codes, dtype=object)
-    codes_arr = np.where(pd.isna(codes_arr), None, codes_arr) if len(codes_arr) else codes_arr
+    codes_arr = np.asarray(codes, dtype=object).copy()
+    codes_arr[pd.isna(codes_arr)] = None
     if hierarchy is None:
         named = sorted({c for c in codes_arr if c is not None})
         orgs = np.array([None, *named], dtype=object)
         lookup = {c: k + 1 for k, c in enumerate(named)}
-        pos = np.array([lookup.get(c, 0) if c is not None else 0 for c in codes_arr], dtype=np.int64)
+        pos = np.array(
+            [lookup.get(c, 0) if c is not None else 0 for c in codes_arr], dtype=np.int64
+        )
         level = np.array([0] + [1] * len(named), dtype=np.int64)
         parents = np.array([-1] + [0] * len(named), dtype=np.int64)
-        anc = np.stack([np.zeros(len(codes_arr), dtype=np.int64), np.where(pos > 0, pos, -1)], axis=1)
+        anc = np.stack(
+            [np.zeros(len(codes_arr), dtype=np.int64), np.where(pos > 0, pos, -1)], axis=1
+        )
         names = ("total", "org") if named else ("total",)
         if not named:
             anc = anc[:, :1]
@@ -108,16 +139,25 @@ def build_org_index(
     org_level = np.asarray(ri.org_level, dtype=np.int64)
     top = tuple(int(k) for k in np.flatnonzero(np.asarray(ri.parents) < 0))
     return (
-        OrgIndex(np.asarray(ri.orgs, dtype=object), tuple(ri.levels), org_level,
-                 np.asarray(ri.parents, dtype=np.int64), top),
+        OrgIndex(
+            np.asarray(ri.orgs, dtype=object),
+            tuple(ri.levels),
+            org_level,
+            np.asarray(ri.parents, dtype=np.int64),
+            top,
+        ),
         np.asarray(ri.position, dtype=np.int64),
         np.asarray(ri.ancestors, dtype=np.int64),
     )
 
 
 def aggregate_orgs(
-    rows: pd.DataFrame, org_pos: npt.NDArray[np.int64], anc: npt.NDArray[np.int64], index: OrgIndex,
-    rule_of: dict[str, str], weights: npt.NDArray[np.float64] | None = None,
+    rows: pd.DataFrame,
+    org_pos: npt.NDArray[np.int64],
+    anc: npt.NDArray[np.int64],
+    index: OrgIndex,
+    rule_of: Mapping[str, str],
+    weights: npt.NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
     """Rows for every ancestor level: children aggregated per indicator's ``orgs`` rule.
 
@@ -129,7 +169,7 @@ def aggregate_orgs(
     if rows.empty or anc.shape[1] <= 1:
         return base
     own_level = index.org_level[org_pos]
-    rules = rows["indicator"].map(rule_of).to_numpy(dtype=object)
+    rules = rows["indicator"].map(dict(rule_of)).to_numpy(dtype=object)
     parts = [base]
     for j in range(anc.shape[1] - 1):
         target = anc[:, j]
@@ -137,10 +177,17 @@ def aggregate_orgs(
         # only the deepest observed level feeds a parent (no double counting across levels)
         if not use.any():
             continue
-        sub = rows.loc[use, ["indicator", "start", "end", "period", "value"]].assign(org_i=target[use])
+        sub = rows.loc[use, ["indicator", "start", "end", "period", "value"]].assign(
+            org_i=target[use]
+        )
         sub_rules = rules[use]
         lv = own_level[use]
-        deepest = pd.Series(lv).groupby([sub["indicator"].to_numpy(), target[use]]).transform("max").to_numpy()
+        deepest = (
+            pd.Series(lv)
+            .groupby([sub["indicator"].to_numpy(), target[use]])
+            .transform("max")
+            .to_numpy()
+        )
         keep = lv == deepest
         sub, sub_rules = sub.loc[keep], sub_rules[keep]
         w = None if weights is None else weights[use][keep]
@@ -150,27 +197,41 @@ def aggregate_orgs(
             if rule == "mean" and w is not None:
                 ww = w[sub_rules == rule]
                 has_w = ~np.isnan(ww)
-                part = part.assign(_wv=np.where(has_w, part["value"].to_numpy() * ww, np.nan),
-                                   _w=np.where(has_w, ww, np.nan))
+                part = part.assign(
+                    _wv=np.where(has_w, part["value"].to_numpy() * ww, np.nan),
+                    _w=np.where(has_w, ww, np.nan),
+                )
                 g = part.groupby(keys, sort=False, dropna=False)
-                agg = g.agg(_wv=("_wv", "sum"), _w=("_w", "sum"), mean=("value", "mean"),
-                            n_children=("value", "size"), nw=("_w", "count")).reset_index()
+                agg = g.agg(
+                    _wv=("_wv", "sum"),
+                    _w=("_w", "sum"),
+                    mean=("value", "mean"),
+                    n_children=("value", "size"),
+                    nw=("_w", "count"),
+                ).reset_index()
                 weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
                 agg["value"] = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
                 agg = agg.drop(columns=["_wv", "_w", "mean", "nw"])
             else:
                 g = part.groupby(keys, sort=False, dropna=False)["value"]
-                agg = g.agg([rule, "size"]).reset_index().rename(columns={rule: "value", "size": "n_children"})
+                agg = (
+                    g.agg([rule, "size"])
+                    .reset_index()
+                    .rename(columns={rule: "value", "size": "n_children"})
+                )
             agg["org"] = index.orgs[agg["org_i"].to_numpy()]
             parts.append(agg)
     out = pd.concat(parts, ignore_index=True)
     # a value observed at the org itself wins over the aggregate of its children
     out = out.sort_values("n_children", kind="stable").drop_duplicates(
-        ["indicator", "org_i", "start", "end"], keep="first")
+        ["indicator", "org_i", "start", "end"], keep="first"
+    )
     return out.reset_index(drop=True)
 
 
-def formula_rows(model: LogicModel, ind: Indicator, components: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def formula_rows(
+    model: LogicModel, ind: Indicator, components: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
     """Rows of a formula indicator computed per (org, period) from its components' rows."""
     names = ind.components
     frames = []
@@ -180,10 +241,14 @@ def formula_rows(model: LogicModel, ind: Indicator, components: dict[str, pd.Dat
             return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
         frames.append(part.set_index(["org_i", "start", "end"])["value"].rename(name))
     wide = pd.concat(frames, axis=1, join="inner")
-    periods = pd.concat([components[n].set_index(["org_i", "start", "end"])["period"] for n in names[:1]], axis=1)
+    periods = pd.concat(
+        [components[n].set_index(["org_i", "start", "end"])["period"] for n in names[:1]], axis=1
+    )
     if wide.empty:
         return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
-    values = parse_formula(ind.formula or "").evaluate({n: wide[n].to_numpy(dtype=np.float64) for n in names})
+    values = parse_formula(ind.formula or "").evaluate(
+        {n: wide[n].to_numpy(dtype=np.float64) for n in names}
+    )
     out = wide.index.to_frame(index=False)
     out["value"] = values
     out["period"] = periods.reindex(wide.index).iloc[:, 0].to_numpy()

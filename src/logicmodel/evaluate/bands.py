@@ -15,14 +15,33 @@ from logicmodel.errors import ModelError
 __all__ = ["STATUSES", "STATUS_LABELS", "Bands", "Status", "status_categorical"]
 
 Status = Literal["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"]
-STATUSES: tuple[Status, ...] = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
+STATUSES: tuple[Status, ...] = (
+    "achieved",
+    "on_track",
+    "at_risk",
+    "off_track",
+    "no_data",
+    "no_target",
+)
 """The six status codes, best first."""
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
-    "en": {"achieved": "achieved", "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
-           "no_data": "no data", "no_target": "no target"},
-    "ja": {"achieved": "達成", "on_track": "順調", "at_risk": "要注意", "off_track": "遅れ",
-           "no_data": "データなし", "no_target": "目標なし"},
+    "en": {
+        "achieved": "achieved",
+        "on_track": "on track",
+        "at_risk": "at risk",
+        "off_track": "off track",
+        "no_data": "no data",
+        "no_target": "no target",
+    },
+    "ja": {
+        "achieved": "達成",
+        "on_track": "順調",
+        "at_risk": "要注意",
+        "off_track": "遅れ",
+        "no_data": "データなし",
+        "no_target": "目標なし",
+    },
 }
 """Display labels of the status codes in English and Japanese."""
 
@@ -68,7 +87,9 @@ class Bands:
         if self.mode not in ("plan", "absolute"):
             raise ModelError(f"bands mode {self.mode!r} must be 'plan' or 'absolute'")
         if self.mode == "plan" and not (0 <= self.on_track <= self.at_risk):
-            raise ModelError(f"bands need 0 ≤ on_track ({self.on_track}) ≤ at_risk ({self.at_risk}) in plan mode")
+            raise ModelError(
+                f"bands need 0 ≤ on_track ({self.on_track}) ≤ at_risk ({self.at_risk}) in plan mode"
+            )
         if self.mode == "absolute" and not (self.at_risk <= self.on_track <= self.achieved):
             raise ModelError(
                 f"absolute bands need at_risk ({self.at_risk}) ≤ on_track ({self.on_track}) ≤ achieved ({self.achieved})"
@@ -88,14 +109,24 @@ class Bands:
 
         Status: achieved ≥ 1.0, on_track ≥ 0.8, at_risk ≥ 0.5, else off_track (absolute achievement).
         """
-        return cls(on_track=0.8, at_risk=0.5, mode="absolute",
-                   grades=(("S", 1.2), ("A", 1.0), ("B", 0.8), ("C", 0.5), ("D", -np.inf)), name="sabcd")
+        return cls(
+            on_track=0.8,
+            at_risk=0.5,
+            mode="absolute",
+            grades=(("S", 1.2), ("A", 1.0), ("B", 0.8), ("C", 0.5), ("D", -np.inf)),
+            name="sabcd",
+        )
 
     @classmethod
     def sabc(cls) -> Bands:
         """Four grades (S ≥ 100 % 達成, A ≥ 80 % 概ね達成, B ≥ 50 %, C 未達成); absolute status."""
-        return cls(on_track=0.8, at_risk=0.5, mode="absolute",
-                   grades=(("S", 1.0), ("A", 0.8), ("B", 0.5), ("C", -np.inf)), name="sabc")
+        return cls(
+            on_track=0.8,
+            at_risk=0.5,
+            mode="absolute",
+            grades=(("S", 1.0), ("A", 0.8), ("B", 0.5), ("C", -np.inf)),
+            name="sabc",
+        )
 
     def classify(self, achievement: FloatArray, planned: FloatArray) -> npt.NDArray[np.object_]:
         """Status codes for arrays of achievement and planned achievement (``no_data`` where NaN)."""
@@ -107,7 +138,9 @@ class Bands:
         else:
             on, risk = np.full_like(a, self.on_track), np.full_like(a, self.at_risk)
         conditions = [np.isnan(a), a >= self.achieved, a >= on, a >= risk]
-        return np.select(conditions, ["no_data", "achieved", "on_track", "at_risk"], default="off_track").astype(object)
+        return np.select(
+            conditions, ["no_data", "achieved", "on_track", "at_risk"], default="off_track"
+        ).astype(object)
 
     def grade(self, achievement: FloatArray) -> npt.NDArray[np.object_]:
         """Letter grades (``None`` without grades or without data)."""
@@ -120,7 +153,11 @@ class Bands:
         return out
 
 
-_PRESETS: Mapping[str, Bands] = {"default": Bands.default(), "sabcd": Bands.sabcd(), "sabc": Bands.sabc()}
+_PRESETS: Mapping[str, Bands] = {
+    "default": Bands.default(),
+    "sabcd": Bands.sabcd(),
+    "sabc": Bands.sabc(),
+}
 
 
 def resolve_bands(bands: Bands | str | None) -> Bands:

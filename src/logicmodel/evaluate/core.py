@@ -28,7 +28,6 @@ from logicmodel.evaluate.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
 from logicmodel.observations import prepare_observations
-from logicmodel.orgs import normalize_codes
 from logicmodel.periods import fiscal_year, parse_period
 
 if TYPE_CHECKING:
@@ -131,31 +130,15 @@ def evaluate(
         mask = clean["org"].notna().to_numpy()
         if not mask.all():
             top = hierarchy.roots[0] if len(hierarchy.roots) == 1 else None
-            clean = clean.assign(org=np.where(mask, clean["org"].to_numpy(dtype=object), top))
-        clean = clean.assign(org=normalize_codes(clean["org"].to_numpy(dtype=object)))
+            orgs = clean["org"].to_numpy(dtype=object).copy()
+            orgs[~mask] = top
+            clean = clean.assign(org=orgs)
     as_of_date = _as_of_date(as_of, fys)
-    actual_rows = clean[clean["kind"] == "actual"]
-    if as_of_date is None:
-        as_of_date = pd.Timestamp(actual_rows["end"].max()).date() if len(actual_rows) else dt.date.today()
-    as_of_day = np.datetime64(as_of_date, "D")
 
-    # orgs -------------------------------------------------------------------------------------------
-    codes, uniq = pd.factorize(pd.Series(clean["org"].to_numpy(dtype=object), dtype=object), use_na_sentinel=False)
-    if hierarchy is not None and hierarchy.change_dates and len(clean):
-        # versioned tree: map each distinct (org, period end) through the tree valid at that date
-        pair = pd.MultiIndex.from_arrays([clean["org"].to_numpy(dtype=object), clean["end"].to_numpy()])
-        pcodes, puniq = pd.factorize(pair)
-        org_index, pos_u, anc_u = build_org_index(puniq.get_level_values(0).to_numpy(dtype=object), hierarchy,
-                                                  puniq.get_level_values(1).to_numpy(dtype="datetime64[D]"))
-        org_pos, anc = pos_u[pcodes], anc_u[pcodes]
-    else:
-        codes_in = uniq.to_numpy(dtype=object) if len(uniq) else np.array([], dtype=object)
-        if hierarchy is not None and not len(codes_in):
-            codes_in = np.array([hierarchy.roots[0]], dtype=object)
-        org_index, pos_u, anc_u = build_org_index(codes_in, hierarchy)
-        org_pos, anc = (pos_u[codes], anc_u[codes]) if len(clean) else (
-            np.zeros(0, dtype=np.int64), np.zeros((0, len(org_index.level_names)), dtype=np.int64))
-    clean = clean.assign(org_i=org_pos)
+    # orgs: each row gets its org position and an ancestor row (per distinct org, or per distinct
+    # (org, period end) for versioned trees, so data before a merger rolls up through the old tree)
+    org_index, org_pos, anc_u, anc_code = _org_rows(clean, hierarchy)
+    clean = clean.assign(org_i=org_pos, anc_code=anc_code)
 
     # series: time then orgs, formulas last -------------------------------------------------------
     inds = {i.id: i for i in model.indicators}
@@ -175,7 +158,7 @@ def evaluate(
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
     act = clean[clean["kind"] == "actual"]
     weights_rows = None
-    for (name, f) in base_needed:
+    for name, f in base_needed:
         rows = act[act["indicator"] == name]
         t = aggregate_time(rows, f, inds[name].time_rule, fys)
         series[(name, f)] = t
@@ -186,17 +169,22 @@ def evaluate(
             stacked.append(t.assign(_key=f"{name}\x1f{f}"))
     if stacked:
         all_rows = pd.concat(stacked, ignore_index=True)
-        org_lookup = pd.Series(np.arange(len(org_index.orgs)), index=pd.Index(org_index.orgs, dtype=object))
-        pos_rows = _org_positions(all_rows["org"].to_numpy(dtype=object), org_index, org_lookup)
-        anc_rows = _ancestors_for(pos_rows, all_rows, clean, anc, org_pos)
-        rule_of = {f"{i.id}\x1f{f}": i.orgs_rule for (iid, f) in series for i in [inds[iid]]}
-        weights_rows = _weights(all_rows, inds, series, org_index)
-        grouped = aggregate_orgs(all_rows.assign(indicator=all_rows["_key"]), pos_rows, anc_rows, org_index,
-                                 rule_of, weights_rows)
-        grouped["org"] = org_index.orgs[grouped["org_i"].to_numpy()]
+        rule_of = {f"{iid}\x1f{f}": inds[iid].orgs_rule for (iid, f) in series}
+        weights_rows = _weights(all_rows, inds, series)
+        grouped = aggregate_orgs(
+            all_rows.assign(indicator=all_rows["_key"]),
+            all_rows["org_i"].to_numpy(dtype=np.int64),
+            anc_u[all_rows["anc_code"].to_numpy(dtype=np.int64)],
+            org_index,
+            rule_of,
+            weights_rows,
+        )
+        grouped["org"] = org_index.orgs[grouped["org_i"].to_numpy(dtype=np.int64)]
         for key, part in grouped.groupby("indicator", sort=False):
             name, f = str(key).split("\x1f")
-            series[(name, None if f == "None" else f)] = part.assign(indicator=name).reset_index(drop=True)
+            series[(name, None if f == "None" else f)] = part.assign(indicator=name).reset_index(
+                drop=True
+            )
     for name in formula_order:
         ind = inds[name]
         f = freq[name]
@@ -205,17 +193,30 @@ def evaluate(
         observed = series.get((name, f), pd.DataFrame())
         if len(computed):
             computed["org"] = org_index.orgs[computed["org_i"].to_numpy(dtype=np.int64)]
-            merged = pd.concat([computed, observed], ignore_index=True) if len(observed) else computed
+            merged = (
+                pd.concat([computed, observed], ignore_index=True) if len(observed) else computed
+            )
             merged = merged.drop_duplicates(["org_i", "start", "end"], keep="first")
             series[(name, f)] = merged.reset_index(drop=True)
-    hist_parts = [series[(i.id, freq[i.id])] for i in model.indicators if len(series.get((i.id, freq[i.id]), ()))]
+    hist_parts = [
+        series[(i.id, freq[i.id])]
+        for i in model.indicators
+        if len(series.get((i.id, freq[i.id]), ()))
+    ]
     cols = ["indicator", "org_i", "start", "end", "period", "value"]
-    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True) if hist_parts else pd.DataFrame(
-        {c: pd.Series([], dtype=object) for c in cols})
+    hist = (
+        pd.concat([p[cols] for p in hist_parts], ignore_index=True)
+        if hist_parts
+        else pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    )
     hist = hist[hist["value"].notna()]
+    if as_of_date is None:
+        # the latest observed reporting period (a fiscal year summed from months ends with its March)
+        as_of_date = pd.Timestamp(hist["end"].max()).date() if len(hist) else dt.date.today()
+    as_of_day = np.datetime64(as_of_date, "D")
 
     # points: baselines and targets per (indicator, org) -------------------------------------------
-    points = _points(model, clean, org_index, anc, org_pos, inds)
+    points = _points(model, clean, org_index, anc_u, inds)
 
     # series codes over the full grid (indicators × orgs) ----------------------------------------
     n_org = len(org_index.orgs)
@@ -229,10 +230,16 @@ def evaluate(
     x = _days(hist["end"])
     n_series = len(ind_ids) * n_org
 
-    pts_series = points["indicator"].map(ind_pos).to_numpy(dtype=np.int64) * n_org + points["org_i"].to_numpy(dtype=np.int64)
+    pts_series = points["indicator"].map(ind_pos).to_numpy(dtype=np.int64) * n_org + points[
+        "org_i"
+    ].to_numpy(dtype=np.int64)
     pts_x = _days(points["end"])
     porder = np.lexsort((pts_x, pts_series))
-    pts_series, pts_x, pts_value = pts_series[porder], pts_x[porder], points["value"].to_numpy(dtype=np.float64)[porder]
+    pts_series, pts_x, pts_value = (
+        pts_series[porder],
+        pts_x[porder],
+        points["value"].to_numpy(dtype=np.float64)[porder],
+    )
     pts_kind = points["kind"].to_numpy(dtype=object)[porder]
     pts_period = points["period"].to_numpy(dtype=object)[porder]
     is_base = pts_kind == "baseline"
@@ -248,7 +255,10 @@ def evaluate(
     target_period[pts_series[is_tgt]] = pts_period[is_tgt]
     target_end[pts_series[is_tgt]] = pts_x[is_tgt]
     has_baseline = ~np.isnan(baseline)
-    direction = np.repeat(np.array([_DIRECTION_CODE[inds[i].effective_direction] for i in ind_ids], dtype=np.int64), n_org)
+    direction = np.repeat(
+        np.array([_DIRECTION_CODE[inds[i].effective_direction] for i in ind_ids], dtype=np.int64),
+        n_org,
+    )
 
     planned = plan_values(hist_series, x, pts_series, pts_x, pts_value, has_baseline)
     actual_v = hist["value"].to_numpy(dtype=np.float64)
@@ -257,32 +267,34 @@ def evaluate(
     hstatus = bands_.classify(ach, pach)
     hstatus = np.where(np.isnan(target[hist_series]), "no_target", hstatus)
     level_names = org_index.level_of()
-    history = pd.DataFrame({
-        "indicator": hist["indicator"].to_numpy(dtype=object),
-        "org": org_index.orgs[hist["org_i"].to_numpy(dtype=np.int64)],
-        "level": level_names[hist["org_i"].to_numpy(dtype=np.int64)],
-        "period": hist["period"].to_numpy(dtype=object),
-        "start": hist["start"].to_numpy(dtype="datetime64[D]"),
-        "end": hist["end"].to_numpy(dtype="datetime64[D]"),
-        "actual": actual_v,
-        "planned": planned,
-        "achievement": ach,
-        "planned_achievement": pach,
-        "status": status_categorical(hstatus),
-    })
+    history = pd.DataFrame(
+        {
+            "indicator": hist["indicator"].to_numpy(dtype=object),
+            "org": org_index.orgs[hist["org_i"].to_numpy(dtype=np.int64)],
+            "level": level_names[hist["org_i"].to_numpy(dtype=np.int64)],
+            "period": hist["period"].to_numpy(dtype=object),
+            "start": hist["start"].to_numpy(dtype="datetime64[D]"),
+            "end": hist["end"].to_numpy(dtype="datetime64[D]"),
+            "actual": actual_v,
+            "planned": planned,
+            "achievement": ach,
+            "planned_achievement": pach,
+            "status": status_categorical(hstatus),
+        }
+    )
 
     # current rows at as_of ----------------------------------------------------------------------------
     upto = x <= _days(np.array([as_of_day]))[0]
     cur_idx = np.full(n_series, -1, dtype=np.int64)
     sel = np.flatnonzero(upto)
     cur_idx[hist_series[sel]] = sel  # rows sorted by x within series: last write is the latest
-    day, slope = forecast(hist_series[upto], x[upto], actual_v[upto], n_series, target)
+    day, _slope = forecast(hist_series[upto], x[upto], actual_v[upto], n_series, target)
     grid_series = np.arange(n_series)
     present = np.zeros(n_series, dtype=bool)
     present[hist_series] = True
     present[pts_series] = True
-    for t in org_index.top:
-        present[np.arange(len(ind_ids)) * n_org + t] = True
+    for top_pos in org_index.top:
+        present[np.arange(len(ind_ids)) * n_org + top_pos] = True
     g = grid_series[present]
     gi, go = g // n_org, g % n_org
     cur = cur_idx[g]
@@ -295,38 +307,45 @@ def evaluate(
     status = bands_.classify(cur_ach, cur_pach)
     status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
     fc_day = day[g]
-    fc_date = np.where(np.isnan(fc_day), np.datetime64("NaT"),
-                       np.datetime64("1970-01-01", "D") + np.nan_to_num(fc_day, nan=0).astype(np.int64))
+    fc_date = np.where(
+        np.isnan(fc_day),
+        np.datetime64("NaT"),
+        np.datetime64("1970-01-01", "D") + np.nan_to_num(fc_day, nan=0).astype(np.int64),
+    )
     fc_period = _fy_labels(fc_date, fys)
-    on_course = np.where(np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min), None,
-                         fc_day <= target_end[g]).astype(object)
-    on_course = np.where(status == "achieved", True, on_course)
+    on_course = (fc_day <= target_end[g]).astype(object)
+    on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
+    on_course[status == "achieved"] = True
     ind_objs = [inds[ind_ids[k]] for k in gi]
-    indicators = pd.DataFrame({
-        "indicator": [i.id for i in ind_objs],
-        "name": [i.title for i in ind_objs],
-        "role": [i.role for i in ind_objs],
-        "node": [i.measures for i in ind_objs],
-        "unit": [i.unit for i in ind_objs],
-        "org": org_index.orgs[go],
-        "level": level_names[go],
-        "parent": _parents(org_index)[go],
-        "period": np.where(has, history["period"].to_numpy(dtype=object)[take] if len(history) else None, None),
-        "actual": cur_actual,
-        "baseline": baseline[g],
-        "baseline_period": baseline_period[g],
-        "target": target[g],
-        "target_period": target_period[g],
-        "planned": cur_planned,
-        "achievement": cur_ach,
-        "planned_achievement": cur_pach,
-        "status": status_categorical(status),
-        "status_label": pd.Series(status, dtype=object).map(STATUS_LABELS["ja" if lang == "ja" else "en"]).to_numpy(),
-        "grade": bands_.grade(cur_ach),
-        "forecast_date": fc_date.astype("datetime64[D]"),
-        "forecast_period": fc_period,
-        "on_course": on_course,
-    })
+    indicators = pd.DataFrame(
+        {
+            "indicator": [i.id for i in ind_objs],
+            "name": [i.title for i in ind_objs],
+            "role": [i.role for i in ind_objs],
+            "node": [i.measures for i in ind_objs],
+            "unit": [i.unit for i in ind_objs],
+            "org": org_index.orgs[go],
+            "level": level_names[go],
+            "parent": _parents(org_index)[go],
+            "period": _take_or_none(history["period"].to_numpy(dtype=object), take, has),
+            "actual": cur_actual,
+            "baseline": baseline[g],
+            "baseline_period": baseline_period[g],
+            "target": target[g],
+            "target_period": target_period[g],
+            "planned": cur_planned,
+            "achievement": cur_ach,
+            "planned_achievement": cur_pach,
+            "status": status_categorical(status),
+            "status_label": pd.Series(status, dtype=object)
+            .map(STATUS_LABELS["ja" if lang == "ja" else "en"])
+            .to_numpy(),
+            "grade": bands_.grade(cur_ach),
+            "forecast_date": fc_date.astype("datetime64[D]"),
+            "forecast_period": fc_period,
+            "on_course": on_course,
+        }
+    )
     if not bands_.grades:
         indicators = indicators.drop(columns=["grade"])
     children = _children_table(indicators, org_index)
@@ -334,18 +353,62 @@ def evaluate(
     # pathway roll-up per org ---------------------------------------------------------------------------
     nodes = _node_table(model, indicators, org_index, bands_, rollup, lang)
     milestones = milestone_table(model, as_of_date, due_soon_days, lang)
-    findings = diagnose_findings(model, nodes, indicators, history, milestones, as_of_date, freq, fys)
-    return Progress(model, as_of_date, indicators, nodes, history, milestones, findings, children, report,
-                    bands_, lang, org_index.level_names)
+    findings = diagnose_findings(
+        model, nodes, indicators, history, milestones, as_of_date, freq, fys
+    )
+    return Progress(
+        model,
+        as_of_date,
+        indicators,
+        nodes,
+        history,
+        milestones,
+        findings,
+        children,
+        report,
+        bands_,
+        lang,
+        org_index.level_names,
+    )
 
 
 def _empty_clean() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator": pd.Series([], dtype=object), "org": pd.Series([], dtype=object),
-        "period": pd.Series([], dtype=object), "start": pd.Series([], dtype="datetime64[s]"),
-        "end": pd.Series([], dtype="datetime64[s]"), "value": pd.Series([], dtype="float64"),
-        "kind": pd.Series([], dtype=object), "row": pd.Series([], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "indicator": pd.Series([], dtype=object),
+            "org": pd.Series([], dtype=object),
+            "period": pd.Series([], dtype=object),
+            "start": pd.Series([], dtype="datetime64[s]"),
+            "end": pd.Series([], dtype="datetime64[s]"),
+            "value": pd.Series([], dtype="float64"),
+            "kind": pd.Series([], dtype=object),
+            "row": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def _org_rows(
+    clean: pd.DataFrame, hierarchy: Hierarchy | None
+) -> tuple[OrgIndex, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Org index, per-row org position, ancestor table and per-row row of that table."""
+    orgs = clean["org"].to_numpy(dtype=object)
+    if hierarchy is not None and hierarchy.change_dates and len(clean):
+        pair = pd.MultiIndex.from_arrays([orgs, clean["end"].to_numpy()])
+        codes, uniq = pd.factorize(pair)
+        index, pos_u, anc_u = build_org_index(
+            uniq.get_level_values(0).to_numpy(dtype=object),
+            hierarchy,
+            uniq.get_level_values(1).to_numpy(dtype="datetime64[D]"),
+        )
+        return index, pos_u[codes], anc_u, codes.astype(np.int64)
+    codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
+    codes_in = np.asarray(uniq, dtype=object)
+    if hierarchy is not None and not len(codes_in):
+        codes_in = np.array([hierarchy.roots[0]], dtype=object)
+    index, pos_u, anc_u = build_org_index(codes_in, hierarchy)
+    if not len(clean):
+        return index, np.zeros(0, dtype=np.int64), anc_u, np.zeros(0, dtype=np.int64)
+    return index, pos_u[codes], anc_u, codes.astype(np.int64)
 
 
 def _formula_order(model: LogicModel) -> list[str]:
@@ -367,26 +430,11 @@ def _formula_order(model: LogicModel) -> list[str]:
     return out
 
 
-def _org_positions(orgs: npt.NDArray[np.object_], index: OrgIndex, lookup: pd.Series) -> npt.NDArray[np.int64]:
-    codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
-    pos_u = np.array([0 if u is None or u != u else int(lookup.get(u, 0)) for u in uniq], dtype=np.int64)
-    _ = index
-    return pos_u[codes] if len(codes) else np.zeros(0, dtype=np.int64)
-
-
-def _ancestors_for(pos_rows: npt.NDArray[np.int64], all_rows: pd.DataFrame, clean: pd.DataFrame,
-                   anc: npt.NDArray[np.int64], org_pos: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Ancestor columns for aggregated rows, taken from any clean row of the same org position."""
-    n_cols = anc.shape[1] if anc.ndim == 2 and anc.shape[1] else 1
-    table = np.full((int(max(pos_rows.max(initial=0), org_pos.max(initial=0))) + 1, n_cols), -1, dtype=np.int64)
-    if len(org_pos):
-        table[org_pos] = anc
-    _ = (all_rows, clean)
-    return table[pos_rows]
-
-
-def _weights(all_rows: pd.DataFrame, inds: dict[str, Indicator], series: dict[tuple[str, str | None], pd.DataFrame],
-             index: OrgIndex) -> npt.NDArray[np.float64] | None:
+def _weights(
+    all_rows: pd.DataFrame,
+    inds: dict[str, Indicator],
+    series: dict[tuple[str, str | None], pd.DataFrame],
+) -> npt.NDArray[np.float64] | None:
     """Per-row weights for ``weight_by`` means (value of the weighting indicator at the same org/period)."""
     wanted = {i.id: i.weight_by for i in inds.values() if i.weight_by}
     if not wanted:
@@ -396,40 +444,51 @@ def _weights(all_rows: pd.DataFrame, inds: dict[str, Indicator], series: dict[tu
         mask = all_rows["indicator"].to_numpy(dtype=object) == name
         if not mask.any():
             continue
-        wrows = pd.concat([p for (n, _f), p in series.items() if n == by and len(p)], ignore_index=True) if any(
-            n == by for (n, _f) in series) else pd.DataFrame()
+        wrows = (
+            pd.concat([p for (n, _f), p in series.items() if n == by and len(p)], ignore_index=True)
+            if any(n == by for (n, _f) in series)
+            else pd.DataFrame()
+        )
         if wrows.empty:
             continue
         key = wrows.set_index(["org", "end"])["value"]
         key = key[~key.index.duplicated(keep="last")]
         sub = all_rows.loc[mask, ["org", "end"]]
         out[mask] = key.reindex(pd.MultiIndex.from_frame(sub)).to_numpy(dtype=np.float64)
-    _ = index
     return out
 
 
-def _points(model: LogicModel, clean: pd.DataFrame, index: OrgIndex, anc: npt.NDArray[np.int64],
-            org_pos: npt.NDArray[np.int64], inds: dict[str, Indicator]) -> pd.DataFrame:
+def _points(
+    model: LogicModel,
+    clean: pd.DataFrame,
+    index: OrgIndex,
+    anc_u: npt.NDArray[np.int64],
+    inds: dict[str, Indicator],
+) -> pd.DataFrame:
     """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7."""
     fys = model.fiscal_year_start
     explicit = clean[clean["kind"].isin(["target", "baseline"])]
     frames = []
     if len(explicit):
-        frames.append(pd.DataFrame({
-            "indicator": explicit["indicator"].to_numpy(dtype=object),
-            "org_i": explicit["org_i"].to_numpy(dtype=np.int64),
-            "kind": explicit["kind"].to_numpy(dtype=object),
-            "end": explicit["end"].to_numpy(dtype="datetime64[D]"),
-            "period": explicit["period"].to_numpy(dtype=object),
-            "value": explicit["value"].to_numpy(dtype=np.float64),
-            "source": 0,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator": explicit["indicator"].to_numpy(dtype=object),
+                    "org_i": explicit["org_i"].to_numpy(dtype=np.int64),
+                    "kind": explicit["kind"].to_numpy(dtype=object),
+                    "end": explicit["end"].to_numpy(dtype="datetime64[D]"),
+                    "period": explicit["period"].to_numpy(dtype=object),
+                    "value": explicit["value"].to_numpy(dtype=np.float64),
+                    "source": 0,
+                }
+            )
+        )
         # additive indicators: per-org targets sum up to parents that have none
         additive = [i for i in inds if inds[i].orgs_rule == "sum" and not inds[i].formula]
         sub_mask = explicit["indicator"].isin(additive).to_numpy()
-        if sub_mask.any() and anc.shape[1] > 1:
-            e_anc = anc[explicit.index.to_numpy()] if len(anc) == len(clean) else None
-            if e_anc is not None:
+        if sub_mask.any() and anc_u.shape[1] > 1:
+            e_anc = anc_u[explicit["anc_code"].to_numpy(dtype=np.int64)]
+            if True:
                 sub = explicit[sub_mask]
                 sa = e_anc[sub_mask]
                 own = index.org_level[sub["org_i"].to_numpy(dtype=np.int64)]
@@ -437,41 +496,84 @@ def _points(model: LogicModel, clean: pd.DataFrame, index: OrgIndex, anc: npt.ND
                     use = (sa[:, j] >= 0) & (own > j)
                     if not use.any():
                         continue
-                    part = pd.DataFrame({
-                        "indicator": sub["indicator"].to_numpy(dtype=object)[use], "org_i": sa[use, j],
-                        "kind": sub["kind"].to_numpy(dtype=object)[use],
-                        "end": sub["end"].to_numpy(dtype="datetime64[D]")[use],
-                        "period": sub["period"].to_numpy(dtype=object)[use],
-                        "value": sub["value"].to_numpy(dtype=np.float64)[use],
-                    })
-                    agg = part.groupby(["indicator", "org_i", "kind", "end", "period"], sort=False)["value"].sum()
+                    part = pd.DataFrame(
+                        {
+                            "indicator": sub["indicator"].to_numpy(dtype=object)[use],
+                            "org_i": sa[use, j],
+                            "kind": sub["kind"].to_numpy(dtype=object)[use],
+                            "end": sub["end"].to_numpy(dtype="datetime64[D]")[use],
+                            "period": sub["period"].to_numpy(dtype=object)[use],
+                            "value": sub["value"].to_numpy(dtype=np.float64)[use],
+                        }
+                    )
+                    agg = part.groupby(["indicator", "org_i", "kind", "end", "period"], sort=False)[
+                        "value"
+                    ].sum()
                     frames.append(agg.reset_index().assign(source=1))
-    model_rows: list[dict[str, Any]] = []
-    all_orgs = np.arange(len(index.orgs))
+    # model points: one small table of (indicator, kind, period, value), repeated over the orgs
+    # they apply to with np.repeat/np.tile (no per-org Python)
+    all_orgs = np.arange(len(index.orgs), dtype=np.int64)
+    top_orgs = np.array(index.top, dtype=np.int64)
     for ind in model.indicators:
+        plist = [("baseline", ind.baseline)] if ind.baseline else []
+        plist += [("target", p) for p in ind.targets]
+        if not plist:
+            continue
         non_additive = ind.orgs_rule != "sum" or ind.formula is not None
-        where = all_orgs if non_additive else np.array(index.top, dtype=np.int64)
-        for kind, pts in (("baseline", [ind.baseline] if ind.baseline else []), ("target", list(ind.targets))):
-            for p in pts:
-                per = parse_period(p.period, fys)
-                for o in where:
-                    model_rows.append({"indicator": ind.id, "org_i": int(o), "kind": kind,
-                                       "end": np.datetime64(per.end, "D"), "period": per.label, "value": p.value,
-                                       "source": 2})
-    if model_rows:
-        frames.append(pd.DataFrame(model_rows))
+        where = all_orgs if non_additive else top_orgs
+        periods = [parse_period(p.period, fys) for _, p in plist]
+        n_pts, n_where = len(plist), len(where)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator": ind.id,
+                    "org_i": np.tile(where, n_pts),
+                    "kind": np.repeat(np.array([k for k, _ in plist], dtype=object), n_where),
+                    "end": np.repeat(
+                        np.array([per.end for per in periods], dtype="datetime64[D]"), n_where
+                    ),
+                    "period": np.repeat(
+                        np.array([per.label for per in periods], dtype=object), n_where
+                    ),
+                    "value": np.repeat(
+                        np.array([p.value for _, p in plist], dtype=np.float64), n_where
+                    ),
+                    "source": 2,
+                }
+            )
+        )
     if not frames:
-        return pd.DataFrame({"indicator": pd.Series([], dtype=object), "org_i": pd.Series([], dtype=np.int64),
-                             "kind": pd.Series([], dtype=object), "end": pd.Series([], dtype="datetime64[D]"),
-                             "period": pd.Series([], dtype=object), "value": pd.Series([], dtype=np.float64)})
+        return pd.DataFrame(
+            {
+                "indicator": pd.Series([], dtype=object),
+                "org_i": pd.Series([], dtype=np.int64),
+                "kind": pd.Series([], dtype=object),
+                "end": pd.Series([], dtype="datetime64[s]"),
+                "period": pd.Series([], dtype=object),
+                "value": pd.Series([], dtype=np.float64),
+            }
+        )
     pts = pd.concat(frames, ignore_index=True)
     # per (indicator, org, kind) the best source wins entirely: explicit rows > children sums > model
     best = pts.groupby(["indicator", "org_i", "kind"], sort=False)["source"].transform("min")
     pts = pts[pts["source"] == best]
     # one baseline per series: the latest
-    base = pts[pts["kind"] == "baseline"].sort_values("end").drop_duplicates(["indicator", "org_i"], keep="last")
+    base = (
+        pts[pts["kind"] == "baseline"]
+        .sort_values("end")
+        .drop_duplicates(["indicator", "org_i"], keep="last")
+    )
     tgt = pts[pts["kind"] == "target"].drop_duplicates(["indicator", "org_i", "end"], keep="first")
     return pd.concat([base, tgt], ignore_index=True)
+
+
+def _take_or_none(
+    values: npt.NDArray[np.object_], take: npt.NDArray[np.int64], has: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.object_]:
+    out = np.full(len(take), None, dtype=object)
+    if len(values):
+        out[has] = values[take[has]]
+    return out
 
 
 def _parents(index: OrgIndex) -> npt.NDArray[np.object_]:
@@ -495,11 +597,27 @@ def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
     """Per (indicator, parent org): number and share of children by status."""
     child = indicators[indicators["parent"].notna()]
     if child.empty:
-        return pd.DataFrame(columns=["indicator", "org", "level", "n_children", "achieved", "on_track", "at_risk",
-                                     "off_track", "no_data", "no_target", "share_achieved", "share_on_track"])
+        return pd.DataFrame(
+            columns=[
+                "indicator",
+                "org",
+                "level",
+                "n_children",
+                "achieved",
+                "on_track",
+                "at_risk",
+                "off_track",
+                "no_data",
+                "no_target",
+                "share_achieved",
+                "share_on_track",
+            ]
+        )
     counts = pd.crosstab([child["indicator"], child["parent"]], child["status"], dropna=False)
-    counts = counts.reindex(columns=["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"],
-                            fill_value=0)
+    counts = counts.reindex(
+        columns=["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"],
+        fill_value=0,
+    )
     counts = counts[counts.sum(axis=1) > 0]
     out = counts.reset_index().rename(columns={"parent": "org"})
     out.columns.name = None
@@ -511,18 +629,31 @@ def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
     return out
 
 
-def _node_table(model: LogicModel, indicators: pd.DataFrame, index: OrgIndex, bands: Bands,
-                aggregator: Any, lang: str) -> pd.DataFrame:
+def _node_table(
+    model: LogicModel,
+    indicators: pd.DataFrame,
+    index: OrgIndex,
+    bands: Bands,
+    aggregator: Any,
+    lang: str,
+) -> pd.DataFrame:
     node_ids = list(model.node_ids)
     n_nodes, n_org = len(node_ids), len(index.orgs)
     node_pos = {nid: k for k, nid in enumerate(node_ids)}
     org_lookup = {o: k for k, o in enumerate(index.orgs.tolist())}
     quant = {i.id: (i.measure == "quantitative", i.weight) for i in model.indicators}
     t = indicators
-    use = t["indicator"].map(lambda i: quant[i][0]).to_numpy(dtype=bool) & t["achievement"].notna().to_numpy()
+    use = (
+        t["indicator"].map(lambda i: quant[i][0]).to_numpy(dtype=bool)
+        & t["achievement"].notna().to_numpy()
+    )
     t = t[use]
     ni = t["node"].map(node_pos).to_numpy(dtype=np.int64)
-    oi = np.array([org_lookup[o] for o in t["org"].tolist()], dtype=np.int64) if len(t) else np.zeros(0, np.int64)
+    oi = (
+        np.array([org_lookup[o] for o in t["org"].tolist()], dtype=np.int64)
+        if len(t)
+        else np.zeros(0, np.int64)
+    )
     w = t["indicator"].map(lambda i: quant[i][1]).to_numpy(dtype=np.float64)
     a = np.clip(t["achievement"].to_numpy(dtype=np.float64), 0.0, 1.0)
     pa = t["planned_achievement"].to_numpy(dtype=np.float64)
@@ -530,8 +661,12 @@ def _node_table(model: LogicModel, indicators: pd.DataFrame, index: OrgIndex, ba
     flat = ni * n_org + oi
     wsum = np.bincount(flat, w, minlength=n_nodes * n_org)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(wsum > 0, np.bincount(flat, w * a, minlength=n_nodes * n_org) / wsum, np.nan)
-        pscore = np.where(wsum > 0, np.bincount(flat, w * pa, minlength=n_nodes * n_org) / wsum, np.nan)
+        score = np.where(
+            wsum > 0, np.bincount(flat, w * a, minlength=n_nodes * n_org) / wsum, np.nan
+        )
+        pscore = np.where(
+            wsum > 0, np.bincount(flat, w * pa, minlength=n_nodes * n_org) / wsum, np.nan
+        )
     score = score.reshape(n_nodes, n_org)
     pscore = pscore.reshape(n_nodes, n_org)
     graph = compile_model(model)
@@ -542,20 +677,24 @@ def _node_table(model: LogicModel, indicators: pd.DataFrame, index: OrgIndex, ba
     stages = [getattr(n, "stage", None) for n in model.nodes]
     labels = [n.title for n in model.nodes]
     level_names = index.level_of()
-    out = pd.DataFrame({
-        "node": np.repeat(np.array(node_ids, dtype=object), n_org),
-        "kind": np.repeat(np.array(kinds, dtype=object), n_org),
-        "stage": np.repeat(np.array(stages, dtype=object), n_org),
-        "label": np.repeat(np.array(labels, dtype=object), n_org),
-        "org": np.tile(index.orgs, n_nodes),
-        "level": np.tile(level_names, n_nodes),
-        "score": score.ravel(),
-        "upstream": upstream.ravel(),
-        "rolled": rolled.ravel(),
-        "planned": prolled.ravel(),
-        "status": status_categorical(status),
-    })
-    out["status_label"] = out["status"].astype(object).map(STATUS_LABELS["ja" if lang == "ja" else "en"])
+    out = pd.DataFrame(
+        {
+            "node": np.repeat(np.array(node_ids, dtype=object), n_org),
+            "kind": np.repeat(np.array(kinds, dtype=object), n_org),
+            "stage": np.repeat(np.array(stages, dtype=object), n_org),
+            "label": np.repeat(np.array(labels, dtype=object), n_org),
+            "org": np.tile(index.orgs, n_nodes),
+            "level": np.tile(level_names, n_nodes),
+            "score": score.ravel(),
+            "upstream": upstream.ravel(),
+            "rolled": rolled.ravel(),
+            "planned": prolled.ravel(),
+            "status": status_categorical(status),
+        }
+    )
+    out["status_label"] = (
+        out["status"].astype(object).map(STATUS_LABELS["ja" if lang == "ja" else "en"])
+    )
     return out
 
 

@@ -23,7 +23,9 @@ _FREQ_DAYS = {"month": 31, "quarter": 92, "fiscal_quarter": 92, "fiscal_year": 3
 _FINDING_COLUMNS = ["code", "node", "org", "level", "message", "message_ja", "evidence"]
 
 
-def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int, lang: str) -> pd.DataFrame:
+def milestone_table(
+    model: LogicModel, as_of: dt.date, due_soon_days: int, lang: str
+) -> pd.DataFrame:
     """``milestone, title, due, done, status`` (done | due_soon | overdue | upcoming) as of a date.
 
     A milestone is ``done`` when its ``done`` date is on or before ``as_of``; ``overdue`` when its
@@ -39,64 +41,129 @@ def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int, lang:
             status = "due_soon"
         else:
             status = "upcoming"
-        rows.append({"milestone": m.id, "title": m.title, "due": m.due, "done": m.done, "status": status,
-                     "delivers": ", ".join(m.delivers), "service_level": m.service_level,
-                     "days_late": (as_of - m.due).days if status == "overdue" else 0})
-    out = pd.DataFrame(rows, columns=["milestone", "title", "due", "done", "status", "delivers", "service_level",
-                                      "days_late"])
+        rows.append(
+            {
+                "milestone": m.id,
+                "title": m.title,
+                "due": m.due,
+                "done": m.done,
+                "status": status,
+                "delivers": ", ".join(m.delivers),
+                "service_level": m.service_level,
+                "days_late": (as_of - m.due).days if status == "overdue" else 0,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "milestone",
+            "title",
+            "due",
+            "done",
+            "status",
+            "delivers",
+            "service_level",
+            "days_late",
+        ],
+    )
     out["status"] = pd.Categorical(out["status"], categories=list(MILESTONE_STATUSES))
     _ = lang
     return out
 
 
 def diagnose_findings(
-    model: LogicModel, nodes: pd.DataFrame, indicators: pd.DataFrame, history: pd.DataFrame,
-    milestones: pd.DataFrame, as_of: dt.date, freq: dict[str, str | None], fiscal_year_start: int,
+    model: LogicModel,
+    nodes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    history: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: dt.date,
+    freq: dict[str, str | None],
+    fiscal_year_start: int,
 ) -> pd.DataFrame:
     """Findings with node ids and evidence, per org (vectorised joins over links × orgs)."""
     parts: list[pd.DataFrame] = []
     status = nodes[["node", "org", "level", "status", "rolled", "score", "upstream"]].copy()
     status["status"] = status["status"].astype(object)
     status["org_key"] = status["org"].astype(object).where(status["org"].notna(), "\x00")
-    links = pd.DataFrame({"source": [lk.source for lk in model.links], "target": [lk.target for lk in model.links]})
+    links = pd.DataFrame(
+        {"source": [lk.source for lk in model.links], "target": [lk.target for lk in model.links]}
+    )
     if len(links) and len(status):
         s = status.rename(columns={"node": "source", "status": "s_status", "rolled": "s_rolled"})
         t = status.rename(columns={"node": "target", "status": "t_status", "rolled": "t_rolled"})
-        pairs = links.merge(s[["source", "org_key", "org", "level", "s_status", "s_rolled"]], on="source")
-        pairs = pairs.merge(t[["target", "org_key", "t_status", "t_rolled"]], on=["target", "org_key"])
+        pairs = links.merge(
+            s[["source", "org_key", "org", "level", "s_status", "s_rolled"]], on="source"
+        )
+        pairs = pairs.merge(
+            t[["target", "org_key", "t_status", "t_rolled", "score"]].rename(
+                columns={"score": "t_score"}
+            ),
+            on=["target", "org_key"],
+        )
         # broken link: upstream good, node off track
         broken = pairs[pairs["s_status"].isin(_GOOD) & (pairs["t_status"] == "off_track")]
         if len(broken):
-            parts.append(pd.DataFrame({
-                "code": "broken_link", "node": broken["target"].to_numpy(), "org": broken["org"].to_numpy(),
-                "level": broken["level"].to_numpy(),
-                "message": [f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the assumption on the link "
-                            f"'{a}' → '{b}' may not hold" for a, b, sa in zip(broken["source"], broken["target"],
-                                                                                broken["s_status"], strict=True)],
-                "message_ja": [f"「{a}」は順調ですが「{b}」は遅れています。つながり {a}→{b} の前提を見直してください"
-                               for a, b in zip(broken["source"], broken["target"], strict=True)],
-                "evidence": [{"upstream": a, "upstream_rolled": float(r1), "rolled": float(r2)}
-                             for a, r1, r2 in zip(broken["source"], broken["s_rolled"], broken["t_rolled"],
-                                                  strict=True)],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "code": "broken_link",
+                        "node": broken["target"].to_numpy(),
+                        "org": broken["org"].to_numpy(),
+                        "level": broken["level"].to_numpy(),
+                        "message": [
+                            f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the assumption on the link "
+                            f"'{a}' → '{b}' may not hold"
+                            for a, b, sa in zip(
+                                broken["source"], broken["target"], broken["s_status"], strict=True
+                            )
+                        ],
+                        "message_ja": [
+                            f"「{a}」は順調ですが「{b}」は遅れています。つながり {a}→{b} の前提を見直してください"
+                            for a, b in zip(broken["source"], broken["target"], strict=True)
+                        ],
+                        "evidence": [
+                            {"upstream": a, "upstream_rolled": float(r1), "rolled": float(r2)}
+                            for a, r1, r2 in zip(
+                                broken["source"],
+                                broken["s_rolled"],
+                                broken["t_rolled"],
+                                strict=True,
+                            )
+                        ],
+                    }
+                )
+            )
         # bottleneck: off-track node whose measured successors are all off track and no predecessor is
         off = pairs[pairs["s_status"] == "off_track"]
-        measured = pairs[pairs["t_status"].isin(["achieved", "on_track", "at_risk", "off_track"])]
+        measured = pairs[pairs["t_score"].notna()]  # successors with data of their own
         if len(off) and len(measured):
-            succ = measured.groupby(["source", "org_key"])["t_status"].agg(lambda v: bool((v == "off_track").all()))
+            succ = measured.groupby(["source", "org_key"])["t_status"].agg(
+                lambda v: bool((v == "off_track").all())
+            )
             succ_n = measured.groupby(["source", "org_key"])["target"].agg(list)
             pred_off = pairs[pairs["s_status"] == "off_track"].groupby(["target", "org_key"]).size()
-            cand = status[status["status"] == "off_track"].set_index(["node", "org_key"])
-            rows = []
-            for (node, org_key), row in cand.iterrows():  # off-track (node, org) pairs only: small
-                key = (node, org_key)
-                if key in succ.index and succ[key] and key not in pred_off.index:
-                    rows.append({"code": "bottleneck", "node": node, "org": row["org"], "level": row["level"],
-                                 "message": f"'{node}' is off track and so is everything measured after it "
-                                            f"({', '.join(succ_n[key])}): fix this step first",
-                                 "message_ja": f"「{node}」が遅れており、その先（{', '.join(succ_n[key])}）も遅れています。"
-                                               "まずこの段階を見直してください",
-                                 "evidence": {"downstream": list(succ_n[key])}})
+            all_off = succ[succ].index
+            cand = status[status["status"] == "off_track"]
+            keys = pd.MultiIndex.from_frame(cand[["node", "org_key"]])
+            hit = cand[keys.isin(all_off) & ~keys.isin(pred_off.index)]
+            downstream = [list(succ_n[k]) for k in zip(hit["node"], hit["org_key"], strict=True)]
+            rows = [
+                {
+                    "code": "bottleneck",
+                    "node": node,
+                    "org": org,
+                    "level": level,
+                    "message": f"'{node}' is off track and so is everything measured after it "
+                    f"({', '.join(down)}): fix this step first",
+                    "message_ja": f"「{node}」が遅れており、その先（{', '.join(down)}）も遅れています。"
+                    "まずこの段階を見直してください",
+                    "evidence": {"downstream": down},
+                }
+                for node, org, level, down in zip(
+                    hit["node"], hit["org"], hit["level"], downstream, strict=True
+                )
+            ]
             if rows:
                 parts.append(pd.DataFrame(rows))
     # unmeasured: outcome/impact without data while its upstream has data
@@ -104,50 +171,123 @@ def diagnose_findings(
     kinds = {n.id: n.kind for n in model.nodes}
     unmeasured = unmeasured[unmeasured["node"].map(kinds).isin(["outcome", "impact"])]
     if len(unmeasured):
-        parts.append(pd.DataFrame({
-            "code": "unmeasured", "node": unmeasured["node"].to_numpy(), "org": unmeasured["org"].to_numpy(),
-            "level": unmeasured["level"].to_numpy(),
-            "message": [f"'{n}' has no data although its upstream does; its status is inferred" for n in
-                        unmeasured["node"]],
-            "message_ja": [f"「{n}」にデータがありません（上流のデータから推定しています）" for n in unmeasured["node"]],
-            "evidence": [{"upstream": float(u)} for u in unmeasured["upstream"]],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "code": "unmeasured",
+                    "node": unmeasured["node"].to_numpy(),
+                    "org": unmeasured["org"].to_numpy(),
+                    "level": unmeasured["level"].to_numpy(),
+                    "message": [
+                        f"'{n}' has no data although its upstream does; its status is inferred"
+                        for n in unmeasured["node"]
+                    ],
+                    "message_ja": [
+                        f"「{n}」にデータがありません（上流のデータから推定しています）"
+                        for n in unmeasured["node"]
+                    ],
+                    "evidence": [{"upstream": float(u)} for u in unmeasured["upstream"]],
+                }
+            )
+        )
     # stale: latest actual older than two reporting periods
     if len(history):
-        last = history.groupby(["indicator", "org", "level"], dropna=False, sort=False)["end"].max().reset_index()
-        age = (np.datetime64(as_of, "D") - last["end"].to_numpy(dtype="datetime64[D]")) // np.timedelta64(1, "D")
-        gaps = history.sort_values("end").groupby("indicator")["end"].agg(
-            lambda e: float(np.median(np.diff(np.unique(e.to_numpy(dtype="datetime64[D]"))).astype(np.int64)))
-            if e.nunique() > 1 else np.nan)
-        period_days = last["indicator"].map(
-            lambda i: _FREQ_DAYS.get(freq.get(i) or "", np.nan)).to_numpy(dtype=np.float64)
-        period_days = np.where(np.isnan(period_days), last["indicator"].map(gaps).to_numpy(dtype=np.float64),
-                               period_days)
+        last = (
+            history.groupby(["indicator", "org", "level"], dropna=False, sort=False)["end"]
+            .max()
+            .reset_index()
+        )
+        age = (np.datetime64(as_of, "D") - last["end"].to_numpy(dtype="datetime64[D]")).astype(
+            np.int64
+        )
+        gaps = (
+            history.sort_values("end")
+            .groupby("indicator")["end"]
+            .agg(
+                lambda e: (
+                    float(
+                        np.median(
+                            np.diff(np.unique(e.to_numpy(dtype="datetime64[D]"))).astype(np.int64)
+                        )
+                    )
+                    if e.nunique() > 1
+                    else np.nan
+                )
+            )
+        )
+        period_days = (
+            last["indicator"]
+            .map(lambda i: _FREQ_DAYS.get(freq.get(i) or "", np.nan))
+            .to_numpy(dtype=np.float64)
+        )
+        period_days = np.where(
+            np.isnan(period_days),
+            last["indicator"].map(gaps).to_numpy(dtype=np.float64),
+            period_days,
+        )
         stale = last[(age > 2 * period_days) & ~np.isnan(period_days)]
         node_of = {i.id: i.measures for i in model.indicators}
         if len(stale):
             ages = age[(age > 2 * period_days) & ~np.isnan(period_days)]
-            parts.append(pd.DataFrame({
-                "code": "stale", "node": stale["indicator"].map(node_of).to_numpy(), "org": stale["org"].to_numpy(),
-                "level": stale["level"].to_numpy(),
-                "message": [f"indicator '{i}': latest actual ends {pd.Timestamp(e).date()}, {int(d)} days before "
-                            f"{as_of} (more than two reporting periods)" for i, e, d in
-                            zip(stale["indicator"], stale["end"], ages, strict=True)],
-                "message_ja": [f"指標「{i}」の最新実績が古くなっています（{pd.Timestamp(e).date()}時点）" for i, e in
-                               zip(stale["indicator"], stale["end"], strict=True)],
-                "evidence": [{"indicator": i, "latest_end": str(pd.Timestamp(e).date()), "age_days": int(d)}
-                             for i, e, d in zip(stale["indicator"], stale["end"], ages, strict=True)],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "code": "stale",
+                        "node": stale["indicator"].map(node_of).to_numpy(),
+                        "org": stale["org"].to_numpy(),
+                        "level": stale["level"].to_numpy(),
+                        "message": [
+                            f"indicator '{i}': latest actual ends {pd.Timestamp(e).date()}, {int(d)} days before "
+                            f"{as_of} (more than two reporting periods)"
+                            for i, e, d in zip(stale["indicator"], stale["end"], ages, strict=True)
+                        ],
+                        "message_ja": [
+                            f"指標「{i}」の最新実績が古くなっています（{pd.Timestamp(e).date()}時点）"
+                            for i, e in zip(stale["indicator"], stale["end"], strict=True)
+                        ],
+                        "evidence": [
+                            {
+                                "indicator": i,
+                                "latest_end": str(pd.Timestamp(e).date()),
+                                "age_days": int(d),
+                            }
+                            for i, e, d in zip(stale["indicator"], stale["end"], ages, strict=True)
+                        ],
+                    }
+                )
+            )
     over = milestones[milestones["status"] == "overdue"]
     if len(over):
-        parts.append(pd.DataFrame({
-            "code": "milestone_overdue", "node": over["milestone"].to_numpy(), "org": None, "level": None,
-            "message": [f"milestone '{m}' ({t}) was due {d} and is not done ({n} days late)" for m, t, d, n in
-                        zip(over["milestone"], over["title"], over["due"], over["days_late"], strict=True)],
-            "message_ja": [f"ロードマップ項目「{t}」は期限 {d} を過ぎています（{n}日超過）" for t, d, n in
-                           zip(over["title"], over["due"], over["days_late"], strict=True)],
-            "evidence": [{"due": str(d), "delivers": dl} for d, dl in zip(over["due"], over["delivers"], strict=True)],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "code": "milestone_overdue",
+                    "node": over["milestone"].to_numpy(),
+                    "org": None,
+                    "level": None,
+                    "message": [
+                        f"milestone '{m}' ({t}) was due {d} and is not done ({n} days late)"
+                        for m, t, d, n in zip(
+                            over["milestone"],
+                            over["title"],
+                            over["due"],
+                            over["days_late"],
+                            strict=True,
+                        )
+                    ],
+                    "message_ja": [
+                        f"ロードマップ項目「{t}」は期限 {d} を過ぎています（{n}日超過）"
+                        for t, d, n in zip(
+                            over["title"], over["due"], over["days_late"], strict=True
+                        )
+                    ],
+                    "evidence": [
+                        {"due": str(d), "delivers": dl}
+                        for d, dl in zip(over["due"], over["delivers"], strict=True)
+                    ],
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _FINDING_COLUMNS})
     out = pd.concat(parts, ignore_index=True)[_FINDING_COLUMNS]

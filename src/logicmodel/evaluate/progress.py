@@ -78,13 +78,24 @@ class Progress:
                 return frame
             return frame[frame["level"] == level].reset_index(drop=True)
 
-        return Progress(self.model, self.as_of, keep(self.indicators), keep(self.nodes), keep(self.history),
-                        self.milestones, keep(self.findings), keep(self.children), self.report, self.bands,
-                        self.lang, self.levels)
+        return Progress(
+            self.model,
+            self.as_of,
+            keep(self.indicators),
+            keep(self.nodes),
+            keep(self.history),
+            self.milestones,
+            keep(self.findings),
+            keep(self.children),
+            self.report,
+            self.bands,
+            self.lang,
+            self.levels,
+        )
 
     def org(self, code: str) -> Progress:
         """The same progress restricted to one organisation (code as in the tables)."""
-        orgs = [o for o in self.indicators["org"].dropna().unique()]
+        orgs = list(self.indicators["org"].dropna().unique())
         if code not in orgs:
             hint = ", ".join(repr(x) for x in nearest(code, [str(o) for o in orgs]))
             raise ModelError(f"no org {code!r} in this progress; nearest: {hint or 'none'}")
@@ -94,11 +105,24 @@ class Progress:
                 return frame
             return frame[frame["org"] == code].reset_index(drop=True)
 
-        return Progress(self.model, self.as_of, keep(self.indicators), keep(self.nodes), keep(self.history),
-                        self.milestones, keep(self.findings), keep(self.children), self.report, self.bands,
-                        self.lang, self.levels)
+        return Progress(
+            self.model,
+            self.as_of,
+            keep(self.indicators),
+            keep(self.nodes),
+            keep(self.history),
+            self.milestones,
+            keep(self.findings),
+            keep(self.children),
+            self.report,
+            self.bands,
+            self.lang,
+            self.levels,
+        )
 
-    def behind_plan(self, *, level: str | None = None, indicator: str | None = None, n: int = 20) -> pd.DataFrame:
+    def behind_plan(
+        self, *, level: str | None = None, indicator: str | None = None, n: int = 20
+    ) -> pd.DataFrame:
         """Orgs furthest behind plan: rows sorted by ``achievement − planned_achievement``."""
         t = self.indicators
         if level is not None:

@@ -45,7 +45,13 @@ class Aggregator(Protocol):
     """Reduce each segment of predecessor rows to one row (see the module docstring)."""
 
     def __call__(
-        self, values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *, planned: FloatArray
+        self,
+        values: FloatArray,
+        weights: FloatArray,
+        valid: BoolArray,
+        starts: IntArray,
+        *,
+        planned: FloatArray,
     ) -> FloatArray: ...
 
 
@@ -59,39 +65,69 @@ def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     return out
 
 
-def weighted_mean(values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *,
-                  planned: FloatArray) -> FloatArray:
+def weighted_mean(
+    values: FloatArray,
+    weights: FloatArray,
+    valid: BoolArray,
+    starts: IntArray,
+    *,
+    planned: FloatArray,
+) -> FloatArray:
     """Σ wᵢ·vᵢ / Σ wᵢ over predecessors with a value."""
     w = np.where(valid, weights, 0.0)
     return _ratio(_segment_sum(np.where(valid, values, 0.0) * w, starts), _segment_sum(w, starts))
 
 
-def minimum(values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *,
-            planned: FloatArray) -> FloatArray:
+def minimum(
+    values: FloatArray,
+    weights: FloatArray,
+    valid: BoolArray,
+    starts: IntArray,
+    *,
+    planned: FloatArray,
+) -> FloatArray:
     """The weakest predecessor (links with weight 0 are ignored)."""
     use = valid & (weights > 0)
     out = np.minimum.reduceat(np.where(use, values, np.inf), starts, axis=0)
     return np.where(np.isinf(out), np.nan, out)
 
 
-def maximum(values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *,
-            planned: FloatArray) -> FloatArray:
+def maximum(
+    values: FloatArray,
+    weights: FloatArray,
+    valid: BoolArray,
+    starts: IntArray,
+    *,
+    planned: FloatArray,
+) -> FloatArray:
     """The strongest predecessor (links with weight 0 are ignored)."""
     use = valid & (weights > 0)
     out = np.maximum.reduceat(np.where(use, values, -np.inf), starts, axis=0)
     return np.where(np.isinf(out), np.nan, out)
 
 
-def geometric_mean(values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *,
-                   planned: FloatArray) -> FloatArray:
+def geometric_mean(
+    values: FloatArray,
+    weights: FloatArray,
+    valid: BoolArray,
+    starts: IntArray,
+    *,
+    planned: FloatArray,
+) -> FloatArray:
     """exp(Σ wᵢ·log vᵢ / Σ wᵢ); values are floored at 1e-6 so one zero pulls hard but stays finite."""
     w = np.where(valid, weights, 0.0)
     logs = np.log(np.maximum(np.where(valid, values, 1.0), 1e-6))
     return np.exp(_ratio(_segment_sum(logs * w, starts), _segment_sum(w, starts)))
 
 
-def share_on_track(values: FloatArray, weights: FloatArray, valid: BoolArray, starts: IntArray, *,
-                   planned: FloatArray) -> FloatArray:
+def share_on_track(
+    values: FloatArray,
+    weights: FloatArray,
+    valid: BoolArray,
+    starts: IntArray,
+    *,
+    planned: FloatArray,
+) -> FloatArray:
     """Weighted share of predecessors within 5 points of their plan (or ≥ 0.95 without a plan)."""
     w = np.where(valid, weights, 0.0)
     bar = np.where(np.isnan(planned), 1.0, np.minimum(planned, 1.0)) - 0.05
@@ -122,7 +158,9 @@ def register_aggregator(name: str, func: Aggregator, *, replace: bool = False) -
     if not callable(func):
         raise ModelError(f"aggregator {name!r} must be callable")
     if name in _REGISTRY and not replace:
-        raise ModelError(f"aggregator {name!r} is already registered; pass replace=True to override it")
+        raise ModelError(
+            f"aggregator {name!r} is already registered; pass replace=True to override it"
+        )
     _REGISTRY[name] = func
 
 
@@ -130,10 +168,12 @@ def resolve_aggregator(aggregator: str | Aggregator | Callable[..., FloatArray])
     """The aggregator for a name or callable."""
     if isinstance(aggregator, str):
         if aggregator not in _REGISTRY:
-            raise ModelError(f"unknown roll-up aggregator {aggregator!r}; known: {', '.join(sorted(_REGISTRY))}")
+            raise ModelError(
+                f"unknown roll-up aggregator {aggregator!r}; known: {', '.join(sorted(_REGISTRY))}"
+            )
         return _REGISTRY[aggregator]
     if callable(aggregator):
-        return aggregator  # type: ignore[return-value]
+        return aggregator
     raise ModelError(f"rollup must be a name or a callable, got {type(aggregator).__name__}")
 
 
@@ -153,7 +193,9 @@ def rollup(
     agg = resolve_aggregator(aggregator)
     rolled = np.array(score, dtype=np.float64, copy=True)
     upstream = np.full_like(rolled, np.nan)
-    plan = np.full_like(rolled, np.nan) if planned is None else np.asarray(planned, dtype=np.float64)
+    plan = (
+        np.full_like(rolled, np.nan) if planned is None else np.asarray(planned, dtype=np.float64)
+    )
     for k in range(graph.levels):
         lo, hi = int(graph.edge_bounds[k]), int(graph.edge_bounds[k + 1])
         if hi == lo:

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from logicmodel.errors import FormatError
 
-__all__ = ["atomic_path", "atomic_write", "neutralise", "FORMULA_PREFIXES"]
+__all__ = ["FORMULA_PREFIXES", "atomic_path", "atomic_write", "neutralise"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)."""

@@ -21,7 +21,16 @@ from logicmodel.errors import FormatError, ModelError
 from logicmodel.io.files import atomic_write
 from logicmodel.model import LogicModel
 
-__all__ = ["dump", "from_json", "from_yaml", "json_schema", "load", "model_to_data", "to_json", "to_yaml"]
+__all__ = [
+    "dump",
+    "from_json",
+    "from_yaml",
+    "json_schema",
+    "load",
+    "model_to_data",
+    "to_json",
+    "to_yaml",
+]
 
 _MAX_BYTES = 50 * 1024 * 1024
 
@@ -55,7 +64,18 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _str_representer)
 
-_FIELD_ORDER = ("id", "kind", "stage", "role", "title", "label", "name", "measures", "source", "target")
+_FIELD_ORDER = (
+    "id",
+    "kind",
+    "stage",
+    "role",
+    "title",
+    "label",
+    "name",
+    "measures",
+    "source",
+    "target",
+)
 
 
 def model_to_data(model: LogicModel) -> dict[str, Any]:
@@ -101,13 +121,20 @@ def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     line = None if node is None else node.start_mark.line + 1
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            nxt = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key),
+                None,
+            )
             if nxt is None:
                 if key in {"input", "activity", "output", "outcome", "impact"}:
                     continue
                 break
             node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(key, int)
+            and 0 <= key < len(node.value)
+        ):
             node = node.value[key]
         else:
             break
@@ -149,14 +176,18 @@ def from_json(text: str, *, path: str = "<json>") -> LogicModel:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise FormatError(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}", path=path) from None
+        raise FormatError(
+            f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}", path=path
+        ) from None
     return _from_data(data, path, None)
 
 
 def _from_data(data: Any, path: str, root: yaml.Node | None) -> LogicModel:
     if not isinstance(data, dict):
         got = type(data).__name__ if data is not None else "an empty document"
-        raise FormatError(f"expected a mapping with id, title, nodes, links, indicators; got {got}", path=path)
+        raise FormatError(
+            f"expected a mapping with id, title, nodes, links, indicators; got {got}", path=path
+        )
     try:
         return LogicModel.model_validate(data)
     except ModelError as err:
@@ -167,14 +198,18 @@ def _read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > _MAX_BYTES:
-            raise FormatError(f"file is {size:,} bytes; the limit for a model file is {_MAX_BYTES:,}", path=path)
+            raise FormatError(
+                f"file is {size:,} bytes; the limit for a model file is {_MAX_BYTES:,}", path=path
+            )
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FormatError("file not found", path=path) from None
     except IsADirectoryError:
         raise FormatError("is a folder, not a file", path=path) from None
     except UnicodeDecodeError as err:
-        raise FormatError(f"not UTF-8 text (byte {err.start}): save the file as UTF-8", path=path) from None
+        raise FormatError(
+            f"not UTF-8 text (byte {err.start}): save the file as UTF-8", path=path
+        ) from None
     except PermissionError:
         raise FormatError("permission denied", path=path) from None
 
@@ -210,7 +245,9 @@ def load(path: str | os.PathLike[str]) -> LogicModel:
         from logicmodel.io.excel import read_excel
 
         return read_excel(p).model
-    raise FormatError(f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p)
+    raise FormatError(
+        f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p
+    )
 
 
 def dump(model: LogicModel, path: str | os.PathLike[str]) -> Path:
@@ -230,7 +267,9 @@ def dump(model: LogicModel, path: str | os.PathLike[str]) -> Path:
 
         write_excel(model, p)
         return p
-    raise FormatError(f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p)
+    raise FormatError(
+        f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -16,7 +16,19 @@ from logicmodel.model.indicators import (
 )
 from logicmodel.model.logic_model import LogicModel, UnknownIdError
 from logicmodel.model.milestones import Milestone
-from logicmodel.model.nodes import KINDS, STAGES, Activity, Impact, Input, Link, Node, NodeKind, Outcome, Output, Stage
+from logicmodel.model.nodes import (
+    KINDS,
+    STAGES,
+    Activity,
+    Impact,
+    Input,
+    Link,
+    Node,
+    NodeKind,
+    Outcome,
+    Output,
+    Stage,
+)
 
 __all__ = [
     "AGGREGATION_PRESETS",

@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from logicmodel.model.logic_model import LogicModel
 
-_KIND_JA = {"input": "インプット", "activity": "アクティビティ", "output": "アウトプット",
-            "outcome": "アウトカム", "impact": "インパクト"}
+_KIND_JA = {
+    "input": "インプット",
+    "activity": "アクティビティ",
+    "output": "アウトプット",
+    "outcome": "アウトカム",
+    "impact": "インパクト",
+}
 
 
 def model_html(model: LogicModel) -> str:
@@ -19,7 +24,8 @@ def model_html(model: LogicModel) -> str:
     for n in model.nodes:
         stage = getattr(n, "stage", "")
         inds = ", ".join(
-            f"{esc(i.title)}{' [' + esc(i.role) + ']' if i.role else ''}" for i in model.indicators_of(n.id)
+            f"{esc(i.title)}{' [' + esc(i.role) + ']' if i.role else ''}"
+            for i in model.indicators_of(n.id)
         )
         rows.append(
             f"<tr><td>{esc(_KIND_JA[n.kind])}{' (' + esc(stage) + ')' if stage else ''}</td>"

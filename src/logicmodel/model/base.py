@@ -17,7 +17,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from logicmodel.errors import ModelError
 
-__all__ = ["Fraction", "Frozen", "Id", "NonNegative", "Text", "check_id", "translate_validation_error"]
+__all__ = [
+    "Fraction",
+    "Frozen",
+    "Id",
+    "NonNegative",
+    "Text",
+    "check_id",
+    "translate_validation_error",
+]
 
 MAX_ID_LENGTH = 64
 
@@ -37,7 +45,9 @@ def check_id(value: str) -> str:
     if not isinstance(value, str) or not value:
         raise ModelError(f"id {value!r} is empty: ids are identifiers such as 'adopted_n'")
     if len(value) > MAX_ID_LENGTH:
-        raise ModelError(f"id {value[:20]!r}… is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
+        raise ModelError(
+            f"id {value[:20]!r}… is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"
+        )
     if not value.isidentifier() or value.startswith("__"):
         raise ModelError(
             f"id {value!r} is not an identifier: use letters (kana and kanji too), digits and '_', "
@@ -87,7 +97,9 @@ def _describe_loc(loc: Sequence[int | str], data: Any, tags: frozenset[str]) -> 
     return "".join(parts)
 
 
-_KIND_TAGS = frozenset({"input", "activity", "output", "outcome", "impact", "function-after", "function-before"})
+_KIND_TAGS = frozenset(
+    {"input", "activity", "output", "outcome", "impact", "function-after", "function-before"}
+)
 
 
 def translate_validation_error(err: ValidationError, data: Any, where: str) -> ModelError:
@@ -104,12 +116,18 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
         loc_text = _describe_loc(e["loc"], data, _KIND_TAGS)
         cause = (e.get("ctx") or {}).get("error")
         if isinstance(cause, ModelError):
-            sub = cause.errors() if cause._errors else [{"loc": (), "msg": cause.message, "type": type(cause).__name__}]
+            sub = (
+                cause.errors()
+                if cause._errors
+                else [{"loc": (), "msg": cause.message, "type": type(cause).__name__}]
+            )
             for s in sub:
                 loc = tuple(e["loc"]) + tuple(s.get("loc", ()))
                 text = _describe_loc(loc, data, _KIND_TAGS)
-                problems.append({"loc": loc, "msg": s["msg"], "type": s.get("type", type(cause).__name__)})
-                lines.append(f"{text}: {s['msg']}" if text else s["msg"])
+                problems.append(
+                    {"loc": loc, "msg": s["msg"], "type": s.get("type", type(cause).__name__)}
+                )
+                lines.append(f"{text}: {s['msg']}" if text else str(s["msg"]))
             inner.append(cause)
             continue
         msg = str(e["msg"])
@@ -138,7 +156,9 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
 class Frozen(BaseModel):
     """Base of every definition: immutable, no extra fields, errors as ``ModelError``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, validate_default=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, validate_default=False
+    )
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -164,8 +184,13 @@ class Frozen(BaseModel):
         """Validate ``obj`` (a mapping); raises ``ModelError`` instead of ``ValidationError``."""
         try:
             return super().model_validate(
-                obj, strict=strict, extra=extra, from_attributes=from_attributes, context=context,
-                by_alias=by_alias, by_name=by_name,
+                obj,
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
             )
         except ValidationError as err:
             raise translate_validation_error(err, obj, _where(cls, obj)) from None
@@ -188,7 +213,9 @@ class Frozen(BaseModel):
             data = json.loads(json_data)
         except ValueError as err:
             raise ModelError(f"{cls.__name__}: not valid JSON: {err}") from None
-        return cls.model_validate(data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name)
+        return cls.model_validate(
+            data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+        )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A new, re-validated object with ``update`` applied (the original is unchanged)."""

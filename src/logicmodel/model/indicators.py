@@ -15,12 +15,12 @@ from logicmodel.units import normalize_unit_text, parse_unit
 
 __all__ = [
     "AGGREGATION_PRESETS",
+    "KGI",
+    "KPI",
     "Aggregation",
     "Direction",
     "Frequency",
     "Indicator",
-    "KGI",
-    "KPI",
     "OrgsRule",
     "Point",
     "Role",
@@ -34,8 +34,16 @@ OrgsRule = Literal["sum", "mean", "min", "max", "none"]
 Frequency = Literal["month", "quarter", "fiscal_quarter", "fiscal_year", "year"]
 
 _DIRECTION_ALIASES = {
-    "上向き": "increase", "増加": "increase", "up": "increase", "higher": "increase", "ascending": "increase",
-    "下向き": "decrease", "減少": "decrease", "down": "decrease", "lower": "decrease", "descending": "decrease",
+    "上向き": "increase",
+    "増加": "increase",
+    "up": "increase",
+    "higher": "increase",
+    "ascending": "increase",
+    "下向き": "decrease",
+    "減少": "decrease",
+    "down": "decrease",
+    "lower": "decrease",
+    "descending": "decrease",
     "維持": "maintain",
 }
 
@@ -202,7 +210,9 @@ class Indicator(Frozen):
         """The target with the latest period (by period end), or ``None``."""
         if not self.targets:
             return None
-        return max(self.targets, key=lambda p: (parse_period(p.period).end, parse_period(p.period).start))
+        return max(
+            self.targets, key=lambda p: (parse_period(p.period).end, parse_period(p.period).start)
+        )
 
     @property
     def components(self) -> tuple[str, ...]:
@@ -210,7 +220,7 @@ class Indicator(Frozen):
         return parse_formula(self.formula).names if self.formula else ()
 
 
-def KGI(**fields: Any) -> Indicator:  # noqa: N802 - reads as the class it builds
+def KGI(**fields: Any) -> Indicator:
     """An :class:`Indicator` with ``role="KGI"`` (重要目標達成指標).
 
     Examples
@@ -221,7 +231,6 @@ def KGI(**fields: Any) -> Indicator:  # noqa: N802 - reads as the class it build
     return Indicator(**{**fields, "role": "KGI"})
 
 
-def KPI(**fields: Any) -> Indicator:  # noqa: N802 - reads as the class it builds
+def KPI(**fields: Any) -> Indicator:
     """An :class:`Indicator` with ``role="KPI"`` (重要業績評価指標)."""
     return Indicator(**{**fields, "role": "KPI"})
-

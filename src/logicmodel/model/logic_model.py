@@ -24,7 +24,7 @@ __all__ = ["LogicModel", "UnknownIdError"]
 class UnknownIdError(ModelError, KeyError):
     """An id that the model does not define (also a ``KeyError`` for mapping-style callers)."""
 
-    def __init__(self, message: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, message: str, *, id: str | None = None) -> None:
         super().__init__(message)
         self.id = id
 
@@ -81,11 +81,18 @@ class LogicModel(Frozen):
             problems.append({"loc": loc, "msg": msg, "type": "reference"})
 
         seen: dict[str, str] = {}
-        for group, items in (("nodes", self.nodes), ("indicators", self.indicators), ("milestones", self.milestones)):
+        for group, items in (
+            ("nodes", self.nodes),
+            ("indicators", self.indicators),
+            ("milestones", self.milestones),
+        ):
             for k, item in enumerate(items):
                 if item.id in seen:
-                    bad((group, k, "id"), f"duplicate id {item.id!r}, already used by a {seen[item.id]} "
-                        "(ids are unique across nodes, indicators and milestones)")
+                    bad(
+                        (group, k, "id"),
+                        f"duplicate id {item.id!r}, already used by a {seen[item.id]} "
+                        "(ids are unique across nodes, indicators and milestones)",
+                    )
                 else:
                     seen[item.id] = group[:-1]
         node_ids = [n.id for n in self.nodes]
@@ -106,16 +113,28 @@ class LogicModel(Frozen):
             pairs.add(pair)
         for k, ind in enumerate(self.indicators):
             if ind.measures not in node_set:
-                bad(("indicators", k, "measures"), f"unknown node {ind.measures!r}{did_you_mean(ind.measures, node_ids)}")
+                bad(
+                    ("indicators", k, "measures"),
+                    f"unknown node {ind.measures!r}{did_you_mean(ind.measures, node_ids)}",
+                )
             for name in ind.components:
                 if name not in ind_set:
-                    bad(("indicators", k, "formula"), f"name {name!r} is not an indicator id{did_you_mean(name, ind_ids)}")
+                    bad(
+                        ("indicators", k, "formula"),
+                        f"name {name!r} is not an indicator id{did_you_mean(name, ind_ids)}",
+                    )
             if ind.weight_by is not None and ind.weight_by not in ind_set:
-                bad(("indicators", k, "weight_by"), f"unknown indicator {ind.weight_by!r}{did_you_mean(ind.weight_by, ind_ids)}")
+                bad(
+                    ("indicators", k, "weight_by"),
+                    f"unknown indicator {ind.weight_by!r}{did_you_mean(ind.weight_by, ind_ids)}",
+                )
         cycle = _formula_cycle(self.indicators)
         if cycle:
             k = ind_ids.index(cycle[0])
-            bad(("indicators", k, "formula"), "formulas refer to each other in a cycle: " + " → ".join(cycle))
+            bad(
+                ("indicators", k, "formula"),
+                "formulas refer to each other in a cycle: " + " → ".join(cycle),
+            )
         if problems:
             raise ModelError(f"{len(problems)} problem(s)", errors=problems)
         return self
@@ -147,40 +166,42 @@ class LogicModel(Frozen):
     def _lookup(self, kind: str, ident: str, pool: Iterable[Any]) -> Any:
         items = {x.id: x for x in pool}
         if ident not in items:
-            raise UnknownIdError(f"no {kind} {ident!r} in model {self.id!r}{did_you_mean(ident, items)}", id=ident)
+            raise UnknownIdError(
+                f"no {kind} {ident!r} in model {self.id!r}{did_you_mean(ident, items)}", id=ident
+            )
         return items[ident]
 
-    def node(self, id: str) -> Node:  # noqa: A002
+    def node(self, id: str) -> Node:
         """The node with this id; :class:`UnknownIdError` names the nearest ids otherwise."""
         if id in self._adjacency[0]:
             return self._index[id]  # type: ignore[no-any-return]
         return self._lookup("node", id, self.nodes)  # type: ignore[no-any-return]
 
-    def indicator(self, id: str) -> Indicator:  # noqa: A002
+    def indicator(self, id: str) -> Indicator:
         """The indicator with this id."""
         item = self._index.get(id)
         if isinstance(item, Indicator):
             return item
         return self._lookup("indicator", id, self.indicators)  # type: ignore[no-any-return]
 
-    def milestone(self, id: str) -> Milestone:  # noqa: A002
+    def milestone(self, id: str) -> Milestone:
         """The milestone with this id."""
         item = self._index.get(id)
         if isinstance(item, Milestone):
             return item
         return self._lookup("milestone", id, self.milestones)  # type: ignore[no-any-return]
 
-    def upstream(self, id: str) -> tuple[str, ...]:  # noqa: A002
+    def upstream(self, id: str) -> tuple[str, ...]:
         """Ids of the nodes with a link into ``id`` (direct predecessors), in link order."""
         self.node(id)
         return self._adjacency[0][id]
 
-    def downstream(self, id: str) -> tuple[str, ...]:  # noqa: A002
+    def downstream(self, id: str) -> tuple[str, ...]:
         """Ids of the nodes ``id`` links to (direct successors), in link order."""
         self.node(id)
         return self._adjacency[1][id]
 
-    def indicators_of(self, id: str) -> tuple[Indicator, ...]:  # noqa: A002
+    def indicators_of(self, id: str) -> tuple[Indicator, ...]:
         """Indicators that measure node ``id``."""
         self.node(id)
         return self._by_node[id]
@@ -223,7 +244,13 @@ class LogicModel(Frozen):
         for n in self.nodes:
             g.add_node(n.id, kind=n.kind, stage=getattr(n, "stage", None), label=n.title)
         for link in self.links:
-            g.add_edge(link.source, link.target, weight=link.weight, rationale=link.rationale, relation="link")
+            g.add_edge(
+                link.source,
+                link.target,
+                weight=link.weight,
+                rationale=link.rationale,
+                relation="link",
+            )
         for ind in self.indicators:
             g.add_node(ind.id, kind="indicator", role=ind.role, label=ind.title, unit=ind.unit)
             g.add_edge(ind.id, ind.measures, relation="measures")
@@ -245,7 +272,7 @@ def _formula_cycle(indicators: Iterable[Indicator]) -> list[str]:
         stack.append(v)
         for w in deps.get(v, ()):
             if state.get(w) == 1:
-                return [*stack[stack.index(w):], w]
+                return [*stack[stack.index(w) :], w]
             if w not in state:
                 found = visit(w)
                 if found:

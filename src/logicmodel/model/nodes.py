@@ -31,10 +31,21 @@ STAGES: tuple[Stage, ...] = ("short", "intermediate", "long")
 """Outcome stages in pathway order."""
 
 _STAGE_ALIASES = {
-    "短期": "short", "初期": "short", "1.短期": "short", "1": "short",
-    "中期": "intermediate", "中間": "intermediate", "2.中期": "intermediate", "2": "intermediate",
-    "長期": "long", "最終": "long", "3.長期": "long", "3": "long",
-    "short-term": "short", "medium": "intermediate", "intermediate-term": "intermediate",
+    "短期": "short",
+    "初期": "short",
+    "1.短期": "short",
+    "1": "short",
+    "中期": "intermediate",
+    "中間": "intermediate",
+    "2.中期": "intermediate",
+    "2": "intermediate",
+    "長期": "long",
+    "最終": "long",
+    "3.長期": "long",
+    "3": "long",
+    "short-term": "short",
+    "medium": "intermediate",
+    "intermediate-term": "intermediate",
     "long-term": "long",
 }
 

@@ -37,19 +37,41 @@ __all__ = ["dashboard"]
 
 _E = html.escape
 _STATUS = {
-    "achieved": ("達成", "achieved"), "on_track": ("順調", "on track"), "at_risk": ("要注意", "at risk"),
-    "off_track": ("遅れ", "off track"), "no_data": ("データなし", "no data"), "no_target": ("目標なし", "no target"),
+    "achieved": ("達成", "achieved"),
+    "on_track": ("順調", "on track"),
+    "at_risk": ("要注意", "at risk"),
+    "off_track": ("遅れ", "off track"),
+    "no_data": ("データなし", "no data"),
+    "no_target": ("目標なし", "no target"),
 }
-_MS_STATUS = {"done": ("完了", "done"), "due_soon": ("期限間近", "due soon"), "overdue": ("期限超過", "overdue"),
-              "upcoming": ("予定", "upcoming")}
-_MS_COLOURS = {"done": "#1a7f37", "due_soon": "#d4a72c", "overdue": "#cf222e", "upcoming": "#8c959f"}
-_COLUMNS = [("input", None, "インプット", "Inputs"), ("activity", None, "アクティビティ", "Activities"),
-            ("output", None, "アウトプット", "Outputs"), ("outcome", "short", "短期アウトカム", "Short-term outcomes"),
-            ("outcome", "intermediate", "中期アウトカム", "Intermediate outcomes"),
-            ("outcome", "long", "長期アウトカム", "Long-term outcomes"), ("impact", None, "インパクト", "Impact")]
-_FINDINGS = {"broken_link": ("つながりの前提", "broken link"), "bottleneck": ("ボトルネック", "bottleneck"),
-             "stale": ("データが古い", "stale data"), "unmeasured": ("未計測", "unmeasured"),
-             "milestone_overdue": ("ロードマップ遅延", "milestone overdue")}
+_MS_STATUS = {
+    "done": ("完了", "done"),
+    "due_soon": ("期限間近", "due soon"),
+    "overdue": ("期限超過", "overdue"),
+    "upcoming": ("予定", "upcoming"),
+}
+_MS_COLOURS = {
+    "done": "#1a7f37",
+    "due_soon": "#d4a72c",
+    "overdue": "#cf222e",
+    "upcoming": "#8c959f",
+}
+_COLUMNS = [
+    ("input", None, "インプット", "Inputs"),
+    ("activity", None, "アクティビティ", "Activities"),
+    ("output", None, "アウトプット", "Outputs"),
+    ("outcome", "short", "短期アウトカム", "Short-term outcomes"),
+    ("outcome", "intermediate", "中期アウトカム", "Intermediate outcomes"),
+    ("outcome", "long", "長期アウトカム", "Long-term outcomes"),
+    ("impact", None, "インパクト", "Impact"),
+]
+_FINDINGS = {
+    "broken_link": ("つながりの前提", "broken link"),
+    "bottleneck": ("ボトルネック", "bottleneck"),
+    "stale": ("データが古い", "stale data"),
+    "unmeasured": ("未計測", "unmeasured"),
+    "milestone_overdue": ("ロードマップ遅延", "milestone overdue"),
+}
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#59636e;--line:#d0d7de;--bg:#f6f8fa}
@@ -69,7 +91,9 @@ background:#1f2328}svg text{font-family:inherit}.legend span{margin-right:12px;f
 """
 
 
-def _badge(status: str, table: dict[str, tuple[str, str]], colours: dict[str, str] | Any = STATUS_COLOURS) -> str:
+def _badge(
+    status: str, table: dict[str, tuple[str, str]], colours: dict[str, str] | Any = STATUS_COLOURS
+) -> str:
     ja, en = table.get(status, (status, status))
     colour = colours.get(status, "#8c959f")
     text_colour = "#1f2328" if status == "no_target" else "#fff"
@@ -96,7 +120,11 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def _pct(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or not np.isfinite(float(value)):
+    if (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or not np.isfinite(float(value))
+    ):
         return "–"
     return f"{float(value) * 100:.0f}%"
 
@@ -113,7 +141,11 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
     nodes = progress.nodes[progress.nodes["level"] == top].drop_duplicates("node").set_index("node")
     columns = []
     for kind, stage, ja, en in _COLUMNS:
-        members = [n for n in model.nodes if n.kind == kind and (stage is None or getattr(n, "stage", None) == stage)]
+        members = [
+            n
+            for n in model.nodes
+            if n.kind == kind and (stage is None or getattr(n, "stage", None) == stage)
+        ]
         if members:
             columns.append((ja, en, members))
     box_w, box_h, gap, col_w, head = 150, 46, 14, 190, 40
@@ -123,8 +155,10 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
     parts = []
     for c, (ja, en, members) in enumerate(columns):
         x = 10 + c * col_w
-        parts.append(f'<text x="{x}" y="16" font-size="12" font-weight="600">{_E(ja)}</text>'
-                     f'<text x="{x}" y="30" font-size="10" fill="#59636e">{_E(en)}</text>')
+        parts.append(
+            f'<text x="{x}" y="16" font-size="12" font-weight="600">{_E(ja)}</text>'
+            f'<text x="{x}" y="30" font-size="10" fill="#59636e">{_E(en)}</text>'
+        )
         for r, node in enumerate(members):
             y = head + r * (box_h + gap)
             pos[node.id] = (x, y)
@@ -136,9 +170,11 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
                 sx, tx = x1 + box_w / 2, x2 + box_w / 2
             mid = (sx + tx) / 2
             width_px = 1 + min(link.weight, 4)
-            parts.append(f'<path d="M{sx},{sy} C{mid},{sy} {mid},{ty} {tx},{ty}" fill="none" stroke="#8c959f" '
-                         f'stroke-width="{width_px:.1f}" opacity="0.7"><title>{_E(link.source)} → {_E(link.target)}'
-                         f'{": " + _E(link.rationale) if link.rationale else ""}</title></path>')
+            parts.append(
+                f'<path d="M{sx},{sy} C{mid},{sy} {mid},{ty} {tx},{ty}" fill="none" stroke="#8c959f" '
+                f'stroke-width="{width_px:.1f}" opacity="0.7"><title>{_E(link.source)} → {_E(link.target)}'
+                f"{': ' + _E(link.rationale) if link.rationale else ''}</title></path>"
+            )
     for node in model.nodes:
         if node.id not in pos:
             continue
@@ -147,18 +183,21 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
         rolled = nodes.loc[node.id, "rolled"] if node.id in nodes.index else float("nan")
         colour = STATUS_COLOURS.get(status, "#8c959f")
         lines = _wrap(node.title, 11)
-        text = "".join(f'<tspan x="{x + 8}" dy="{14 if k else 0}">{_E(s)}</tspan>' for k, s in enumerate(lines))
+        text = "".join(
+            f'<tspan x="{x + 8}" dy="{14 if k else 0}">{_E(s)}</tspan>' for k, s in enumerate(lines)
+        )
         parts.append(
-            f'<g><title>{_E(node.id)}: {_E(_STATUS.get(status, (status, status))[0])} {_pct(rolled)}</title>'
+            f"<g><title>{_E(node.id)}: {_E(_STATUS.get(status, (status, status))[0])} {_pct(rolled)}</title>"
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="#fff" stroke="{colour}" '
             f'stroke-width="2"/><rect x="{x}" y="{y}" width="6" height="{box_h}" rx="3" fill="{colour}"/>'
             f'<text x="{x + 8}" y="{y + 18}" font-size="11">{text}</text>'
             f'<text x="{x + box_w - 6}" y="{y + box_h - 6}" font-size="10" text-anchor="end" fill="#59636e">'
-            f'{_pct(rolled)}</text></g>'
+            f"{_pct(rolled)}</text></g>"
         )
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="logic model" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}">{"".join(parts)}</svg>').replace(
-        'xmlns="http://www.w3.org/2000/svg" ', "")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="logic model" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">{"".join(parts)}</svg>'
+    ).replace('xmlns="http://www.w3.org/2000/svg" ', "")
 
 
 def _sparkline(hist: pd.DataFrame) -> str:
@@ -178,8 +217,10 @@ def _sparkline(hist: pd.DataFrame) -> str:
         ok = np.isfinite(v)
         if ok.sum() < 2:
             return ""
-        pts = " ".join(f"{(xi - x.min()) / span_x * w:.1f},{h - (vi - lo) / span_y * (h - 4) - 2:.1f}"
-                       for xi, vi in zip(x[ok], v[ok], strict=True))
+        pts = " ".join(
+            f"{(xi - x.min()) / span_x * w:.1f},{h - (vi - lo) / span_y * (h - 4) - 2:.1f}"
+            for xi, vi in zip(x[ok], v[ok], strict=True)
+        )
         return f'<polyline points="{pts}" fill="none" {style}/>'
 
     plan = poly(series[1], 'stroke="#8c959f" stroke-dasharray="3,2"')
@@ -190,7 +231,7 @@ def _sparkline(hist: pd.DataFrame) -> str:
 def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
     if milestones.empty:
         return '<p class="sub">マイルストーンはありません / no milestones</p>'
-    dates = [d for d in milestones["due"]] + [as_of]
+    dates = [*list(milestones["due"]), as_of]
     start = min(dates) - dt.timedelta(days=30)
     end = max(dates) + dt.timedelta(days=60)
     span = (end - start).days or 1
@@ -205,27 +246,35 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
         fy = dt.date(year, 4, 1)
         if start <= fy <= end:
             x = xpos(fy)
-            parts.append(f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height}" stroke="#eaeef2"/>'
-                         f'<text x="{x + 3:.1f}" y="14" font-size="10" fill="#59636e">{year}年度</text>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height}" stroke="#eaeef2"/>'
+                f'<text x="{x + 3:.1f}" y="14" font-size="10" fill="#59636e">{year}年度</text>'
+            )
     ax = xpos(as_of)
-    parts.append(f'<line x1="{ax:.1f}" y1="18" x2="{ax:.1f}" y2="{height}" stroke="#cf222e" stroke-dasharray="4,3"/>'
-                 f'<text x="{ax + 3:.1f}" y="{height - 2}" font-size="10" fill="#cf222e">基準日 as of {as_of}</text>')
+    parts.append(
+        f'<line x1="{ax:.1f}" y1="18" x2="{ax:.1f}" y2="{height}" stroke="#cf222e" stroke-dasharray="4,3"/>'
+        f'<text x="{ax + 3:.1f}" y="{height - 2}" font-size="10" fill="#cf222e">基準日 as of {as_of}</text>'
+    )
     for k, row in enumerate(milestones.itertuples(index=False)):  # milestones: a handful of rows
         y = 30 + k * row_h
         status = str(row.status)
         colour = _MS_COLOURS.get(status, "#8c959f")
         x = xpos(row.due)
-        label = f"{row.title}" + (f"（{row.service_level}）" if isinstance(row.service_level, str) else "")
+        label = f"{row.title}" + (
+            f"（{row.service_level}）" if isinstance(row.service_level, str) else ""
+        )
         parts.append(
             f'<text x="4" y="{y + 4}" font-size="11">{_E(label[:34])}</text>'
             f'<circle cx="{x:.1f}" cy="{y}" r="6" fill="{colour}"><title>{_E(row.title)}: {row.due} '
-            f'{_E(_MS_STATUS[status][0])}</title></circle>'
+            f"{_E(_MS_STATUS[status][0])}</title></circle>"
             f'<text x="{x + 9:.1f}" y="{y + 4}" font-size="10" fill="#59636e">{row.due} {_E(_MS_STATUS[status][0])}</text>'
         )
     return f'<svg width="{left + width + 120}" height="{height + 4}">{"".join(parts)}</svg>'
 
 
-def dashboard(model: LogicModel, progress: Progress, path: str | os.PathLike[str] | None = None) -> str:
+def dashboard(
+    model: LogicModel, progress: Progress, path: str | os.PathLike[str] | None = None
+) -> str:
     """The policy dashboard as one self-contained HTML string; also written to ``path`` if given.
 
     Sections: KGI cards, the effect pathway coloured by status, every indicator with its trend,
@@ -242,14 +291,18 @@ def dashboard(model: LogicModel, progress: Progress, path: str | os.PathLike[str
             f'<div class="card"><div class="n">KGI · {_E(str(row.name))}</div>'
             f'<div class="v">{_fmt(row.actual)} <small>{_E(_s(row.unit))}</small></div>'
             f'<div class="n">目標 target {_fmt(row.target)} ({_E(_s(row.target_period) or "–")}) · '
-            f'達成率 {_pct(row.achievement)}</div><div>{_badge(str(row.status), _STATUS)}</div></div>'
+            f"達成率 {_pct(row.achievement)}</div><div>{_badge(str(row.status), _STATUS)}</div></div>"
         )
     rows = []
     for row in ind.itertuples(index=False):  # one row per indicator
         a = row.achievement
         p = row.planned_achievement
         fill = 0 if not np.isfinite(a) else max(0.0, min(float(a), 1.0)) * 100
-        mark = "" if not np.isfinite(p) else f'<b style="left:{max(0.0, min(float(p), 1.0)) * 100:.0f}%"></b>'
+        mark = (
+            ""
+            if not np.isfinite(p)
+            else f'<b style="left:{max(0.0, min(float(p), 1.0)) * 100:.0f}%"></b>'
+        )
         colour = STATUS_COLOURS.get(str(row.status), "#8c959f")
         rows.append(
             f"<tr><td>{_E(_s(row.role))}</td><td>{_E(str(row.name))}<div class='en'>{_E(row.indicator)}</div></td>"
@@ -263,28 +316,45 @@ def dashboard(model: LogicModel, progress: Progress, path: str | os.PathLike[str
     orgs_html = ""
     if len(progress.levels) > 1:
         behind = progress.behind_plan(level=progress.levels[-1], n=15)
-        orgs_html = "<h2>計画から遅れている団体 / Organisations furthest behind plan</h2><div class='scroll'><table>" \
-            "<tr><th>団体 org</th><th>指標 indicator</th><th>実績 actual</th><th>達成率</th><th>計画 plan</th><th>状況</th></tr>" + "".join(
+        orgs_html = (
+            "<h2>計画から遅れている団体 / Organisations furthest behind plan</h2><div class='scroll'><table>"
+            "<tr><th>団体 org</th><th>指標 indicator</th><th>実績 actual</th><th>達成率</th><th>計画 plan</th><th>状況</th></tr>"
+            + "".join(
                 f"<tr><td>{_E(str(r.org))}</td><td>{_E(str(r.name))}</td><td class='num'>{_fmt(r.actual)}</td>"
                 f"<td class='num'>{_pct(r.achievement)}</td><td class='num'>{_pct(r.planned_achievement)}</td>"
-                f"<td>{_badge(str(r.status), _STATUS)}</td></tr>" for r in behind.itertuples(index=False)) + "</table></div>"
+                f"<td>{_badge(str(r.status), _STATUS)}</td></tr>"
+                for r in behind.itertuples(index=False)
+            )
+            + "</table></div>"
+        )
         kids = progress.children[progress.children["level"] == top]
         if len(kids):
-            orgs_html += "<h2>下位団体の達成状況 / Children by status</h2><table><tr><th>指標</th><th>団体数 n</th>" \
-                "<th>達成 achieved</th><th>順調 on track</th><th>要注意</th><th>遅れ</th><th>データなし</th></tr>" + "".join(
+            orgs_html += (
+                "<h2>下位団体の達成状況 / Children by status</h2><table><tr><th>指標</th><th>団体数 n</th>"
+                "<th>達成 achieved</th><th>順調 on track</th><th>要注意</th><th>遅れ</th><th>データなし</th></tr>"
+                + "".join(
                     f"<tr><td>{_E(r.indicator)}</td><td class='num'>{r.n_children}</td><td class='num'>{r.achieved}</td>"
                     f"<td class='num'>{r.on_track}</td><td class='num'>{r.at_risk}</td><td class='num'>{r.off_track}</td>"
-                    f"<td class='num'>{r.no_data}</td></tr>" for r in kids.itertuples(index=False)) + "</table>"
+                    f"<td class='num'>{r.no_data}</td></tr>"
+                    for r in kids.itertuples(index=False)
+                )
+                + "</table>"
+            )
     findings = progress.findings
-    finding_rows = "".join(
-        f"<tr><td>{_E(_FINDINGS.get(str(f.code), (str(f.code), ''))[0])}<div class='en'>{_E(str(f.code))}</div></td>"
-        f"<td>{_E(str(f.node))}</td><td>{_E(_s(f.org))}</td>"
-        f"<td>{_E(_s(f.message_ja))}<div class='en'>{_E(str(f.message))}</div></td></tr>"
-        for f in findings.head(200).itertuples(index=False)
-    ) or "<tr><td colspan='4'>所見はありません / no findings</td></tr>"
+    finding_rows = (
+        "".join(
+            f"<tr><td>{_E(_FINDINGS.get(str(f.code), (str(f.code), ''))[0])}<div class='en'>{_E(str(f.code))}</div></td>"
+            f"<td>{_E(str(f.node))}</td><td>{_E(_s(f.org))}</td>"
+            f"<td>{_E(_s(f.message_ja))}<div class='en'>{_E(str(f.message))}</div></td></tr>"
+            for f in findings.head(200).itertuples(index=False)
+        )
+        or "<tr><td colspan='4'>所見はありません / no findings</td></tr>"
+    )
     legend = "".join(f"<span>{_badge(k, _STATUS)}</span>" for k in _STATUS)
     counts = ind["status"].astype(str).value_counts()
-    summary = " · ".join(f"{_STATUS[k][0]} {int(counts.get(k, 0))}" for k in _STATUS if counts.get(k, 0))
+    summary = " · ".join(
+        f"{_STATUS[k][0]} {int(counts.get(k, 0))}" for k in _STATUS if counts.get(k, 0)
+    )
     doc = f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
