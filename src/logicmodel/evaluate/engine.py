@@ -92,8 +92,8 @@ class Pushdown:
     rows_in
         Number of rows in the engine frame.
     last_actual_end
-        Latest observed period end of a valid actual row (the default ``as_of``: the cube's
-        reporting periods may end later than the data does).
+        Latest observed period end of a valid actual row (the cube's reporting periods may end
+        later than the data does, e.g. a fiscal year summed from months up to January).
     """
 
     frame: pd.DataFrame
@@ -379,7 +379,7 @@ def _mapping(
     counts = combos["n"].to_numpy(dtype=np.int64)
     ok = np.ones(len(combos), dtype=bool)
 
-    def report(  # noqa: PLR0917 - a local helper called with the issue's fields in order
+    def report(
         code: str,
         mask: np.ndarray,
         what: str,
