@@ -143,6 +143,16 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert mermaid.startswith("flowchart LR\n")
     assert "窓口での待ち時間の短縮" in mermaid
     assert "0 errors" in (out / "check.txt").read_text(encoding="utf-8")
+    # the main job: progress of the bundled observations and the offline dashboard
+    assert {"progress.csv", "dashboard.html", "observations.csv"} <= set(names)
+    assert "progress as of 2027-03-31" in printed
+    page = (out / "dashboard.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "窓口での平均待ち時間" in page
+    assert "https://" not in page
+    assert "http://" not in page
+    # the progress CSV is BOM-prefixed UTF-8 so Excel shows the Japanese names
+    assert (out / "progress.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 def test_check_with_observations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,3 +166,73 @@ def test_check_with_observations(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert main(["check", str(EXAMPLE), "--observations", str(obs)]) == 1
     assert "LM301" in capsys.readouterr().out
+
+
+OBS = Path(__file__).resolve().parents[1] / "examples" / "window-dx" / "observations.csv"
+RS_DIR = Path(__file__).resolve().parent / "data" / "rs"
+IATI_SAMPLE = Path(__file__).resolve().parent / "data" / "iati" / "mapping.xml"
+
+
+def test_evaluate_prints_summary_and_writes_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "--lang", "ja"]) == 0
+    out = capsys.readouterr().out
+    assert "窓口での平均待ち時間" in out
+    assert "遅れ" in out
+    csv = tmp_path / "p.csv"
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "--as-of", "FY2025", "-o", str(csv)]) == 0
+    import pandas as pd
+
+    frame = pd.read_csv(csv, dtype=str, encoding="utf-8-sig")
+    wait = frame.set_index("indicator").loc["wait_min"]
+    assert wait["period"] == "2026-03"
+    xlsx = tmp_path / "p.xlsx"
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "-o", str(xlsx)]) == 0
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert {"indicators", "nodes", "history", "milestones", "findings"} <= set(sheets)
+    parquet = tmp_path / "p.parquet"
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "-o", str(parquet)]) == 0
+    assert len(pd.read_parquet(parquet)) == len(sheets["indicators"])
+
+
+def test_evaluate_bad_observations_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "obs.csv"
+    bad.write_text("indicator,period,value\nwait_min,FY2024,abc\n", encoding="utf-8")
+    assert main(["evaluate", str(EXAMPLE), str(bad)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "LM303" in line
+    capsys.readouterr()
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "-o", str(tmp_path / "p.txt")]) == 2
+    assert ".csv, .parquet or .xlsx" in _one_error_line(capsys.readouterr().err)
+
+
+def test_dashboard_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "d.html"
+    assert main(["dashboard", str(EXAMPLE), str(OBS), "-o", str(out)]) == 0
+    assert "政策ダッシュボード" in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["dashboard", str(EXAMPLE), str(OBS), "-o", str(tmp_path / "d.pdf")]) == 2
+    assert ".html" in _one_error_line(capsys.readouterr().err)
+
+
+def test_convert_rs_and_iati(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # several projects in the RS files: the CLI asks which one
+    assert main(["convert", f"rs:{RS_DIR}", str(tmp_path / "m.yaml")]) == 2
+    assert "--project" in _one_error_line(capsys.readouterr().err)
+    projects = lm.io.read_rs(RS_DIR)
+    pid = next(iter(projects))
+    xlsx = tmp_path / "m.xlsx"
+    assert main(["convert", f"rs:{RS_DIR}", str(xlsx), "--project", pid]) == 0
+    data = lm.io.read_excel(xlsx)
+    assert data.model == projects[pid].model
+    assert main(["convert", str(xlsx), f"rs:{tmp_path / 'rs'}", "--project", pid]) == 0
+    again = lm.io.read_rs(tmp_path / "rs", project=pid)
+    assert [n.id for n in again.model.nodes] == [n.id for n in projects[pid].model.nodes]
+    # IATI in and out
+    first = lm.io.read_iati(IATI_SAMPLE)[0]
+    out_xml = tmp_path / "a.xml"
+    assert main(["convert", str(IATI_SAMPLE), str(out_xml), "--project", first.model.id]) == 0
+    assert lm.io.read_iati(out_xml)[0].model.id == first.model.id

@@ -20,7 +20,7 @@ from __future__ import annotations
 from logicmodel import io, orgs
 
 # -- checks -----------------------------------------------------------------------------------
-from logicmodel.checks import check
+from logicmodel.checks import check, register_rule, rules
 
 # -- errors -----------------------------------------------------------------------------------
 from logicmodel.errors import (
@@ -33,11 +33,21 @@ from logicmodel.errors import (
     UnitError,
 )
 
+# -- evaluating progress ----------------------------------------------------------------------
+from logicmodel.evaluate import (
+    STATUSES,
+    Bands,
+    Finding,
+    Progress,
+    evaluate,
+    register_aggregator,
+)
+
 # -- formulas ---------------------------------------------------------------------------------
 from logicmodel.formula import Formula, parse_formula
 
 # -- io: loading and saving -------------------------------------------------------------------
-from logicmodel.io import ModelData, dump, json_schema, load
+from logicmodel.io import ModelData, dump, json_schema, load, read_observations
 
 # -- problem reports --------------------------------------------------------------------------
 from logicmodel.issues import Issue, Report
@@ -67,7 +77,7 @@ from logicmodel.orgs import Hierarchy
 from logicmodel.periods import Period, parse_period, parse_periods
 
 # -- seeing it --------------------------------------------------------------------------------
-from logicmodel.report.mermaid import to_dot, to_mermaid
+from logicmodel.report import dashboard, to_dot, to_mermaid
 
 # -- units ------------------------------------------------------------------------------------
 from logicmodel.units import parse_unit
@@ -77,9 +87,12 @@ __version__ = "0.1.0"
 __all__ = [
     "KGI",
     "KPI",
+    "STATUSES",
     "Activity",
     "Aggregation",
+    "Bands",
     "CheckError",
+    "Finding",
     "FormatError",
     "Formula",
     "FormulaError",
@@ -99,12 +112,15 @@ __all__ = [
     "Period",
     "PeriodError",
     "Point",
+    "Progress",
     "Report",
     "UnitError",
     "UnknownIdError",
     "__version__",
     "check",
+    "dashboard",
     "dump",
+    "evaluate",
     "io",
     "json_schema",
     "load",
@@ -113,6 +129,10 @@ __all__ = [
     "parse_period",
     "parse_periods",
     "parse_unit",
+    "read_observations",
+    "register_aggregator",
+    "register_rule",
+    "rules",
     "to_dot",
     "to_mermaid",
 ]

@@ -28,6 +28,8 @@ from logicmodel.errors import FormatError, LogicModelError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from logicmodel.evaluate import Progress
+    from logicmodel.io import ModelData
     from logicmodel.issues import Report
     from logicmodel.model import LogicModel
 
@@ -152,14 +154,182 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_convert(args: argparse.Namespace) -> int:
-    from logicmodel.io import dump, load
+def _read_any(spec: str, project: str | None) -> ModelData:
+    """A model (with observations where the format has them) from ``spec``.
 
-    src, dst = Path(args.input), Path(args.output)
-    if src.resolve() == dst.resolve():
+    ``rs:PATH`` is an RS System folder, ZIP or 3-1 CSV; ``.xml`` is IATI; ``.xlsx`` keeps the
+    observations sheet; ``.yaml``/``.yml``/``.json`` hold a model only.
+    """
+    from logicmodel.io import ModelData, load
+
+    if spec.startswith("rs:"):
+        from logicmodel.io.rs import read_rs
+
+        projects = read_rs(Path(spec[3:]))
+        if project is not None:
+            return read_rs(Path(spec[3:]), project=project)
+        if len(projects) != 1:
+            shown = ", ".join(list(projects)[:10])
+            raise _UsageError(
+                f"{spec} holds {len(projects)} projects; choose one with --project (e.g. {shown})"
+            )
+        return next(iter(projects.values()))
+    path = Path(spec)
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        from logicmodel.io import read_iati
+
+        activities = read_iati(path)
+        if not activities:
+            raise FormatError("no iati-activity with results", path=path)
+        if project is None and len(activities) > 1:
+            ids = ", ".join(a.model.id for a in activities[:10])
+            raise _UsageError(
+                f"{spec} holds {len(activities)} activities; choose one with --project ({ids})"
+            )
+        if project is None:
+            return activities[0]
+        for data in activities:
+            if (
+                project in (data.model.id, *data.model.refs)
+                or f"iati-identifier:{project}" in data.model.refs
+            ):
+                return data
+        raise _UsageError(f"no activity {project!r} in {spec}")
+    if suffix == ".xlsx":
+        from logicmodel.io.excel import read_excel
+
+        return read_excel(path)
+    return ModelData(load(path), None)
+
+
+def _write_any(data: ModelData, spec: str, project: str | None) -> list[Path]:
+    """Write ``data`` to ``spec`` (same forms as :func:`_read_any`); returns the files written."""
+    from logicmodel.io import dump
+
+    if spec.startswith("rs:"):
+        from logicmodel.io.rs import write_rs
+
+        folder = Path(spec[3:])
+        folder.mkdir(parents=True, exist_ok=True)
+        pid = project or data.model.id
+        return list(
+            write_rs(
+                data,
+                folder / "3-1_RS_効果発現経路_目標・実績.csv",
+                folder / "3-2_RS_効果発現経路_目標のつながり.csv",
+                project_id=pid,
+            )
+        )
+    path = Path(spec)
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        from logicmodel.io import write_iati
+
+        return [write_iati(data.model, data.observations, path)]
+    if suffix == ".xlsx":
+        from logicmodel.io.excel import write_excel
+
+        return [write_excel(data.model, path, observations=data.observations)]
+    return [dump(data.model, path)]
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    src, dst = str(args.input), str(args.output)
+    if (
+        not src.startswith("rs:")
+        and not dst.startswith("rs:")
+        and Path(src).resolve() == Path(dst).resolve()
+    ):
         raise _UsageError(f"input and output are the same file: {src}")
-    dump(load(src), dst)
-    print(f"wrote {dst}", file=sys.stderr)
+    data = _read_any(src, args.project)
+    for path in _write_any(data, dst, args.project):
+        print(f"wrote {path}", file=sys.stderr)
+    if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
+        print(
+            f"note: {len(data.observations)} observation rows are not part of a {Path(dst).suffix} "
+            "model file; convert to .xlsx to keep them",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
+    from logicmodel.evaluate import evaluate
+    from logicmodel.io import load
+
+    model = load(args.model)
+    observations = _read_observations(args.observations)
+    hierarchy = None
+    if args.hierarchy == "japan":
+        from logicmodel.orgs import Hierarchy
+
+        hierarchy = Hierarchy.japan()
+    progress = evaluate(
+        model, observations, as_of=args.as_of, hierarchy=hierarchy, bands=args.bands, lang=args.lang
+    )
+    return model, progress
+
+
+def _write_tables(progress: Progress, out: Path) -> None:
+    """Progress tables to CSV (indicators), Parquet (indicators) or Excel (every table)."""
+    from logicmodel.io.files import atomic_path, neutralise
+    from logicmodel.io.frames import to_csv
+
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        to_csv(progress.indicators, out, bom=True)
+        return
+    if suffix == ".parquet":
+        with atomic_path(out) as tmp:
+            progress.indicators.astype({"status": str}).to_parquet(tmp, index=False)
+        return
+    if suffix == ".xlsx":
+        import pandas as pd
+
+        tables = {
+            "indicators": progress.indicators,
+            "nodes": progress.nodes,
+            "history": progress.history,
+            "children": progress.children,
+            "milestones": progress.milestones,
+            "findings": progress.findings.drop(columns=["evidence"]),
+        }
+        with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in tables.items():
+                safe = frame.copy()
+                for col in safe.columns:
+                    if safe[col].dtype == object or str(safe[col].dtype) in (
+                        "str",
+                        "string",
+                        "category",
+                    ):
+                        safe[col] = [neutralise(v) for v in safe[col].astype(object).tolist()]
+                safe.to_excel(writer, sheet_name=name, index=False)
+        return
+    raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    _, progress = _evaluate(args)
+    if args.output:
+        _write_tables(progress, Path(args.output))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(progress.summary().to_string(index=False) + "\n")
+    print(f"as of {progress.as_of}: {len(progress.findings)} finding(s)", file=sys.stderr)
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from logicmodel.report.dashboard import dashboard
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
+    model, progress = _evaluate(args)
+    dashboard(model, progress, out)
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
@@ -183,26 +353,42 @@ def _demo_model() -> LogicModel:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    import io as _io
+
+    import pandas as pd
+
     from logicmodel.checks import check
+    from logicmodel.evaluate import evaluate
     from logicmodel.io.files import atomic_write
+    from logicmodel.io.frames import to_csv
     from logicmodel.io.text import to_yaml
+    from logicmodel.report.dashboard import dashboard
     from logicmodel.report.mermaid import to_dot, to_mermaid
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     model = _demo_model()
     report = check(model, lang=args.lang)
+    obs_text = resources.files("logicmodel").joinpath("examples", EXAMPLE, "observations.csv")
+    observations = pd.read_csv(_io.StringIO(obs_text.read_text(encoding="utf-8")), dtype=str)
+    progress = evaluate(model, observations, lang=args.lang)
     written = [
         atomic_write(out / "model.yaml", to_yaml(model)),
+        atomic_write(out / "observations.csv", obs_text.read_text(encoding="utf-8")),
         atomic_write(out / "check.txt", _report_text(report, "text")),
-        atomic_write(out / "pathway.mmd", to_mermaid(model)),
-        atomic_write(out / "pathway.dot", to_dot(model)),
+        to_csv(progress.indicators, out / "progress.csv", bom=True),
+        atomic_write(out / "pathway.mmd", to_mermaid(model, progress)),
+        atomic_write(out / "pathway.dot", to_dot(model, progress)),
     ]
+    dashboard(model, progress, out / "dashboard.html")
+    written.append(out / "dashboard.html")
     print(
         f"{model.title} ({model.id}): {len(model.nodes)} nodes, {len(model.links)} links, "
         f"{len(model.indicators)} indicators, {len(model.milestones)} milestones"
     )
     print(f"check: {report.summary()}")
+    print(f"progress as of {progress.as_of}:")
+    print(progress.summary().to_string(index=False))
     for path in written:
         print(f"wrote {path}")
     return 0 if report.ok else 1
@@ -221,7 +407,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="Typed KGI/KPI logic models (ロジックモデル): check, convert, demo.",
+        description="Typed KGI/KPI logic models (ロジックモデル): check, evaluate, dashboard, convert.",
         epilog="exit codes: 0 ok, 1 check found errors, 2 bad input or usage",
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
@@ -242,9 +428,37 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser("convert", parents=[common], help="convert a model between formats")
-    p.add_argument("input", help="model file to read (.yaml, .yml, .json, .xlsx)")
-    p.add_argument("output", help="model file to write (format by suffix)")
+    p.add_argument("input", help="what to read: .yaml .yml .json .xlsx, .xml (IATI) or rs:PATH")
+    p.add_argument("output", help="what to write (format by suffix, or rs:DIR)")
+    p.add_argument("--project", metavar="ID", help="予算事業ID (RS) or iati-identifier to pick")
     p.set_defaults(func=_cmd_convert)
+
+    for name, helptext in (
+        ("evaluate", "evaluate progress of a model from observations"),
+        ("dashboard", "write the offline HTML policy dashboard"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
+        p.add_argument("observations", type=Path, help="observations (.csv, .parquet, .xlsx)")
+        p.add_argument(
+            "--as-of", dest="as_of", metavar="DATE", help="date or period (default: latest)"
+        )
+        p.add_argument(
+            "--hierarchy",
+            choices=("none", "japan"),
+            default="none",
+            help="japan: roll municipalities up to prefectures and the nation",
+        )
+        p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument("--lang", choices=("en", "ja"), default="en", help="label language")
+        if name == "evaluate":
+            p.add_argument("-o", "--output", metavar="FILE", help="write .csv, .parquet or .xlsx")
+            p.set_defaults(func=_cmd_evaluate)
+        else:
+            p.add_argument(
+                "-o", "--output", metavar="FILE", required=True, help="the .html to write"
+            )
+            p.set_defaults(func=_cmd_dashboard)
 
     p = sub.add_parser(
         "template", parents=[common], help="write an empty Excel workbook to fill in"

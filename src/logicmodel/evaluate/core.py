@@ -23,6 +23,7 @@ from logicmodel.evaluate.aggregate import (
 )
 from logicmodel.evaluate.bands import STATUS_LABELS, Bands, resolve_bands, status_categorical
 from logicmodel.evaluate.diagnostics import diagnose_findings, milestone_table
+from logicmodel.evaluate.engine import pushdown
 from logicmodel.evaluate.progress import Progress
 from logicmodel.evaluate.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
@@ -120,7 +121,14 @@ def evaluate(
     fys = model.fiscal_year_start
     bands_ = resolve_bands(bands)
     report = check(model)
-    prepared = prepare_observations(model, observations) if observations is not None else None
+    prepared = None
+    if observations is not None:
+        # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
+        # collect only the reporting-period cube; versioned hierarchies need every row's own date
+        pushed = None
+        if hierarchy is None or not hierarchy.change_dates:
+            pushed = pushdown(model, observations)
+        prepared = pushed.prepare(model) if pushed is not None else prepare_observations(model, observations)
     if prepared is not None:
         report = report + Report(prepared.issues)
     if not report.ok:
@@ -307,6 +315,8 @@ def evaluate(
     status = bands_.classify(cur_ach, cur_pach)
     status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
     fc_day = day[g]
+    # a nearly flat trend reaches the target centuries away: beyond 100 years is "not foreseeable"
+    fc_day = np.where(np.abs(fc_day - _days(np.array([as_of_day]))[0]) <= 36_525, fc_day, np.nan)
     fc_date = np.where(
         np.isnan(fc_day),
         np.datetime64("NaT"),

@@ -14,9 +14,21 @@ title: 窓口
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 # -- shared: file helpers and the model + observations pair -----------------------------------
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
+
+# -- spreadsheets: Excel workbooks and CSV tables (openpyxl imported inside the functions) ----
+from logicmodel.io.excel import excel_template, read_excel, write_excel
 from logicmodel.io.files import atomic_write, neutralise
+from logicmodel.io.frames import from_frames, read_csvs, to_csv, to_frames, write_csvs
+
+# -- observations files -----------------------------------------------------------------------
+from logicmodel.io.observations import read_observations
+
+# -- RS System (行政事業レビュー) 3-1 / 3-2 -------------------------------------------------------
+from logicmodel.io.rs import RSRead, read_rs, read_rs_report, write_rs
 
 # -- YAML / JSON / JSON Schema ------------------------------------------------------------------
 from logicmodel.io.text import (
@@ -30,26 +42,45 @@ from logicmodel.io.text import (
     to_yaml,
 )
 
-# -- other formats ------------------------------------------------------------------------------
-# >>> PLACE FOR THE LEAD: add the names the io engineers report, e.g.
-#     from logicmodel.io.excel import excel_template, read_excel, write_excel
-#     from logicmodel.io.frames import read_observations, to_csv, ...
-#     from logicmodel.io.rs import read_rs, write_rs
-#     from logicmodel.io.iati import read_iati, write_iati
-# and list them in __all__ below. Keep each module's optional dependency imported lazily inside
-# its functions so ``import logicmodel`` stays free of openpyxl/lxml.
+if TYPE_CHECKING:
+    from logicmodel.io.iati import read_iati, write_iati
+
+
+def __getattr__(name: str) -> Any:
+    # IATI needs lxml (the ``xml`` extra): import it on first use, not with ``logicmodel``
+    if name in ("read_iati", "write_iati"):
+        from logicmodel.io import iati
+
+        return getattr(iati, name)
+    raise AttributeError(f"module 'logicmodel.io' has no attribute {name!r}")
+
 
 __all__ = [
     "OBSERVATION_COLUMNS",
     "ModelData",
+    "RSRead",
     "atomic_write",
     "dump",
+    "excel_template",
+    "from_frames",
     "from_json",
     "from_yaml",
     "json_schema",
     "load",
     "model_to_data",
     "neutralise",
+    "read_csvs",
+    "read_excel",
+    "read_iati",
+    "read_observations",
+    "read_rs",
+    "read_rs_report",
+    "to_csv",
+    "to_frames",
     "to_json",
     "to_yaml",
+    "write_csvs",
+    "write_excel",
+    "write_iati",
+    "write_rs",
 ]
