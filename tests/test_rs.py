@@ -758,3 +758,192 @@ def test_bad_rows_are_findings_not_crashes(tmp_path):
         ("LM315", 4, "改善の上向き／下向き"),
     ]
     assert result.projects["5"].model.node("outcome_2").stage == "short"
+
+
+# ------------------------------------------------------------------------------------ bulk build
+def _same_as_validated(data: ModelData) -> None:
+    """The bulk-built model equals its validated twin, item by item."""
+    m = data.model
+    again = LogicModel.model_validate(m.model_dump())
+    assert again == m
+    assert repr(again) == repr(m)
+    for built, valid in zip(
+        (*m.nodes, *m.links, *m.indicators),
+        (*again.nodes, *again.links, *again.indicators),
+        strict=False,
+    ):
+        assert type(built) is type(valid)
+        assert built == valid
+
+
+def test_models_equal_validated_ones(report):
+    assert report.projects
+    for data in report.projects.values():
+        _same_as_validated(data)
+
+
+def _benchmark_module():
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "benchmarks" / "rs_read.py"
+    spec = importlib.util.spec_from_file_location("rs_read_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_sample_equals_validated(tmp_path):
+    p1, p2 = _benchmark_module().synthetic(26 * 40, tmp_path)
+    result = read_rs_report(p1, p2)
+    assert len(result.projects) == 40
+    assert list(result.findings) == []
+    for data in result.projects.values():
+        _same_as_validated(data)
+        obs = data.observations
+        assert list(obs.index) == list(range(len(obs)))
+        assert set(obs["project"]) == {data.model.id.removeprefix("rs_")}
+        assert set(obs["indicator"]) <= {i.id for i in data.model.indicators}
+    first = result.projects["1"].model
+    assert (len(first.nodes), len(first.links), len(first.indicators)) == (8, 7, 6)
+    assert all(len(i.targets) == 8 for i in first.indicators)
+
+
+def test_build_is_what_validation_makes():
+    from logicmodel.io.rs import _build
+
+    point = {"period": "FY2025", "value": 3.0, "note": None}
+    fields = {"id": "output_1_i1", "measures": "output_1", "name": "件数", "unit": "件"}
+    cases = [
+        (lm.Point, point),
+        (Indicator, {**fields, "targets": (lm.Point(**point),)}),
+        (Outcome, {"id": "outcome_1", "label": "x", "stage": "long"}),
+        (Link, {"source": "a", "target": "b", "rationale": None}),
+    ]
+    for cls, values in cases:
+        built, valid = _build(cls, dict(values)), cls(**values)
+        assert built == valid
+        assert built.model_fields_set == valid.model_fields_set
+        assert repr(built) == repr(valid)
+    assert _build(Indicator, fields) != Indicator(**{**fields, "unit": "人"})
+
+
+def test_reference_check_finds_what_the_validator_finds():
+    import numpy as np
+
+    from logicmodel.io.rs import _check_references
+
+    def arr(*items):
+        return np.array(items, dtype=object)
+
+    nodes = (np.array([0, 0, 1]), arr("activity_1", "output_1", "activity_1"), np.array([2, 3, 9]))
+    inds = (np.array([0]), arr("output_1_i1"), np.array([3]))
+    ok_links = (np.array([0]), arr("activity_1"), arr("output_1"))
+    _check_references(
+        "f.csv", nodes=nodes, indicators=inds, measures=arr("output_1"), links=ok_links
+    )
+    clash = (np.array([0]), arr("activity_1"), np.array([4]))
+    with pytest.raises(FormatError, match="'activity_1' twice") as err:
+        _check_references(
+            "f.csv", nodes=nodes, indicators=clash, measures=arr("output_1"), links=ok_links
+        )
+    assert err.value.row == 2
+    bad = [
+        (arr("output_9"), ok_links, "measures an unknown node"),
+        (
+            arr("output_1"),
+            (np.array([1]), arr("activity_1"), arr("output_1")),
+            "ends at an unknown",
+        ),
+        (arr("output_1"), (np.array([0]), arr("output_1"), arr("output_1")), "self link"),
+        (
+            arr("output_1"),
+            (np.array([0, 0]), arr("activity_1", "activity_1"), arr("output_1", "output_1")),
+            "given twice",
+        ),
+    ]
+    for measures, links, text in bad:
+        with pytest.raises(ModelError, match=text):
+            _check_references("f.csv", nodes=nodes, indicators=inds, measures=measures, links=links)
+
+
+def _rows_file(tmp_path, rows):
+    base = dict.fromkeys(RS_3_1_COLUMNS, "")
+    lines = [",".join(f'"{v}"' for v in {**base, **r}.values()) for r in rows]
+    return _write(tmp_path, _header() + "\n" + "\n".join(lines) + "\n")
+
+
+def test_long_number_is_a_finding_not_a_crash(tmp_path):
+    no = "アクティビティ・アウトプット・アウトカムの番号"
+    kind = "種別（アクティビティ・アウトプット・アウトカム）"
+    path = _rows_file(
+        tmp_path,
+        [
+            {"予算事業ID": "5", no: "x" * 70, kind: "アウトプット"},
+            {"予算事業ID": "5", no: "2", kind: "アウトプット"},
+        ],
+    )
+    result = read_rs_report(path)
+    assert [(i.code, i.row, i.column) for i in result.findings] == [("LM314", 2, no)]
+    assert [n.id for n in result.projects["5"].model.nodes] == ["output_2"]
+
+
+def test_number_clashing_with_an_indicator_id_names_the_row(tmp_path):
+    no = "アクティビティ・アウトプット・アウトカムの番号"
+    kind = "種別（アクティビティ・アウトプット・アウトカム）"
+    ind = {
+        "活動指標／成果指標": "件数",
+        "単位": "件",
+        "目標年度／目標値／実績値／達成率": "2.目標値",
+    }
+    path = _rows_file(
+        tmp_path,
+        [
+            {"予算事業ID": "5", no: "1", kind: "アウトプット", **ind, "2025": "3"},
+            {"予算事業ID": "5", no: "1_i1", kind: "アウトプット"},
+        ],
+    )
+    with pytest.raises(FormatError, match="output_1_i1") as err:
+        read_rs_report(path)
+    assert err.value.column == no
+
+
+def test_overlong_text_names_row_and_column(tmp_path):
+    label = "アクティビティ／活動目標／成果目標"
+    path = _rows_file(
+        tmp_path,
+        [
+            {
+                "予算事業ID": "5",
+                "アクティビティ・アウトプット・アウトカムの番号": "1",
+                "種別（アクティビティ・アウトプット・アウトカム）": "アウトプット",
+                label: "長" * 10_001,
+            }
+        ],
+    )
+    with pytest.raises(FormatError, match="10,001 characters") as err:
+        read_rs_report(path)
+    assert (err.value.row, err.value.column) == (2, label)
+
+
+def test_value_overflowing_its_unit_is_a_finding(tmp_path):
+    path = _rows_file(
+        tmp_path,
+        [
+            {
+                "予算事業ID": "5",
+                "アクティビティ・アウトプット・アウトカムの番号": "1",
+                "種別（アクティビティ・アウトプット・アウトカム）": "アウトプット",
+                "活動指標／成果指標": "人数",
+                "単位": "万人",
+                "目標年度／目標値／実績値／達成率": "2.目標値",
+                "2025": "1e305",
+                "2026": "7",
+            }
+        ],
+    )
+    result = read_rs_report(path)
+    assert [(i.code, i.column) for i in result.findings] == [("LM303", "2025")]
+    targets = result.projects["5"].model.indicators[0].targets
+    assert [(p.period, p.value) for p in targets] == [("FY2026", 70_000.0)]
