@@ -74,6 +74,8 @@ _PERIODS = (
 )
 # Text that YAML 1.1 or a careless reader would turn into something else.
 _TRICKY_TEXT = (
+    "1e3",
+    "1.5e3",
     "yes",
     "no",
     "on",

@@ -359,6 +359,7 @@ def evaluate(
     if not bands_.grades:
         indicators = indicators.drop(columns=["grade"])
     children = _children_table(indicators, org_index)
+    history = history[history["end"] <= np.datetime64(as_of_date, "D")].reset_index(drop=True)
 
     # pathway roll-up per org ---------------------------------------------------------------------------
     nodes = _node_table(model, indicators, org_index, bands_, rollup, lang)

@@ -155,6 +155,7 @@ class Progress:
         out = t[list(cols)].copy()
         out["achievement"] = out["achievement"].round(3)
         out["status"] = out["status"].astype(object).map(labels)
+        out["role"] = out["role"].fillna("")
         return out.rename(columns=cols).reset_index(drop=True)
 
     def __repr__(self) -> str:

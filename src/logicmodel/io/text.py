@@ -35,12 +35,8 @@ __all__ = [
 _MAX_BYTES = 50 * 1024 * 1024
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars (no ``yes`` booleans, no octal, no dates)."""
-
-
-_Loader.yaml_implicit_resolvers = {}
-for _tag, _regex, _first in (
+# YAML 1.2 core-schema scalars: only true/false are booleans, no octal, no sexagesimal, no dates
+_CORE_SCALARS = (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*))$", "-+0123456789"),
     (
@@ -48,16 +44,33 @@ for _tag, _regex, _first in (
         r"^(?:[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+)$",
         "-+0123456789.",
     ),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-):
-    _Loader.add_implicit_resolver(_tag, re.compile(_regex), list(_first))
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+)
+# libyaml's parser when PyYAML was built with it (10× faster), else the pure-Python one
+_SafeLoaderBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumperBase: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that keeps insertion order and writes multi-line text as blocks."""
+class _Loader(_SafeLoaderBase):  # type: ignore[misc]
+    """Safe loader with YAML 1.2 core-schema scalars (no ``yes`` booleans, no octal, no dates)."""
+
+    yaml_implicit_resolvers: dict[Any, list[Any]] = {}
 
 
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+class _Dumper(_SafeDumperBase):  # type: ignore[misc]
+    """Safe dumper that quotes every text either YAML 1.1 or 1.2 would read as a non-string."""
+
+    yaml_implicit_resolvers: dict[Any, list[Any]] = {
+        key: list(value) for key, value in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+
+
+for _tag, _regex, _first in _CORE_SCALARS:
+    _Loader.add_implicit_resolver(_tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])])
+    _Dumper.add_implicit_resolver(_tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])])
+
+
+def _str_representer(dumper: Any, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -160,15 +173,14 @@ def _located(err: ModelError, path: str, root: yaml.Node | None) -> ModelError:
 def from_yaml(text: str, *, path: str = "<yaml>") -> LogicModel:
     """Build a model from YAML text; errors name ``path`` and the line."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = _Loader(text).get_single_data() if root is not None else None
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         raise FormatError(f"not valid YAML at {where}: {err.problem}", path=path) from None
     except yaml.YAMLError as err:
         raise FormatError(f"not valid YAML: {err}", path=path) from None
-    return _from_data(data, path, root)
+    return _from_data(data, path, text)
 
 
 def from_json(text: str, *, path: str = "<json>") -> LogicModel:
@@ -182,7 +194,7 @@ def from_json(text: str, *, path: str = "<json>") -> LogicModel:
     return _from_data(data, path, None)
 
 
-def _from_data(data: Any, path: str, root: yaml.Node | None) -> LogicModel:
+def _from_data(data: Any, path: str, yaml_text: str | None) -> LogicModel:
     if not isinstance(data, dict):
         got = type(data).__name__ if data is not None else "an empty document"
         raise FormatError(
@@ -191,6 +203,8 @@ def _from_data(data: Any, path: str, root: yaml.Node | None) -> LogicModel:
     try:
         return LogicModel.model_validate(data)
     except ModelError as err:
+        # only now compose the YAML node tree, for the line numbers of the problems
+        root = yaml.compose(yaml_text, Loader=_Loader) if yaml_text is not None else None
         raise _located(err, path, root) from None
 
 
