@@ -197,9 +197,9 @@ FAIL_EXPECTED: dict[str, tuple[str, str, int] | None] = {
     "legacy-48-two-indicator-period-actual-comment.xml": None,
     "legacy-49-no-narrative-indicator-period-target-comment.xml": None,
     "legacy-50-no-narrative-indicator-period-actual-comment.xml": None,
-    "reference___code__err-not-iati-xml-missing-attribute_missing-required-code-attribute.xml": None,  # noqa: E501
-    "reference___vocabulary__err-not-iati-xml-missing-attribute_missing-required-vocabulary-attribute.xml": None,  # noqa: E501
-    "reference__err-not-iati-xml-missing-required-element_reference-element-present-with-non-allowed-child-element.xml": None,  # noqa: E501
+    "reference___code__err-not-iati-xml-missing-attribute_missing-required-code-attribute.xml": None,
+    "reference___vocabulary__err-not-iati-xml-missing-attribute_missing-required-vocabulary-attribute.xml": None,
+    "reference__err-not-iati-xml-missing-required-element_reference-element-present-with-non-allowed-child-element.xml": None,
 }
 
 

@@ -128,7 +128,11 @@ def evaluate(
         pushed = None
         if hierarchy is None or not hierarchy.change_dates:
             pushed = pushdown(model, observations)
-        prepared = pushed.prepare(model) if pushed is not None else prepare_observations(model, observations)
+        prepared = (
+            pushed.prepare(model)
+            if pushed is not None
+            else prepare_observations(model, observations)
+        )
     if prepared is not None:
         report = report + Report(prepared.issues)
     if not report.ok:

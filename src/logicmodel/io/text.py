@@ -13,7 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -54,25 +54,30 @@ _SafeDumperBase: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 class _Loader(_SafeLoaderBase):  # type: ignore[misc]
     """Safe loader with YAML 1.2 core-schema scalars (no ``yes`` booleans, no octal, no dates)."""
 
-    yaml_implicit_resolvers: dict[Any, list[Any]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[Any]]] = {}
 
 
 class _Dumper(_SafeDumperBase):  # type: ignore[misc]
     """Safe dumper that quotes every text either YAML 1.1 or 1.2 would read as a non-string."""
 
-    yaml_implicit_resolvers: dict[Any, list[Any]] = {
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[Any]]] = {
         key: list(value) for key, value in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
 
 
 for _tag, _regex, _first in _CORE_SCALARS:
-    _Loader.add_implicit_resolver(_tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])])
-    _Dumper.add_implicit_resolver(_tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])])
+    _Loader.add_implicit_resolver(
+        _tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])]
+    )
+    _Dumper.add_implicit_resolver(
+        _tag, re.compile(_regex), [*_first, *([""] if "~" in _first else [])]
+    )
 
 
 def _str_representer(dumper: Any, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    node: yaml.ScalarNode = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return node
 
 
 _Dumper.add_representer(str, _str_representer)
@@ -173,7 +178,7 @@ def _located(err: ModelError, path: str, root: yaml.Node | None) -> ModelError:
 def from_yaml(text: str, *, path: str = "<yaml>") -> LogicModel:
     """Build a model from YAML text; errors name ``path`` and the line."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"

@@ -100,6 +100,25 @@ def _badge(
     return f'<span class="badge" style="background:{colour};color:{text_colour}" title="{_E(en)}">{_E(ja)} / {_E(en)}</span>'
 
 
+class _Row:
+    """Attribute access to one record (values typed ``Any``: they come from a DataFrame)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _records(frame: pd.DataFrame) -> list[_Row]:
+    return [_Row({str(k): v for k, v in rec.items()}) for rec in frame.to_dict("records")]
+
+
 def _s(value: Any) -> str:
     """Text of a cell; empty for None/NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -154,14 +173,13 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
     pos: dict[str, tuple[float, float]] = {}
     parts = []
     for c, (ja, en, members) in enumerate(columns):
-        x = 10 + c * col_w
+        cx = 10 + c * col_w
         parts.append(
-            f'<text x="{x}" y="16" font-size="12" font-weight="600">{_E(ja)}</text>'
-            f'<text x="{x}" y="30" font-size="10" fill="#59636e">{_E(en)}</text>'
+            f'<text x="{cx}" y="16" font-size="12" font-weight="600">{_E(ja)}</text>'
+            f'<text x="{cx}" y="30" font-size="10" fill="#59636e">{_E(en)}</text>'
         )
         for r, node in enumerate(members):
-            y = head + r * (box_h + gap)
-            pos[node.id] = (x, y)
+            pos[node.id] = (float(cx), float(head + r * (box_h + gap)))
     for link in model.links:
         if link.source in pos and link.target in pos:
             (x1, y1), (x2, y2) = pos[link.source], pos[link.target]
@@ -239,7 +257,7 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
     height = 30 + row_h * len(milestones)
 
     def xpos(d: dt.date) -> float:
-        return left + (d - start).days / span * width
+        return float(left + (d - start).days / span * width)
 
     parts = []
     for year in range(start.year, end.year + 1):
@@ -255,7 +273,7 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
         f'<line x1="{ax:.1f}" y1="18" x2="{ax:.1f}" y2="{height}" stroke="#cf222e" stroke-dasharray="4,3"/>'
         f'<text x="{ax + 3:.1f}" y="{height - 2}" font-size="10" fill="#cf222e">基準日 as of {as_of}</text>'
     )
-    for k, row in enumerate(milestones.itertuples(index=False)):  # milestones: a handful of rows
+    for k, row in enumerate(_records(milestones)):  # milestones: a handful of rows
         y = 30 + k * row_h
         status = str(row.status)
         colour = _MS_COLOURS.get(status, "#8c959f")
@@ -286,7 +304,7 @@ def dashboard(
     hist = progress.history[progress.history["level"] == top]
     hist_by = {k: g.sort_values("end") for k, g in hist.groupby("indicator", sort=False)}
     cards = []
-    for row in ind[ind["role"] == "KGI"].itertuples(index=False):  # a few KGIs
+    for row in _records(ind[ind["role"] == "KGI"]):  # a few KGIs
         cards.append(
             f'<div class="card"><div class="n">KGI · {_E(str(row.name))}</div>'
             f'<div class="v">{_fmt(row.actual)} <small>{_E(_s(row.unit))}</small></div>'
@@ -294,7 +312,7 @@ def dashboard(
             f"達成率 {_pct(row.achievement)}</div><div>{_badge(str(row.status), _STATUS)}</div></div>"
         )
     rows = []
-    for row in ind.itertuples(index=False):  # one row per indicator
+    for row in _records(ind):  # one row per indicator
         a = row.achievement
         p = row.planned_achievement
         fill = 0 if not np.isfinite(a) else max(0.0, min(float(a), 1.0)) * 100
@@ -323,7 +341,7 @@ def dashboard(
                 f"<tr><td>{_E(str(r.org))}</td><td>{_E(str(r.name))}</td><td class='num'>{_fmt(r.actual)}</td>"
                 f"<td class='num'>{_pct(r.achievement)}</td><td class='num'>{_pct(r.planned_achievement)}</td>"
                 f"<td>{_badge(str(r.status), _STATUS)}</td></tr>"
-                for r in behind.itertuples(index=False)
+                for r in _records(behind)
             )
             + "</table></div>"
         )
@@ -336,7 +354,7 @@ def dashboard(
                     f"<tr><td>{_E(r.indicator)}</td><td class='num'>{r.n_children}</td><td class='num'>{r.achieved}</td>"
                     f"<td class='num'>{r.on_track}</td><td class='num'>{r.at_risk}</td><td class='num'>{r.off_track}</td>"
                     f"<td class='num'>{r.no_data}</td></tr>"
-                    for r in kids.itertuples(index=False)
+                    for r in _records(kids)
                 )
                 + "</table>"
             )
@@ -346,7 +364,7 @@ def dashboard(
             f"<tr><td>{_E(_FINDINGS.get(str(f.code), (str(f.code), ''))[0])}<div class='en'>{_E(str(f.code))}</div></td>"
             f"<td>{_E(str(f.node))}</td><td>{_E(_s(f.org))}</td>"
             f"<td>{_E(_s(f.message_ja))}<div class='en'>{_E(str(f.message))}</div></td></tr>"
-            for f in findings.head(200).itertuples(index=False)
+            for f in _records(findings.head(200))
         )
         or "<tr><td colspan='4'>所見はありません / no findings</td></tr>"
     )
