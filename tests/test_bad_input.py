@@ -136,13 +136,13 @@ MODEL_CASES: list[tuple[str, dict[str, Any], type[Exception], tuple[str, ...]]] 
         "negative link weight",
         model(links=[{"source": "a", "target": "o", "weight": -1}]),
         lm.ModelError,
-        ("links[0].weight", "greater than or equal to 0"),
+        ("links[0].weight", "-1.0 is negative", "≥ 0"),
     ),
     (
         "NaN link weight",
         model(links=[{"source": "a", "target": "o", "weight": float("nan")}]),
         lm.ModelError,
-        ("links[0].weight",),
+        ("links[0].weight", "not a finite number"),
     ),
     (
         "infinite link weight",

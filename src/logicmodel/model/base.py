@@ -69,7 +69,16 @@ Text = Annotated[str, Field(max_length=10_000)]
 """Free text (labels, rationales); bounded so a pasted file cannot become a label."""
 
 FiniteFloat = Annotated[float, AfterValidator(_finite)]
-NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+
+
+def _non_negative(value: float) -> float:
+    _finite(value)
+    if value < 0:
+        raise ModelError(f"value {value!r} is negative; give a number ≥ 0")
+    return value
+
+
+NonNegative = Annotated[float, AfterValidator(_non_negative)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -131,7 +140,15 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
             inner.append(cause)
             continue
         msg = str(e["msg"])
-        if e["type"] == "extra_forbidden":
+        if e["type"] == "literal_error":
+            msg = f"{msg}; got {e.get('input')!r}"
+            if e["loc"] and e["loc"][-1] == "stage":
+                msg += " (短期/中期/長期 and 初期/中間/最終 are accepted too)"
+            elif e["loc"] and e["loc"][-1] == "direction":
+                msg += " (上向き/下向き/維持 are accepted too)"
+        elif e["type"] in ("tuple_type", "list_type"):
+            msg = f"expected a list, got {type(e.get('input')).__name__}"
+        elif e["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; extra fields are not allowed)"
         elif e["type"] == "missing":
             msg = "required field is missing"
@@ -165,6 +182,15 @@ class Frozen(BaseModel):
             super().__init__(**data)
         except ValidationError as err:
             raise translate_validation_error(err, data, _where(type(self), data)) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise ModelError(
+            f"{type(self).__name__} objects are immutable (frozen): build a new one with "
+            f".model_copy(update={{{name!r}: ...}})"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise ModelError(f"{type(self).__name__} objects are immutable (frozen)")
 
     # Nested models are validated by pydantic-core directly, not through this __init__.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]

@@ -85,6 +85,21 @@ class Point(Frozen):
     note: Text | None = None
 
 
+def _aggregation(value: Any) -> Any:
+    """A preset name, or a ``{time, orgs}`` mapping validated here so errors name the rule."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in ("stock", "flow", "mean"):
+            raise ModelError(
+                f"aggregation {value!r} is not 'stock', 'flow' or 'mean'; or give "
+                "{time: sum|last|mean|min|max, orgs: sum|mean|min|max|none}"
+            )
+        return key
+    if isinstance(value, Mapping):
+        return Aggregation.model_validate(dict(value))
+    return value
+
+
 def _points(value: Any) -> Any:
     """Targets as a list of points or a ``{period: value}`` mapping."""
     if isinstance(value, Mapping) and not {"period", "value"} <= set(value):
@@ -143,7 +158,9 @@ class Indicator(Frozen):
     direction: Annotated[Direction | None, BeforeValidator(_direction_alias)] = "increase"
     baseline: Point | None = None
     targets: Annotated[tuple[Point, ...], BeforeValidator(_points)] = ()
-    aggregation: Literal["stock", "flow", "mean"] | Aggregation = "stock"
+    aggregation: Annotated[
+        Literal["stock", "flow", "mean"] | Aggregation, BeforeValidator(_aggregation)
+    ] = "stock"
     formula: str | None = None
     weight: NonNegative = 1.0
     weight_by: Id | None = None
