@@ -519,12 +519,12 @@ def _parse_numbers(
     Plain numbers (most cells) convert in one ``to_numeric``; only the rest are normalised
     (full-width digits, thousands separators, ``%``, ``▲`` for minus) and tried again.
     """
-    raw = text.astype(str)
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
+    raw = text.to_numpy(dtype=object)
+    values = np.array(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
     missing = np.zeros(len(raw), dtype=bool)
     retry = np.flatnonzero(~np.isfinite(values))
     if len(retry):
-        s = _clean(raw.iloc[retry])
+        s = _clean(pd.Series(raw[retry], dtype=object))
         gone = s.isin(_BLANK_VALUES).to_numpy()
         missing[retry[gone]] = True
         t = s
@@ -638,6 +638,12 @@ def _first_non_blank(df: pd.DataFrame, by: str, cols: list[str]) -> dict[str, np
         values[keys[rows]] = picked
         out[c] = values
     return out
+
+
+def _fy_labels(years: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``FY{year}`` for an array of years, formatted once per distinct year."""
+    uniq, inverse = np.unique(years, return_inverse=True)
+    return np.array([f"FY{y}" for y in uniq.tolist()], dtype=object)[inverse]
 
 
 def _isin(values: pd.Series, known: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -1065,7 +1071,13 @@ def _read_report(
 
     # -- indicator groups: a new one when the node changes, the row type does not increase, or
     #    the indicator name changes -----------------------------------------------------------
-    ind = df[df["_rtype"] > 0]
+    ind_cols = [
+        *("_nc", "_rtype", "_row", "_pid", "_node"),
+        *(C_IND, C_UNIT, C_DIR, C_SOURCE, C_MEASURE, C_REASON),
+        *year_cols,
+        *unknown,
+    ]
+    ind = df.loc[(df["_rtype"] > 0).to_numpy(), list(dict.fromkeys(ind_cols))]
     nc = ind["_nc"].to_numpy()
     rt = ind["_rtype"].to_numpy()
     names = _clean(ind[C_IND]).to_numpy(dtype=object)
@@ -1080,7 +1092,7 @@ def _read_report(
         )
     gid = np.cumsum(new) - 1
     ind = ind.assign(_gid=gid)
-    first = ind[new]
+    first = ind.loc[new, ["_nc", "_row", "_pid", "_node"]]
     n_groups = len(first)
     k_in_node = first.groupby("_nc", sort=False).cumcount().to_numpy() + 1
     g_nc = first["_nc"].to_numpy()
@@ -1260,7 +1272,7 @@ def _read_report(
     observations = pd.DataFrame(
         {
             "indicator": pd.array(g_ind_id[og], dtype="str"),
-            "period": pd.array(np.char.add("FY", oyear.astype(str)), dtype="str"),
+            "period": pd.array(_fy_labels(oyear), dtype="str"),
             "value": obs["value"].to_numpy(dtype=float),
             "unit": pd.array(g_unit[og], dtype="str"),
             "kind": pd.array(np.full(len(og), "actual", dtype=object), dtype="str"),
