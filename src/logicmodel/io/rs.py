@@ -516,10 +516,12 @@ def _parse_numbers(
 ]:
     """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised).
 
-    Plain numbers (most cells) convert in one ``to_numeric``; only the rest are normalised
-    (full-width digits, thousands separators, ``%``, ``▲`` for minus) and tried again.
+    Each distinct text is parsed once (cells repeat a lot). Plain numbers convert in one
+    ``to_numeric``; only the rest are normalised (full-width digits, thousands separators, ``%``,
+    ``▲`` for minus) and tried again.
     """
-    raw = text.to_numpy(dtype=object)
+    codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
+    raw = np.asarray(uniq, dtype=object)
     values = np.array(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
     missing = np.zeros(len(raw), dtype=bool)
     retry = np.flatnonzero(~np.isfinite(values))
@@ -533,6 +535,7 @@ def _parse_numbers(
         values[retry] = pd.to_numeric(t.where(~gone, None), errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
         )
+    values, missing = values[codes], missing[codes]
     bad = ~missing & ~np.isfinite(values)
     return values, missing, bad
 
