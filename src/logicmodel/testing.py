@@ -1,8 +1,13 @@
 """Helpers for unit-testing analyses built on logicmodel (STYLE 15).
 
 - :func:`sample_model` returns a bundled, realistic example model (書かないワンストップ窓口);
-- :func:`models` is a Hypothesis strategy for random *valid* logic models (Hypothesis is an
-  optional dependency, imported only when the strategy is built: ``pip install hypothesis``).
+- :func:`sample_observations` returns the example's synthetic observations (36 months);
+- :func:`assert_progress_close` compares two :class:`~logicmodel.Progress` results with a
+  tolerance and says which table, row and column differ;
+- :func:`models` is a Hypothesis strategy for random *valid* logic models, and
+  :func:`models_with_observations` one for (model, observations) pairs that pass every check, so
+  properties of :func:`logicmodel.evaluate` can be tested (Hypothesis is an optional dependency,
+  imported only when a strategy is built: ``pip install hypothesis``).
 
 Examples
 --------
@@ -17,11 +22,19 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
     from hypothesis.strategies import DrawFn, SearchStrategy
 
+    from logicmodel.evaluate import Progress
     from logicmodel.model import LogicModel
 
-__all__ = ["models", "sample_model"]
+__all__ = [
+    "assert_progress_close",
+    "models",
+    "models_with_observations",
+    "sample_model",
+    "sample_observations",
+]
 
 
 def sample_model(name: str = "window-dx") -> LogicModel:
@@ -53,6 +66,80 @@ def sample_model(name: str = "window-dx") -> LogicModel:
         raise ModelError(f"no bundled example {name!r}{did_you_mean(name, known)}")
     text = root.joinpath(name, "model.yaml").read_text(encoding="utf-8")
     return from_yaml(text, path=f"<bundled example {name}>")
+
+
+def sample_observations(name: str = "window-dx") -> pd.DataFrame:
+    """The bundled example's synthetic observations (text columns, as read from CSV).
+
+    Examples
+    --------
+    >>> obs = sample_observations()
+    >>> sorted(obs.columns), len(obs) > 300
+    (['indicator', 'period', 'unit', 'value'], True)
+    """
+    import io
+    from importlib import resources
+
+    import pandas as pd
+
+    sample_model(name)  # the same "unknown example" error
+    ref = resources.files("logicmodel").joinpath("examples", name, "observations.csv")
+    return pd.read_csv(io.StringIO(ref.read_text(encoding="utf-8")), dtype=str)
+
+
+_PROGRESS_KEYS = {
+    "indicators": ["indicator", "org"],
+    "nodes": ["node", "org"],
+    "history": ["indicator", "org", "end"],
+    "milestones": ["milestone"],
+    "children": ["indicator", "org"],
+}
+
+
+def assert_progress_close(
+    left: Progress, right: Progress, *, rtol: float = 1e-9, atol: float = 1e-12
+) -> None:
+    """Assert two progress results are equal up to a tolerance on the numbers.
+
+    Tables are compared after sorting by their keys (so row order does not matter); text,
+    status and dates must match exactly. The assertion message names the table and column.
+
+    Raises
+    ------
+    AssertionError
+        When ``as_of`` or any table differs.
+
+    Examples
+    --------
+    >>> import logicmodel as lm
+    >>> m, obs = sample_model(), sample_observations()
+    >>> assert_progress_close(lm.evaluate(m, obs), lm.evaluate(m, obs.iloc[::-1]))
+    """
+    import pandas as pd
+
+    if left.as_of != right.as_of:
+        raise AssertionError(f"as_of differs: {left.as_of} != {right.as_of}")
+    for table, keys in _PROGRESS_KEYS.items():
+        a, b = getattr(left, table), getattr(right, table)
+        if list(a.columns) != list(b.columns):
+            raise AssertionError(
+                f"progress.{table}: columns differ: {list(a.columns)} != {list(b.columns)}"
+            )
+        a = _sorted(a, keys)
+        b = _sorted(b, keys)
+        try:
+            pd.testing.assert_frame_equal(
+                a, b, check_exact=False, rtol=rtol, atol=atol, check_dtype=False
+            )
+        except AssertionError as err:
+            raise AssertionError(f"progress.{table} differs: {err}") from None
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    by = [k for k in keys if k in frame.columns]
+    key = frame[by].astype(str) if by else frame
+    order = key.sort_values(by, kind="stable").index if by else frame.index
+    return frame.loc[order].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------- Hypothesis
@@ -275,4 +362,113 @@ def models(*, max_nodes: int = 12, max_indicators: int = 8) -> SearchStrategy[Lo
         )
 
     strategy: SearchStrategy[LogicModel] = build()
+    return strategy
+
+
+def models_with_observations(
+    *, max_orgs: int = 3, max_outputs: int = 3, years: tuple[int, int] = (2023, 2027)
+) -> SearchStrategy[tuple[LogicModel, pd.DataFrame]]:
+    """A Hypothesis strategy for ``(model, observations)`` that pass :func:`logicmodel.check`.
+
+    The model is a small pathway (activities → outputs → outcomes → impact) whose outputs and
+    outcomes carry quantitative indicators (counts summed across orgs, percentages averaged),
+    baselines before targets on the improving side, and a ratio formula; observations are yearly
+    actuals for up to ``max_orgs`` organisations (or none) with missing values.
+
+    Examples
+    --------
+    >>> import logicmodel as lm
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, database=None, deadline=None)
+    ... @given(models_with_observations())
+    ... def test_bounded(pair):
+    ...     progress = lm.evaluate(*pair)
+    ...     rolled = progress.nodes["rolled"].dropna()
+    ...     assert ((rolled >= 0) & (rolled <= 1)).all()
+    >>> test_bounded()
+    """
+    st = _hypothesis()
+    import pandas as pd
+
+    import logicmodel as lm
+
+    first, last = years
+
+    @st.composite  # type: ignore[untyped-decorator, unused-ignore]
+    def build(draw: DrawFn) -> tuple[LogicModel, pd.DataFrame]:
+        n_out = draw(st.integers(1, max_outputs))
+        nodes: list[Any] = [lm.Activity(id="act")]
+        links = []
+        indicators = []
+        for k in range(n_out):
+            nodes.append(lm.Output(id=f"out{k}"))
+            links.append(lm.Link(source="act", target=f"out{k}"))
+            base = draw(st.integers(0, 50))
+            indicators.append(
+                lm.KPI(
+                    id=f"n{k}",
+                    measures=f"out{k}",
+                    unit="件",
+                    baseline={"period": f"FY{first}", "value": base},
+                    targets={f"FY{last}": base + draw(st.integers(1, 500))},
+                )
+            )
+        nodes += [lm.Outcome(id="short", stage="short"), lm.Impact(id="goal")]
+        for k in range(n_out):
+            links.append(
+                lm.Link(
+                    source=f"out{k}",
+                    target="short",
+                    weight=draw(st.floats(0.1, 5, allow_nan=False)),
+                )
+            )
+        links.append(lm.Link(source="short", target="goal"))
+        decrease = draw(st.booleans())
+        b, t = (60.0, 20.0) if decrease else (20.0, 60.0)
+        indicators.append(
+            lm.KGI(
+                id="rate",
+                measures="short",
+                unit="%",
+                aggregation="mean",
+                direction="decrease" if decrease else "increase",
+                baseline={"period": f"FY{first}", "value": b},
+                targets={f"FY{last}": t},
+            )
+        )
+        indicators.append(lm.KPI(id="den", measures="goal", unit="件"))
+        indicators.append(
+            lm.KGI(
+                id="ratio",
+                measures="goal",
+                unit="%",
+                formula="n0 / den * 100",
+                baseline={"period": f"FY{first}", "value": 10},
+                targets={f"FY{last}": 50},
+            )
+        )
+        model = lm.LogicModel(
+            id="generated", title="generated", nodes=nodes, links=links, indicators=indicators
+        )
+        n_orgs = draw(st.integers(0, max_orgs))
+        orgs: list[str | None] = [f"org{k}" for k in range(n_orgs)] or [None]
+        rows = []
+        for ind in ("rate", "den", *(f"n{k}" for k in range(n_out))):
+            for org in orgs:
+                for year in range(first + 1, last + 1):
+                    if draw(st.integers(0, 4)) == 0:
+                        continue  # missing data
+                    if ind == "rate":
+                        value: float = draw(st.floats(0, 100, allow_nan=False))
+                    else:
+                        value = float(draw(st.integers(1, 1000)))
+                    rows.append(
+                        {"indicator": ind, "org": org, "period": f"FY{year}", "value": value}
+                    )
+        frame = pd.DataFrame(rows, columns=["indicator", "org", "period", "value"])
+        if n_orgs == 0:
+            frame = frame.drop(columns=["org"])
+        return model, frame
+
+    strategy: SearchStrategy[tuple[LogicModel, pd.DataFrame]] = build()
     return strategy

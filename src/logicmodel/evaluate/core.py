@@ -366,7 +366,7 @@ def evaluate(
     history = history[history["end"] <= np.datetime64(as_of_date, "D")].reset_index(drop=True)
 
     # pathway roll-up per org ---------------------------------------------------------------------------
-    nodes = _node_table(model, indicators, org_index, bands_, rollup, lang)
+    nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
     milestones = milestone_table(model, as_of_date, due_soon_days, lang)
     findings = diagnose_findings(
         model, nodes, indicators, history, milestones, as_of_date, freq, fys
@@ -647,6 +647,7 @@ def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
 def _node_table(
     model: LogicModel,
     indicators: pd.DataFrame,
+    org_pos: npt.NDArray[np.int64],
     index: OrgIndex,
     bands: Bands,
     aggregator: Any,
@@ -655,21 +656,16 @@ def _node_table(
     node_ids = list(model.node_ids)
     n_nodes, n_org = len(node_ids), len(index.orgs)
     node_pos = {nid: k for k, nid in enumerate(node_ids)}
-    org_lookup = {o: k for k, o in enumerate(index.orgs.tolist())}
-    quant = {i.id: (i.measure == "quantitative", i.weight) for i in model.indicators}
+    quantitative = {i.id: i.measure == "quantitative" for i in model.indicators}
+    weight = {i.id: i.weight for i in model.indicators}
     t = indicators
     use = (
-        t["indicator"].map(lambda i: quant[i][0]).to_numpy(dtype=bool)
-        & t["achievement"].notna().to_numpy()
+        t["indicator"].map(quantitative).to_numpy(dtype=bool) & t["achievement"].notna().to_numpy()
     )
     t = t[use]
     ni = t["node"].map(node_pos).to_numpy(dtype=np.int64)
-    oi = (
-        np.array([org_lookup[o] for o in t["org"].tolist()], dtype=np.int64)
-        if len(t)
-        else np.zeros(0, np.int64)
-    )
-    w = t["indicator"].map(lambda i: quant[i][1]).to_numpy(dtype=np.float64)
+    oi = np.asarray(org_pos, dtype=np.int64)[use]
+    w = t["indicator"].map(weight).to_numpy(dtype=np.float64)
     a = np.clip(t["achievement"].to_numpy(dtype=np.float64), 0.0, 1.0)
     pa = t["planned_achievement"].to_numpy(dtype=np.float64)
     pa = np.where(np.isnan(pa), 1.0, np.clip(pa, 0.0, 1.0))
