@@ -828,8 +828,7 @@ def _build(cls: type[_M], values: dict[str, Any]) -> _M:
     validated ones, ``model_fields_set`` included: tests check
     ``LogicModel.model_validate(m.model_dump()) == m`` for every project read.
     """
-    data = _defaults(cls).copy()
-    data.update(values)
+    data = _defaults(cls) | values
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", data)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
@@ -1155,7 +1154,7 @@ def _read_report(
             idx = np.flatnonzero(mask)
             pieces_r.append(idx)
             pieces_y.append(np.full(len(idx), yr, dtype=np.int64))
-            pieces_t.append(s.to_numpy(dtype=object)[idx])
+            pieces_t.append(s.iloc[idx].to_numpy(dtype=object))
     if pieces_r:
         cell_r = np.concatenate(pieces_r)
         cell_y = np.concatenate(pieces_y)
