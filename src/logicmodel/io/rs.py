@@ -643,6 +643,11 @@ def _first_non_blank(df: pd.DataFrame, by: str, cols: list[str]) -> dict[str, np
     return out
 
 
+def _take_text(values: np.ndarray[Any, Any], index: np.ndarray[Any, Any]) -> Any:
+    """``values[index]`` as a ``str`` array, converting each of the (few) values once."""
+    return pd.array(values, dtype="str").take(index)
+
+
 def _fy_labels(years: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """``FY{year}`` for an array of years, formatted once per distinct year."""
     uniq, inverse = np.unique(years, return_inverse=True)
@@ -1273,20 +1278,20 @@ def _read_report(
     obs = obs.iloc[o_order]
     observations = pd.DataFrame(
         {
-            "indicator": pd.array(g_ind_id[og], dtype="str"),
+            "indicator": _take_text(g_ind_id, og),
             "period": pd.array(_fy_labels(oyear), dtype="str"),
             "value": obs["value"].to_numpy(dtype=float),
-            "unit": pd.array(g_unit[og], dtype="str"),
-            "kind": pd.array(np.full(len(og), "actual", dtype=object), dtype="str"),
+            "unit": _take_text(g_unit, og),
+            "kind": _take_text(np.array(["actual"], dtype=object), np.zeros(len(og), np.int64)),
             "source_row": obs["line"].to_numpy(dtype=np.int64),
-            "project": pd.array(g_pid[og], dtype="str"),
+            "project": _take_text(g_pid, og),
             "reported_achievement": obs["reported_achievement"].to_numpy(dtype=float),
         }
     )
     if unknown:
         rows = obs["r"].to_numpy(dtype=np.int64)
         for c in unknown:
-            observations[c] = pd.array(ind[c].to_numpy(dtype=object)[rows], dtype="str")
+            observations[c] = ind[c].array.take(rows)
 
     # -- projects ------------------------------------------------------------------------------
     pc_all = df["_pc"].to_numpy()
