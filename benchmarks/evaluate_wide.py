@@ -38,7 +38,7 @@ from _common import (
 )
 
 import logicmodel as lm
-from logicmodel.evaluate import evaluate
+from logicmodel.evaluation import evaluate
 
 
 def org_points(model: lm.LogicModel, orgs: list[str], seed: int = 2) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from _common import (
 )
 
 import logicmodel as lm
-from logicmodel.evaluate import evaluate
+from logicmodel.evaluation import evaluate
 
 
 def japan_tree(hierarchy: lm.Hierarchy, codes: list[str]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import best_of
 
-from logicmodel.evaluate.rollup import rollup
+from logicmodel.evaluation.rollup import rollup
 from logicmodel.graph import compile_edges
 
 FloatArray = npt.NDArray[np.float64]

@@ -27,7 +27,7 @@ ROWS: dict[str, int] = {
     "observations": 3,
     "checks": 4,
     "orgs": 4,
-    "evaluate": 5,
+    "evaluation": 5,  # DESIGN §3 "evaluate/"; renamed so the package never shadows lm.evaluate
     "io": 6,
     "report": 6,
     "cli": 7,

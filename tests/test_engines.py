@@ -1,7 +1,7 @@
 """The same observations give the same progress on every engine (issue 4, "Engines").
 
 pandas is the reference. Every other engine is evaluated twice: as it is (``lm.evaluate`` on the
-native frame) and through :func:`logicmodel.evaluate.engine.pushdown`, whose small cube must give
+native frame) and through :func:`logicmodel.evaluation.engine.pushdown`, whose small cube must give
 the same progress as every row does.
 """
 
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import logicmodel as lm
-from logicmodel.evaluate import Progress, evaluate
-from logicmodel.evaluate.engine import Pushdown, is_engine_frame, pushdown
+from logicmodel.evaluation import Progress, evaluate
+from logicmodel.evaluation.engine import Pushdown, is_engine_frame, pushdown
 from logicmodel.observations import prepare_observations
 
 ORGS = ("131016", "131024", "131032", "011002", "012025")

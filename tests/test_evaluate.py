@@ -17,7 +17,7 @@ import pytest
 
 import logicmodel as lm
 from logicmodel.errors import CheckError, ModelError
-from logicmodel.evaluate import Bands, Progress, evaluate
+from logicmodel.evaluation import Bands, Progress, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import logicmodel as lm
 from logicmodel.errors import CheckError, FormatError
-from logicmodel.evaluate import Progress, evaluate
+from logicmodel.evaluation import Progress, evaluate
 from logicmodel.orgs import check_digit
 
 # 東京都 130001: 千代田区 131016, 中央区 131024, 港区 131032; 大阪府 270008: 大阪市 271004

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 import logicmodel as lm
 from logicmodel.errors import ModelError
-from logicmodel.evaluate import AGGREGATORS, evaluate, register_aggregator, rollup
+from logicmodel.evaluation import AGGREGATORS, evaluate, register_aggregator, rollup
 from logicmodel.graph import compile_edges
 
 # the package attribute `rollup` is the function; the module comes from the import system
-rollup_module = importlib.import_module("logicmodel.evaluate.rollup")
+rollup_module = importlib.import_module("logicmodel.evaluation.rollup")
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # evaluate() takes ~0.2 s: fewer examples for properties that run it

@@ -34,7 +34,7 @@ from logicmodel.errors import (
 )
 
 # -- evaluating progress ----------------------------------------------------------------------
-from logicmodel.evaluate import (
+from logicmodel.evaluation import (
     STATUSES,
     Bands,
     Finding,

@@ -28,7 +28,7 @@ from logicmodel.errors import FormatError, LogicModelError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from logicmodel.evaluate import Progress
+    from logicmodel.evaluation import Progress
     from logicmodel.io import ModelData
     from logicmodel.issues import Report
     from logicmodel.model import LogicModel
@@ -255,7 +255,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
-    from logicmodel.evaluate import evaluate
+    from logicmodel.evaluation import evaluate
     from logicmodel.io import load
 
     model = load(args.model)
@@ -358,7 +358,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from logicmodel.checks import check
-    from logicmodel.evaluate import evaluate
+    from logicmodel.evaluation import evaluate
     from logicmodel.io.files import atomic_write
     from logicmodel.io.frames import to_csv
     from logicmodel.io.text import to_yaml

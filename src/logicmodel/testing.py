@@ -6,7 +6,7 @@
   tolerance and says which table, row and column differ;
 - :func:`models` is a Hypothesis strategy for random *valid* logic models, and
   :func:`models_with_observations` one for (model, observations) pairs that pass every check, so
-  properties of :func:`logicmodel.evaluate` can be tested (Hypothesis is an optional dependency,
+  properties of :func:`logicmodel.evaluation` can be tested (Hypothesis is an optional dependency,
   imported only when a strategy is built: ``pip install hypothesis``).
 
 Examples
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from hypothesis.strategies import DrawFn, SearchStrategy
 
-    from logicmodel.evaluate import Progress
+    from logicmodel.evaluation import Progress
     from logicmodel.model import LogicModel
 
 __all__ = [

@@ -51,7 +51,7 @@ def check(
     model
         The logic model.
     observations
-        Optional observations frame (see :func:`logicmodel.evaluate`); checked with the LM3xx
+        Optional observations frame (see :func:`logicmodel.evaluation`); checked with the LM3xx
         observation rules.
     select, ignore
         Codes or code prefixes (``"LM103"``, ``"LM2"``) to run only, or to leave out; a string or a

@@ -22,7 +22,7 @@ class ModelData:
 
     Readers of formats that carry data next to the model (Excel, RS System, IATI) return this.
     ``observations`` has the columns of :data:`OBSERVATION_COLUMNS` (``org`` and ``unit`` may be
-    absent) and can be passed straight to :func:`logicmodel.evaluate`. Unpacks as a pair:
+    absent) and can be passed straight to :func:`logicmodel.evaluation`. Unpacks as a pair:
 
     >>> import logicmodel as lm
     >>> model, obs = ModelData(lm.LogicModel(id="m", title="t"), None)

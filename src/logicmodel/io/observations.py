@@ -2,7 +2,7 @@
 
 Every column is read as text, so organisation codes keep their leading zeros (``01100`` stays
 ``01100``). The ``value`` column is left as the file has it — text in CSV, the cell's number in
-Excel, the column's type in Parquet — because the intake (:func:`logicmodel.evaluate`,
+Excel, the column's type in Parquet — because the intake (:func:`logicmodel.evaluation`,
 :func:`logicmodel.check`) parses numbers once per distinct text and reports those that are not
 numbers (LM303) with their line numbers; ``1,234`` and full-width digits are numbers there.
 

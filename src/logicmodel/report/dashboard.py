@@ -30,7 +30,7 @@ from logicmodel.io.files import atomic_write
 from logicmodel.report.mermaid import STATUS_COLOURS
 
 if TYPE_CHECKING:
-    from logicmodel.evaluate import Progress
+    from logicmodel.evaluation import Progress
     from logicmodel.model import LogicModel
 
 __all__ = ["dashboard"]

@@ -3,7 +3,7 @@
 :func:`pushdown` turns observations held by an engine into a small pandas frame in the intake's
 input format (``indicator, org, period, value, kind``; values already in each indicator's unit)
 that :func:`logicmodel.observations.prepare_observations` and the pandas pipeline of
-:func:`logicmodel.evaluate` then take unchanged. Written once over ``narwhals.stable.v2``:
+:func:`logicmodel.evaluation` then take unchanged. Written once over ``narwhals.stable.v2``:
 
 1. columns are resolved like the intake does (same aliases);
 2. the distinct (indicator, period, kind, unit) combinations are collected (small) and checked in
@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import UnitError, nearest
-from logicmodel.evaluate.aggregate import effective_frequency
+from logicmodel.evaluation.aggregate import effective_frequency
 from logicmodel.issues import Issue
 from logicmodel.observations import (
     _KIND_ALIASES,
@@ -147,7 +147,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         The logic model (indicators, their units, frequencies and time rules).
     observations
         A polars (eager or lazy), pyarrow, duckdb, PySpark or dask frame in the long format of
-        :func:`logicmodel.evaluate`.
+        :func:`logicmodel.evaluation`.
 
     Returns
     -------

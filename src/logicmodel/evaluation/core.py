@@ -12,8 +12,8 @@ import pandas as pd
 
 from logicmodel.checks import check
 from logicmodel.errors import CheckError, PeriodError
-from logicmodel.evaluate.achievement import achievement, forecast, plan_values
-from logicmodel.evaluate.aggregate import (
+from logicmodel.evaluation.achievement import achievement, forecast, plan_values
+from logicmodel.evaluation.aggregate import (
     OrgIndex,
     aggregate_orgs,
     aggregate_time,
@@ -21,11 +21,11 @@ from logicmodel.evaluate.aggregate import (
     effective_frequency,
     formula_rows,
 )
-from logicmodel.evaluate.bands import STATUS_LABELS, Bands, resolve_bands, status_categorical
-from logicmodel.evaluate.diagnostics import diagnose_findings, milestone_table
-from logicmodel.evaluate.engine import pushdown
-from logicmodel.evaluate.progress import Progress
-from logicmodel.evaluate.rollup import Aggregator, rollup
+from logicmodel.evaluation.bands import STATUS_LABELS, Bands, resolve_bands, status_categorical
+from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
+from logicmodel.evaluation.engine import pushdown
+from logicmodel.evaluation.progress import Progress
+from logicmodel.evaluation.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
 from logicmodel.observations import prepare_observations
@@ -83,7 +83,7 @@ def evaluate(
         :class:`Bands` or a preset name (``default``, ``sabcd``, ``sabc``).
     rollup
         Pathway aggregator: ``weighted_mean``, ``min``, ``max``, ``geometric_mean``,
-        ``share_on_track`` or a callable (see :mod:`logicmodel.evaluate.rollup`).
+        ``share_on_track`` or a callable (see :mod:`logicmodel.evaluation.rollup`).
     lang
         ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
 
@@ -108,8 +108,9 @@ def evaluate(
     Examples
     --------
     >>> import pandas as pd, logicmodel as lm
-    >>> m = lm.LogicModel(id="m", title="窓口", nodes=[lm.Activity(id="act"), lm.Output(id="out")],
-    ...     links=[lm.Link(source="act", target="out")],
+    >>> m = lm.LogicModel(id="m", title="窓口", nodes=[
+    ...     lm.Activity(id="act"), lm.Output(id="out"), lm.Outcome(id="wait")],
+    ...     links=[lm.Link(source="act", target="out"), lm.Link(source="out", target="wait")],
     ...     indicators=[lm.KPI(id="n", measures="out", unit="団体",
     ...                        baseline={"period": "FY2023", "value": 100}, targets={"FY2025": 300})])
     >>> obs = pd.DataFrame({"indicator": ["n"], "period": ["FY2024"], "value": [180]})

@@ -1,4 +1,4 @@
-"""``Progress``: the result of :func:`logicmodel.evaluate` — tables and the views a reader needs."""
+"""``Progress``: the result of :func:`logicmodel.evaluation` — tables and the views a reader needs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from logicmodel.errors import ModelError, nearest
-from logicmodel.evaluate.bands import STATUS_LABELS, Bands
+from logicmodel.evaluation.bands import STATUS_LABELS, Bands
 from logicmodel.issues import Report
 
 if TYPE_CHECKING:

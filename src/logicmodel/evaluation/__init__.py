@@ -1,9 +1,9 @@
 """Progress: observations → achievement, plans, status, pathway roll-up, diagnostics (DESIGN §4.4)."""
 
-from logicmodel.evaluate.bands import STATUS_LABELS, STATUSES, Bands, Status
-from logicmodel.evaluate.core import evaluate
-from logicmodel.evaluate.progress import Finding, Progress
-from logicmodel.evaluate.rollup import AGGREGATORS, Aggregator, register_aggregator, rollup
+from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES, Bands, Status
+from logicmodel.evaluation.core import evaluate
+from logicmodel.evaluation.progress import Finding, Progress
+from logicmodel.evaluation.rollup import AGGREGATORS, Aggregator, register_aggregator, rollup
 
 __all__ = [
     "AGGREGATORS",
