@@ -95,7 +95,7 @@ def node(p, no, kind, label, **kw):
     return {**p, MID[0]: no, MID[1]: kind, MID[4]: label, **kw}
 
 
-def ind(  # noqa: PLR0917 - a fixture helper read like a table row
+def ind(
     base, name, unit, direction, source, flags=(), targets=None, actuals=None, rates=None, **kw
 ):
     """The four rows of one indicator; dicts map year → raw cell text."""
