@@ -429,15 +429,17 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             cols["value"],
         )
 
+    # text columns stay numpy object arrays: the pipeline works on them with numpy, and a
+    # round trip through Arrow strings would cost more than the rest of the intake
     clean = pd.DataFrame(
         {
-            "indicator": ind[ok],
-            "org": org[ok],
-            "period": parr.label[ok],
+            "indicator": pd.Series(ind[ok], dtype=object),
+            "org": pd.Series(org[ok], dtype=object),
+            "period": pd.Series(parr.label[ok], dtype=object),
             "start": parr.start[ok],
             "end": parr.end[ok],
             "value": values[ok],
-            "kind": kinds[ok],
+            "kind": pd.Series(kinds[ok], dtype=object),
             "row": rows[ok],
         }
     )

@@ -61,35 +61,47 @@ def aggregate_time(
 
     ``rule`` ∈ sum|last|mean|min|max; ``last`` takes the value with the latest period end. The
     org's ancestor row (``anc_code``) is the one of the latest observation in the period. With
-    ``freq=None`` periods stay as observed (rows are already unique per period).
+    ``freq=None`` periods stay as observed (rows are already unique per period). Rows are grouped
+    on one integer key (org × reporting period), never on text.
     """
     cols = [*_SERIES_COLS, "org_i", "anc_code"]
     if rows.empty or freq is None:
-        return rows[cols].copy()
-    pa = assign_periods(
-        rows["end"].to_numpy(dtype="datetime64[D]"), freq, fiscal_year_start=fiscal_year_start
-    )
+        return rows[cols]
+    obs_end = rows["end"].to_numpy(dtype="datetime64[D]")
+    pa = assign_periods(obs_end, freq, fiscal_year_start=fiscal_year_start)
+    pcode, plabels = pd.factorize(pa.label)
+    n_p = len(plabels)
+    first = np.zeros(n_p, dtype=np.int64)
+    first[pcode[::-1]] = np.arange(len(pcode))[::-1]  # first row of each period code
+    key = rows["org_i"].to_numpy(dtype=np.int64) * n_p + pcode
     work = pd.DataFrame(
         {
-            "indicator": rows["indicator"].to_numpy(),
-            "org_i": rows["org_i"].to_numpy(),
-            "start": pa.start,
-            "end": pa.end,
-            "period": pa.label,
-            "obs_end": rows["end"].to_numpy(),
-            "value": rows["value"].to_numpy(),
-            "anc_code": rows["anc_code"].to_numpy(),
-            "org": rows["org"].to_numpy(),
+            "key": key,
+            "value": rows["value"].to_numpy(dtype=np.float64),
+            "anc_code": rows["anc_code"].to_numpy(dtype=np.int64),
         }
-    ).sort_values("obs_end", kind="stable")
-    keys = ["indicator", "org_i", "start", "end", "period"]
-    grouped = work.groupby(keys, sort=False, dropna=False)
-    out = grouped.agg(
-        value=("value", "last" if rule == "last" else rule),
-        anc_code=("anc_code", "last"),
-        org=("org", "last"),
     )
-    return out.reset_index()[cols]
+    if not (np.diff(obs_end.astype(np.int64)) >= 0).all():
+        work = work.iloc[np.argsort(obs_end, kind="stable")]
+    grouped = work.groupby("key", sort=False)
+    value = grouped["value"].last() if rule == "last" else grouped["value"].agg(rule)
+    anc_code = grouped["anc_code"].last()
+    keys = value.index.to_numpy(dtype=np.int64)
+    pc = keys % n_p
+    return pd.DataFrame(
+        {
+            "indicator": pd.Series(
+                np.full(len(keys), rows["indicator"].iloc[0], dtype=object), dtype=object
+            ),
+            "org": pd.Series(np.full(len(keys), None, dtype=object), dtype=object),
+            "start": pa.start[first[pc]],
+            "end": pa.end[first[pc]],
+            "period": pd.Series(np.asarray(plabels, dtype=object)[pc], dtype=object),
+            "value": value.to_numpy(dtype=np.float64),
+            "org_i": keys // n_p,
+            "anc_code": anc_code.to_numpy(dtype=np.int64),
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,71 +174,89 @@ def aggregate_orgs(
     """Rows for every ancestor level: children aggregated per indicator's ``orgs`` rule.
 
     ``rows`` carry ``org_i`` (position in ``index.orgs``); a value observed at an org itself wins
-    over the aggregate of its children. ``weights`` (per row) turn ``mean`` into a weighted mean.
-    Returns rows with ``org_i`` and ``n_children`` (number of contributing rows).
+    over the aggregate of its children, and only the deepest observed level feeds a parent (no
+    double counting across levels). ``weights`` (per row) turn ``mean`` into a weighted mean.
+    Returns rows with ``org_i`` and ``n_children`` (number of contributing rows). Grouping is on
+    one integer key (series × org × period) per level.
     """
     base = rows.assign(org_i=org_pos, n_children=0)
     if rows.empty or anc.shape[1] <= 1:
         return base
+    n_org = len(index.orgs)
+    sk, series_names = pd.factorize(rows["indicator"].to_numpy(dtype=object))
+    pk, period_labels = pd.factorize(rows["period"].to_numpy(dtype=object))
+    n_s, n_p = len(series_names), len(period_labels)
+    first = np.zeros(n_p, dtype=np.int64)
+    first[pk[::-1]] = np.arange(len(pk))[::-1]
+    starts = rows["start"].to_numpy()[first]
+    ends = rows["end"].to_numpy()[first]
+    series_rule = np.array([rule_of[str(n)] for n in series_names], dtype=object)
+    rules = series_rule[sk]
     own_level = index.org_level[org_pos]
-    rules = rows["indicator"].map(dict(rule_of)).to_numpy(dtype=object)
+    values = rows["value"].to_numpy(dtype=np.float64)
     parts = [base]
     for j in range(anc.shape[1] - 1):
         target = anc[:, j]
         use = (target >= 0) & (own_level > j) & (rules != "none")
-        # only the deepest observed level feeds a parent (no double counting across levels)
         if not use.any():
             continue
-        sub = rows.loc[use, ["indicator", "start", "end", "period", "value"]].assign(
-            org_i=target[use]
-        )
-        sub_rules = rules[use]
-        lv = own_level[use]
-        deepest = (
-            pd.Series(lv)
-            .groupby([sub["indicator"].to_numpy(), target[use]])
-            .transform("max")
-            .to_numpy()
-        )
-        keep = lv == deepest
-        sub, sub_rules = sub.loc[keep], sub_rules[keep]
-        w = None if weights is None else weights[use][keep]
-        keys = ["indicator", "org_i", "start", "end", "period"]
-        for rule in np.unique(sub_rules):
-            part = sub.loc[sub_rules == rule]
-            if rule == "mean" and w is not None:
-                ww = w[sub_rules == rule]
+        idx = np.flatnonzero(use)
+        pair = sk[idx].astype(np.int64) * n_org + target[idx]
+        # only the deepest observed level under each (series, parent) feeds it
+        deepest = pd.Series(own_level[idx]).groupby(pair).transform("max").to_numpy()
+        idx = idx[own_level[idx] == deepest]
+        key = (sk[idx].astype(np.int64) * n_org + target[idx]) * n_p + pk[idx]
+        for rule in np.unique(rules[idx]):
+            sel = idx[rules[idx] == rule]
+            ksel = key[rules[idx] == rule]
+            frame = pd.DataFrame({"key": ksel, "value": values[sel]})
+            if rule == "mean" and weights is not None:
+                ww = weights[sel]
                 has_w = ~np.isnan(ww)
-                part = part.assign(
-                    _wv=np.where(has_w, part["value"].to_numpy() * ww, np.nan),
-                    _w=np.where(has_w, ww, np.nan),
-                )
-                g = part.groupby(keys, sort=False, dropna=False)
-                agg = g.agg(
+                frame["_wv"] = np.where(has_w, values[sel] * ww, np.nan)
+                frame["_w"] = np.where(has_w, ww, np.nan)
+                agg = frame.groupby("key", sort=False).agg(
                     _wv=("_wv", "sum"),
                     _w=("_w", "sum"),
                     mean=("value", "mean"),
                     n_children=("value", "size"),
                     nw=("_w", "count"),
-                ).reset_index()
-                weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
-                agg["value"] = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
-                agg = agg.drop(columns=["_wv", "_w", "mean", "nw"])
-            else:
-                g = part.groupby(keys, sort=False, dropna=False)["value"]
-                agg = (
-                    g.agg([rule, "size"])
-                    .reset_index()
-                    .rename(columns={rule: "value", "size": "n_children"})
                 )
-            agg["org"] = index.orgs[agg["org_i"].to_numpy()]
-            parts.append(agg)
+                weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
+                out_v = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
+                counts = agg["n_children"].to_numpy()
+            else:
+                agg = frame.groupby("key", sort=False)["value"].agg([rule, "size"])
+                out_v = agg[rule].to_numpy(dtype=np.float64)
+                counts = agg["size"].to_numpy()
+            k = agg.index.to_numpy(dtype=np.int64)
+            p_i, rest = k % n_p, k // n_p
+            org_i, s_i = rest % n_org, rest // n_org
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "indicator": pd.Series(
+                            np.asarray(series_names, dtype=object)[s_i], dtype=object
+                        ),
+                        "org_i": org_i,
+                        "start": starts[p_i],
+                        "end": ends[p_i],
+                        "period": pd.Series(
+                            np.asarray(period_labels, dtype=object)[p_i], dtype=object
+                        ),
+                        "value": out_v,
+                        "n_children": counts,
+                    }
+                )
+            )
     out = pd.concat(parts, ignore_index=True)
     # a value observed at the org itself wins over the aggregate of its children
-    out = out.sort_values("n_children", kind="stable").drop_duplicates(
-        ["indicator", "org_i", "start", "end"], keep="first"
-    )
-    return out.reset_index(drop=True)
+    sk_all = pd.factorize(out["indicator"].to_numpy(dtype=object))[0].astype(np.int64)
+    pk_all = pd.factorize(out["period"].to_numpy(dtype=object))[0].astype(np.int64)
+    dedup = (sk_all * n_org + out["org_i"].to_numpy(dtype=np.int64)) * (pk_all.max() + 1) + pk_all
+    order = np.argsort(out["n_children"].to_numpy(), kind="stable")
+    keep = order[~pd.Series(dedup[order]).duplicated().to_numpy()]
+    return out.iloc[np.sort(keep)].reset_index(drop=True)
 
 
 def formula_rows(

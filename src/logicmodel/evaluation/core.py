@@ -169,10 +169,11 @@ def evaluate(
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
-    act = clean[clean["kind"] == "actual"]
+    act = clean[clean["kind"].to_numpy(dtype=object) == "actual"]
+    by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
     weights_rows = None
     for name, f in base_needed:
-        rows = act[act["indicator"] == name]
+        rows = act.iloc[by_indicator.get(name, np.zeros(0, dtype=np.int64))]
         t = aggregate_time(rows, f, inds[name].time_rule, fys)
         series[(name, f)] = t
     # org aggregation per (indicator, freq) series, all at once
@@ -235,7 +236,7 @@ def evaluate(
     n_org = len(org_index.orgs)
     ind_ids = [i.id for i in model.indicators]
     ind_pos = {k: n for n, k in enumerate(ind_ids)}
-    hist_ind = hist["indicator"].map(ind_pos).to_numpy(dtype=np.int64)
+    hist_ind = _lookup(hist["indicator"], ind_pos)
     hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
     order = np.lexsort((_days(hist["end"]), hist_series))
     hist = hist.iloc[order].reset_index(drop=True)
@@ -243,9 +244,9 @@ def evaluate(
     x = _days(hist["end"])
     n_series = len(ind_ids) * n_org
 
-    pts_series = points["indicator"].map(ind_pos).to_numpy(dtype=np.int64) * n_org + points[
-        "org_i"
-    ].to_numpy(dtype=np.int64)
+    pts_series = _lookup(points["indicator"], ind_pos) * n_org + points["org_i"].to_numpy(
+        dtype=np.int64
+    )
     pts_x = _days(points["end"])
     porder = np.lexsort((pts_x, pts_series))
     pts_series, pts_x, pts_value = (
@@ -401,6 +402,13 @@ def _empty_clean() -> pd.DataFrame:
             "row": pd.Series([], dtype="int64"),
         }
     )
+
+
+def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]:
+    """``mapping[value]`` for every value of a text column, looked up once per distinct value."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    table = np.array([mapping[u] for u in uniques], dtype=np.int64)
+    return table[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def _org_rows(

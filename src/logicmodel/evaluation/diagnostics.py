@@ -138,15 +138,20 @@ def diagnose_findings(
         off = pairs[pairs["s_status"] == "off_track"]
         measured = pairs[pairs["t_score"].notna()]  # successors with data of their own
         if len(off) and len(measured):
-            succ = measured.groupby(["source", "org_key"])["t_status"].agg(
-                lambda v: bool((v == "off_track").all())
+            keys = ["source", "org_key"]
+            succ = (
+                measured.assign(off=measured["t_status"].eq("off_track")).groupby(keys)["off"].all()
             )
-            succ_n = measured.groupby(["source", "org_key"])["target"].agg(list)
             pred_off = pairs[pairs["s_status"] == "off_track"].groupby(["target", "org_key"]).size()
             all_off = succ[succ].index
             cand = status[status["status"] == "off_track"]
-            keys = pd.MultiIndex.from_frame(cand[["node", "org_key"]])
-            hit = cand[keys.isin(all_off) & ~keys.isin(pred_off.index)]
+            cand_keys = pd.MultiIndex.from_frame(cand[["node", "org_key"]])
+            hit = cand[cand_keys.isin(all_off) & ~cand_keys.isin(pred_off.index)]
+            succ_n = (
+                measured.merge(hit[["node", "org_key"]].rename(columns={"node": "source"}), on=keys)
+                .groupby(keys)["target"]
+                .agg(list)
+            )
             downstream = [list(succ_n[k]) for k in zip(hit["node"], hit["org_key"], strict=True)]
             rows = [
                 {
