@@ -149,14 +149,19 @@ def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     return f"{word}{'s' if total > 1 else ''} {shown}{more}"
 
 
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct strings (NFKC, stripped) they point to."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
+    merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    table = np.append(merged, -1).astype(np.int64)  # spellings that normalise alike share a code
+    return table[codes], np.asarray(distinct, dtype=object)
+
+
 def _as_text(series: pd.Series) -> np.ndarray:
     """Strings (NFKC, stripped) with ``None`` for missing, per distinct value."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    clean = np.array(
-        [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques] + [None],
-        dtype=object,
-    )
-    return clean[codes]
+    codes, distinct = _text_codes(series)
+    return np.append(distinct, None)[codes]
 
 
 def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -375,8 +380,10 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 )
             )
             return Observations(_empty_frame(), tuple(issues), True)
-        org = _as_text(org_series)
+        org_code, org_distinct = _text_codes(org_series)
+        org = np.append(org_distinct, None)[org_code]
     else:
+        org_code = np.full(n, -1, dtype=np.int64)
         org = np.full(n, None, dtype=object)
 
     # units ------------------------------------------------------------------------------------
@@ -441,12 +448,23 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             "value": values[ok],
             "kind": pd.Series(kinds[ok], dtype=object),
             "row": rows[ok],
+            "org_code": org_code[ok],
         }
     )
 
     # duplicates -------------------------------------------------------------------------------
     keys = ["indicator", "org", "start", "end", "kind"]
-    dup = clean.duplicated(subset=keys, keep=False).to_numpy()
+    # one hash over integer codes (text columns factorised once) instead of five object columns
+    int_keys = pd.DataFrame(
+        {
+            "i": ind_codes[ok],
+            "o": org_code[ok],
+            "s": parr.start[ok].astype(np.int64),
+            "e": parr.end[ok].astype(np.int64),
+            "k": pd.factorize(kinds[ok])[0],
+        }
+    )
+    dup = int_keys.duplicated(keep=False).to_numpy()
     if dup.any():
         groups = clean.loc[dup].groupby(keys, dropna=False, sort=False)["row"]
         for count, ((name, org_code, _s, _e, kind), grp) in enumerate(groups):

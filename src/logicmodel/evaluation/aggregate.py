@@ -185,19 +185,21 @@ def aggregate_orgs(
     n_org = len(index.orgs)
     sk, series_names = pd.factorize(rows["indicator"].to_numpy(dtype=object))
     pk, period_labels = pd.factorize(rows["period"].to_numpy(dtype=object))
-    n_s, n_p = len(series_names), len(period_labels)
+    n_p = len(period_labels)
     first = np.zeros(n_p, dtype=np.int64)
     first[pk[::-1]] = np.arange(len(pk))[::-1]
     starts = rows["start"].to_numpy()[first]
     ends = rows["end"].to_numpy()[first]
     series_rule = np.array([rule_of[str(n)] for n in series_names], dtype=object)
-    rules = series_rule[sk]
+    rule_codes, rule_names = pd.factorize(series_rule)
+    rules = rule_codes[sk]  # per row, an integer code of the series' orgs rule
+    none_code = list(rule_names).index("none") if "none" in list(rule_names) else -1
     own_level = index.org_level[org_pos]
     values = rows["value"].to_numpy(dtype=np.float64)
     parts = [base]
     for j in range(anc.shape[1] - 1):
         target = anc[:, j]
-        use = (target >= 0) & (own_level > j) & (rules != "none")
+        use = (target >= 0) & (own_level > j) & (rules != none_code)
         if not use.any():
             continue
         idx = np.flatnonzero(use)
@@ -206,9 +208,10 @@ def aggregate_orgs(
         deepest = pd.Series(own_level[idx]).groupby(pair).transform("max").to_numpy()
         idx = idx[own_level[idx] == deepest]
         key = (sk[idx].astype(np.int64) * n_org + target[idx]) * n_p + pk[idx]
-        for rule in np.unique(rules[idx]):
-            sel = idx[rules[idx] == rule]
-            ksel = key[rules[idx] == rule]
+        for code in np.unique(rules[idx]):
+            rule = str(rule_names[code])
+            sel = idx[rules[idx] == code]
+            ksel = key[rules[idx] == code]
             frame = pd.DataFrame({"key": ksel, "value": values[sel]})
             if rule == "mean" and weights is not None:
                 ww = weights[sel]

@@ -49,8 +49,12 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def status_categorical(values: npt.ArrayLike) -> pd.Categorical:
-    """Status codes as a categorical with the six codes in order."""
-    return pd.Categorical(np.asarray(values, dtype=object), categories=list(STATUSES))
+    """Status codes as a categorical with the six codes in order (hashed once per distinct code)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    table = np.array([STATUSES.index(u) for u in uniques], dtype=np.int8)
+    return pd.Categorical.from_codes(
+        table[codes] if len(codes) else np.zeros(0, dtype=np.int8), categories=list(STATUSES)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,6 +332,9 @@ def evaluate(
     on_course = (fc_day <= target_end[g]).astype(object)
     on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
     on_course[status == "achieved"] = True
+    cur_end = np.full(len(g), np.datetime64("NaT"), dtype="datetime64[D]")
+    if len(history):
+        cur_end[has] = history["end"].to_numpy(dtype="datetime64[D]")[take[has]]
     ind_objs = [inds[ind_ids[k]] for k in gi]
     indicators = pd.DataFrame(
         {
@@ -344,6 +347,7 @@ def evaluate(
             "level": level_names[go],
             "parent": _parents(org_index)[go],
             "period": _take_or_none(history["period"].to_numpy(dtype=object), take, has),
+            "actual_end": cur_end,
             "actual": cur_actual,
             "baseline": baseline[g],
             "baseline_period": baseline_period[g],
@@ -425,8 +429,15 @@ def _org_rows(
             uniq.get_level_values(1).to_numpy(dtype="datetime64[D]"),
         )
         return index, pos_u[codes], anc_u, codes.astype(np.int64)
-    codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
-    codes_in = np.asarray(uniq, dtype=object)
+    if "org_code" in clean.columns:
+        # integer codes from the intake: hash ints, not strings
+        codes, _ = pd.factorize(clean["org_code"].to_numpy(dtype=np.int64))
+        first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        codes_in = orgs[first]
+    else:
+        codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
+        codes_in = np.asarray(uniq, dtype=object)
     if hierarchy is not None and not len(codes_in):
         codes_in = np.array([hierarchy.roots[0]], dtype=object)
     index, pos_u, anc_u = build_org_index(codes_in, hierarchy)

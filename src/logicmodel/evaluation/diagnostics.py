@@ -195,41 +195,31 @@ def diagnose_findings(
                 }
             )
         )
-    # stale: latest actual older than two reporting periods
+    # stale: latest actual older than two reporting periods (frequency, else the typical gap)
     if len(history):
-        last = (
-            history.groupby(["indicator", "org", "level"], dropna=False, sort=False)["end"]
-            .max()
-            .reset_index()
-        )
+        last = indicators.loc[
+            indicators["actual_end"].notna(), ["indicator", "org", "level", "actual_end"]
+        ]
+        last = last.rename(columns={"actual_end": "end"})
         age = (np.datetime64(as_of, "D") - last["end"].to_numpy(dtype="datetime64[D]")).astype(
             np.int64
         )
-        gaps = (
-            history.sort_values("end")
-            .groupby("indicator")["end"]
-            .agg(
-                lambda e: (
-                    float(
-                        np.median(
-                            np.diff(np.unique(e.to_numpy(dtype="datetime64[D]"))).astype(np.int64)
-                        )
-                    )
-                    if e.nunique() > 1
-                    else np.nan
-                )
+        distinct = history[["indicator", "end"]].drop_duplicates().sort_values(["indicator", "end"])
+        ends = distinct["end"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        same = distinct["indicator"].to_numpy(dtype=object)
+        step = pd.Series(np.diff(ends, prepend=ends[:1]).astype(np.float64))
+        step[np.r_[True, same[1:] != same[:-1]] if len(same) else []] = np.nan
+        gaps = step.groupby(same).median()
+        freq_days = {i: float(_FREQ_DAYS.get(f or "", np.nan)) for i, f in freq.items()}
+        per_indicator = {
+            i: (
+                freq_days.get(i, np.nan)
+                if not np.isnan(freq_days.get(i, np.nan))
+                else float(gaps.get(i, np.nan))
             )
-        )
-        period_days = (
-            last["indicator"]
-            .map(lambda i: _FREQ_DAYS.get(freq.get(i) or "", np.nan))
-            .to_numpy(dtype=np.float64)
-        )
-        period_days = np.where(
-            np.isnan(period_days),
-            last["indicator"].map(gaps).to_numpy(dtype=np.float64),
-            period_days,
-        )
+            for i in last["indicator"].unique()
+        }
+        period_days = last["indicator"].map(per_indicator).to_numpy(dtype=np.float64)
         stale = last[(age > 2 * period_days) & ~np.isnan(period_days)]
         node_of = {i.id: i.measures for i in model.indicators}
         if len(stale):
