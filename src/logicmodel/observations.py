@@ -161,7 +161,11 @@ def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _as_text(series: pd.Series) -> np.ndarray:
     """Strings (NFKC, stripped) with ``None`` for missing, per distinct value."""
     codes, distinct = _text_codes(series)
-    return np.append(distinct, None)[codes]
+    table = np.empty(len(distinct) + 1, dtype=object)
+    table[:-1] = distinct
+    table[-1] = None
+    out: np.ndarray = table[codes]
+    return out
 
 
 def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -381,7 +385,9 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             )
             return Observations(_empty_frame(), tuple(issues), True)
         org_code, org_distinct = _text_codes(org_series)
-        org = np.append(org_distinct, None)[org_code]
+        org_table = np.empty(len(org_distinct) + 1, dtype=object)
+        org_table[:-1] = org_distinct
+        org = org_table[org_code]
     else:
         org_code = np.full(n, -1, dtype=np.int64)
         org = np.full(n, None, dtype=object)
@@ -467,7 +473,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     dup = int_keys.duplicated(keep=False).to_numpy()
     if dup.any():
         groups = clean.loc[dup].groupby(keys, dropna=False, sort=False)["row"]
-        for count, ((name, org_code, _s, _e, kind), grp) in enumerate(groups):
+        for count, ((name, dup_org, _s, _e, kind), grp) in enumerate(groups):
             if count == _MAX_LISTED:
                 issues.append(
                     Issue(
@@ -479,7 +485,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                     )
                 )
                 break
-            where = f" org {org_code!r}" if org_code is not None else ""
+            where = f" org {dup_org!r}" if dup_org is not None else ""
             hit = grp.to_numpy()
             issues.append(
                 Issue(

@@ -48,13 +48,15 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 FloatArray = npt.NDArray[np.float64]
 
 
-def status_categorical(values: npt.ArrayLike) -> pd.Categorical:
+def status_categorical(values: npt.ArrayLike) -> pd.Categorical[str]:
     """Status codes as a categorical with the six codes in order (hashed once per distinct code)."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     table = np.array([STATUSES.index(u) for u in uniques], dtype=np.int8)
-    return pd.Categorical.from_codes(
-        table[codes] if len(codes) else np.zeros(0, dtype=np.int8), categories=list(STATUSES)
+    out: pd.Categorical[str] = pd.Categorical.from_codes(
+        table[codes] if len(codes) else np.zeros(0, dtype=np.int8),
+        categories=pd.Index(list(STATUSES)),
     )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
