@@ -56,7 +56,17 @@ class Aggregator(Protocol):
 
 
 def _segment_sum(x: FloatArray, starts: IntArray) -> FloatArray:
-    return np.add.reduceat(x, starts, axis=0) if len(x) else np.zeros((0, *x.shape[1:]))
+    """Row sums of each segment ``x[starts[i]:starts[i+1]]`` (one ``bincount`` over all cells)."""
+    if not len(x):
+        return np.zeros((0, *x.shape[1:]))
+    n_seg = len(starts)
+    lengths = np.diff(np.append(starts, len(x)))
+    seg = np.repeat(np.arange(n_seg, dtype=np.int64), lengths)
+    if x.ndim == 1:
+        return np.bincount(seg, weights=x, minlength=n_seg)
+    width = x.shape[1]
+    flat = (seg[:, None] * width + np.arange(width, dtype=np.int64)).ravel()
+    return np.bincount(flat, weights=x.ravel(), minlength=n_seg * width).reshape(n_seg, width)
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
