@@ -63,10 +63,11 @@ def _segment_sum(x: FloatArray, starts: IntArray) -> FloatArray:
     lengths = np.diff(np.append(starts, len(x)))
     seg = np.repeat(np.arange(n_seg, dtype=np.int64), lengths)
     if x.ndim == 1:
-        return np.bincount(seg, weights=x, minlength=n_seg)
+        return np.bincount(seg, weights=x, minlength=n_seg).astype(np.float64, copy=False)
     width = x.shape[1]
     flat = (seg[:, None] * width + np.arange(width, dtype=np.int64)).ravel()
-    return np.bincount(flat, weights=x.ravel(), minlength=n_seg * width).reshape(n_seg, width)
+    sums = np.bincount(flat, weights=x.ravel(), minlength=n_seg * width)
+    return sums.astype(np.float64, copy=False).reshape(n_seg, width)
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
