@@ -56,9 +56,12 @@ def test_published_headers():
 
 
 def test_finding_codes_do_not_clash_with_other_checks():
-    # LM301-LM310 are the observation checks: only LM303 (same meaning) is shared
+    # LM301-LM310 are the observation checks: only LM303 (same meaning) is shared with them;
+    # LM311-LM316 are reserved for this reader in the same registry
     assert sorted(RS_FINDING_CODES) == [f"LM3{k:02d}" for k in (3, 11, 12, 13, 14, 15, 16)]
-    assert set(RS_FINDING_CODES) & set(OBSERVATION_CODES) == {"LM303"}
+    observation_only = {c for c in OBSERVATION_CODES if c <= "LM310"}
+    assert set(RS_FINDING_CODES) & observation_only == {"LM303"}
+    assert set(RS_FINDING_CODES) <= set(OBSERVATION_CODES)
     severities = {c: s for c, (s, _, _) in RS_FINDING_CODES.items()}
     assert severities == {
         "LM303": "error",

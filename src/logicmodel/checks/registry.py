@@ -227,11 +227,41 @@ _OBSERVATION_CODES: Final[dict[str, _Reserved]] = {
         _Reserved("LM308", "error", "missing required column", "必須列の欠落"),
         _Reserved("LM309", "error", "bad org code", "不正な団体コード"),
         _Reserved("LM310", "error", "unknown observation kind", "不明な観測値の種別"),
+        # data-quality findings of the RS System reader (logicmodel.io.rs)
+        _Reserved(
+            "LM311",
+            "warning",
+            "unit not recognised (indicator kept without unit)",
+            "解釈できない単位",
+        ),
+        _Reserved(
+            "LM312",
+            "error",
+            "link to a node that the 3-1 sheet does not define",
+            "未定義のノードへのつながり",
+        ),
+        _Reserved(
+            "LM313", "warning", "duplicate or self link dropped", "重複または自己参照のつながり"
+        ),
+        _Reserved("LM314", "warning", "row not understood (skipped)", "解釈できない行"),
+        _Reserved(
+            "LM315",
+            "warning",
+            "stage or direction not recognised (default used)",
+            "解釈できない期間・向き",
+        ),
+        _Reserved(
+            "LM316",
+            "warning",
+            "target year without target value, or 達成率 without 実績値",
+            "対応する値のない目標年度・達成率",
+        ),
     )
 }
 
 OBSERVATION_CODES: Final[tuple[str, ...]] = tuple(_OBSERVATION_CODES)
-"""Codes reserved for observation checks (``logicmodel.observations``), LM301–LM310."""
+"""Codes reserved for observation checks (``logicmodel.observations``, LM301–LM310) and the RS
+System reader's data-quality findings (``logicmodel.io.rs``, LM311–LM316)."""
 
 
 def rules() -> pd.DataFrame:
