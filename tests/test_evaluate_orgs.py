@@ -470,3 +470,53 @@ def test_pathway_rollup_per_org() -> None:
     assert nodes.loc[CHIYODA, "score"] == pytest.approx(0.75)
     assert nodes.loc[CHUO, "status"] == "off_track"
     assert set(p.nodes["org"]) == {"JP", TOKYO, OSAKA, CHIYODA, CHUO, MINATO, OSAKA_CITY}
+
+
+def test_custom_grouping_is_a_separate_axis() -> None:
+    # population bands over municipalities: 'small' = 千代田区 + 中央区, 'large' = 札幌市
+    m = lm.LogicModel(
+        id="m",
+        title="t",
+        nodes=[lm.Activity(id="a"), lm.Output(id="o"), lm.Outcome(id="c")],
+        links=[lm.Link(source="a", target="o"), lm.Link(source="o", target="c")],
+        indicators=[
+            lm.KPI(
+                id="n",
+                measures="o",
+                unit="件",
+                baseline={"period": "FY2023", "value": 0},
+                targets={"FY2025": 100},
+            ),
+            lm.KGI(
+                id="r",
+                measures="c",
+                unit="%",
+                aggregation="mean",
+                baseline={"period": "FY2023", "value": 10},
+                targets={"FY2025": 50},
+            ),
+        ],
+    )
+    h = lm.Hierarchy.japan().with_grouping(
+        "band", {"131016": "small", "131024": "small", "011002": "large"}, level="municipality"
+    )
+    obs = pd.DataFrame(
+        {
+            "org": ["131016", "131024", "011002"] * 2,
+            "indicator": ["n"] * 3 + ["r"] * 3,
+            "period": "FY2024",
+            "value": [10, 20, 40, 20, 40, 30],
+        }
+    )
+    p = lm.evaluate(m, obs, hierarchy=h)
+    assert p.levels == ("nation", "prefecture", "municipality", "band")
+    band = p.at("band").indicators.set_index(["indicator", "org"])
+    assert band.loc[("n", "small"), "actual"] == 30  # 10 + 20 (sum of its municipalities)
+    assert band.loc[("n", "large"), "actual"] == 40
+    assert band.loc[("r", "small"), "actual"] == 30  # mean of 20 and 40
+    # the tree is unchanged: the nation is still the sum over all municipalities, once
+    nation = p.at("nation").indicators.set_index("indicator")
+    assert nation.loc["n", "actual"] == 70
+    # non-additive model targets apply to groups too; node roll-up runs per group
+    assert band.loc[("r", "small"), "target"] == 50
+    assert set(p.at("band").nodes["org"]) == {"small", "large"}

@@ -113,6 +113,9 @@ class OrgIndex:
     org_level: npt.NDArray[np.int64]
     parents: npt.NDArray[np.int64]
     top: tuple[int, ...]  # positions of the top-level orgs (targets in the model apply there)
+    # (ancestor column, level): rows whose own level is deeper than ``level`` feed that column;
+    # the tree's levels first, then one column per custom grouping (a separate axis)
+    targets: tuple[tuple[int, int], ...] = ()
 
     def level_of(self) -> npt.NDArray[np.object_]:
         """Level name of each org."""
@@ -146,20 +149,36 @@ def build_org_index(
         names = ("total", "org") if named else ("total",)
         if not named:
             anc = anc[:, :1]
-        return OrgIndex(orgs, names, level, parents, (0,)), pos, anc
+        return OrgIndex(orgs, names, level, parents, (0,), ((0, 0),)), pos, anc
     ri = hierarchy.rollup_index(codes_arr, at=ends)
+    orgs = np.asarray(ri.orgs, dtype=object)
     org_level = np.asarray(ri.org_level, dtype=np.int64)
-    top = tuple(int(k) for k in np.flatnonzero(np.asarray(ri.parents) < 0))
+    parents = np.asarray(ri.parents, dtype=np.int64)
+    anc = np.asarray(ri.ancestors, dtype=np.int64)
+    levels = tuple(ri.levels)
+    targets = [(j, j) for j in range(len(levels) - 1)]
+    top = tuple(int(k) for k in np.flatnonzero(parents < 0))
+    # custom groupings (population bands, 指定都市/中核市 …): each group becomes an org at a level
+    # named after the grouping, fed by the codes at (or below) the grouped level
+    extra_orgs: list[object] = []
+    extra_cols = []
+    for g, (name, group) in enumerate(ri.groupings.items()):
+        first = len(orgs) + len(extra_orgs)
+        extra_orgs.extend(group.labels.tolist())
+        gi = np.asarray(group.index, dtype=np.int64)
+        extra_cols.append(np.where(gi >= 0, gi + first, -1))
+        grouped_level = levels.index(group.level)
+        targets.append((anc.shape[1] + g, grouped_level - 1))
+        levels = (*levels, name)
+        org_level = np.append(org_level, np.full(len(group.labels), len(levels) - 1, dtype=np.int64))
+        parents = np.append(parents, np.full(len(group.labels), -1, dtype=np.int64))
+    if extra_orgs:
+        orgs = np.concatenate([orgs, np.asarray(extra_orgs, dtype=object)])
+        anc = np.column_stack([anc, *extra_cols])
     return (
-        OrgIndex(
-            np.asarray(ri.orgs, dtype=object),
-            tuple(ri.levels),
-            org_level,
-            np.asarray(ri.parents, dtype=np.int64),
-            top,
-        ),
+        OrgIndex(orgs, levels, org_level, parents, top, tuple(targets)),
         np.asarray(ri.position, dtype=np.int64),
-        np.asarray(ri.ancestors, dtype=np.int64),
+        anc,
     )
 
 
@@ -180,7 +199,7 @@ def aggregate_orgs(
     one integer key (series × org × period) per level.
     """
     base = rows.assign(org_i=org_pos, n_children=0)
-    if rows.empty or anc.shape[1] <= 1:
+    if rows.empty or not index.targets or anc.shape[1] <= 1:
         return base
     n_org = len(index.orgs)
     sk, series_names = pd.factorize(rows["indicator"].to_numpy(dtype=object))
@@ -197,9 +216,9 @@ def aggregate_orgs(
     own_level = index.org_level[org_pos]
     values = rows["value"].to_numpy(dtype=np.float64)
     parts = [base]
-    for j in range(anc.shape[1] - 1):
+    for j, above in index.targets:
         target = anc[:, j]
-        use = (target >= 0) & (own_level > j) & (rules != none_code)
+        use = (target >= 0) & (own_level > above) & (rules != none_code)
         if not use.any():
             continue
         idx = np.flatnonzero(use)

@@ -527,8 +527,8 @@ def _points(
                 sub = explicit[sub_mask]
                 sa = e_anc[sub_mask]
                 own = index.org_level[sub["org_i"].to_numpy(dtype=np.int64)]
-                for j in range(sa.shape[1] - 1):
-                    use = (sa[:, j] >= 0) & (own > j)
+                for j, above in index.targets:
+                    use = (sa[:, j] >= 0) & (own > above)
                     if not use.any():
                         continue
                     part = pd.DataFrame(
