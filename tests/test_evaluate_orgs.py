@@ -520,3 +520,55 @@ def test_custom_grouping_is_a_separate_axis() -> None:
     # non-additive model targets apply to groups too; node roll-up runs per group
     assert band.loc[("r", "small"), "target"] == 50
     assert set(p.at("band").nodes["org"]) == {"small", "large"}
+
+
+def test_weight_by_population_makes_a_weighted_mean() -> None:
+    # satisfaction (%) averaged over municipalities weighted by population:
+    # 千代田区 80 % of 100 people, 中央区 40 % of 300 people → 東京都 (80·100 + 40·300) / 400 = 50
+    # (a plain mean would be 60). Population is yearly, satisfaction monthly: the nearest year counts.
+    m = lm.LogicModel(
+        id="m",
+        title="t",
+        nodes=[lm.Activity(id="a"), lm.Outcome(id="c")],
+        links=[lm.Link(source="a", target="c")],
+        indicators=[
+            lm.KPI(id="pop", measures="c", unit="人"),
+            lm.KGI(
+                id="sat",
+                measures="c",
+                unit="%",
+                aggregation="mean",
+                weight_by="pop",
+                baseline={"period": "FY2023", "value": 40},
+                targets={"FY2026": 80},
+            ),
+        ],
+    )
+    obs = pd.DataFrame(
+        {
+            "org": ["131016", "131024", "131016", "131024"],
+            "indicator": ["pop", "pop", "sat", "sat"],
+            "period": ["FY2024", "FY2024", "2024-06", "2024-06"],
+            "value": [100, 300, 80, 40],
+        }
+    )
+    p = lm.evaluate(m, obs, hierarchy=lm.Hierarchy.japan(), as_of="2024-06")
+    rows = p.indicators.set_index(["indicator", "org"])
+    assert rows.loc[("sat", "130001"), "actual"] == pytest.approx(50.0)
+    assert rows.loc[("sat", "JP"), "actual"] == pytest.approx(50.0)
+    unweighted = lm.evaluate(
+        m.model_copy(
+            update={
+                "indicators": [
+                    m.indicators[0],
+                    m.indicators[1].model_copy(update={"weight_by": None}),
+                ]
+            }
+        ),
+        obs,
+        hierarchy=lm.Hierarchy.japan(),
+        as_of="2024-06",
+    )
+    assert unweighted.indicators.set_index(["indicator", "org"]).loc[
+        ("sat", "130001"), "actual"
+    ] == pytest.approx(60.0)

@@ -486,10 +486,24 @@ def _weights(
         )
         if wrows.empty:
             continue
-        key = wrows.set_index(["org", "end"])["value"]
-        key = key[~key.index.duplicated(keep="last")]
-        sub = all_rows.loc[mask, ["org", "end"]]
-        out[mask] = key.reindex(pd.MultiIndex.from_frame(sub)).to_numpy(dtype=np.float64)
+        # the weighting indicator's value for the same org at the nearest period (population is
+        # often yearly while the weighted indicator is monthly)
+        left = pd.DataFrame(
+            {
+                "org_i": all_rows["org_i"].to_numpy(dtype=np.int64)[mask],
+                "end": all_rows["end"].to_numpy(dtype="datetime64[ns]")[mask],
+                "pos": np.flatnonzero(mask),
+            }
+        ).sort_values("end", kind="stable")
+        right = pd.DataFrame(
+            {
+                "org_i": wrows["org_i"].to_numpy(dtype=np.int64),
+                "end": wrows["end"].to_numpy(dtype="datetime64[ns]"),
+                "w": wrows["value"].to_numpy(dtype=np.float64),
+            }
+        ).sort_values("end", kind="stable")
+        joined = pd.merge_asof(left, right, on="end", by="org_i", direction="nearest")
+        out[joined["pos"].to_numpy()] = joined["w"].to_numpy(dtype=np.float64)
     return out
 
 
