@@ -43,6 +43,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "KIND_VALUES",
     "Observations",
+    "empty_observations",
     "observation_issues",
     "prepare_observations",
     "to_pandas",
@@ -224,7 +225,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 column=missing[0],
             )
         )
-        return Observations(_empty_frame(), tuple(issues), "org" in cols)
+        return Observations(empty_observations(), tuple(issues), "org" in cols)
 
     n = len(raw)
     from_file = "source_row" in cols
@@ -383,7 +384,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                     column=str(cols["org"]),
                 )
             )
-            return Observations(_empty_frame(), tuple(issues), True)
+            return Observations(empty_observations(), tuple(issues), True)
         org_code, org_distinct = _text_codes(org_series)
         org_table = np.empty(len(org_distinct) + 1, dtype=object)
         org_table[:-1] = org_distinct
@@ -557,7 +558,8 @@ def _formula_conflicts(model: LogicModel, clean: pd.DataFrame) -> list[Issue]:
     return out
 
 
-def _empty_frame() -> pd.DataFrame:
+def empty_observations() -> pd.DataFrame:
+    """A clean observations frame with no rows (the columns and dtypes of the intake's output)."""
     return pd.DataFrame(
         {
             "indicator": pd.Series([], dtype=object),

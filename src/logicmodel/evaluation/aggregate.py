@@ -170,7 +170,9 @@ def build_org_index(
         grouped_level = levels.index(group.level)
         targets.append((anc.shape[1] + g, grouped_level - 1))
         levels = (*levels, name)
-        org_level = np.append(org_level, np.full(len(group.labels), len(levels) - 1, dtype=np.int64))
+        org_level = np.append(
+            org_level, np.full(len(group.labels), len(levels) - 1, dtype=np.int64)
+        )
         parents = np.append(parents, np.full(len(group.labels), -1, dtype=np.int64))
     if extra_orgs:
         orgs = np.concatenate([orgs, np.asarray(extra_orgs, dtype=object)])

@@ -21,14 +21,20 @@ from logicmodel.evaluation.aggregate import (
     effective_frequency,
     formula_rows,
 )
-from logicmodel.evaluation.bands import STATUS_LABELS, Bands, resolve_bands, status_categorical
+from logicmodel.evaluation.bands import (
+    STATUS_LABELS,
+    STATUSES,
+    Bands,
+    resolve_bands,
+    status_categorical,
+)
 from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
 from logicmodel.evaluation.engine import pushdown
 from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
-from logicmodel.observations import prepare_observations
+from logicmodel.observations import empty_observations, prepare_observations
 from logicmodel.periods import fiscal_year, parse_period
 
 if TYPE_CHECKING:
@@ -138,7 +144,7 @@ def evaluate(
         report = report + Report(prepared.issues)
     if not report.ok:
         raise CheckError(report.in_language(lang))
-    clean = prepared.frame if prepared is not None else _empty_clean()
+    clean = prepared.frame if prepared is not None else empty_observations()
     if hierarchy is not None and len(clean):
         mask = clean["org"].notna().to_numpy()
         if not mask.all():
@@ -393,21 +399,6 @@ def evaluate(
     )
 
 
-def _empty_clean() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "indicator": pd.Series([], dtype=object),
-            "org": pd.Series([], dtype=object),
-            "period": pd.Series([], dtype=object),
-            "start": pd.Series([], dtype="datetime64[s]"),
-            "end": pd.Series([], dtype="datetime64[s]"),
-            "value": pd.Series([], dtype="float64"),
-            "kind": pd.Series([], dtype=object),
-            "row": pd.Series([], dtype="int64"),
-        }
-    )
-
-
 def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]:
     """``mapping[value]`` for every value of a text column, looked up once per distinct value."""
     codes, uniques = pd.factorize(column.to_numpy(dtype=object))
@@ -652,21 +643,13 @@ def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
                 "org",
                 "level",
                 "n_children",
-                "achieved",
-                "on_track",
-                "at_risk",
-                "off_track",
-                "no_data",
-                "no_target",
+                *STATUSES,
                 "share_achieved",
                 "share_on_track",
             ]
         )
     counts = pd.crosstab([child["indicator"], child["parent"]], child["status"], dropna=False)
-    counts = counts.reindex(
-        columns=["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"],
-        fill_value=0,
-    )
+    counts = counts.reindex(columns=list(STATUSES), fill_value=0)
     counts = counts[counts.sum(axis=1) > 0]
     out = counts.reset_index().rename(columns={"parent": "org"})
     out.columns.name = None

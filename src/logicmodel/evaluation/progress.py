@@ -68,57 +68,42 @@ class Progress:
         """The name of the top level (``total`` or e.g. ``nation``)."""
         return self.levels[0]
 
+    def _where(self, column: str, value: object) -> Progress:
+        """The same progress with every org-level table kept to rows where ``column == value``."""
+
+        def keep(frame: pd.DataFrame) -> pd.DataFrame:
+            if column not in frame:
+                return frame
+            return frame[frame[column] == value].reset_index(drop=True)
+
+        return Progress(
+            self.model,
+            self.as_of,
+            keep(self.indicators),
+            keep(self.nodes),
+            keep(self.history),
+            self.milestones,
+            keep(self.findings),
+            keep(self.children),
+            self.report,
+            self.bands,
+            self.lang,
+            self.levels,
+        )
+
     def at(self, level: str) -> Progress:
         """The same progress restricted to one level (e.g. ``"prefecture"``)."""
         if level not in self.levels:
             raise ModelError(f"unknown level {level!r}; levels are {', '.join(self.levels)}")
-
-        def keep(frame: pd.DataFrame) -> pd.DataFrame:
-            if "level" not in frame:
-                return frame
-            return frame[frame["level"] == level].reset_index(drop=True)
-
-        return Progress(
-            self.model,
-            self.as_of,
-            keep(self.indicators),
-            keep(self.nodes),
-            keep(self.history),
-            self.milestones,
-            keep(self.findings),
-            keep(self.children),
-            self.report,
-            self.bands,
-            self.lang,
-            self.levels,
-        )
+        return self._where("level", level)
 
     def org(self, code: str) -> Progress:
         """The same progress restricted to one organisation (code as in the tables)."""
-        orgs = list(self.indicators["org"].dropna().unique())
+        orgs = [str(o) for o in self.indicators["org"].dropna().unique()]
         if code not in orgs:
-            hint = ", ".join(repr(x) for x in nearest(code, [str(o) for o in orgs]))
+            hint = ", ".join(repr(x) for x in nearest(code, orgs))
             raise ModelError(f"no org {code!r} in this progress; nearest: {hint or 'none'}")
-
-        def keep(frame: pd.DataFrame) -> pd.DataFrame:
-            if "org" not in frame:
-                return frame
-            return frame[frame["org"] == code].reset_index(drop=True)
-
-        return Progress(
-            self.model,
-            self.as_of,
-            keep(self.indicators),
-            keep(self.nodes),
-            keep(self.history),
-            self.milestones,
-            keep(self.findings),
-            keep(self.children),
-            self.report,
-            self.bands,
-            self.lang,
-            self.levels,
-        )
+        return self._where("org", code)
 
     def behind_plan(
         self, *, level: str | None = None, indicator: str | None = None, n: int = 20

@@ -26,20 +26,15 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from logicmodel.evaluation.bands import STATUS_LABELS as _LABELS
+
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
 __all__ = ["STATUS_COLOURS", "STATUS_LABELS", "to_dot", "to_mermaid"]
 
-STATUS_LABELS: Mapping[str, str] = {
-    "achieved": "達成",
-    "on_track": "順調",
-    "at_risk": "要注意",
-    "off_track": "遅れ",
-    "no_data": "データなし",
-    "no_target": "目標なし",
-}
-"""Japanese labels of the status codes (DESIGN §4.4)."""
+STATUS_LABELS: Mapping[str, str] = _LABELS["ja"]
+"""Japanese labels of the status codes (DESIGN §4.4; the table lives in ``evaluation.bands``)."""
 
 STATUS_COLOURS: Mapping[str, str] = {
     "achieved": "#1a7f37",
