@@ -29,7 +29,7 @@ from logicmodel.evaluation.bands import (
     status_categorical,
 )
 from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
-from logicmodel.evaluation.engine import pushdown
+from logicmodel.evaluation.engine import pushdown, worth_pushing_down
 from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
@@ -133,7 +133,7 @@ def evaluate(
         # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
         # collect only the reporting-period cube; versioned hierarchies need every row's own date
         pushed = None
-        if hierarchy is None or not hierarchy.change_dates:
+        if (hierarchy is None or not hierarchy.change_dates) and worth_pushing_down(observations):
             pushed = pushdown(model, observations)
         prepared = (
             pushed.prepare(model)

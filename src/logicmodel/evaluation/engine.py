@@ -67,7 +67,12 @@ from logicmodel.units import conversion_factor
 if TYPE_CHECKING:
     from logicmodel.model import Indicator, LogicModel
 
-__all__ = ["Pushdown", "is_engine_frame", "pushdown"]
+__all__ = [
+    "Pushdown",
+    "is_engine_frame",
+    "pushdown",
+    "worth_pushing_down",
+]
 
 _PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 _MAX_ODD_VALUES = 100_000
@@ -136,6 +141,29 @@ def is_engine_frame(observations: Any) -> bool:
         return False
     impl = frame.implementation
     return not (impl.is_pandas_like()) and _small_table_maker(frame) is not None
+
+
+def worth_pushing_down(observations: Any) -> bool:
+    """Whether :func:`logicmodel.evaluate` should push work into the engine rather than collect.
+
+    Pushing down pays where collecting every row is the expensive part: distributed engines
+    (PySpark, Spark Connect, dask, ibis/sqlframe back ends). For in-process engines (polars,
+    duckdb, pyarrow) collecting the frame through Arrow and running the pandas pipeline measured
+    faster on one machine (1.5 M rows: polars 3.1 s collected vs 3.8 s pushed down, duckdb 3.4 s vs
+    4.8 s), so those are collected.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> worth_pushing_down(pl.LazyFrame({"a": [1]}))
+    False
+    """
+    import narwhals.stable.v2 as nw
+
+    if not is_engine_frame(observations):
+        return False
+    implementation = nw.from_native(observations).implementation
+    return implementation.name in {"PYSPARK", "PYSPARK_CONNECT", "DASK", "SQLFRAME", "IBIS"}
 
 
 def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
