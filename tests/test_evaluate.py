@@ -815,7 +815,10 @@ def test_findings_empty_when_all_good() -> None:
         obs(("n", "FY2024", 50), ("s", "FY2024", 50), ("s2", "FY2024", 60), ("s3", "FY2024", 100)),
     )
     assert p.findings.empty
-    assert p.diagnose().equals(p.findings)
+    found = p.diagnose()
+    assert [f.code for f in found] == p.findings["code"].astype(str).tolist()
+    assert all(isinstance(f, lm.Finding) for f in found)
+    assert [f.node for f in found] == p.findings["node"].tolist()
 
 
 # -- observation errors ----------------------------------------------------------------------------

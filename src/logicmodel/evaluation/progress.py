@@ -118,9 +118,37 @@ class Progress:
         out = t.assign(gap=gap).dropna(subset=["gap"]).sort_values(["gap", "org"], kind="stable")
         return out.head(n).reset_index(drop=True)
 
-    def diagnose(self) -> pd.DataFrame:
-        """The pathway diagnostics (same as :attr:`findings`)."""
-        return self.findings
+    def diagnose(self) -> list[Finding]:
+        """The pathway diagnostics as :class:`Finding` objects (the rows of :attr:`findings`).
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> from logicmodel.testing import sample_model, sample_observations
+        >>> findings = lm.evaluate(sample_model(), sample_observations()).diagnose()
+        >>> sorted({f.code for f in findings})
+        ['bottleneck', 'broken_link', 'milestone_overdue']
+        """
+        f = self.findings
+        return [
+            Finding(
+                code=str(code),
+                node=str(node),
+                message=str(message),
+                evidence=dict(evidence) if isinstance(evidence, dict) else {},
+                org=None if org is None or org != org else str(org),
+                message_ja=None if message_ja is None else str(message_ja),
+            )
+            for code, node, message, evidence, org, message_ja in zip(
+                f["code"],
+                f["node"],
+                f["message"],
+                f["evidence"],
+                f["org"],
+                f["message_ja"],
+                strict=True,
+            )
+        ]
 
     def summary(self) -> pd.DataFrame:
         """One short table a director reads: each KGI/KPI at the top level with status label."""
