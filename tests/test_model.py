@@ -412,3 +412,23 @@ def test_generated_models_are_valid_and_copy_equal(model: lm.LogicModel) -> None
     assert again == model
     assert model.model_copy(update={"title": model.title}) == model
     assert model.to_networkx().number_of_nodes() == len(model.nodes) + len(model.indicators)
+
+
+def test_builder_add_and_remove_return_new_validated_models() -> None:
+    m = lm.LogicModel(id="m", title="t")
+    built = m.add(lm.Activity(id="a"), lm.Output(id="o"), lm.Link(source="a", target="o"))
+    assert m.nodes == ()  # the original is unchanged
+    assert built.downstream("a") == ("o",)
+    with pytest.raises(lm.ModelError, match="cannot add a str"):
+        built.add("o2")
+    with pytest.raises(lm.ModelError, match="unknown node 'x'"):
+        built.add(lm.Link(source="a", target="x"))
+    with pytest.raises(lm.ModelError, match="duplicate id 'o'"):
+        built.add(lm.Outcome(id="o"))
+    with_ind = built.add(lm.KPI(id="o_n", measures="o", unit="件"))
+    smaller = with_ind.remove("o")
+    assert smaller.node_ids == ("a",)
+    assert smaller.links == ()
+    assert smaller.indicators == ()
+    with pytest.raises(lm.UnknownIdError, match="nearest known ids: 'o'"):
+        with_ind.remove("oo")

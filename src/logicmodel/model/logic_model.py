@@ -139,6 +139,89 @@ class LogicModel(Frozen):
             raise ModelError(f"{len(problems)} problem(s)", errors=problems)
         return self
 
+    # -- building (each call returns a new, validated model) ------------------------------------
+    def add(self, *items: Any) -> LogicModel:
+        """A new model with nodes, links, indicators and milestones appended (a notebook builder).
+
+        Raises
+        ------
+        ModelError
+            An item of another type, or a result that is not a valid model (duplicate ids,
+            links to unknown nodes …).
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> m = lm.LogicModel(id="m", title="窓口").add(
+        ...     lm.Activity(id="support"), lm.Output(id="adopted"),
+        ...     lm.Link(source="support", target="adopted"),
+        ...     lm.KPI(id="adopted_n", measures="adopted", unit="団体", targets={"FY2025": 900}))
+        >>> m.downstream("support"), len(m.indicators)
+        (('adopted',), 1)
+        """
+        from logicmodel.model.nodes import Activity, Impact, Input, Outcome, Output
+
+        groups: dict[str, list[Any]] = {
+            "nodes": list(self.nodes),
+            "links": list(self.links),
+            "indicators": list(self.indicators),
+            "milestones": list(self.milestones),
+        }
+        for item in items:
+            if isinstance(item, Input | Activity | Output | Outcome | Impact):
+                groups["nodes"].append(item)
+            elif isinstance(item, Link):
+                groups["links"].append(item)
+            elif isinstance(item, Indicator):
+                groups["indicators"].append(item)
+            elif isinstance(item, Milestone):
+                groups["milestones"].append(item)
+            else:
+                raise ModelError(
+                    f"cannot add a {type(item).__name__} to a logic model: give nodes, Link, "
+                    "Indicator (KGI/KPI) or Milestone objects"
+                )
+        return self.model_copy(update=groups)
+
+    def remove(self, *ids: str) -> LogicModel:
+        """A new model without the named nodes, indicators or milestones.
+
+        Removing a node also removes its links and the indicators that measure it.
+
+        Raises
+        ------
+        UnknownIdError
+            An id the model does not define (with the nearest known ids).
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Activity(id="a"), lm.Output(id="o")],
+        ...                   links=[lm.Link(source="a", target="o")],
+        ...                   indicators=[lm.KPI(id="o_n", measures="o", unit="件")])
+        >>> m.remove("o").node_ids, m.remove("o").indicators
+        (('a',), ())
+        """
+        gone = set(ids)
+        for ident in gone:
+            if ident not in self._index:
+                raise UnknownIdError(
+                    f"no node, indicator or milestone {ident!r} in model {self.id!r}"
+                    f"{did_you_mean(ident, self._index)}",
+                    id=ident,
+                )
+        gone |= {i.id for i in self.indicators if i.measures in gone}
+        return self.model_copy(
+            update={
+                "nodes": [n for n in self.nodes if n.id not in gone],
+                "links": [
+                    lk for lk in self.links if lk.source not in gone and lk.target not in gone
+                ],
+                "indicators": [i for i in self.indicators if i.id not in gone],
+                "milestones": [m for m in self.milestones if m.id not in gone],
+            }
+        )
+
     # -- lookups ---------------------------------------------------------------------------------
     @cached_property
     def _index(self) -> dict[str, Any]:
