@@ -150,6 +150,32 @@ def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     return f"{word}{'s' if total > 1 else ''} {shown}{more}"
 
 
+@dataclass(frozen=True, slots=True)
+class _RowPeriods:
+    start: np.ndarray
+    end: np.ndarray
+    label: np.ndarray
+    valid: np.ndarray
+
+
+def _broadcast_periods(distinct: Any, codes: np.ndarray) -> _RowPeriods:
+    """Per-row period arrays from the parsed distinct values (code -1: missing → invalid)."""
+
+    def extend(values: np.ndarray, fill: Any) -> np.ndarray:
+        out = np.empty(len(values) + 1, dtype=values.dtype)
+        out[:-1] = values
+        out[-1] = fill
+        return out[codes]
+
+    nat = np.datetime64("NaT", "D")
+    return _RowPeriods(
+        start=extend(distinct.start, nat),
+        end=extend(distinct.end, nat),
+        label=extend(distinct.label, None),
+        valid=extend(distinct.valid, False),
+    )
+
+
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for missing) and the distinct strings (NFKC, stripped) they point to."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -296,8 +322,16 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         ok &= ~mask
 
     # periods ----------------------------------------------------------------------------------
-    parr = parse_periods(
-        raw[cols["period"]].to_numpy(), fiscal_year_start=model.fiscal_year_start, errors="coerce"
+    # factorise the column in its own storage (Arrow strings stay Arrow) and parse the distinct
+    # values only: no Python object per row
+    period_codes, period_uniques = pd.factorize(raw[cols["period"]], use_na_sentinel=True)
+    parr = _broadcast_periods(
+        parse_periods(
+            np.asarray(period_uniques, dtype=object),
+            fiscal_year_start=model.fiscal_year_start,
+            errors="coerce",
+        ),
+        period_codes,
     )
     if not parr.valid.all():
         bad = ~parr.valid

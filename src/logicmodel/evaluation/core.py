@@ -175,7 +175,11 @@ def evaluate(
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
-    act = clean[clean["kind"].to_numpy(dtype=object) == "actual"]
+    # only the columns the series need, and no copy when every row is an actual
+    is_actual = clean["kind"].to_numpy(dtype=object) == "actual"
+    act = clean[["indicator", "org", "period", "start", "end", "value", "org_i", "anc_code"]]
+    if not is_actual.all():
+        act = act[is_actual]
     by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
     weights_rows = None
     for name, f in base_needed:
