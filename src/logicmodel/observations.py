@@ -165,7 +165,8 @@ def _broadcast_periods(distinct: Any, codes: np.ndarray) -> _RowPeriods:
         out = np.empty(len(values) + 1, dtype=values.dtype)
         out[:-1] = values
         out[-1] = fill
-        return out[codes]
+        rows: np.ndarray = out[codes]
+        return rows
 
     nat = np.datetime64("NaT", "D")
     return _RowPeriods(

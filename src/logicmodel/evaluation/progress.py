@@ -136,7 +136,7 @@ class Progress:
                 node=str(node),
                 message=str(message),
                 evidence=dict(evidence) if isinstance(evidence, dict) else {},
-                org=None if org is None or org != org else str(org),
+                org=None if pd.isna(org) else str(org),
                 message_ja=None if message_ja is None else str(message_ja),
             )
             for code, node, message, evidence, org, message_ja in zip(
