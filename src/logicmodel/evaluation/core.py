@@ -248,10 +248,11 @@ def evaluate(
     ind_pos = {k: n for n, k in enumerate(ind_ids)}
     hist_ind = _lookup(hist["indicator"], ind_pos)
     hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
-    order = np.lexsort((_days(hist["end"]), hist_series))
-    hist = hist.iloc[order].reset_index(drop=True)
+    x_unsorted = _days(hist["end"])
+    order = np.lexsort((x_unsorted, hist_series))  # by series, then time; hist itself stays put
     hist_series = hist_series[order]
-    x = _days(hist["end"])
+    x = x_unsorted[order]
+    actual_v = hist["value"].to_numpy(dtype=np.float64)[order]
     n_series = len(ind_ids) * n_org
 
     pts_series = _lookup(points["indicator"], ind_pos) * n_org + points["org_i"].to_numpy(
@@ -284,31 +285,46 @@ def evaluate(
         n_org,
     )
 
-    planned = plan_values(hist_series, x, pts_series, pts_x, pts_value, has_baseline)
-    actual_v = hist["value"].to_numpy(dtype=np.float64)
-    ach = achievement(actual_v, baseline[hist_series], target[hist_series], direction[hist_series])
-    pach = achievement(planned, baseline[hist_series], target[hist_series], direction[hist_series])
-    hstatus = bands_.classify(ach, pach)
-    hstatus = np.where(np.isnan(target[hist_series]), "no_target", hstatus)
+    def plan_at(
+        rows: npt.NDArray[np.int64],
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Planned value, achievement and planned achievement of sorted rows ``rows``."""
+        s_ = hist_series[rows]
+        planned_ = plan_values(s_, x[rows], pts_series, pts_x, pts_value, has_baseline)
+        ach_ = achievement(actual_v[rows], baseline[s_], target[s_], direction[s_])
+        pach_ = achievement(planned_, baseline[s_], target[s_], direction[s_])
+        return planned_, ach_, pach_
+
     level_names = org_index.level_of()
-    history = pd.DataFrame(
-        {
-            "indicator": hist["indicator"].to_numpy(dtype=object),
-            "org": org_index.orgs[hist["org_i"].to_numpy(dtype=np.int64)],
-            "level": level_names[hist["org_i"].to_numpy(dtype=np.int64)],
-            "period": hist["period"].to_numpy(dtype=object),
-            "start": hist["start"].to_numpy(dtype="datetime64[D]"),
-            "end": hist["end"].to_numpy(dtype="datetime64[D]"),
-            "actual": actual_v,
-            "planned": planned,
-            "achievement": ach,
-            "planned_achievement": pach,
-            "status": status_categorical(hstatus),
-        }
-    )
+    as_of_x = _days(np.array([as_of_day]))[0]
+    upto = x <= as_of_x
+
+    def build_history() -> pd.DataFrame:
+        """The history table, built on first use (plans for every period of every series)."""
+        rows = np.flatnonzero(upto)
+        planned_, ach_, pach_ = plan_at(rows)
+        s_ = hist_series[rows]
+        hstatus = bands_.classify(ach_, pach_)
+        hstatus = np.where(np.isnan(target[s_]), "no_target", hstatus)
+        src = order[rows]
+        org_i = hist["org_i"].to_numpy(dtype=np.int64)[src]
+        return pd.DataFrame(
+            {
+                "indicator": hist["indicator"].to_numpy(dtype=object)[src],
+                "org": org_index.orgs[org_i],
+                "level": level_names[org_i],
+                "period": hist["period"].to_numpy(dtype=object)[src],
+                "start": hist["start"].to_numpy(dtype="datetime64[D]")[src],
+                "end": hist["end"].to_numpy(dtype="datetime64[D]")[src],
+                "actual": actual_v[rows],
+                "planned": planned_,
+                "achievement": ach_,
+                "planned_achievement": pach_,
+                "status": status_categorical(hstatus),
+            }
+        )
 
     # current rows at as_of ----------------------------------------------------------------------------
-    upto = x <= _days(np.array([as_of_day]))[0]
     cur_idx = np.full(n_series, -1, dtype=np.int64)
     sel = np.flatnonzero(upto)
     cur_idx[hist_series[sel]] = sel  # rows sorted by x within series: last write is the latest
@@ -324,10 +340,14 @@ def evaluate(
     cur = cur_idx[g]
     has = cur >= 0
     take = np.where(has, cur, 0)
-    cur_actual = np.where(has, actual_v[take] if len(actual_v) else np.nan, np.nan)
-    cur_planned = np.where(has, planned[take] if len(planned) else np.nan, np.nan)
-    cur_ach = np.where(has, ach[take] if len(ach) else np.nan, np.nan)
-    cur_pach = np.where(has, pach[take] if len(pach) else np.nan, np.nan)
+    cur_actual = np.full(len(g), np.nan)
+    cur_planned = np.full(len(g), np.nan)
+    cur_ach = np.full(len(g), np.nan)
+    cur_pach = np.full(len(g), np.nan)
+    if has.any():
+        rows_now = take[has]
+        cur_actual[has] = actual_v[rows_now]
+        cur_planned[has], cur_ach[has], cur_pach[has] = plan_at(rows_now)
     status = bands_.classify(cur_ach, cur_pach)
     status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
     fc_day = day[g]
@@ -343,8 +363,8 @@ def evaluate(
     on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
     on_course[status == "achieved"] = True
     cur_end = np.full(len(g), np.datetime64("NaT"), dtype="datetime64[D]")
-    if len(history):
-        cur_end[has] = history["end"].to_numpy(dtype="datetime64[D]")[take[has]]
+    if has.any():
+        cur_end[has] = hist["end"].to_numpy(dtype="datetime64[D]")[order[take[has]]]
     ind_objs = [inds[ind_ids[k]] for k in gi]
     indicators = pd.DataFrame(
         {
@@ -356,7 +376,7 @@ def evaluate(
             "org": org_index.orgs[go],
             "level": level_names[go],
             "parent": _parents(org_index)[go],
-            "period": _take_or_none(history["period"].to_numpy(dtype=object), take, has),
+            "period": _take_or_none(hist["period"].to_numpy(dtype=object)[order], take, has),
             "actual_end": cur_end,
             "actual": cur_actual,
             "baseline": baseline[g],
@@ -379,20 +399,27 @@ def evaluate(
     if not bands_.grades:
         indicators = indicators.drop(columns=["grade"])
     children = _children_table(indicators, org_index)
-    history = history[history["end"] <= np.datetime64(as_of_date, "D")].reset_index(drop=True)
+    # distinct (indicator, period end) up to as_of, for the "stale" diagnostic
+    seen = pd.DataFrame({"i": hist_ind[order][upto], "x": x[upto]}).drop_duplicates()
+    periods_seen = pd.DataFrame(
+        {
+            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
+            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
+        }
+    )
 
     # pathway roll-up per org ---------------------------------------------------------------------------
     nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
     milestones = milestone_table(model, as_of_date, due_soon_days, lang)
     findings = diagnose_findings(
-        model, nodes, indicators, history, milestones, as_of_date, freq, fys
+        model, nodes, indicators, periods_seen, milestones, as_of_date, freq, fys
     )
     return Progress(
         model,
         as_of_date,
         indicators,
         nodes,
-        history,
+        build_history,
         milestones,
         findings,
         children,

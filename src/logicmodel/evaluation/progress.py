@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ class Progress:
     as_of: dt.date
     indicators: pd.DataFrame
     nodes: pd.DataFrame
-    history: pd.DataFrame
+    _history: pd.DataFrame | Callable[[], pd.DataFrame]
     milestones: pd.DataFrame
     findings: pd.DataFrame
     children: pd.DataFrame
@@ -56,6 +57,16 @@ class Progress:
     bands: Bands
     lang: str = "en"
     levels: tuple[str, ...] = ("total",)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per (indicator, org, period) up to ``as_of``: actual, planned, achievement,
+        planned achievement and status. Built on first use (it has a row for every period of every
+        series, so evaluations that only need the current rows do not pay for it)."""
+        if callable(self._history):
+            object.__setattr__(self, "_history", self._history())
+        frame: pd.DataFrame = self._history  # type: ignore[assignment]
+        return frame
 
     # -- views -----------------------------------------------------------------------------------
     @property
@@ -81,7 +92,7 @@ class Progress:
             self.as_of,
             keep(self.indicators),
             keep(self.nodes),
-            keep(self.history),
+            lambda: keep(self.history),
             self.milestones,
             keep(self.findings),
             keep(self.children),
