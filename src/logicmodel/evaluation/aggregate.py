@@ -204,7 +204,7 @@ def aggregate_orgs(
     if rows.empty or not index.targets or anc.shape[1] <= 1:
         return base
     n_org = len(index.orgs)
-    sk, series_names = pd.factorize(rows["indicator"].to_numpy(dtype=object))
+    sk, series_names = pd.factorize(rows["indicator"].to_numpy())
     pk, period_labels = pd.factorize(rows["period"].to_numpy(dtype=object))
     n_p = len(period_labels)
     first = np.zeros(n_p, dtype=np.int64)
@@ -259,9 +259,7 @@ def aggregate_orgs(
             parts.append(
                 pd.DataFrame(
                     {
-                        "indicator": pd.Series(
-                            np.asarray(series_names, dtype=object)[s_i], dtype=object
-                        ),
+                        "indicator": np.asarray(series_names)[s_i],
                         "org_i": org_i,
                         "start": starts[p_i],
                         "end": ends[p_i],
@@ -275,7 +273,7 @@ def aggregate_orgs(
             )
     out = pd.concat(parts, ignore_index=True)
     # a value observed at the org itself wins over the aggregate of its children
-    sk_all = pd.factorize(out["indicator"].to_numpy(dtype=object))[0].astype(np.int64)
+    sk_all = pd.factorize(out["indicator"].to_numpy())[0].astype(np.int64)
     pk_all = pd.factorize(out["period"].to_numpy(dtype=object))[0].astype(np.int64)
     dedup = (sk_all * n_org + out["org_i"].to_numpy(dtype=np.int64)) * (pk_all.max() + 1) + pk_all
     order = np.argsort(out["n_children"].to_numpy(), kind="stable")

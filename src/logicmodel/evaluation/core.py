@@ -174,41 +174,60 @@ def evaluate(
 
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
-    series: dict[tuple[str, str | None], pd.DataFrame] = {}
+    keys = list(base_needed)  # one series per (indicator, reporting frequency)
+    names_of_sk = np.array([k[0] for k in keys], dtype=object)
     # only the columns the series need, and no copy when every row is an actual
     is_actual = clean["kind"].to_numpy(dtype=object) == "actual"
     act = clean[["indicator", "org", "period", "start", "end", "value", "org_i", "anc_code"]]
     if not is_actual.all():
         act = act[is_actual]
     by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
-    weights_rows = None
-    for name, f in base_needed:
-        rows = act.iloc[by_indicator.get(name, np.zeros(0, dtype=np.int64))]
-        t = aggregate_time(rows, f, inds[name].time_rule, fys)
-        series[(name, f)] = t
-    # org aggregation per (indicator, freq) series, all at once
-    stacked = []
-    for (name, f), t in series.items():
-        if len(t):
-            stacked.append(t.assign(_key=f"{name}\x1f{f}"))
-    if stacked:
-        all_rows = pd.concat(stacked, ignore_index=True)
-        rule_of = {f"{iid}\x1f{f}": inds[iid].orgs_rule for (iid, f) in series}
-        weights_rows = _weights(all_rows, inds, series)
+    empty = np.zeros(0, dtype=np.int64)
+    as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
+    aggregated: list[pd.DataFrame] = []
+    for code, (name, f) in enumerate(keys):
+        positions = np.asarray(by_indicator.get(name, empty), dtype=np.int64)
+        if not len(positions):
+            continue
+        if f is None:
+            as_observed.append((code, positions))
+        else:
+            t = aggregate_time(act.iloc[positions], f, inds[name].time_rule, fys)
+            aggregated.append(t.assign(indicator=code))
+    all_rows = _stack_series(act, as_observed, aggregated)
+    series: dict[tuple[str, str | None], pd.DataFrame] = {}
+    hist_parts: list[pd.DataFrame] = []
+    if len(all_rows):
+        rule_of = {str(code): inds[name].orgs_rule for code, (name, _f) in enumerate(keys)}
         grouped = aggregate_orgs(
-            all_rows.assign(indicator=all_rows["_key"]),
+            all_rows,
             all_rows["org_i"].to_numpy(dtype=np.int64),
             anc_u[all_rows["anc_code"].to_numpy(dtype=np.int64)],
             org_index,
             rule_of,
-            weights_rows,
+            _weights(all_rows, names_of_sk, inds),
         )
-        grouped["org"] = org_index.orgs[grouped["org_i"].to_numpy(dtype=np.int64)]
-        for key, part in grouped.groupby("indicator", sort=False):
-            name, f = str(key).split("\x1f")
-            series[(name, None if f == "None" else f)] = part.assign(indicator=name).reset_index(
-                drop=True
+        sk = grouped["indicator"].to_numpy(dtype=np.int64)
+        # the reported series of non-formula indicators go to the history in one take
+        final = np.array(
+            [keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula],
+            dtype=np.int64,
+        )
+        main = grouped[np.isin(sk, final)]
+        if len(main):
+            hist_parts.append(
+                main.assign(indicator=names_of_sk[main["indicator"].to_numpy(dtype=np.int64)])
             )
+        # formula components (and observed formula values) by series
+        wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
+        if wanted:
+            where = pd.Series(np.arange(len(sk))).groupby(sk).indices
+            for code in wanted:
+                if code in where:
+                    part = grouped.iloc[where[code]]
+                    series[keys[code]] = part.assign(indicator=names_of_sk[code]).reset_index(
+                        drop=True
+                    )
     for name in formula_order:
         ind = inds[name]
         f = freq[name]
@@ -216,17 +235,13 @@ def evaluate(
         computed = formula_rows(model, ind, comps)
         observed = series.get((name, f), pd.DataFrame())
         if len(computed):
-            computed["org"] = org_index.orgs[computed["org_i"].to_numpy(dtype=np.int64)]
             merged = (
                 pd.concat([computed, observed], ignore_index=True) if len(observed) else computed
             )
             merged = merged.drop_duplicates(["org_i", "start", "end"], keep="first")
             series[(name, f)] = merged.reset_index(drop=True)
-    hist_parts = [
-        series[(i.id, freq[i.id])]
-        for i in model.indicators
-        if len(series.get((i.id, freq[i.id]), ()))
-    ]
+        if len(series.get((name, f), ())):
+            hist_parts.append(series[(name, f)])
     cols = ["indicator", "org_i", "start", "end", "period", "value"]
     hist = (
         pd.concat([p[cols] for p in hist_parts], ignore_index=True)
@@ -487,29 +502,56 @@ def _formula_order(model: LogicModel) -> list[str]:
     return out
 
 
+def _is_component(name: str, inds: dict[str, Indicator]) -> bool:
+    return any(name in i.components for i in inds.values())
+
+
+def _stack_series(
+    act: pd.DataFrame,
+    as_observed: list[tuple[int, npt.NDArray[np.int64]]],
+    aggregated: list[pd.DataFrame],
+) -> pd.DataFrame:
+    """All series rows in one frame (``indicator`` holds the series code), built column by column
+    with one take for the series kept as observed."""
+    cols = ["indicator", "start", "end", "period", "value", "org_i", "anc_code"]
+    parts: dict[str, list[Any]] = {c: [] for c in cols}
+    if as_observed:
+        positions = np.concatenate([p for _, p in as_observed])
+        parts["indicator"].append(
+            np.repeat(
+                np.array([c for c, _ in as_observed], dtype=np.int64),
+                [len(p) for _, p in as_observed],
+            )
+        )
+        for c in cols[1:]:
+            parts[c].append(act[c].to_numpy()[positions])
+    for frame in aggregated:
+        for c in cols:
+            parts[c].append(frame[c].to_numpy())
+    if not parts["indicator"]:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    data: dict[str, Any] = {c: np.concatenate(parts[c]) for c in cols}
+    data["period"] = pd.Series(data["period"].astype(object), dtype=object)
+    data["start"] = data["start"].astype("datetime64[s]")
+    data["end"] = data["end"].astype("datetime64[s]")
+    return pd.DataFrame(data)
+
+
 def _weights(
-    all_rows: pd.DataFrame,
-    inds: dict[str, Indicator],
-    series: dict[tuple[str, str | None], pd.DataFrame],
+    all_rows: pd.DataFrame, names_of_sk: npt.NDArray[np.object_], inds: dict[str, Indicator]
 ) -> npt.NDArray[np.float64] | None:
-    """Per-row weights for ``weight_by`` means (value of the weighting indicator at the same org/period)."""
+    """Per-row weights for ``weight_by`` means: the weighting indicator's value for the same org at
+    the nearest period (population is often yearly while the weighted indicator is monthly)."""
     wanted = {i.id: i.weight_by for i in inds.values() if i.weight_by}
     if not wanted:
         return None
+    names = names_of_sk[all_rows["indicator"].to_numpy(dtype=np.int64)]
     out = np.full(len(all_rows), np.nan)
     for name, by in wanted.items():
-        mask = all_rows["indicator"].to_numpy(dtype=object) == name
-        if not mask.any():
+        mask = names == name
+        source = names == by
+        if not mask.any() or not source.any():
             continue
-        wrows = (
-            pd.concat([p for (n, _f), p in series.items() if n == by and len(p)], ignore_index=True)
-            if any(n == by for (n, _f) in series)
-            else pd.DataFrame()
-        )
-        if wrows.empty:
-            continue
-        # the weighting indicator's value for the same org at the nearest period (population is
-        # often yearly while the weighted indicator is monthly)
         left = pd.DataFrame(
             {
                 "org_i": all_rows["org_i"].to_numpy(dtype=np.int64)[mask],
@@ -519,9 +561,9 @@ def _weights(
         ).sort_values("end", kind="stable")
         right = pd.DataFrame(
             {
-                "org_i": wrows["org_i"].to_numpy(dtype=np.int64),
-                "end": wrows["end"].to_numpy(dtype="datetime64[ns]"),
-                "w": wrows["value"].to_numpy(dtype=np.float64),
+                "org_i": all_rows["org_i"].to_numpy(dtype=np.int64)[source],
+                "end": all_rows["end"].to_numpy(dtype="datetime64[ns]")[source],
+                "w": all_rows["value"].to_numpy(dtype=np.float64)[source],
             }
         ).sort_values("end", kind="stable")
         joined = pd.merge_asof(left, right, on="end", by="org_i", direction="nearest")
