@@ -69,10 +69,12 @@ def aggregate_time(
         return rows[cols]
     obs_end = rows["end"].to_numpy(dtype="datetime64[D]")
     pa = assign_periods(obs_end, freq, fiscal_year_start=fiscal_year_start)
-    pcode, plabels = pd.factorize(pa.label)
-    n_p = len(plabels)
+    # reporting periods of one frequency differ by their start: factorise integers, not labels
+    pcode, _ = pd.factorize(pa.start.astype(np.int64))
+    n_p = int(pcode.max()) + 1 if len(pcode) else 0
     first = np.zeros(n_p, dtype=np.int64)
     first[pcode[::-1]] = np.arange(len(pcode))[::-1]  # first row of each period code
+    plabels = pa.label[first]
     key = rows["org_i"].to_numpy(dtype=np.int64) * n_p + pcode
     work = pd.DataFrame(
         {
@@ -96,7 +98,7 @@ def aggregate_time(
             "org": pd.Series(np.full(len(keys), None, dtype=object), dtype=object),
             "start": pa.start[first[pc]],
             "end": pa.end[first[pc]],
-            "period": pd.Series(np.asarray(plabels, dtype=object)[pc], dtype=object),
+            "period": pd.Series(plabels[pc], dtype=object),
             "value": value.to_numpy(dtype=np.float64),
             "org_i": keys // n_p,
             "anc_code": anc_code.to_numpy(dtype=np.int64),
@@ -224,10 +226,12 @@ def aggregate_orgs(
         if not use.any():
             continue
         idx = np.flatnonzero(use)
-        pair = sk[idx].astype(np.int64) * n_org + target[idx]
-        # only the deepest observed level under each (series, parent) feeds it
-        deepest = pd.Series(own_level[idx]).groupby(pair).transform("max").to_numpy()
-        idx = idx[own_level[idx] == deepest]
+        levels_here = own_level[idx]
+        if levels_here.min() != levels_here.max():
+            # only the deepest observed level under each (series, parent) feeds it
+            pair = sk[idx].astype(np.int64) * n_org + target[idx]
+            deepest = pd.Series(levels_here).groupby(pair).transform("max").to_numpy()
+            idx = idx[levels_here == deepest]
         key = (sk[idx].astype(np.int64) * n_org + target[idx]) * n_p + pk[idx]
         for code in np.unique(rules[idx]):
             rule = str(rule_names[code])
@@ -272,6 +276,8 @@ def aggregate_orgs(
                 )
             )
     out = pd.concat(parts, ignore_index=True)
+    if own_level.min() > max(above for _, above in index.targets):
+        return out  # nothing was observed at a level that is also aggregated into
     # a value observed at the org itself wins over the aggregate of its children
     sk_all = pd.factorize(out["indicator"].to_numpy())[0].astype(np.int64)
     pk_all = pd.factorize(out["period"].to_numpy(dtype=object))[0].astype(np.int64)

@@ -182,6 +182,7 @@ def evaluate(
     if not is_actual.all():
         act = act[is_actual]
     by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
+    columns = {c: act[c].to_numpy() for c in ("indicator", "end", "value", "org_i", "anc_code")}
     empty = np.zeros(0, dtype=np.int64)
     as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
     aggregated: list[pd.DataFrame] = []
@@ -192,7 +193,13 @@ def evaluate(
         if f is None:
             as_observed.append((code, positions))
         else:
-            t = aggregate_time(act.iloc[positions], f, inds[name].time_rule, fys)
+            rows = pd.DataFrame(
+                {
+                    c: columns[c][positions]
+                    for c in ("indicator", "end", "value", "org_i", "anc_code")
+                }
+            )
+            t = aggregate_time(rows, f, inds[name].time_rule, fys)
             aggregated.append(t.assign(indicator=code))
     all_rows = _stack_series(act, as_observed, aggregated)
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
