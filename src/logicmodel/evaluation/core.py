@@ -177,7 +177,7 @@ def evaluate(
     keys = list(base_needed)  # one series per (indicator, reporting frequency)
     names_of_sk = np.array([k[0] for k in keys], dtype=object)
     # only the columns the series need, and no copy when every row is an actual
-    is_actual = clean["kind"].to_numpy(dtype=object) == "actual"
+    is_actual = (clean["kind"] == "actual").to_numpy(dtype=bool)
     act = clean[["indicator", "org", "period", "start", "end", "value", "org_i", "anc_code"]]
     if not is_actual.all():
         act = act[is_actual]
