@@ -475,39 +475,46 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         )
 
     # text columns stay numpy object arrays: the pipeline works on them with numpy, and a
-    # round trip through Arrow strings would cost more than the rest of the intake
+    # round trip through Arrow strings would cost more than the rest of the intake. When every
+    # row is kept (the usual case) the arrays are used as they are, without a filtered copy.
+    def kept(a: np.ndarray) -> np.ndarray:
+        return a if all_ok else a[ok]
+
+    all_ok = bool(ok.all())
+    # duplicates: one int64 key per row (indicator, org, period, kind) — hashing one integer
+    # column is several times faster than a five-column duplicate check
+    start_days = kept(parr.start).astype(np.int64)
+    period_key, period_distinct = pd.factorize(
+        (start_days - start_days.min(initial=0)) * 100_000
+        + (kept(parr.end).astype(np.int64) - start_days)
+    )
+    del start_days
+    org_key = kept(org_code).astype(np.int64) + 1
+    row_key = (
+        (kept(ind_codes).astype(np.int64) * (int(org_key.max(initial=0)) + 1) + org_key)
+        * (len(period_distinct) + 1)
+        + period_key
+    ) * 3 + kept(kind_code)
+    del org_key, period_key
     clean = pd.DataFrame(
         {
-            "indicator": pd.Series(ind[ok], dtype=object),
-            "org": pd.Series(org[ok], dtype=object),
-            "period": pd.Series(parr.label[ok], dtype=object),
-            "start": parr.start[ok],
-            "end": parr.end[ok],
-            "value": values[ok],
+            "indicator": pd.Series(kept(ind), dtype=object),
+            "org": pd.Series(kept(org), dtype=object),
+            "period": pd.Series(kept(parr.label), dtype=object),
+            "start": kept(parr.start),
+            "end": kept(parr.end),
+            "value": kept(values),
             "kind": pd.Categorical.from_codes(
-                np.maximum(kind_code[ok], 0), categories=pd.Index(list(KIND_VALUES))
+                np.maximum(kept(kind_code), 0), categories=pd.Index(list(KIND_VALUES))
             ),
-            "row": rows[ok],
-            "org_code": org_code[ok],
+            "row": kept(rows),
+            "org_code": kept(org_code),
         }
     )
+    del ind, org, parr, values
 
     # duplicates -------------------------------------------------------------------------------
     keys = ["indicator", "org", "start", "end", "kind"]
-    # one hash over integer codes (text columns factorised once) instead of five object columns
-    # one int64 key per row: (indicator, org, period, kind) — hashing one integer column is
-    # several times faster than a five-column duplicate check
-    start_days = parr.start[ok].astype(np.int64)
-    span_days = parr.end[ok].astype(np.int64) - start_days
-    period_key, period_distinct = pd.factorize(
-        (start_days - start_days.min(initial=0)) * 100_000 + span_days
-    )
-    org_key = org_code[ok].astype(np.int64) + 1
-    row_key = (
-        (ind_codes[ok].astype(np.int64) * (int(org_key.max(initial=0)) + 1) + org_key)
-        * (len(period_distinct) + 1)
-        + period_key
-    ) * 3 + kind_code[ok]
     dup = pd.Series(row_key).duplicated(keep=False).to_numpy()
     if dup.any():
         groups = clean.loc[dup].groupby(keys, dropna=False, sort=False)["row"]

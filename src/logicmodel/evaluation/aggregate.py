@@ -202,9 +202,14 @@ def aggregate_orgs(
     Returns rows with ``org_i`` and ``n_children`` (number of contributing rows). Grouping is on
     one integer key (series × org × period) per level.
     """
-    base = rows.assign(org_i=org_pos, n_children=0)
     if rows.empty or not index.targets or anc.shape[1] <= 1:
-        return base
+        return rows.assign(org_i=org_pos, n_children=0)
+    # the observed rows go into the result as they are (no copy here; ``n_children`` is 0)
+    base = (
+        rows
+        if "org_i" in rows and np.array_equal(rows["org_i"].to_numpy(), org_pos)
+        else (rows.assign(org_i=org_pos))
+    )
     n_org = len(index.orgs)
     sk, series_names = pd.factorize(rows["indicator"].to_numpy())
     pk, period_labels = pd.factorize(rows["period"].to_numpy(dtype=object))
@@ -276,6 +281,7 @@ def aggregate_orgs(
                 )
             )
     out = pd.concat(parts, ignore_index=True)
+    out["n_children"] = out["n_children"].fillna(0).astype(np.int64)
     if own_level.min() > max(above for _, above in index.targets):
         return out  # nothing was observed at a level that is also aggregated into
     # a value observed at the org itself wins over the aggregate of its children

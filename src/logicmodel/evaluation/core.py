@@ -176,11 +176,9 @@ def evaluate(
         need(ind.id, freq[ind.id])
     keys = list(base_needed)  # one series per (indicator, reporting frequency)
     names_of_sk = np.array([k[0] for k in keys], dtype=object)
-    # only the columns the series need, and no copy when every row is an actual
+    # no copy when every row is an actual (the usual case)
     is_actual = (clean["kind"] == "actual").to_numpy(dtype=bool)
-    act = clean[["indicator", "org", "period", "start", "end", "value", "org_i", "anc_code"]]
-    if not is_actual.all():
-        act = act[is_actual]
+    act = clean if is_actual.all() else clean[is_actual]
     by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
     columns = {c: act[c].to_numpy() for c in ("indicator", "end", "value", "org_i", "anc_code")}
     empty = np.zeros(0, dtype=np.int64)
@@ -263,6 +261,8 @@ def evaluate(
 
     # points: baselines and targets per (indicator, org) -------------------------------------------
     points = _points(model, clean, org_index, anc_u, inds)
+    # the row-level frames are not needed any more: let them go before the tables are built
+    del clean, act, columns, all_rows, prepared, series
 
     # series codes over the full grid (indicators × orgs) ----------------------------------------
     n_org = len(org_index.orgs)
