@@ -291,9 +291,13 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
         )
 
     # indicators -------------------------------------------------------------------------------
-    ind = _as_text(raw[cols["indicator"]])
+    ind_codes, ind_uniques = _text_codes(raw[cols["indicator"]])  # once per distinct value
+    ind_table = np.empty(len(ind_uniques) + 1, dtype=object)
+    ind_table[:-1] = ind_uniques
+    ind = ind_table[ind_codes]
     known = {i.id: i for i in model.indicators}
-    ind_codes, ind_uniques = pd.factorize(pd.Series(ind, dtype=object), use_na_sentinel=True)
+    position = {i.id: k for k, i in enumerate(model.indicators)}
+    ind_pos = np.array([position.get(u, -1) for u in ind_uniques] + [-1], dtype=np.int32)[ind_codes]
     for k, name in enumerate(ind_uniques):
         if name not in known:
             mask = ind_codes == k
@@ -509,6 +513,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             ),
             "row": kept(rows),
             "org_code": kept(org_code),
+            "ind_code": kept(ind_pos),  # position in model.indicators
         }
     )
     del ind, org, parr, values

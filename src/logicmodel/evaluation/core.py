@@ -179,7 +179,7 @@ def evaluate(
     # no copy when every row is an actual (the usual case)
     is_actual = (clean["kind"] == "actual").to_numpy(dtype=bool)
     act = clean if is_actual.all() else clean[is_actual]
-    by_indicator = act.groupby("indicator", sort=False).indices  # one pass, row positions
+    by_indicator = _positions_by_indicator(act, [i.id for i in model.indicators])
     columns = {c: act[c].to_numpy() for c in ("indicator", "end", "value", "org_i", "anc_code")}
     empty = np.zeros(0, dtype=np.int64)
     as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
@@ -507,6 +507,20 @@ def _formula_order(model: LogicModel) -> list[str]:
     for i in model.indicators:
         visit(i.id)
     return out
+
+
+def _positions_by_indicator(act: pd.DataFrame, ids: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+    """Row positions of each indicator: one stable counting sort of the intake's integer codes."""
+    if "ind_code" not in act.columns:  # an empty intake frame
+        return {
+            str(name): np.asarray(p, dtype=np.int64)
+            for name, p in act.groupby("indicator").indices.items()
+        }
+    codes = act["ind_code"].to_numpy()
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=len(ids)) if len(codes) else np.zeros(len(ids), np.int64)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    return {ids[k]: order[bounds[k] : bounds[k + 1]] for k in range(len(ids)) if counts[k]}
 
 
 def _is_component(name: str, inds: dict[str, Indicator]) -> bool:
