@@ -92,9 +92,7 @@ def aggregate_time(
     pc = keys % n_p
     return pd.DataFrame(
         {
-            "indicator": pd.Series(
-                np.full(len(keys), rows["indicator"].iloc[0], dtype=object), dtype=object
-            ),
+            "indicator": np.full(len(keys), rows["indicator"].iloc[0]),
             "org": pd.Series(np.full(len(keys), None, dtype=object), dtype=object),
             "start": pa.start[first[pc]],
             "end": pa.end[first[pc]],

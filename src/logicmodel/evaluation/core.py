@@ -193,12 +193,12 @@ def evaluate(
         else:
             rows = pd.DataFrame(
                 {
-                    c: columns[c][positions]
-                    for c in ("indicator", "end", "value", "org_i", "anc_code")
+                    "indicator": np.full(len(positions), code, dtype=np.int64),
+                    **{c: columns[c][positions] for c in ("end", "value", "org_i", "anc_code")},
                 }
             )
             t = aggregate_time(rows, f, inds[name].time_rule, fys)
-            aggregated.append(t.assign(indicator=code))
+            aggregated.append(t)
     all_rows = _stack_series(act, as_observed, aggregated)
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
     hist_parts: list[pd.DataFrame] = []
@@ -221,7 +221,13 @@ def evaluate(
         main = grouped[np.isin(sk, final)]
         if len(main):
             hist_parts.append(
-                main.assign(indicator=names_of_sk[main["indicator"].to_numpy(dtype=np.int64)])
+                main.assign(
+                    indicator=pd.Series(
+                        names_of_sk[main["indicator"].to_numpy(dtype=np.int64)],
+                        index=main.index,
+                        dtype=object,
+                    )
+                )
             )
         # formula components (and observed formula values) by series
         wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
