@@ -693,7 +693,7 @@ def test_bad_ragged_rows(tmp_path):
 
 def test_bad_duplicate_header(tmp_path):
     p = _write(tmp_path, _header() + ",2024\n")
-    with pytest.raises(FormatError, match=r"row 1: header '2024' appears twice"):
+    with pytest.raises(FormatError, match=r"row 1, column 2024: header '2024' appears twice"):
         read_rs(p)
 
 

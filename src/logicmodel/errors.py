@@ -128,23 +128,30 @@ class FormatError(LogicModelError, ValueError):
 
     @property
     def location(self) -> str:
-        """``file: sheet!C7`` style location; empty parts are left out."""
+        """``file: sheet!C7`` style location; empty parts are left out.
+
+        Examples
+        --------
+        >>> FormatError("x", path="m.xlsx", sheet="nodes", row=3).location
+        'm.xlsx: nodes row 3'
+        >>> FormatError("x", path="obs.csv", row=12, column="value").location
+        'obs.csv: row 12, column value'
+        """
         parts: list[str] = []
         if self.path:
             parts.append(self.path)
-        cell = ""
-        if self.sheet is not None:
-            cell = f"{self.sheet}!"
-        if self.column is not None:
-            cell += str(self.column)
-        if self.row is not None:
-            cell += (
-                str(self.row)
-                if (self.column is not None and self.sheet is not None)
-                else (f" row {self.row}" if cell else f"row {self.row}")
-            )
-        if cell:
-            parts.append(cell.strip())
+        if self.sheet is not None and self.column is not None and self.row is not None:
+            parts.append(f"{self.sheet}!{self.column}{self.row}")
+        else:
+            where = [] if self.sheet is None else [self.sheet]
+            detail = []
+            if self.row is not None:
+                detail.append(f"row {self.row}")
+            if self.column is not None:
+                detail.append(f"column {self.column}")
+            text = " ".join([*where, ", ".join(detail)]).strip()
+            if text:
+                parts.append(text)
         return ": ".join(parts)
 
     def __str__(self) -> str:
