@@ -302,6 +302,10 @@ def test_json_schema_validates_the_example() -> None:
 
 def test_example_copies_are_identical() -> None:
     assert EXAMPLE.read_bytes() == BUNDLED.read_bytes()
+    # the observations the demo evaluates are the repository's too
+    assert (EXAMPLE.parent / "observations.csv").read_bytes() == (
+        BUNDLED.parent / "observations.csv"
+    ).read_bytes()
 
 
 def test_example_is_realistic_and_checks_clean() -> None:
