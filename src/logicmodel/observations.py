@@ -182,7 +182,8 @@ def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
     merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
-    table = np.append(merged, -1).astype(np.int64)  # spellings that normalise alike share a code
+    # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
+    table = np.append(merged, -1).astype(np.int32)
     return table[codes], np.asarray(distinct, dtype=object)
 
 
@@ -263,7 +264,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             .to_numpy(dtype="int64")
         )
     else:
-        rows = np.arange(n, dtype="int64")
+        rows = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     ok = np.ones(n, dtype=bool)
 
     def report(
@@ -330,6 +331,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # factorise the column in its own storage (Arrow strings stay Arrow) and parse the distinct
     # values only: no Python object per row
     period_codes, period_uniques = pd.factorize(raw[cols["period"]], use_na_sentinel=True)
+    period_codes = period_codes.astype(np.int32)
     parr = _broadcast_periods(
         parse_periods(
             np.asarray(period_uniques, dtype=object),
