@@ -20,7 +20,7 @@ from logicmodel.formula import parse_formula
 from logicmodel.periods import assign_periods, parse_period
 
 if TYPE_CHECKING:
-    from logicmodel.model import Indicator, LogicModel
+    from logicmodel.model import Indicator
     from logicmodel.orgs import Hierarchy
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "aggregate_time",
     "build_org_index",
     "effective_frequency",
-    "series_frame",
 ]
 
 _SERIES_COLS = ["indicator", "org", "start", "end", "period", "value"]
@@ -291,9 +290,7 @@ def aggregate_orgs(
     return out.iloc[np.sort(keep)].reset_index(drop=True)
 
 
-def formula_rows(
-    model: LogicModel, ind: Indicator, components: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
+def formula_rows(ind: Indicator, components: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows of a formula indicator computed per (org, period) from its components' rows."""
     names = ind.components
     frames = []
@@ -315,10 +312,4 @@ def formula_rows(
     out["value"] = values
     out["period"] = periods.reindex(wide.index).iloc[:, 0].to_numpy()
     out["indicator"] = ind.id
-    _ = model
     return out
-
-
-def series_frame() -> pd.DataFrame:
-    """An empty series frame with the standard columns."""
-    return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SERIES_COLS})

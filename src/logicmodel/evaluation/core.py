@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.checks import check
-from logicmodel.errors import CheckError, PeriodError
+from logicmodel.errors import CheckError
 from logicmodel.evaluation.achievement import achievement, forecast, plan_values
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
@@ -243,7 +243,7 @@ def evaluate(
         ind = inds[name]
         f = freq[name]
         comps = {c: series.get((c, f), pd.DataFrame()) for c in ind.components}
-        computed = formula_rows(model, ind, comps)
+        computed = formula_rows(ind, comps)
         observed = series.get((name, f), pd.DataFrame())
         if len(computed):
             merged = (
@@ -438,9 +438,9 @@ def evaluate(
 
     # pathway roll-up per org ---------------------------------------------------------------------------
     nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
-    milestones = milestone_table(model, as_of_date, due_soon_days, lang)
+    milestones = milestone_table(model, as_of_date, due_soon_days)
     findings = diagnose_findings(
-        model, nodes, indicators, periods_seen, milestones, as_of_date, freq, fys
+        model, nodes, indicators, periods_seen, milestones, as_of_date, freq
     )
     return Progress(
         model,
@@ -627,29 +627,27 @@ def _points(
         additive = [i for i in inds if inds[i].orgs_rule == "sum" and not inds[i].formula]
         sub_mask = explicit["indicator"].isin(additive).to_numpy()
         if sub_mask.any() and anc_u.shape[1] > 1:
-            e_anc = anc_u[explicit["anc_code"].to_numpy(dtype=np.int64)]
-            if True:
-                sub = explicit[sub_mask]
-                sa = e_anc[sub_mask]
-                own = index.org_level[sub["org_i"].to_numpy(dtype=np.int64)]
-                for j, above in index.targets:
-                    use = (sa[:, j] >= 0) & (own > above)
-                    if not use.any():
-                        continue
-                    part = pd.DataFrame(
-                        {
-                            "indicator": sub["indicator"].to_numpy(dtype=object)[use],
-                            "org_i": sa[use, j],
-                            "kind": sub["kind"].to_numpy(dtype=object)[use],
-                            "end": sub["end"].to_numpy(dtype="datetime64[D]")[use],
-                            "period": sub["period"].to_numpy(dtype=object)[use],
-                            "value": sub["value"].to_numpy(dtype=np.float64)[use],
-                        }
-                    )
-                    agg = part.groupby(["indicator", "org_i", "kind", "end", "period"], sort=False)[
-                        "value"
-                    ].sum()
-                    frames.append(agg.reset_index().assign(source=1))
+            sub = explicit[sub_mask]
+            sa = anc_u[sub["anc_code"].to_numpy(dtype=np.int64)]
+            own = index.org_level[sub["org_i"].to_numpy(dtype=np.int64)]
+            for j, above in index.targets:
+                use = (sa[:, j] >= 0) & (own > above)
+                if not use.any():
+                    continue
+                part = pd.DataFrame(
+                    {
+                        "indicator": sub["indicator"].to_numpy(dtype=object)[use],
+                        "org_i": sa[use, j],
+                        "kind": sub["kind"].to_numpy(dtype=object)[use],
+                        "end": sub["end"].to_numpy(dtype="datetime64[D]")[use],
+                        "period": sub["period"].to_numpy(dtype=object)[use],
+                        "value": sub["value"].to_numpy(dtype=np.float64)[use],
+                    }
+                )
+                agg = part.groupby(["indicator", "org_i", "kind", "end", "period"], sort=False)[
+                    "value"
+                ].sum()
+                frames.append(agg.reset_index().assign(source=1))
     # model points: one small table of (indicator, kind, period, value), repeated over the orgs
     # they apply to with np.repeat/np.tile (no per-org Python)
     all_orgs = np.arange(len(index.orgs), dtype=np.int64)
@@ -824,6 +822,3 @@ def _node_table(
         out["status"].astype(object).map(STATUS_LABELS["ja" if lang == "ja" else "en"])
     )
     return out
-
-
-_ = PeriodError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,7 @@ _FREQ_DAYS = {"month": 31, "quarter": 92, "fiscal_quarter": 92, "fiscal_year": 3
 _FINDING_COLUMNS = ["code", "node", "org", "level", "message", "message_ja", "evidence"]
 
 
-def milestone_table(
-    model: LogicModel, as_of: dt.date, due_soon_days: int, lang: str
-) -> pd.DataFrame:
+def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int) -> pd.DataFrame:
     """``milestone, title, due, done, status`` (done | due_soon | overdue | upcoming) as of a date.
 
     A milestone is ``done`` when its ``done`` date is on or before ``as_of``; ``overdue`` when its
@@ -67,7 +65,6 @@ def milestone_table(
         ],
     )
     out["status"] = pd.Categorical(out["status"], categories=list(MILESTONE_STATUSES))
-    _ = lang
     return out
 
 
@@ -79,7 +76,6 @@ def diagnose_findings(
     milestones: pd.DataFrame,
     as_of: dt.date,
     freq: dict[str, str | None],
-    fiscal_year_start: int,
 ) -> pd.DataFrame:
     """Findings with node ids and evidence, per org (vectorised joins over links × orgs)."""
     parts: list[pd.DataFrame] = []
@@ -287,9 +283,4 @@ def diagnose_findings(
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _FINDING_COLUMNS})
     out = pd.concat(parts, ignore_index=True)[_FINDING_COLUMNS]
     out["code"] = pd.Categorical(out["code"], categories=list(FINDING_CODES))
-    _ = (indicators, fiscal_year_start)
     return out.sort_values(["code", "node"], kind="stable").reset_index(drop=True)
-
-
-def _unused(*_: Any) -> None:
-    return None
