@@ -367,7 +367,7 @@ def test_engine_unit_and_percent_issues() -> None:
     ]
     prepared = pushed.prepare(_model())
     assert [i.code for i in prepared.issues].count("LM305") == 1
-    assert sorted(prepared.frame["indicator"]) == ["share", "staff"]
+    assert sorted(prepared.table()["indicator"]) == ["share", "staff"]
 
 
 def test_engine_missing_columns_and_integer_codes() -> None:

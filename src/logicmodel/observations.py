@@ -1,14 +1,16 @@
-"""Observation intake: any dataframe → one clean long pandas frame in each indicator's unit.
+"""Observation intake: any dataframe → one compact clean frame in each indicator's unit.
 
 Row 3 of DESIGN §3 (beside ``graph``): both ``checks`` (for LM3xx issues) and ``evaluate`` use it.
 Everything is vectorised: periods are parsed once per distinct value, units converted once per
 distinct (indicator, unit) pair with one array multiply, problems reported per distinct bad value
 with the first rows where it occurs.
 
-The clean frame has the columns ``indicator, org, period, start, end, value, kind, row``:
-``start``/``end`` are the period's first and last day (``datetime64``), ``value`` is float64 in
-the indicator's declared unit, ``kind`` ∈ actual|target|baseline and ``row`` the 0-based position
-in the input (or the ``source_row`` a reader recorded).
+The clean frame holds integer codes and values only (``ind_code, org_code, pcode, value,
+kind_code, row``), about 25 bytes a row: organisations and periods live once in small tables
+(:attr:`Observations.orgs`, :class:`PeriodTable`), so a national panel of millions of rows is never
+held as per-row text or dates. ``value`` is float64 in the indicator's declared unit and ``row``
+the 0-based position in the input (or the ``source_row`` a reader recorded);
+:meth:`Observations.table` gives the readable long form.
 
 Examples
 --------
@@ -19,13 +21,18 @@ Examples
 >>> clean = prepare_observations(sample_model(), obs)
 >>> [i.code for i in clean.issues]
 ['LM304']
+>>> ok = prepare_observations(sample_model(), obs.iloc[:1])
+>>> ok.table()[["indicator", "period", "start", "value", "kind"]]
+  indicator  period      start  value    kind
+0  wait_min  FY2024 2024-04-01   30.0  actual
 """
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +50,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "KIND_VALUES",
     "Observations",
+    "PeriodTable",
     "empty_observations",
     "observation_issues",
     "prepare_observations",
@@ -96,18 +104,150 @@ _KIND_ALIASES = {
 _MAX_LISTED = 20
 
 
+class PeriodTable:
+    """Distinct periods of one evaluation (first day, last day, label), addressed by int32 codes.
+
+    Rows carry a code instead of three per-row columns. Codes never change once given, and two
+    spellings of one period (``FY2024``, ``令和6年度``) share a code: periods are keyed by their
+    (start, end) days. Only distinct periods go through :meth:`add`, so its loop is short.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = PeriodTable()
+    >>> day = lambda *d: np.array(d, dtype="datetime64[D]")
+    >>> t.add(day("2024-04-01", "2024-06-01"), day("2025-03-31", "2024-06-30"), ["FY2024", "2024-06"])
+    array([0, 1], dtype=int32)
+    >>> t.add(day("2024-04-01"), day("2025-03-31"), ["FY2024"]), len(t), t.label.tolist()
+    (array([0], dtype=int32), 2, ['FY2024', '2024-06'])
+    """
+
+    __slots__ = ("_arrays", "_end", "_index", "_label", "_start")
+
+    def __init__(self) -> None:
+        self._start: list[int] = []
+        self._end: list[int] = []
+        self._label: list[object] = []
+        self._index: dict[tuple[int, int], int] = {}
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def add(self, start: Any, end: Any, label: Sequence[object] | np.ndarray) -> np.ndarray:
+        """Codes of the periods ``(start[k], end[k], label[k])``, adding the ones not yet known."""
+        s = _epoch_days(start)
+        e = _epoch_days(end)
+        pairs, inverse = np.unique(np.stack([s, e], axis=1), axis=0, return_inverse=True)
+        first = np.zeros(len(pairs), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+        labels = np.asarray(label, dtype=object)
+        codes = np.empty(len(pairs), dtype=np.int32)
+        for k, (a, b) in enumerate(pairs.tolist()):
+            code = self._index.get((a, b))
+            if code is None:
+                code = self._index[(a, b)] = len(self._start)
+                self._start.append(a)
+                self._end.append(b)
+                self._label.append(labels[first[k]])
+                self._arrays = None
+            codes[k] = code
+        out: np.ndarray = codes[inverse.ravel()] if len(s) else np.zeros(0, dtype=np.int32)
+        return out
+
+    def copy(self) -> PeriodTable:
+        """An independent table with the same codes."""
+        out = PeriodTable()
+        out._start, out._end, out._label = list(self._start), list(self._end), list(self._label)
+        out._index = dict(self._index)
+        return out
+
+    def _built(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            epoch = np.datetime64("1970-01-01", "D")
+            self._arrays = (
+                epoch + np.asarray(self._start, dtype=np.int64),
+                epoch + np.asarray(self._end, dtype=np.int64),
+                np.asarray([*self._label, None], dtype=object)[:-1],
+            )
+        return self._arrays
+
+    @property
+    def start(self) -> np.ndarray:
+        """First day of each period (``datetime64[D]``), by code."""
+        return self._built()[0]
+
+    @property
+    def end(self) -> np.ndarray:
+        """Last day of each period (``datetime64[D]``), by code."""
+        return self._built()[1]
+
+    @property
+    def label(self) -> np.ndarray:
+        """Canonical label of each period (object array), by code."""
+        return self._built()[2]
+
+    @property
+    def end_day(self) -> np.ndarray:
+        """Last day of each period as days since 1970-01-01 (int64), by code."""
+        days: np.ndarray = np.asarray(self._end, dtype=np.int64)
+        return days
+
+
+def _epoch_days(values: Any) -> np.ndarray:
+    days: np.ndarray = (
+        np.asarray(values, dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")
+    ).astype(np.int64)
+    return days
+
+
 @dataclass(frozen=True, slots=True)
 class Observations:
-    """Clean observations (``frame``) and every problem found on the way (``issues``)."""
+    """Clean observations and every problem found on the way (``issues``).
+
+    ``frame`` is compact, one row per kept input row: ``ind_code`` (position in
+    ``model.indicators``), ``org_code`` (index into ``orgs``; -1 without an org), ``pcode`` (code in
+    ``periods``), ``value`` (float64 in the indicator's unit), ``kind_code`` (index into
+    :data:`KIND_VALUES`) and ``row``. :meth:`table` gives the readable long form.
+    """
 
     frame: pd.DataFrame
     issues: tuple[Issue, ...]
     has_org: bool
+    indicators: tuple[str, ...] = ()
+    orgs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    periods: PeriodTable = field(default_factory=PeriodTable)
 
     @property
     def errors(self) -> tuple[Issue, ...]:
         """Issues with severity ``error``."""
         return tuple(i for i in self.issues if i.severity == "error")
+
+    def table(self, positions: np.ndarray | None = None) -> pd.DataFrame:
+        """The readable long frame ``indicator, org, period, start, end, value, kind, row`` of the
+        rows at ``positions`` (all rows by default; meant for small selections)."""
+        f = self.frame if positions is None else self.frame.iloc[positions]
+        pcode = f["pcode"].to_numpy(dtype=np.int64)
+        org = f["org_code"].to_numpy(dtype=np.int64)
+        orgs = np.empty(len(self.orgs) + 1, dtype=object)
+        orgs[:-1] = self.orgs
+        orgs[-1] = None
+        return pd.DataFrame(
+            {
+                "indicator": np.asarray((*self.indicators, ""), dtype=object)[
+                    f["ind_code"].to_numpy(dtype=np.int64)
+                ],
+                "org": orgs[org],
+                "period": self.periods.label[pcode],
+                "start": self.periods.start[pcode],
+                "end": self.periods.end[pcode],
+                "value": f["value"].to_numpy(dtype=np.float64),
+                "kind": np.asarray(KIND_VALUES, dtype=object)[
+                    f["kind_code"].to_numpy(dtype=np.int64)
+                ],
+                "row": f["row"].to_numpy(),
+            }
+        )
 
 
 def to_pandas(observations: Any) -> pd.DataFrame:
@@ -117,25 +257,85 @@ def to_pandas(observations: Any) -> pd.DataFrame:
     """
     if isinstance(observations, pd.DataFrame):
         return observations
-    try:
-        import narwhals.stable.v2 as nw
+    frame = _narwhals(observations)
+    import narwhals.stable.v2 as nw
 
-        frame = nw.from_native(observations)
-    except TypeError:
-        raise FormatError(
-            f"observations must be a dataframe (pandas, polars, pyarrow, duckdb, pyspark, dask); "
-            f"got {type(observations).__name__}"
-        ) from None
     if isinstance(frame, nw.LazyFrame):
         frame = frame.collect()
     out: pd.DataFrame = frame.to_pandas()
     return out
 
 
-def _standard_columns(frame: pd.DataFrame) -> dict[str, str]:
-    """Map of standard name → actual column name in ``frame``."""
-    out: dict[str, str] = {}
-    for col in frame.columns:
+def _narwhals(observations: Any) -> Any:
+    try:
+        import narwhals.stable.v2 as nw
+
+        return nw.from_native(observations)
+    except TypeError:
+        raise FormatError(
+            f"observations must be a dataframe (pandas, polars, pyarrow, duckdb, pyspark, dask); "
+            f"got {type(observations).__name__}"
+        ) from None
+
+
+class _Columns:
+    """The input's columns one at a time as pandas Series, without converting the whole frame.
+
+    pandas frames are used as they are. Other in-process frames (polars, pyarrow, duckdb …) are
+    collected once to Arrow and each column is handed over as an Arrow-backed Series and then
+    released (:meth:`release`), so the intake never holds a pandas copy of the whole input.
+    """
+
+    def __init__(self, observations: Any) -> None:
+        self._pandas: pd.DataFrame | None = None
+        self._arrow: dict[str, Any] = {}
+        if isinstance(observations, pd.DataFrame):
+            self._pandas = observations
+            self.names: list[Any] = list(observations.columns)
+            self.n = len(observations)
+            return
+        import narwhals.stable.v2 as nw
+
+        frame = _narwhals(observations)
+        impl = frame.implementation
+        if isinstance(frame, nw.LazyFrame):
+            if impl.is_polars() or impl.is_duckdb():
+                frame = frame.collect(backend="pyarrow" if impl.is_duckdb() else None)
+            else:  # dask, Spark … that were not pushed down: through pandas
+                self._pandas = to_pandas(observations)
+                self.names = list(self._pandas.columns)
+                self.n = len(self._pandas)
+                return
+        if frame.implementation.is_pandas_like():
+            self._pandas = frame.to_pandas()
+            self.names = list(self._pandas.columns)
+            self.n = len(self._pandas)
+            return
+        self.names = list(frame.columns)
+        self.n = len(frame)
+        self._arrow = {c: frame.get_column(c) for c in self.names}
+
+    def __getitem__(self, name: Any) -> pd.Series:
+        if self._pandas is not None:
+            series: pd.Series = self._pandas[name]
+            return series
+        column = self._arrow[name].to_arrow()
+        import pyarrow as pa
+
+        if pa.types.is_string_view(column.type):
+            column = column.cast(pa.large_string())
+        out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
+        return out
+
+    def release(self, name: Any) -> None:
+        """Drop this object's reference to a column that is no longer needed."""
+        self._arrow.pop(name, None)
+
+
+def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
+    """Map of standard name → actual column name among ``names``."""
+    out: dict[str, Any] = {}
+    for col in names:
         key = unicodedata.normalize("NFKC", str(col)).strip().lower()
         std = COLUMN_ALIASES.get(key)
         if std is not None and std not in out:
@@ -148,33 +348,6 @@ def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:5])
     more = f" and {total - 5} more" if total > 5 else ""
     return f"{word}{'s' if total > 1 else ''} {shown}{more}"
-
-
-@dataclass(frozen=True, slots=True)
-class _RowPeriods:
-    start: np.ndarray
-    end: np.ndarray
-    label: np.ndarray
-    valid: np.ndarray
-
-
-def _broadcast_periods(distinct: Any, codes: np.ndarray) -> _RowPeriods:
-    """Per-row period arrays from the parsed distinct values (code -1: missing → invalid)."""
-
-    def extend(values: np.ndarray, fill: Any) -> np.ndarray:
-        out = np.empty(len(values) + 1, dtype=values.dtype)
-        out[:-1] = values
-        out[-1] = fill
-        rows: np.ndarray = out[codes]
-        return rows
-
-    nat = np.datetime64("NaT", "D")
-    return _RowPeriods(
-        start=extend(distinct.start, nat),
-        end=extend(distinct.end, nat),
-        label=extend(distinct.label, None),
-        valid=extend(distinct.valid, False),
-    )
 
 
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -237,12 +410,13 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     Problems become :class:`~logicmodel.Issue` s (LM301–LM310) with rows; rows with errors are
     dropped from the clean frame, so callers decide whether to stop (``evaluate`` does).
     """
-    raw = to_pandas(observations)
-    cols = _standard_columns(raw)
+    raw = _Columns(observations)
+    cols = _standard_columns(raw.names)
+    ids = tuple(i.id for i in model.indicators)
     issues: list[Issue] = []
     missing = [c for c in ("indicator", "period", "value") if c not in cols]
     if missing:
-        have = ", ".join(repr(str(c)) for c in raw.columns) or "none"
+        have = ", ".join(repr(str(c)) for c in raw.names) or "none"
         issues.append(
             Issue(
                 "LM308",
@@ -253,9 +427,9 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 column=missing[0],
             )
         )
-        return Observations(empty_observations(), tuple(issues), "org" in cols)
+        return Observations(empty_observations(), tuple(issues), "org" in cols, ids)
 
-    n = len(raw)
+    n = raw.n
     from_file = "source_row" in cols
     if from_file:
         rows = (
@@ -263,6 +437,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             .fillna(-1)
             .to_numpy(dtype="int64")
         )
+        raw.release(cols["source_row"])
     else:
         rows = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     ok = np.ones(n, dtype=bool)
@@ -291,14 +466,15 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
             )
         )
 
+    # every column becomes integer codes into a small table of its distinct values; problems are
+    # found once per distinct value and reported with the rows where it occurs
+
     # indicators -------------------------------------------------------------------------------
-    ind_codes, ind_uniques = _text_codes(raw[cols["indicator"]])  # once per distinct value
-    ind_table = np.empty(len(ind_uniques) + 1, dtype=object)
-    ind_table[:-1] = ind_uniques
-    ind = ind_table[ind_codes]
+    ind_codes, ind_uniques = _text_codes(raw[cols["indicator"]])
+    raw.release(cols["indicator"])
     known = {i.id: i for i in model.indicators}
-    position = {i.id: k for k, i in enumerate(model.indicators)}
-    ind_pos = np.array([position.get(u, -1) for u in ind_uniques] + [-1], dtype=np.int32)[ind_codes]
+    position = {name: k for k, name in enumerate(ids)}
+    ind_table = np.array([position.get(u, -1) for u in ind_uniques] + [-1], dtype=np.int32)
     for k, name in enumerate(ind_uniques):
         if name not in known:
             mask = ind_codes == k
@@ -313,77 +489,83 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 cols["indicator"],
                 (str(name),),
             )
-            ok &= ~mask
     if (ind_codes < 0).any():
-        mask = ind_codes < 0
         report(
             "LM301",
             "error",
-            mask,
+            ind_codes < 0,
             "indicator",
             "empty indicator id",
             "指標IDが空です",
             cols["indicator"],
         )
-        ok &= ~mask
+    ind_pos = ind_table[ind_codes]  # position in model.indicators, -1 when unknown or empty
+    del ind_codes
+    ok &= ind_pos >= 0
 
     # periods ----------------------------------------------------------------------------------
     # factorise the column in its own storage (Arrow strings stay Arrow) and parse the distinct
     # values only: no Python object per row
-    period_codes, period_uniques = pd.factorize(raw[cols["period"]], use_na_sentinel=True)
-    period_codes = period_codes.astype(np.int32)
-    parr = _broadcast_periods(
-        parse_periods(
-            np.asarray(period_uniques, dtype=object),
-            fiscal_year_start=model.fiscal_year_start,
-            errors="coerce",
-        ),
-        period_codes,
+    period_raw, period_uniques = pd.factorize(raw[cols["period"]], use_na_sentinel=True)
+    raw.release(cols["period"])
+    period_raw = period_raw.astype(np.int32)
+    parsed = parse_periods(
+        np.asarray(period_uniques, dtype=object),
+        fiscal_year_start=model.fiscal_year_start,
+        errors="coerce",
     )
-    if not parr.valid.all():
-        bad = ~parr.valid
-        pcodes, puniq = pd.factorize(raw[cols["period"]].where(bad), use_na_sentinel=True)
-        for k, text in enumerate(puniq):
-            mask = pcodes == k
-            report(
-                "LM302",
-                "error",
-                mask,
-                f"period {text!r}",
-                "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
-                cols["period"],
-            )
-        blank = bad & (pcodes < 0)
-        if blank.any():
-            report(
-                "LM302", "error", blank, "period", "empty period", "期間が空です", cols["period"]
-            )
-        ok &= ~bad
+    periods = PeriodTable()
+    period_table = np.full(len(period_uniques) + 1, -1, dtype=np.int32)
+    valid = np.flatnonzero(parsed.valid)
+    period_table[valid] = periods.add(parsed.start[valid], parsed.end[valid], parsed.label[valid])
+    pcode = period_table[period_raw]
+    for k in np.flatnonzero(~parsed.valid).tolist():
+        report(
+            "LM302",
+            "error",
+            period_raw == k,
+            f"period {period_uniques[k]!r}",
+            "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
+            "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
+            cols["period"],
+        )
+    if (period_raw < 0).any():
+        report(
+            "LM302",
+            "error",
+            period_raw < 0,
+            "period",
+            "empty period",
+            "期間が空です",
+            cols["period"],
+        )
+    del period_raw
+    ok &= pcode >= 0
 
     # values -----------------------------------------------------------------------------------
-    values, bad_value = _as_numbers(raw[cols["value"]])
+    value_column = raw[cols["value"]]
+    values, bad_value = _as_numbers(value_column)
     if bad_value.any():
-        vcodes, vuniq = pd.factorize(raw[cols["value"]].where(bad_value), use_na_sentinel=True)
+        vcodes, vuniq = pd.factorize(value_column.where(bad_value), use_na_sentinel=True)
         for k, text in enumerate(vuniq):
-            mask = vcodes == k
             report(
                 "LM303",
                 "error",
-                mask,
+                vcodes == k,
                 f"value {text!r}",
                 "not a number",
                 "数値ではありません",
                 cols["value"],
             )
-        ok &= ~bad_value
-    ok &= ~np.isnan(values) | bad_value  # blank values are missing data, not errors
-    ok &= ~np.isnan(values)
+    del value_column
+    raw.release(cols["value"])
+    ok &= ~np.isnan(values)  # blank values are missing data, not errors; bad ones were reported
 
     # kinds ------------------------------------------------------------------------------------
     # kinds as codes into KIND_VALUES (blank → actual), mapped once per distinct spelling
     if "kind" in cols:
         kcodes, kdistinct = _text_codes(raw[cols["kind"]])
+        raw.release(cols["kind"])
         canonical = [_KIND_ALIASES.get(str(t).lower()) for t in kdistinct]
         table = np.array(
             [KIND_VALUES.index(c) if c is not None else -1 for c in canonical] + [0], dtype=np.int8
@@ -400,6 +582,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                     "actual, target, baseline のいずれかにしてください",
                     cols["kind"],
                 )
+        del kcodes
         ok &= kind_code >= 0
     else:
         kind_code = np.zeros(n, dtype=np.int8)
@@ -421,156 +604,166 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                     column=str(cols["org"]),
                 )
             )
-            return Observations(empty_observations(), tuple(issues), True)
+            return Observations(empty_observations(), tuple(issues), True, ids)
         org_code, org_distinct = _text_codes(org_series)
-        org_table = np.empty(len(org_distinct) + 1, dtype=object)
-        org_table[:-1] = org_distinct
-        org = org_table[org_code]
+        del org_series
+        raw.release(cols["org"])
     else:
-        org_code = np.full(n, -1, dtype=np.int64)
-        org = np.full(n, None, dtype=object)
+        org_code = np.full(n, -1, dtype=np.int32)
+        org_distinct = np.zeros(0, dtype=object)
 
     # units ------------------------------------------------------------------------------------
     if "unit" in cols:
-        utext = _as_text(raw[cols["unit"]])
-        icodes, iuniq = pd.factorize(pd.Series(ind, dtype=object), use_na_sentinel=True)
-        ucodes, uuniq = pd.factorize(pd.Series(utext, dtype=object), use_na_sentinel=True)
-        pair = (icodes.astype(np.int64) + 1) * (len(uuniq) + 1) + (ucodes.astype(np.int64) + 1)
+        ucodes, uuniq = _text_codes(raw[cols["unit"]])
+        raw.release(cols["unit"])
+        n_u = len(uuniq) + 1
+        pair = (ind_pos.astype(np.int64) + 1) * n_u + (ucodes.astype(np.int64) + 1)
+        del ucodes
         upairs, kcodes = np.unique(pair, return_inverse=True)
+        del pair
         factors = np.ones(len(upairs))
         for k, code in enumerate(upairs):
-            i_k, u_k = divmod(int(code), len(uuniq) + 1)
+            i_k, u_k = divmod(int(code), n_u)
             if i_k == 0 or u_k == 0:
                 continue
-            name, unit = str(iuniq[i_k - 1]), str(uuniq[u_k - 1])
-            target_unit = known[name].unit if name in known else None
-            if target_unit is None:
+            ind_k = model.indicators[i_k - 1]
+            unit = str(uuniq[u_k - 1])
+            if ind_k.unit is None:
                 continue
             try:
-                factors[k] = conversion_factor(unit, target_unit)
+                factors[k] = conversion_factor(unit, ind_k.unit)
             except UnitError as err:
                 mask = kcodes == k
                 report(
                     "LM306",
                     "error",
                     mask,
-                    f"unit {unit!r} of indicator {name!r}",
-                    f"cannot be converted to {target_unit!r}: {err}",
-                    f"指標の単位 {target_unit!r} に換算できません",
+                    f"unit {unit!r} of indicator {ind_k.id!r}",
+                    f"cannot be converted to {ind_k.unit!r}: {err}",
+                    f"指標の単位 {ind_k.unit!r} に換算できません",
                     cols["unit"],
-                    (name,),
+                    (ind_k.id,),
                 )
                 ok &= ~mask
                 factors[k] = np.nan
-        values = values * factors[kcodes]
+        values *= factors[kcodes]
+        del kcodes
 
     # % range ----------------------------------------------------------------------------------
-    pct = np.array([known[x].unit == "%" if x in known else False for x in ind_uniques] + [False])[
-        ind_codes
-    ]
-    out_of_range = pct & ok & ((values < 0) | (values > 100))
-    if out_of_range.any():
-        report(
-            "LM305",
-            "warning",
-            out_of_range,
-            "values",
-            "percentage outside 0–100",
-            "割合が0〜100の範囲外です",
-            cols["value"],
-        )
+    pct = np.array([i.unit == "%" for i in model.indicators] + [False])
+    if pct.any():
+        out_of_range = pct[ind_pos] & ok & ((values < 0) | (values > 100))
+        if out_of_range.any():
+            report(
+                "LM305",
+                "warning",
+                out_of_range,
+                "values",
+                "percentage outside 0–100",
+                "割合が0〜100の範囲外です",
+                cols["value"],
+            )
 
-    # text columns stay numpy object arrays: the pipeline works on them with numpy, and a
-    # round trip through Arrow strings would cost more than the rest of the intake. When every
-    # row is kept (the usual case) the arrays are used as they are, without a filtered copy.
-    def kept(a: np.ndarray) -> np.ndarray:
-        return a if all_ok else a[ok]
-
-    all_ok = bool(ok.all())
-    # duplicates: one int64 key per row (indicator, org, period, kind) — hashing one integer
-    # column is several times faster than a five-column duplicate check
-    start_days = kept(parr.start).astype(np.int64)
-    period_key, period_distinct = pd.factorize(
-        (start_days - start_days.min(initial=0)) * 100_000
-        + (kept(parr.end).astype(np.int64) - start_days)
-    )
-    del start_days
-    org_key = kept(org_code).astype(np.int64) + 1
-    row_key = (
-        (kept(ind_codes).astype(np.int64) * (int(org_key.max(initial=0)) + 1) + org_key)
-        * (len(period_distinct) + 1)
-        + period_key
-    ) * 3 + kept(kind_code)
-    del org_key, period_key
+    # the compact frame: integer codes and values only (readable form: Observations.table)
+    if not ok.all():
+        keep = np.flatnonzero(ok)
+        ind_pos, org_code, pcode = ind_pos[keep], org_code[keep], pcode[keep]
+        values, kind_code, rows = values[keep], kind_code[keep], rows[keep]
+        del keep
+    del ok
     clean = pd.DataFrame(
         {
-            "indicator": pd.Series(kept(ind), dtype=object),
-            "org": pd.Series(kept(org), dtype=object),
-            "period": pd.Series(kept(parr.label), dtype=object),
-            "start": kept(parr.start),
-            "end": kept(parr.end),
-            "value": kept(values),
-            "kind": pd.Categorical.from_codes(
-                np.maximum(kept(kind_code), 0), categories=pd.Index(list(KIND_VALUES))
-            ),
-            "row": kept(rows),
-            "org_code": kept(org_code),
-            "ind_code": kept(ind_pos),  # position in model.indicators
-        }
+            "ind_code": ind_pos,
+            "org_code": org_code,
+            "pcode": pcode,
+            "value": values,
+            "kind_code": kind_code,
+            "row": rows,
+        },
+        copy=False,
     )
-    del ind, org, parr, values
+    del ind_pos, org_code, pcode, values, kind_code
+    prepared = Observations(clean, (), has_org, ids, org_distinct, periods)
 
-    # duplicates -------------------------------------------------------------------------------
-    keys = ["indicator", "org", "start", "end", "kind"]
-    dup = pd.Series(row_key).duplicated(keep=False).to_numpy()
+    # duplicates: one int64 key per row (indicator, org, period, kind) ---------------------------
+    # hashing one integer column is several times faster than a multi-column duplicate check
+    n_org = len(org_distinct) + 1
+    row_key = (
+        clean["ind_code"].to_numpy(dtype=np.int64) * n_org
+        + clean["org_code"].to_numpy(dtype=np.int64)
+        + 1
+    ) * (len(periods) + 1) + clean["pcode"].to_numpy(dtype=np.int64)
+    row_key *= 3
+    row_key += clean["kind_code"].to_numpy(dtype=np.int64)
+    dup = pd.Series(row_key, copy=False).duplicated(keep=False).to_numpy()
     if dup.any():
-        groups = clean.loc[dup].groupby(keys, dropna=False, sort=False)["row"]
-        for count, ((name, dup_org, _s, _e, kind), grp) in enumerate(groups):
-            if count == _MAX_LISTED:
-                issues.append(
-                    Issue(
-                        "LM304",
-                        "error",
-                        "observations",
-                        "more duplicated groups not listed",
-                        message_ja="ほかにも重複があります",
-                    )
-                )
-                break
-            where = f" org {dup_org!r}" if dup_org is not None else ""
-            hit = grp.to_numpy()
-            issues.append(
+        issues.extend(_duplicate_issues(prepared, row_key, dup, from_file))
+        clean = clean.loc[~dup].reset_index(drop=True)
+        prepared = Observations(clean, (), has_org, ids, org_distinct, periods)
+    del row_key, dup
+
+    issues.extend(_formula_conflicts(model, prepared))
+    return dataclasses.replace(prepared, issues=tuple(issues))
+
+
+def _duplicate_issues(
+    prepared: Observations, row_key: np.ndarray, dup: np.ndarray, from_file: bool
+) -> list[Issue]:
+    """LM304 for every group of rows with one (indicator, org, period, kind), at most 20 listed."""
+    out: list[Issue] = []
+    positions = np.flatnonzero(dup)
+    table = prepared.table(positions)
+    groups = pd.Series(positions).groupby(row_key[positions], sort=False).indices
+    for count, members in enumerate(groups.values()):
+        if count == _MAX_LISTED:
+            out.append(
                 Issue(
                     "LM304",
                     "error",
-                    f"observations {_where_rows(hit, from_file, len(hit))}",
-                    f"indicator {name!r}{where} period {clean.loc[grp.index[0], 'period']!r} kind {kind!r}: "
-                    f"{len(hit)} rows for one (indicator, org, period, kind)",
-                    message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
-                    row=int(hit[0]),
-                    ids=(str(name),),
+                    "observations",
+                    "more duplicated groups not listed",
+                    message_ja="ほかにも重複があります",
                 )
             )
-        clean = clean.loc[~dup].reset_index(drop=True)
+            break
+        first = table.iloc[int(members[0])]
+        name, dup_org, kind = first["indicator"], first["org"], first["kind"]
+        where = f" org {dup_org!r}" if dup_org is not None else ""
+        hit = table["row"].to_numpy()[members]
+        out.append(
+            Issue(
+                "LM304",
+                "error",
+                f"observations {_where_rows(hit, from_file, len(hit))}",
+                f"indicator {name!r}{where} period {first['period']!r} kind {kind!r}: "
+                f"{len(hit)} rows for one (indicator, org, period, kind)",
+                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
+                row=int(hit[0]),
+                ids=(str(name),),
+            )
+        )
+    return out
 
-    issues.extend(_formula_conflicts(model, clean))
-    return Observations(clean, tuple(issues), has_org)
 
-
-def _formula_conflicts(model: LogicModel, clean: pd.DataFrame) -> list[Issue]:
+def _formula_conflicts(model: LogicModel, prepared: Observations) -> list[Issue]:
     """LM307: observed values of a formula indicator that disagree with its components."""
     out: list[Issue] = []
-    formulas = [i for i in model.indicators if i.formula and (clean["indicator"] == i.id).any()]
+    clean = prepared.frame
+    ind_code = clean["ind_code"].to_numpy()
+    position = {name: k for k, name in enumerate(prepared.indicators)}
+    formulas = [i for i in model.indicators if i.formula and (ind_code == position[i.id]).any()]
     if not formulas:
         return out
     from logicmodel.formula import parse_formula
 
-    actual = clean[clean["kind"] == "actual"]
+    is_actual = clean["kind_code"].to_numpy() == 0
     for ind in formulas:
         names = ind.components
-        part = actual[actual["indicator"].isin([ind.id, *names])]
-        if part.empty:
+        wanted = [position[x] for x in (ind.id, *names)]
+        rows = np.flatnonzero(np.isin(ind_code, wanted) & is_actual)
+        if not len(rows):
             continue
+        part = prepared.table(rows)
         wide = part.pivot_table(
             index=["org", "start", "end"],
             columns="indicator",
@@ -604,17 +797,15 @@ def _formula_conflicts(model: LogicModel, clean: pd.DataFrame) -> list[Issue]:
 
 
 def empty_observations() -> pd.DataFrame:
-    """A clean observations frame with no rows (the columns and dtypes of the intake's output)."""
+    """A compact clean frame with no rows (the columns and dtypes of the intake's output)."""
     return pd.DataFrame(
         {
-            "indicator": pd.Series([], dtype=object),
-            "org": pd.Series([], dtype=object),
-            "period": pd.Series([], dtype=object),
-            "start": pd.Series([], dtype="datetime64[s]"),
-            "end": pd.Series([], dtype="datetime64[s]"),
-            "value": pd.Series([], dtype="float64"),
-            "kind": pd.Series([], dtype=object),
-            "row": pd.Series([], dtype="int64"),
+            "ind_code": np.zeros(0, dtype=np.int32),
+            "org_code": np.zeros(0, dtype=np.int32),
+            "pcode": np.zeros(0, dtype=np.int32),
+            "value": np.zeros(0, dtype=np.float64),
+            "kind_code": np.zeros(0, dtype=np.int8),
+            "row": np.zeros(0, dtype=np.int64),
         }
     )
 

@@ -1,14 +1,16 @@
 """Time and organisation aggregation of observations into indicator series (DESIGN §5.7).
 
-Input is the clean long frame of :mod:`logicmodel.observations`; output is one row per
-(indicator, org, reporting period) for every org and every ancestor level. Everything is grouped
-with pandas/numpy on whole columns: one groupby per (frequency, rule), one bincount-style
-reduction per hierarchy level.
+Input and output are *series rows*: integer codes and a value (``indicator`` = series code,
+``org_i`` = position in the :class:`OrgIndex`, ``pcode`` = code in the evaluation's
+:class:`~logicmodel.observations.PeriodTable`, ``value``), about 20 bytes a row, one row per
+(series, org, reporting period) for every org and every ancestor level. Everything is grouped with
+pandas/numpy on whole columns: one groupby per (series, rule), one integer-keyed groupby per
+hierarchy level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.formula import parse_formula
+from logicmodel.observations import PeriodTable
 from logicmodel.periods import assign_periods, parse_period
 
 if TYPE_CHECKING:
@@ -31,7 +34,6 @@ __all__ = [
     "effective_frequency",
 ]
 
-_SERIES_COLS = ["indicator", "org", "start", "end", "period", "value"]
 _PERIOD_KIND_TO_FREQ = {
     "month": "month",
     "quarter": "quarter",
@@ -54,52 +56,49 @@ def effective_frequency(ind: Indicator, fiscal_year_start: int) -> str | None:
 
 
 def aggregate_time(
-    rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int
+    rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int, periods: PeriodTable
 ) -> pd.DataFrame:
-    """Rows (indicator, org_i, anc_code, start, end, period, value) combined to reporting periods.
+    """Series rows (indicator, org_i, anc_code, pcode, value) combined to reporting periods.
 
     ``rule`` ∈ sum|last|mean|min|max; ``last`` takes the value with the latest period end. The
     org's ancestor row (``anc_code``) is the one of the latest observation in the period. With
-    ``freq=None`` periods stay as observed (rows are already unique per period). Rows are grouped
-    on one integer key (org × reporting period), never on text.
+    ``freq=None`` periods stay as observed (rows are already unique per period). The reporting
+    period of each distinct observed period is found once and added to ``periods``; rows are
+    grouped on one integer key (org × reporting period), never on text or dates.
     """
-    cols = [*_SERIES_COLS, "org_i", "anc_code"]
     if rows.empty or freq is None:
-        return rows[cols]
-    obs_end = rows["end"].to_numpy(dtype="datetime64[D]")
-    pa = assign_periods(obs_end, freq, fiscal_year_start=fiscal_year_start)
-    # reporting periods of one frequency differ by their start: factorise integers, not labels
-    pcode, _ = pd.factorize(pa.start.astype(np.int64))
-    n_p = int(pcode.max()) + 1 if len(pcode) else 0
-    first = np.zeros(n_p, dtype=np.int64)
-    first[pcode[::-1]] = np.arange(len(pcode))[::-1]  # first row of each period code
-    plabels = pa.label[first]
-    key = rows["org_i"].to_numpy(dtype=np.int64) * n_p + pcode
+        return rows
+    pcode = rows["pcode"].to_numpy()
+    seen = np.flatnonzero(np.bincount(pcode, minlength=len(periods)))
+    pa = assign_periods(periods.end[seen], freq, fiscal_year_start=fiscal_year_start)
+    to_reporting = np.full(len(periods), -1, dtype=np.int32)
+    to_reporting[seen] = periods.add(pa.start, pa.end, pa.label)
+    obs_end = periods.end_day[pcode]
+    n_p = len(periods)
     work = pd.DataFrame(
         {
-            "key": key,
+            "key": rows["org_i"].to_numpy(dtype=np.int64) * n_p + to_reporting[pcode],
             "value": rows["value"].to_numpy(dtype=np.float64),
-            "anc_code": rows["anc_code"].to_numpy(dtype=np.int64),
-        }
+            "anc_code": rows["anc_code"].to_numpy(),
+        },
+        copy=False,
     )
-    if not (np.diff(obs_end.astype(np.int64)) >= 0).all():
+    if not (np.diff(obs_end) >= 0).all():
         work = work.iloc[np.argsort(obs_end, kind="stable")]
+    del obs_end
     grouped = work.groupby("key", sort=False)
     value = grouped["value"].last() if rule == "last" else grouped["value"].agg(rule)
     anc_code = grouped["anc_code"].last()
     keys = value.index.to_numpy(dtype=np.int64)
-    pc = keys % n_p
     return pd.DataFrame(
         {
-            "indicator": np.full(len(keys), rows["indicator"].iloc[0]),
-            "org": pd.Series(np.full(len(keys), None, dtype=object), dtype=object),
-            "start": pa.start[first[pc]],
-            "end": pa.end[first[pc]],
-            "period": pd.Series(plabels[pc], dtype=object),
+            "indicator": np.full(len(keys), rows["indicator"].iloc[0], dtype=np.int32),
+            "org_i": (keys // n_p).astype(np.int32),
+            "anc_code": anc_code.to_numpy().astype(np.int32),
+            "pcode": (keys % n_p).astype(np.int32),
             "value": value.to_numpy(dtype=np.float64),
-            "org_i": keys // n_p,
-            "anc_code": anc_code.to_numpy(dtype=np.int64),
-        }
+        },
+        copy=False,
     )
 
 
@@ -185,49 +184,43 @@ def build_org_index(
 
 def aggregate_orgs(
     rows: pd.DataFrame,
-    org_pos: npt.NDArray[np.int64],
-    anc: npt.NDArray[np.int64],
+    anc_u: npt.NDArray[np.int64],
     index: OrgIndex,
-    rule_of: Mapping[str, str],
+    rule_of: Sequence[str],
+    n_periods: int,
     weights: npt.NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
     """Rows for every ancestor level: children aggregated per indicator's ``orgs`` rule.
 
-    ``rows`` carry ``org_i`` (position in ``index.orgs``); a value observed at an org itself wins
-    over the aggregate of its children, and only the deepest observed level feeds a parent (no
-    double counting across levels). ``weights`` (per row) turn ``mean`` into a weighted mean.
-    Returns rows with ``org_i`` and ``n_children`` (number of contributing rows). Grouping is on
-    one integer key (series × org × period) per level.
+    ``rows`` are series rows (``indicator`` = series code, ``org_i`` = position in ``index.orgs``,
+    ``anc_code`` = row of ``anc_u``, ``pcode`` < ``n_periods``, ``value``); ``rule_of[code]`` is a
+    series' orgs rule. A value observed at an org itself wins over the aggregate of its children,
+    and only the deepest observed level feeds a parent (no double counting across levels).
+    ``weights`` (per row) turn ``mean`` into a weighted mean. Returns series rows with
+    ``n_children`` (number of contributing rows) instead of ``anc_code``; grouping is on one
+    integer key (series × org × period) per level.
     """
-    if rows.empty or not index.targets or anc.shape[1] <= 1:
-        return rows.assign(org_i=org_pos, n_children=0)
-    # the observed rows go into the result as they are (no copy here; ``n_children`` is 0)
-    base = (
-        rows
-        if "org_i" in rows and np.array_equal(rows["org_i"].to_numpy(), org_pos)
-        else (rows.assign(org_i=org_pos))
-    )
-    n_org = len(index.orgs)
-    sk, series_names = pd.factorize(rows["indicator"].to_numpy())
-    pk, period_labels = pd.factorize(rows["period"].to_numpy(dtype=object))
-    n_p = len(period_labels)
-    first = np.zeros(n_p, dtype=np.int64)
-    first[pk[::-1]] = np.arange(len(pk))[::-1]
-    starts = rows["start"].to_numpy()[first]
-    ends = rows["end"].to_numpy()[first]
-    series_rule = np.array([rule_of[str(n)] for n in series_names], dtype=object)
-    rule_codes, rule_names = pd.factorize(series_rule)
-    rules = rule_codes[sk]  # per row, an integer code of the series' orgs rule
+    out_cols = ["indicator", "org_i", "pcode", "value"]
+    base = rows[out_cols].assign(n_children=np.zeros(len(rows), dtype=np.int32))
+    if rows.empty or not index.targets or anc_u.shape[1] <= 1:
+        return base
+    n_org, n_p = len(index.orgs), n_periods
+    sk = rows["indicator"].to_numpy()
+    pk = rows["pcode"].to_numpy()
+    anc_code = rows["anc_code"].to_numpy()
+    rule_codes, rule_names = pd.factorize(np.asarray(rule_of, dtype=object))
+    rules = rule_codes.astype(np.int8)[sk]  # per row, an integer code of the series' orgs rule
     none_code = list(rule_names).index("none") if "none" in list(rule_names) else -1
-    own_level = index.org_level[org_pos]
+    own_level = index.org_level.astype(np.int16)[rows["org_i"].to_numpy()]
     values = rows["value"].to_numpy(dtype=np.float64)
     parts = [base]
     for j, above in index.targets:
-        target = anc[:, j]
+        target = anc_u[:, j].astype(np.int32)[anc_code]
         use = (target >= 0) & (own_level > above) & (rules != none_code)
         if not use.any():
             continue
         idx = np.flatnonzero(use)
+        del use
         levels_here = own_level[idx]
         if levels_here.min() != levels_here.max():
             # only the deepest observed level under each (series, parent) feeds it
@@ -235,11 +228,12 @@ def aggregate_orgs(
             deepest = pd.Series(levels_here).groupby(pair).transform("max").to_numpy()
             idx = idx[levels_here == deepest]
         key = (sk[idx].astype(np.int64) * n_org + target[idx]) * n_p + pk[idx]
+        del target
         for code in np.unique(rules[idx]):
             rule = str(rule_names[code])
-            sel = idx[rules[idx] == code]
-            ksel = key[rules[idx] == code]
-            frame = pd.DataFrame({"key": ksel, "value": values[sel]})
+            here = rules[idx] == code
+            sel = idx[here]
+            frame = pd.DataFrame({"key": key[here], "value": values[sel]}, copy=False)
             if rule == "mean" and weights is not None:
                 ww = weights[sel]
                 has_w = ~np.isnan(ww)
@@ -259,57 +253,55 @@ def aggregate_orgs(
                 agg = frame.groupby("key", sort=False)["value"].agg([rule, "size"])
                 out_v = agg[rule].to_numpy(dtype=np.float64)
                 counts = agg["size"].to_numpy()
+            del frame
             k = agg.index.to_numpy(dtype=np.int64)
             p_i, rest = k % n_p, k // n_p
-            org_i, s_i = rest % n_org, rest // n_org
             parts.append(
                 pd.DataFrame(
                     {
-                        "indicator": np.asarray(series_names)[s_i],
-                        "org_i": org_i,
-                        "start": starts[p_i],
-                        "end": ends[p_i],
-                        "period": pd.Series(
-                            np.asarray(period_labels, dtype=object)[p_i], dtype=object
-                        ),
+                        "indicator": (rest // n_org).astype(np.int32),
+                        "org_i": (rest % n_org).astype(np.int32),
+                        "pcode": p_i.astype(np.int32),
                         "value": out_v,
-                        "n_children": counts,
-                    }
+                        "n_children": counts.astype(np.int32),
+                    },
+                    copy=False,
                 )
             )
+        del idx, key
     out = pd.concat(parts, ignore_index=True)
-    out["n_children"] = out["n_children"].fillna(0).astype(np.int64)
+    del parts, base
     if own_level.min() > max(above for _, above in index.targets):
         return out  # nothing was observed at a level that is also aggregated into
     # a value observed at the org itself wins over the aggregate of its children
-    sk_all = pd.factorize(out["indicator"].to_numpy())[0].astype(np.int64)
-    pk_all = pd.factorize(out["period"].to_numpy(dtype=object))[0].astype(np.int64)
-    dedup = (sk_all * n_org + out["org_i"].to_numpy(dtype=np.int64)) * (pk_all.max() + 1) + pk_all
+    dedup = (
+        out["indicator"].to_numpy(dtype=np.int64) * n_org + out["org_i"].to_numpy(dtype=np.int64)
+    ) * n_p + out["pcode"].to_numpy(dtype=np.int64)
     order = np.argsort(out["n_children"].to_numpy(), kind="stable")
     keep = order[~pd.Series(dedup[order]).duplicated().to_numpy()]
     return out.iloc[np.sort(keep)].reset_index(drop=True)
 
 
 def formula_rows(ind: Indicator, components: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Rows of a formula indicator computed per (org, period) from its components' rows."""
+    """Rows (org_i, pcode, value) of a formula indicator computed per (org, period) from its
+    components' series rows (joined on org and period code)."""
     names = ind.components
     frames = []
     for name in names:
         part = components.get(name)
         if part is None or part.empty:
-            return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
-        frames.append(part.set_index(["org_i", "start", "end"])["value"].rename(name))
+            return pd.DataFrame(
+                {c: np.zeros(0, dtype=np.int32) for c in ("org_i", "pcode")}
+            ).assign(value=np.zeros(0))
+        frames.append(part.set_index(["org_i", "pcode"])["value"].rename(name))
     wide = pd.concat(frames, axis=1, join="inner")
-    periods = pd.concat(
-        [components[n].set_index(["org_i", "start", "end"])["period"] for n in names[:1]], axis=1
-    )
-    if wide.empty:
-        return pd.DataFrame(columns=[*_SERIES_COLS, "org_i"])
     values = parse_formula(ind.formula or "").evaluate(
         {n: wide[n].to_numpy(dtype=np.float64) for n in names}
     )
-    out = wide.index.to_frame(index=False)
-    out["value"] = values
-    out["period"] = periods.reindex(wide.index).iloc[:, 0].to_numpy()
-    out["indicator"] = ind.id
-    return out
+    return pd.DataFrame(
+        {
+            "org_i": wide.index.get_level_values(0).to_numpy(dtype=np.int32),
+            "pcode": wide.index.get_level_values(1).to_numpy(dtype=np.int32),
+            "value": np.asarray(values, dtype=np.float64),
+        }
+    )

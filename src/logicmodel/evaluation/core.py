@@ -34,7 +34,12 @@ from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
-from logicmodel.observations import empty_observations, prepare_observations
+from logicmodel.observations import (
+    Observations,
+    PeriodTable,
+    empty_observations,
+    prepare_observations,
+)
 from logicmodel.periods import fiscal_year, parse_period
 
 if TYPE_CHECKING:
@@ -144,23 +149,22 @@ def evaluate(
         report = report + Report(prepared.issues)
     if not report.ok:
         raise CheckError(report.in_language(lang))
-    clean = prepared.frame if prepared is not None else empty_observations()
-    if hierarchy is not None and len(clean):
-        mask = clean["org"].notna().to_numpy()
-        if not mask.all():
-            top = hierarchy.roots[0] if len(hierarchy.roots) == 1 else None
-            orgs = clean["org"].to_numpy(dtype=object).copy()
-            orgs[~mask] = top
-            clean = clean.assign(org=orgs)
+    if prepared is None:
+        prepared = Observations(
+            empty_observations(), (), False, tuple(i.id for i in model.indicators)
+        )
+    clean = prepared.frame
+    periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
     as_of_date = _as_of_date(as_of, fys)
 
     # orgs: each row gets its org position and an ancestor row (per distinct org, or per distinct
-    # (org, period end) for versioned trees, so data before a merger rolls up through the old tree)
-    org_index, org_pos, anc_u, anc_code = _org_rows(clean, hierarchy)
-    clean = clean.assign(org_i=org_pos, anc_code=anc_code)
+    # (org, period) for versioned trees, so data before a merger rolls up through the old tree)
+    org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
 
     # series: time then orgs, formulas last -------------------------------------------------------
     inds = {i.id: i for i in model.indicators}
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
     freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
     base_needed: dict[tuple[str, str | None], None] = {}
     formula_order = _formula_order(model)
@@ -175,70 +179,71 @@ def evaluate(
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
     keys = list(base_needed)  # one series per (indicator, reporting frequency)
-    names_of_sk = np.array([k[0] for k in keys], dtype=object)
-    # no copy when every row is an actual (the usual case)
-    is_actual = (clean["kind"] == "actual").to_numpy(dtype=bool)
-    act = clean if is_actual.all() else clean[is_actual]
-    by_indicator = _positions_by_indicator(act, [i.id for i in model.indicators])
-    columns = {c: act[c].to_numpy() for c in ("indicator", "end", "value", "org_i", "anc_code")}
-    empty = np.zeros(0, dtype=np.int64)
+    ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
+    # actual rows as integer columns (no copy when every row is an actual, the usual case)
+    is_actual = clean["kind_code"].to_numpy() == 0
+    every = bool(is_actual.all())
+
+    def actual(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if every else values[is_actual]
+
+    columns = {
+        "pcode": actual(clean["pcode"].to_numpy()),
+        "value": actual(clean["value"].to_numpy()),
+        "org_i": actual(org_pos),
+        "anc_code": actual(anc_code),
+    }
+    by_indicator = _positions_by_indicator(actual(clean["ind_code"].to_numpy()), ind_ids)
     as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
     aggregated: list[pd.DataFrame] = []
     for code, (name, f) in enumerate(keys):
-        positions = np.asarray(by_indicator.get(name, empty), dtype=np.int64)
-        if not len(positions):
+        positions = by_indicator.get(name)
+        if positions is None:
             continue
         if f is None:
             as_observed.append((code, positions))
         else:
             rows = pd.DataFrame(
                 {
-                    "indicator": np.full(len(positions), code, dtype=np.int64),
-                    **{c: columns[c][positions] for c in ("end", "value", "org_i", "anc_code")},
-                }
+                    "indicator": np.full(len(positions), code, dtype=np.int32),
+                    **{c: v[positions] for c, v in columns.items()},
+                },
+                copy=False,
             )
-            t = aggregate_time(rows, f, inds[name].time_rule, fys)
-            aggregated.append(t)
-    all_rows = _stack_series(act, as_observed, aggregated)
+            aggregated.append(aggregate_time(rows, f, inds[name].time_rule, fys, periods))
+            del rows
+    all_rows = _stack_series(columns, as_observed, aggregated)
+    del columns, as_observed, aggregated, by_indicator
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
     hist_parts: list[pd.DataFrame] = []
     if len(all_rows):
-        rule_of = {str(code): inds[name].orgs_rule for code, (name, _f) in enumerate(keys)}
+        sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
         grouped = aggregate_orgs(
             all_rows,
-            all_rows["org_i"].to_numpy(dtype=np.int64),
-            anc_u[all_rows["anc_code"].to_numpy(dtype=np.int64)],
+            anc_u,
             org_index,
-            rule_of,
-            _weights(all_rows, names_of_sk, inds),
+            [inds[name].orgs_rule for name, _f in keys],
+            len(periods),
+            _weights(all_rows, sk_codes, inds, periods),
         )
-        sk = grouped["indicator"].to_numpy(dtype=np.int64)
+        del all_rows
+        sk = grouped["indicator"].to_numpy()
         # the reported series of non-formula indicators go to the history in one take
-        final = np.array(
-            [keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula],
-            dtype=np.int64,
-        )
-        main = grouped[np.isin(sk, final)]
-        if len(main):
-            hist_parts.append(
-                main.assign(
-                    indicator=pd.Series(
-                        names_of_sk[main["indicator"].to_numpy(dtype=np.int64)],
-                        index=main.index,
-                        dtype=object,
-                    )
-                )
-            )
+        final = np.zeros(len(keys), dtype=bool)
+        final[[keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula]] = True
+        main = final[sk]
+        if main.any():
+            part = grouped if main.all() else grouped[main]
+            hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
+        del main
         # formula components (and observed formula values) by series
         wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
         if wanted:
             where = pd.Series(np.arange(len(sk))).groupby(sk).indices
             for code in wanted:
                 if code in where:
-                    part = grouped.iloc[where[code]]
-                    series[keys[code]] = part.assign(indicator=names_of_sk[code]).reset_index(
-                        drop=True
-                    )
+                    series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
+        del grouped, sk
     for name in formula_order:
         ind = inds[name]
         f = freq[name]
@@ -247,36 +252,43 @@ def evaluate(
         observed = series.get((name, f), pd.DataFrame())
         if len(computed):
             merged = (
-                pd.concat([computed, observed], ignore_index=True) if len(observed) else computed
+                pd.concat([computed, observed[["org_i", "pcode", "value"]]], ignore_index=True)
+                if len(observed)
+                else computed
             )
-            merged = merged.drop_duplicates(["org_i", "start", "end"], keep="first")
+            merged = merged.drop_duplicates(["org_i", "pcode"], keep="first")
             series[(name, f)] = merged.reset_index(drop=True)
         if len(series.get((name, f), ())):
-            hist_parts.append(series[(name, f)])
-    cols = ["indicator", "org_i", "start", "end", "period", "value"]
+            hist_parts.append(series[(name, f)].assign(indicator=np.int32(ind_pos[name])))
+    cols = ["indicator", "org_i", "pcode", "value"]
     hist = (
         pd.concat([p[cols] for p in hist_parts], ignore_index=True)
         if hist_parts
-        else pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+        else pd.DataFrame({c: np.zeros(0, dtype=np.int32) for c in cols}).assign(value=np.zeros(0))
     )
+    del hist_parts, series
     hist = hist[hist["value"].notna()]
+    hist_pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    end_day = periods.end_day
     if as_of_date is None:
         # the latest observed reporting period (a fiscal year summed from months ends with its March)
-        as_of_date = pd.Timestamp(hist["end"].max()).date() if len(hist) else dt.date.today()
+        as_of_date = (
+            (np.datetime64("1970-01-01", "D") + int(end_day[hist_pcode].max())).astype(dt.date)
+            if len(hist)
+            else dt.date.today()
+        )
     as_of_day = np.datetime64(as_of_date, "D")
 
     # points: baselines and targets per (indicator, org) -------------------------------------------
-    points = _points(model, clean, org_index, anc_u, inds)
-    # the row-level frames are not needed any more: let them go before the tables are built
-    del clean, act, columns, all_rows, prepared, series
+    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, inds)
+    # the row-level arrays are not needed any more: let them go before the tables are built
+    del clean, prepared, org_pos, anc_code
 
     # series codes over the full grid (indicators × orgs) ----------------------------------------
     n_org = len(org_index.orgs)
-    ind_ids = [i.id for i in model.indicators]
-    ind_pos = {k: n for n, k in enumerate(ind_ids)}
-    hist_ind = _lookup(hist["indicator"], ind_pos)
+    hist_ind = hist["indicator"].to_numpy(dtype=np.int64)
     hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
-    x_unsorted = _days(hist["end"])
+    x_unsorted = end_day[hist_pcode]
     order = np.lexsort((x_unsorted, hist_series))  # by series, then time; hist itself stays put
     hist_series = hist_series[order]
     x = x_unsorted[order]
@@ -336,14 +348,15 @@ def evaluate(
         hstatus = np.where(np.isnan(target[s_]), "no_target", hstatus)
         src = order[rows]
         org_i = hist["org_i"].to_numpy(dtype=np.int64)[src]
+        pcode = hist_pcode[src]
         return pd.DataFrame(
             {
-                "indicator": hist["indicator"].to_numpy(dtype=object)[src],
+                "indicator": np.asarray(ind_ids, dtype=object)[hist_ind[src]],
                 "org": org_index.orgs[org_i],
                 "level": level_names[org_i],
-                "period": hist["period"].to_numpy(dtype=object)[src],
-                "start": hist["start"].to_numpy(dtype="datetime64[D]")[src],
-                "end": hist["end"].to_numpy(dtype="datetime64[D]")[src],
+                "period": periods.label[pcode],
+                "start": periods.start[pcode],
+                "end": periods.end[pcode],
                 "actual": actual_v[rows],
                 "planned": planned_,
                 "achievement": ach_,
@@ -390,9 +403,11 @@ def evaluate(
     on_course = (fc_day <= target_end[g]).astype(object)
     on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
     on_course[status == "achieved"] = True
+    cur_pcode = np.zeros(len(g), dtype=np.int64)
+    cur_pcode[has] = hist_pcode[order[take[has]]]
     cur_end = np.full(len(g), np.datetime64("NaT"), dtype="datetime64[D]")
     if has.any():
-        cur_end[has] = hist["end"].to_numpy(dtype="datetime64[D]")[order[take[has]]]
+        cur_end[has] = periods.end[cur_pcode[has]]
     ind_objs = [inds[ind_ids[k]] for k in gi]
     indicators = pd.DataFrame(
         {
@@ -404,7 +419,7 @@ def evaluate(
             "org": org_index.orgs[go],
             "level": level_names[go],
             "parent": _parents(org_index)[go],
-            "period": _take_or_none(hist["period"].to_numpy(dtype=object)[order], take, has),
+            "period": _take_or_none(periods.label, cur_pcode, has),
             "actual_end": cur_end,
             "actual": cur_actual,
             "baseline": baseline[g],
@@ -466,34 +481,33 @@ def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]
 
 
 def _org_rows(
-    clean: pd.DataFrame, hierarchy: Hierarchy | None
-) -> tuple[OrgIndex, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Org index, per-row org position, ancestor table and per-row row of that table."""
-    orgs = clean["org"].to_numpy(dtype=object)
-    if hierarchy is not None and hierarchy.change_dates and len(clean):
-        pair = pd.MultiIndex.from_arrays([orgs, clean["end"].to_numpy()])
+    prepared: Observations, periods: PeriodTable, hierarchy: Hierarchy | None
+) -> tuple[OrgIndex, npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Org index, per-row org position, ancestor table and per-row row of that table.
+
+    Rows without an org belong to the hierarchy's root when it has one, else to the total.
+    Work is per distinct org code (or per distinct (org, period) for versioned trees).
+    """
+    org_code = prepared.frame["org_code"].to_numpy()
+    fill = hierarchy.roots[0] if hierarchy is not None and len(hierarchy.roots) == 1 else None
+    orgs = np.empty(len(prepared.orgs) + 1, dtype=object)  # code -1 → ``fill``
+    orgs[:-1] = prepared.orgs
+    orgs[-1] = fill
+    if hierarchy is not None and hierarchy.change_dates and len(org_code):
+        n_p = len(periods)
+        pair = (org_code.astype(np.int64) + 1) * n_p + prepared.frame["pcode"].to_numpy()
         codes, uniq = pd.factorize(pair)
+        del pair
         index, pos_u, anc_u = build_org_index(
-            uniq.get_level_values(0).to_numpy(dtype=object),
-            hierarchy,
-            uniq.get_level_values(1).to_numpy(dtype="datetime64[D]"),
+            orgs[uniq // n_p - 1], hierarchy, periods.end[uniq % n_p]
         )
-        return index, pos_u[codes], anc_u, codes.astype(np.int64)
-    if "org_code" in clean.columns:
-        # integer codes from the intake: hash ints, not strings
-        codes, _ = pd.factorize(clean["org_code"].to_numpy(dtype=np.int64))
-        first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]
-        codes_in = orgs[first]
     else:
-        codes, uniq = pd.factorize(pd.Series(orgs, dtype=object), use_na_sentinel=False)
-        codes_in = np.asarray(uniq, dtype=object)
-    if hierarchy is not None and not len(codes_in):
-        codes_in = np.array([hierarchy.roots[0]], dtype=object)
-    index, pos_u, anc_u = build_org_index(codes_in, hierarchy)
-    if not len(clean):
-        return index, np.zeros(0, dtype=np.int64), anc_u, np.zeros(0, dtype=np.int64)
-    return index, pos_u[codes], anc_u, codes.astype(np.int64)
+        codes, uniq = pd.factorize(org_code)
+        codes_in = orgs[uniq]
+        if hierarchy is not None and not len(codes_in):
+            codes_in = np.array([hierarchy.roots[0]], dtype=object)
+        index, pos_u, anc_u = build_org_index(codes_in, hierarchy)
+    return index, pos_u.astype(np.int32)[codes], anc_u, codes.astype(np.int32)
 
 
 def _formula_order(model: LogicModel) -> list[str]:
@@ -515,14 +529,10 @@ def _formula_order(model: LogicModel) -> list[str]:
     return out
 
 
-def _positions_by_indicator(act: pd.DataFrame, ids: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+def _positions_by_indicator(
+    codes: npt.NDArray[np.integer[Any]], ids: list[str]
+) -> dict[str, npt.NDArray[np.int64]]:
     """Row positions of each indicator: one stable counting sort of the intake's integer codes."""
-    if "ind_code" not in act.columns:  # an empty intake frame
-        return {
-            str(name): np.asarray(p, dtype=np.int64)
-            for name, p in act.groupby("indicator").indices.items()
-        }
-    codes = act["ind_code"].to_numpy()
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=len(ids)) if len(codes) else np.zeros(len(ids), np.int64)
     bounds = np.concatenate([[0], np.cumsum(counts)])
@@ -534,63 +544,71 @@ def _is_component(name: str, inds: dict[str, Indicator]) -> bool:
 
 
 def _stack_series(
-    act: pd.DataFrame,
+    columns: dict[str, npt.NDArray[Any]],
     as_observed: list[tuple[int, npt.NDArray[np.int64]]],
     aggregated: list[pd.DataFrame],
 ) -> pd.DataFrame:
     """All series rows in one frame (``indicator`` holds the series code), built column by column
     with one take for the series kept as observed."""
-    cols = ["indicator", "start", "end", "period", "value", "org_i", "anc_code"]
-    parts: dict[str, list[Any]] = {c: [] for c in cols}
+    names = ["pcode", "value", "org_i", "anc_code"]
+    parts: dict[str, list[Any]] = {c: [] for c in ["indicator", *names]}
     if as_observed:
         positions = np.concatenate([p for _, p in as_observed])
         parts["indicator"].append(
             np.repeat(
-                np.array([c for c, _ in as_observed], dtype=np.int64),
+                np.array([c for c, _ in as_observed], dtype=np.int32),
                 [len(p) for _, p in as_observed],
             )
         )
-        for c in cols[1:]:
-            parts[c].append(act[c].to_numpy()[positions])
+        for c in names:
+            parts[c].append(columns[c][positions])
+        del positions
     for frame in aggregated:
-        for c in cols:
-            parts[c].append(frame[c].to_numpy())
-    if not parts["indicator"]:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-    data: dict[str, Any] = {c: np.concatenate(parts[c]) for c in cols}
-    data["period"] = pd.Series(data["period"].astype(object), dtype=object)
-    data["start"] = data["start"].astype("datetime64[s]")
-    data["end"] = data["end"].astype("datetime64[s]")
-    return pd.DataFrame(data)
+        for c, part in parts.items():
+            part.append(frame[c].to_numpy())
+    dtypes = {"value": np.float64}
+    return pd.DataFrame(
+        {
+            c: np.concatenate(v).astype(dtypes.get(c, np.int32), copy=False)
+            if v
+            else np.zeros(0, dtype=dtypes.get(c, np.int32))
+            for c, v in parts.items()
+        },
+        copy=False,
+    )
 
 
 def _weights(
-    all_rows: pd.DataFrame, names_of_sk: npt.NDArray[np.object_], inds: dict[str, Indicator]
+    rows: pd.DataFrame,
+    sk_codes: dict[str, list[int]],
+    inds: dict[str, Indicator],
+    periods: PeriodTable,
 ) -> npt.NDArray[np.float64] | None:
     """Per-row weights for ``weight_by`` means: the weighting indicator's value for the same org at
     the nearest period (population is often yearly while the weighted indicator is monthly)."""
     wanted = {i.id: i.weight_by for i in inds.values() if i.weight_by}
     if not wanted:
         return None
-    names = names_of_sk[all_rows["indicator"].to_numpy(dtype=np.int64)]
-    out = np.full(len(all_rows), np.nan)
+    sk = rows["indicator"].to_numpy()
+    out = np.full(len(rows), np.nan)
+    end = periods.end.astype("datetime64[ns]")
     for name, by in wanted.items():
-        mask = names == name
-        source = names == by
+        mask = np.isin(sk, sk_codes[name])
+        source = np.isin(sk, sk_codes[by])
         if not mask.any() or not source.any():
             continue
         left = pd.DataFrame(
             {
-                "org_i": all_rows["org_i"].to_numpy(dtype=np.int64)[mask],
-                "end": all_rows["end"].to_numpy(dtype="datetime64[ns]")[mask],
+                "org_i": rows["org_i"].to_numpy(dtype=np.int64)[mask],
+                "end": end[rows["pcode"].to_numpy()[mask]],
                 "pos": np.flatnonzero(mask),
             }
         ).sort_values("end", kind="stable")
         right = pd.DataFrame(
             {
-                "org_i": all_rows["org_i"].to_numpy(dtype=np.int64)[source],
-                "end": all_rows["end"].to_numpy(dtype="datetime64[ns]")[source],
-                "w": all_rows["value"].to_numpy(dtype=np.float64)[source],
+                "org_i": rows["org_i"].to_numpy(dtype=np.int64)[source],
+                "end": end[rows["pcode"].to_numpy()[source]],
+                "w": rows["value"].to_numpy(dtype=np.float64)[source],
             }
         ).sort_values("end", kind="stable")
         joined = pd.merge_asof(left, right, on="end", by="org_i", direction="nearest")
@@ -600,14 +618,17 @@ def _weights(
 
 def _points(
     model: LogicModel,
-    clean: pd.DataFrame,
+    prepared: Observations,
+    org_pos: npt.NDArray[np.int32],
+    anc_code: npt.NDArray[np.int32],
     index: OrgIndex,
     anc_u: npt.NDArray[np.int64],
     inds: dict[str, Indicator],
 ) -> pd.DataFrame:
     """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7."""
     fys = model.fiscal_year_start
-    explicit = clean[clean["kind"].isin(["target", "baseline"])]
+    rows = np.flatnonzero(prepared.frame["kind_code"].to_numpy() > 0)  # targets and baselines
+    explicit = prepared.table(rows).assign(org_i=org_pos[rows], anc_code=anc_code[rows])
     frames = []
     if len(explicit):
         frames.append(

@@ -42,6 +42,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ class Pushdown:
         """
         prepared = prepare_observations(model, self.frame)
         later = tuple(i for i in prepared.issues if i.code != "LM305" or not _is_cube(self.frame))
-        return Observations(prepared.frame, self.issues + later, prepared.has_org)
+        return dataclasses.replace(prepared, issues=self.issues + later)
 
 
 def _is_cube(frame: pd.DataFrame) -> bool:
@@ -199,7 +200,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     if make_small is None:  # pragma: no cover - excluded by is_engine_frame
         return None
     names = list(lf.columns)
-    cols = _standard_columns(pd.DataFrame(columns=names))
+    cols = _standard_columns(names)
     if any(c not in cols for c in ("indicator", "period", "value")):
         # the intake reports the missing columns (LM308) and the columns found
         return Pushdown(pd.DataFrame(columns=names), (), 0, None)

@@ -106,7 +106,7 @@ def read_observations(
 
 def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
     names = [c for c in frame.columns if c != "source_row"]
-    cols = _standard_columns(pd.DataFrame(columns=names))
+    cols = _standard_columns(names)
     missing = [c for c in _REQUIRED if c not in cols]
     if missing:
         found = ", ".join(repr(str(c)) for c in names) or "none"
@@ -204,7 +204,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
         raise FormatError(f"not a Parquet file: {err}", path=file) from None
     if table.num_columns == 0:
         raise FormatError("empty file: no columns", path=file)
-    cols = _standard_columns(pd.DataFrame(columns=table.column_names))
+    cols = _standard_columns(table.column_names)
     out: dict[str, Any] = {}
     for name in table.column_names:
         column = table.column(name)
@@ -298,7 +298,7 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         str(v).strip() if v is not None else f"column_{_column_letter(k)}"
         for k, v in enumerate(rows[0])
     ]
-    cols = _standard_columns(pd.DataFrame(columns=header))
+    cols = _standard_columns(header)
     value_k = header.index(cols["value"]) if "value" in cols else -1
     code_k = {header.index(cols[c]) for c in _CODE_COLUMNS if c in cols}
     body = rows[1:]
