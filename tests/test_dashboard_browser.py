@@ -295,6 +295,27 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def japanese_fonts() -> set[str]:
+    """Font families that fontconfig says cover Japanese.
+
+    Text widths, and so the layout checks, depend on them. None: skipped on a developer's
+    machine, failed under CI (``.ci/run`` installs ``fonts-noto-cjk``).
+    """
+    fc_list = shutil.which("fc-list")  # fontconfig, a dependency of chromium
+    families: set[str] = set()
+    if fc_list is not None:
+        out = subprocess.run(
+            [fc_list, ":lang=ja", "family"], capture_output=True, text=True, check=True
+        ).stdout
+        families = {name.strip() for line in out.splitlines() for name in line.split(",")}
+    if not families:
+        if os.environ.get("CI"):
+            pytest.fail("CI has no Japanese font: .ci/run installs fonts-noto-cjk")
+        pytest.skip("no font covers Japanese (apt-get install fonts-noto-cjk)")
+    return families
+
+
 @contextlib.contextmanager
 def opened(browser: Chromium, path: Path) -> Iterator[Page]:
     page = Page(browser, path)
@@ -560,6 +581,7 @@ def test_header_cards_and_indicator_rows_match_progress(
     assert all(1 <= r["trend"] <= 2 for r in rows)
 
 
+@pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
 def test_pathway_has_one_box_per_node_coloured_by_status(
     chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
@@ -603,6 +625,7 @@ def test_pathway_has_one_box_per_node_coloured_by_status(
     "(wrapped at 11, baseline y+32) runs into the percentage drawn bottom-right (baseline y+40, "
     "text-anchor end at x+144): user_centric's '…行政サービス' touches '28%'",
 )
+@pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
 def test_pathway_labels_do_not_run_into_the_percentage(
     chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
@@ -645,6 +668,7 @@ def test_roadmap_and_findings_match_progress(
     "ellipsis) but the label column is 260 px; 34 full-width characters at 11 px are ~370 px, so "
     "a long label runs into the timeline (the example's 'スマートフォンで60秒…' ends at x≈358)",
 )
+@pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
 def test_roadmap_labels_stay_left_of_the_timeline(
     chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
@@ -692,25 +716,10 @@ def test_organisations_behind_plan(
         assert_badge(row["badge"], str(rec["status"]))
 
 
-def cjk_families() -> set[str]:
-    """Font families that fontconfig says cover Japanese."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return set()
-    out = subprocess.run(
-        [fc_list, ":lang=ja", "family"], capture_output=True, text=True, check=True
-    ).stdout
-    return {name.strip() for line in out.splitlines() for name in line.split(",")}
-
-
 def test_japanese_is_drawn_with_a_japanese_font(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path], japanese_fonts: set[str]
 ) -> None:
-    families = cjk_families()
-    if not families:
-        if os.environ.get("CI"):
-            pytest.fail("CI has no Japanese font: .ci/run installs fonts-noto-cjk")
-        pytest.skip("no font covers Japanese (apt-get install fonts-noto-cjk)")
+    families = japanese_fonts
     _, _, path = example
     with opened(chromium, path) as page:
         # the title is Japanese only; without a Japanese font Chromium draws boxes (tofu) in
