@@ -441,7 +441,9 @@ def evaluate(
     )
     if not bands_.grades:
         indicators = indicators.drop(columns=["grade"])
-    children = _children_table(indicators, org_index)
+    children = _children_table(
+        gi, go, indicators["status"].cat.codes.to_numpy(), ind_ids, org_index
+    )
     # distinct (indicator, period end) up to as_of, for the "stale" diagnostic
     seen = pd.DataFrame({"i": hist_ind[order][upto], "x": x[upto]}).drop_duplicates()
     periods_seen = pd.DataFrame(
@@ -752,32 +754,45 @@ def _fy_labels(dates: npt.NDArray[np.datetime64], fys: int) -> npt.NDArray[np.ob
     return out
 
 
-def _children_table(indicators: pd.DataFrame, index: OrgIndex) -> pd.DataFrame:
-    """Per (indicator, parent org): number and share of children by status."""
-    child = indicators[indicators["parent"].notna()]
-    if child.empty:
-        return pd.DataFrame(
-            columns=[
-                "indicator",
-                "org",
-                "level",
-                "n_children",
-                *STATUSES,
-                "share_achieved",
-                "share_on_track",
-            ]
-        )
-    counts = pd.crosstab([child["indicator"], child["parent"]], child["status"], dropna=False)
-    counts = counts.reindex(columns=list(STATUSES), fill_value=0)
-    counts = counts[counts.sum(axis=1) > 0]
-    out = counts.reset_index().rename(columns={"parent": "org"})
-    out.columns.name = None
-    out["n_children"] = counts.sum(axis=1).to_numpy()
-    out["share_achieved"] = out["achieved"] / out["n_children"]
-    out["share_on_track"] = (out["achieved"] + out["on_track"]) / out["n_children"]
-    level_of = dict(zip(index.orgs.tolist(), index.level_of().tolist(), strict=True))
-    out.insert(2, "level", out["org"].map(level_of))
-    return out
+def _children_table(
+    gi: npt.NDArray[np.int64],
+    go: npt.NDArray[np.int64],
+    status: npt.NDArray[np.integer[Any]],
+    ind_ids: list[str],
+    index: OrgIndex,
+) -> pd.DataFrame:
+    """Per (indicator, parent org): number and share of children by status.
+
+    ``gi``, ``go`` and ``status`` are the indicator position, org position and status code
+    (into :data:`STATUSES`) of each row of the indicators table; counted with one bincount.
+    """
+    named = np.array([o is not None for o in index.orgs.tolist()] + [False])
+    parent = index.parents[go]
+    has = named[parent]  # parent -1 (none) → the appended False
+    n_org, n_st = len(index.orgs), len(STATUSES)
+    key = gi[has] * n_org + parent[has]
+    groups, inverse = np.unique(key, return_inverse=True)
+    counts = np.bincount(
+        inverse.ravel() * n_st + status[has], minlength=len(groups) * n_st
+    ).reshape(len(groups), n_st)
+    g_ind, g_org = groups // n_org, groups % n_org
+    # rows ordered by indicator id, then parent code (as text)
+    ind_rank = np.argsort(np.argsort(np.asarray(ind_ids, dtype=object)))
+    org_rank = np.argsort(np.argsort(np.asarray([str(o) for o in index.orgs], dtype=object)))
+    order = np.lexsort((org_rank[g_org], ind_rank[g_ind]))
+    counts, g_ind, g_org = counts[order], g_ind[order], g_org[order]
+    total = counts.sum(axis=1)
+    achieved = counts[:, STATUSES.index("achieved")]
+    columns: dict[str, Any] = {
+        "indicator": np.asarray(ind_ids, dtype=object)[g_ind],
+        "org": index.orgs[g_org],
+        "level": index.level_of()[g_org],
+    }
+    columns.update({name: counts[:, k] for k, name in enumerate(STATUSES)})
+    columns["n_children"] = total
+    columns["share_achieved"] = achieved / total
+    columns["share_on_track"] = (achieved + counts[:, STATUSES.index("on_track")]) / total
+    return pd.DataFrame(columns)
 
 
 def _node_table(
