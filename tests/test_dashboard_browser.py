@@ -364,6 +364,33 @@ def with_orgs(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, 
     return model, progress, path
 
 
+# titles longer than any box or label column: Japanese, Latin words, wide Latin letters
+LONG_TITLES = [
+    "{0}、{0}、{0}",
+    "Nationwide roll-out of the one-stop counter for {0}",
+    "MMMMWWWW mmmm wwww @@%% {0}",
+]
+
+
+@pytest.fixture(scope="module")
+def long_titles(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, Progress, Path]:
+    """The example with every node and milestone title made too long to draw in full."""
+    model = sample_model()
+    nodes = [
+        n.model_copy(update={"label": LONG_TITLES[k % 3].format(n.title)})
+        for k, n in enumerate(model.nodes)
+    ]
+    milestones = [
+        m.model_copy(update={"title": LONG_TITLES[k % 3].format(m.title)})
+        for k, m in enumerate(model.milestones)
+    ]
+    model = model.model_copy(update={"nodes": nodes, "milestones": milestones})
+    progress = lm.evaluate(model, sample_observations())
+    path = tmp_path_factory.mktemp("long") / "dashboard.html"
+    lm.dashboard(model, progress, path)
+    return model, progress, path
+
+
 # what the page shows, read in the browser after layout; sections are found by their heading
 READ_PAGE = """
 (() => {
@@ -619,23 +646,42 @@ def test_pathway_has_one_box_per_node_coloured_by_status(
     assert read["page"]["scrollWidth"] <= read["page"]["innerWidth"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dashboard.py _pathway_svg: a second title line of 11 full-width characters "
-    "(wrapped at 11, baseline y+32) runs into the percentage drawn bottom-right (baseline y+40, "
-    "text-anchor end at x+144): user_centric's '…行政サービス' touches '28%'",
-)
+@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
 @pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
 def test_pathway_labels_do_not_run_into_the_percentage(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
 ) -> None:
-    _, _, path = example
+    model, _, path = request.getfixturevalue(dashboard)
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
+        shown = page.evaluate(PATHWAY_TEXTS)
     clashes = [
         n["title"] for n in read["nodes"] if any(overlap(line, n["pct"]) for line in n["lines"])
     ]
     assert clashes == []
+    for n in read["nodes"]:  # every line inside the box
+        assert all(n["frame"]["left"] < line["right"] <= n["frame"]["right"] for line in n["lines"])
+    # at most two lines; a title cut short ends in an ellipsis and the tooltip holds all of it
+    assert len(shown) == len(model.nodes)
+    cut = []
+    for (tooltip, lines), node in zip(shown, model.nodes, strict=True):
+        assert 1 <= len(lines) <= 2
+        assert tooltip.endswith(node.title)
+        drawn = "".join(lines).replace(" ", "")
+        if drawn != node.title.replace(" ", ""):
+            cut.append(node.id)
+            assert drawn.endswith("…"), (node.id, lines)
+            assert node.title.replace(" ", "").startswith(drawn[:-1]), (node.id, lines)
+    # the example's titles all fit in two lines (user_centric's just); the long ones do not
+    assert cut == ([] if dashboard == "example" else [n.id for n in model.nodes])
+
+
+# the pathway's node texts: the tooltip and the drawn lines of each box
+PATHWAY_TEXTS = """
+[...document.querySelectorAll('svg[aria-label="logic model"] > g')].map(g => [
+  g.querySelector('title').textContent,
+  [...g.querySelector(':scope > text').querySelectorAll('tspan')].map(t => t.textContent)])
+"""
 
 
 def test_roadmap_and_findings_match_progress(
@@ -662,22 +708,31 @@ def test_roadmap_and_findings_match_progress(
     assert read["children"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dashboard.py _roadmap_svg: row labels are cut at 34 characters (label[:34], no "
-    "ellipsis) but the label column is 260 px; 34 full-width characters at 11 px are ~370 px, so "
-    "a long label runs into the timeline (the example's 'スマートフォンで60秒…' ends at x≈358)",
-)
+@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
 @pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
 def test_roadmap_labels_stay_left_of_the_timeline(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
 ) -> None:
-    _, _, path = example
+    model, _, path = request.getfixturevalue(dashboard)
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
-    assert len(read["roadLabels"]) == len(read["milestones"]) == 5
+        # each label: the tooltip (the full label) and the drawn text
+        shown = page.evaluate(
+            "[...document.querySelectorAll('svg text[x=\"4\"]')].map(t => "
+            "[t.querySelector('title').textContent, t.querySelector('tspan').textContent])"
+        )
+    assert len(read["roadLabels"]) == len(read["milestones"]) == len(shown) == 5
     timeline = min(m["box"]["left"] for m in read["milestones"])
     assert [lab["text"] for lab in read["roadLabels"] if lab["box"]["right"] > timeline] == []
+    cut = []
+    for (full, drawn), ms in zip(shown, model.milestones, strict=True):
+        assert full.startswith(ms.title)
+        if drawn != full:
+            cut.append(ms.id)
+            assert drawn.endswith("…")
+            assert full.startswith(drawn[:-1])
+    # the example's label with its service level is too long; so is every long title
+    assert cut == (["ms_60s"] if dashboard == "example" else [m.id for m in model.milestones])
 
 
 def test_organisations_behind_plan(

@@ -16,10 +16,13 @@ True
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
+import itertools
 import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,10 +151,99 @@ def _pct(value: Any) -> str:
     return f"{float(value) * 100:.0f}%"
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    lines = [text[i : i + width] for i in range(0, len(text), width)] or [""]
-    if len(lines) > 2:
-        lines = [lines[0], lines[1][: width - 1] + "…"]
+_WIDE_NARROW = frozenset("MWmw@%")  # half-width glyphs nearly as wide as a full-width one
+_NO_LINE_START = frozenset(
+    "、。，．・：；？！ー）］｝」』】〕〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ,.:;?!)]}"
+)
+
+
+def _em(char: str) -> float:
+    """Estimated advance of one character in em, on the generous side so text never overruns.
+
+    Full-width (``W``/``F``) and ambiguous (``A``: a Japanese font draws ``…``, ``×``, ``→``
+    full width) characters are 1 em; half-width katakana 0.55; Latin capitals 0.75, ``MWmw@%``
+    0.95 and other narrow characters 0.6 (Noto Sans CJK JP measures 0.55 for digits, at most
+    0.93 for ``m``); combining marks and control characters take no room.
+    """
+    if unicodedata.combining(char) or unicodedata.category(char) in {"Cc", "Cf"}:
+        return 0.0
+    eaw = unicodedata.east_asian_width(char)
+    if eaw in {"W", "F", "A"}:
+        return 1.0
+    if eaw == "H":
+        return 0.55
+    if char in _WIDE_NARROW:
+        return 0.95
+    return 0.75 if char.isupper() else 0.6
+
+
+def _text_width(text: str) -> float:
+    """Estimated display width of ``text`` in em (multiply by the font size for pixels).
+
+    Examples
+    --------
+    >>> _text_width("行政サービス"), _text_width("28%")
+    (6.0, 2.15)
+    """
+    return sum(_em(c) for c in text)
+
+
+def _fit(text: str, room: float) -> str:
+    """``text`` cut to at most ``room`` em, ending in ``…`` when anything was cut.
+
+    Examples
+    --------
+    >>> _fit("スマートフォンで手続が完結", 8.0)
+    'スマートフォン…'
+    >>> _fit("short", 8.0)
+    'short'
+    """
+    if _text_width(text) <= room:
+        return text
+    out, used, limit = [], 0.0, room - _em("…")
+    for char in text:
+        used += _em(char)
+        if used > limit:
+            break
+        out.append(char)
+    return "".join(out).rstrip() + "…"
+
+
+def _wrap(text: str, rooms: list[float]) -> list[str]:
+    """``text`` broken into at most ``len(rooms)`` lines, line ``k`` at most ``rooms[k]`` em wide.
+
+    Lines break between any two characters, or after the last space of a line that has one
+    (Latin words stay whole); what does not fit is cut with ``…`` on the last line.
+
+    Examples
+    --------
+    >>> _wrap("誰一人取り残されない利用者中心の行政サービス", [12.0, 9.0])
+    ['誰一人取り残されない利用', '者中心の行政サー…']
+    >>> _wrap("Digital by default", [9.0, 9.0])
+    ['Digital by', 'default']
+    >>> _wrap("職員の窓口業務時間の削減、職員の窓口業務", [12.0, 12.0])
+    ['職員の窓口業務時間の削', '減、職員の窓口業務']
+    >>> _wrap("", [5.0])
+    ['']
+    """
+    lines: list[str] = []
+    rest = text
+    for k, room in enumerate(rooms):
+        if k == len(rooms) - 1 or _text_width(rest) <= room:
+            lines.append(_fit(rest, room))
+            break
+        # the characters that fit; at least one, so a character wider than the line moves on
+        cut = max(bisect.bisect_right(list(itertools.accumulate(map(_em, rest))), room), 1)
+        space = rest.rfind(" ", 1, cut + 1)
+        if space > 0 and not rest[cut].isspace():
+            cut = space + 1
+        else:  # no line starts with a comma, closing bracket or small kana (禁則)
+            while cut > 1 and rest[cut] in _NO_LINE_START:
+                cut -= 1
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+        if not rest:
+            break
     return lines
 
 
@@ -200,17 +292,23 @@ def _pathway_svg(model: LogicModel, progress: Progress) -> str:
         status = str(nodes.loc[node.id, "status"]) if node.id in nodes.index else "no_data"
         rolled = nodes.loc[node.id, "rolled"] if node.id in nodes.index else float("nan")
         colour = STATUS_COLOURS.get(status, "#8c959f")
-        lines = _wrap(node.title, 11)
+        # the title in up to two lines of 11 px inside the box (8 px in from the left, 6 px
+        # from the right); the second line stops short of the percentage drawn bottom-right
+        # at 10 px, as the two share a band of the box
+        pct = _pct(rolled)
+        room = (box_w - 14) / 11
+        lines = _wrap(node.title, [room, room - (_text_width(pct) * 10 + 4) / 11])
         text = "".join(
             f'<tspan x="{x + 8}" dy="{14 if k else 0}">{_E(s)}</tspan>' for k, s in enumerate(lines)
         )
         parts.append(
-            f"<g><title>{_E(node.id)}: {_E(_STATUS.get(status, (status, status))[0])} {_pct(rolled)}</title>"
+            f"<g><title>{_E(node.id)}: {_E(_STATUS.get(status, (status, status))[0])} {pct}\n"
+            f"{_E(node.title)}</title>"
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="#fff" stroke="{colour}" '
             f'stroke-width="2"/><rect x="{x}" y="{y}" width="6" height="{box_h}" rx="3" fill="{colour}"/>'
             f'<text x="{x + 8}" y="{y + 18}" font-size="11">{text}</text>'
             f'<text x="{x + box_w - 6}" y="{y + box_h - 6}" font-size="10" text-anchor="end" fill="#59636e">'
-            f"{_pct(rolled)}</text></g>"
+            f"{pct}</text></g>"
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="logic model" width="{width}" '
@@ -254,6 +352,7 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
     end = max(dates) + dt.timedelta(days=60)
     span = (end - start).days or 1
     left, width, row_h = 260, 760, 26
+    label_room = (left - 4 - 12) / 11  # em at 11 px between x=4 and the timeline, 12 px spare
     height = 30 + row_h * len(milestones)
 
     def xpos(d: dt.date) -> float:
@@ -282,7 +381,8 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
             f"（{row.service_level}）" if isinstance(row.service_level, str) else ""
         )
         parts.append(
-            f'<text x="4" y="{y + 4}" font-size="11">{_E(label[:34])}</text>'
+            f'<text x="4" y="{y + 4}" font-size="11"><title>{_E(label)}</title>'
+            f"<tspan>{_E(_fit(label, label_room))}</tspan></text>"
             f'<circle cx="{x:.1f}" cy="{y}" r="6" fill="{colour}"><title>{_E(row.title)}: {row.due} '
             f"{_E(_MS_STATUS[status][0])}</title></circle>"
             f'<text x="{x + 9:.1f}" y="{y + 4}" font-size="10" fill="#59636e">{row.due} {_E(_MS_STATUS[status][0])}</text>'
