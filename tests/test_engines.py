@@ -407,6 +407,41 @@ def test_engine_date_periods_and_numeric_values() -> None:
     assert pushed.frame["period"].tolist() == ["FY2024"]
 
 
+@pytest.mark.parametrize("engine", ["polars", "polars_lazy", "pyarrow", "duckdb"])
+def test_intake_of_engine_frames_equals_pandas(engine: str) -> None:
+    """Engine columns are handed over one at a time (polars strings as Arrow string views,
+    without a copy): every issue, every clean row and its row number equal the pandas intake,
+    bad values, full-width spellings, units, kinds, source rows and blanks included."""
+    obs = pd.DataFrame(
+        {
+            "indicator": ["served", "served", "nope", "served", "ｓｅｒｖｅｄ", "served", None]
+            + ["served", "served"],
+            "period": ["FY2024", "FY2025", "FY2024", "bad", "2024-05", "令和7年度", "FY2024"]
+            + ["2024年度", "FY2026"],
+            "value": ["30", "x", "1", "2", "1,000", "", "3", "4", "5"],
+            "kind": ["actual", "目標", "zz", None, "実績", "target", "actual", "actual", "目標"],
+            "org": ["131016", None, "x", "y", "１３１０１６", "131016", "131016", "131016", None],
+            "source_row": ["2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        }
+    )
+    want = prepare_observations(_model(), obs)
+    native = {
+        "polars": lambda: pytest.importorskip("polars").from_pandas(obs),
+        "polars_lazy": lambda: pytest.importorskip("polars").from_pandas(obs).lazy(),
+        "pyarrow": lambda: pytest.importorskip("pyarrow").Table.from_pandas(obs),
+        "duckdb": lambda: pytest.importorskip("duckdb").from_arrow(
+            pytest.importorskip("pyarrow").Table.from_pandas(obs)
+        ),
+    }[engine]()
+    got = prepare_observations(_model(), native)
+    assert [(i.code, i.where, i.message) for i in got.issues] == [
+        (i.code, i.where, i.message) for i in want.issues
+    ]
+    assert {i.code for i in want.issues} == {"LM301", "LM302", "LM303", "LM304", "LM310"}
+    pd.testing.assert_frame_equal(got.table(), want.table())
+    assert want.table()["row"].tolist() == [6, 10]  # 2 and 9 are one period twice
+
+
 @pytest.mark.spark
 @pytest.mark.filterwarnings(SPARK_WARNING)
 def test_spark_gives_the_pandas_result(spark: Any, reference: Progress) -> None:

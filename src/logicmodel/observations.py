@@ -289,6 +289,7 @@ class _Columns:
     def __init__(self, observations: Any) -> None:
         self._pandas: pd.DataFrame | None = None
         self._arrow: dict[str, Any] = {}
+        self._polars = False
         if isinstance(observations, pd.DataFrame):
             self._pandas = observations
             self.names: list[Any] = list(observations.columns)
@@ -313,17 +314,35 @@ class _Columns:
             return
         self.names = list(frame.columns)
         self.n = len(frame)
+        self._polars = frame.implementation.is_polars()
         self._arrow = {c: frame.get_column(c) for c in self.names}
 
     def __getitem__(self, name: Any) -> pd.Series:
+        """The column as a pandas Series (Arrow string views become large strings)."""
+        series = self.text(name)
+        array = series.array
+        if isinstance(array, pd.arrays.ArrowExtensionArray):
+            import pyarrow as pa
+
+            chunked = array.__arrow_array__()
+            if pa.types.is_string_view(chunked.type):
+                return pd.Series(
+                    pd.arrays.ArrowExtensionArray(chunked.cast(pa.large_string())), copy=False
+                )
+        return series
+
+    def text(self, name: Any) -> pd.Series:
+        """The column for :func:`_factorize`: polars strings stay Arrow string views (no copy)."""
         if self._pandas is not None:
             series: pd.Series = self._pandas[name]
             return series
-        column = self._arrow[name].to_arrow()
-        import pyarrow as pa
+        if self._polars:
+            import polars as pl
 
-        if pa.types.is_string_view(column.type):
-            column = column.cast(pa.large_string())
+            native = self._arrow[name].to_native()
+            column = native.to_arrow(compat_level=pl.CompatLevel.newest())
+        else:
+            column = self._arrow[name].to_arrow()
         out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
         return out
 
@@ -350,9 +369,51 @@ def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     return f"{word}{'s' if total > 1 else ''} {shown}{more}"
 
 
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct values, in order of first appearance.
+
+    Arrow-backed text (pandas ``str``, polars, duckdb, pyarrow input) is dictionary-encoded by
+    Arrow itself: int32 codes, no Python object per row.
+    """
+    array = series.array
+    if isinstance(array, pd.arrays.ArrowExtensionArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chunked = array.__arrow_array__()
+        kind = chunked.type
+        if (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_string_view(kind)
+        ):
+            encoded = pc.dictionary_encode(chunked)
+            if encoded.num_chunks == 0:
+                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+            if encoded.num_chunks > 1:
+                encoded = encoded.unify_dictionaries()
+            indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+            codes: np.ndarray = pc.fill_null(indices, -1).to_numpy()
+            distinct = encoded.chunk(0).dictionary.to_numpy(zero_copy_only=False)
+            return codes, np.asarray(distinct, dtype=object)
+    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+def _is_number_column(series: pd.Series) -> bool:
+    """Whether a column holds integers or floats (for Arrow string views without pandas' help)."""
+    array = series.array
+    if isinstance(array, pd.arrays.ArrowExtensionArray):
+        import pyarrow as pa
+
+        kind = array.__arrow_array__().type
+        return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
+    return bool(pd.api.types.is_integer_dtype(series) or pd.api.types.is_float_dtype(series))
+
+
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for missing) and the distinct strings (NFKC, stripped) they point to."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = _factorize(series)
     cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
     merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
     # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
@@ -470,7 +531,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # found once per distinct value and reported with the rows where it occurs
 
     # indicators -------------------------------------------------------------------------------
-    ind_codes, ind_uniques = _text_codes(raw[cols["indicator"]])
+    ind_codes, ind_uniques = _text_codes(raw.text(cols["indicator"]))
     raw.release(cols["indicator"])
     known = {i.id: i for i in model.indicators}
     position = {name: k for k, name in enumerate(ids)}
@@ -506,9 +567,8 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # periods ----------------------------------------------------------------------------------
     # factorise the column in its own storage (Arrow strings stay Arrow) and parse the distinct
     # values only: no Python object per row
-    period_raw, period_uniques = pd.factorize(raw[cols["period"]], use_na_sentinel=True)
+    period_raw, period_uniques = _factorize(raw.text(cols["period"]))
     raw.release(cols["period"])
-    period_raw = period_raw.astype(np.int32)
     parsed = parse_periods(
         np.asarray(period_uniques, dtype=object),
         fiscal_year_start=model.fiscal_year_start,
@@ -564,7 +624,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # kinds ------------------------------------------------------------------------------------
     # kinds as codes into KIND_VALUES (blank → actual), mapped once per distinct spelling
     if "kind" in cols:
-        kcodes, kdistinct = _text_codes(raw[cols["kind"]])
+        kcodes, kdistinct = _text_codes(raw.text(cols["kind"]))
         raw.release(cols["kind"])
         canonical = [_KIND_ALIASES.get(str(t).lower()) for t in kdistinct]
         table = np.array(
@@ -590,8 +650,8 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # orgs -------------------------------------------------------------------------------------
     has_org = "org" in cols
     if has_org:
-        org_series = raw[cols["org"]]
-        if pd.api.types.is_integer_dtype(org_series) or pd.api.types.is_float_dtype(org_series):
+        org_series = raw.text(cols["org"])
+        if _is_number_column(org_series):
             issues.append(
                 Issue(
                     "LM309",
@@ -614,7 +674,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
 
     # units ------------------------------------------------------------------------------------
     if "unit" in cols:
-        ucodes, uuniq = _text_codes(raw[cols["unit"]])
+        ucodes, uuniq = _text_codes(raw.text(cols["unit"]))
         raw.release(cols["unit"])
         n_u = len(uuniq) + 1
         pair = (ind_pos.astype(np.int64) + 1) * n_u + (ucodes.astype(np.int64) + 1)
