@@ -377,9 +377,9 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
         status = str(row.status)
         colour = _MS_COLOURS.get(status, "#8c959f")
         x = xpos(row.due)
-        label = f"{row.title}" + (
-            f"（{row.service_level}）" if isinstance(row.service_level, str) else ""
-        )
+        level = row.service_level if isinstance(row.service_level, str) else ""
+        # the service level in brackets, unless it only repeats the title
+        label = f"{row.title}" + (f"（{level}）" if level and level != row.title else "")
         parts.append(
             f'<text x="4" y="{y + 4}" font-size="11"><title>{_E(label)}</title>'
             f"<tspan>{_E(_fit(label, label_room))}</tspan></text>"
