@@ -207,7 +207,8 @@ def test_as_of_line_and_forecast(window_dx: Any) -> None:
     assert _days(fx[1:])[0] == _days([row["forecast_date"]])[0]
     assert row["forecast_period"] in forecast.get_label()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert forecast.get_label() in legend and as_of.get_label() in legend
+    assert forecast.get_label() in legend
+    assert as_of.get_label() in legend
 
 
 def test_a_far_forecast_is_cut_on_its_own_line(window_dx: Any) -> None:
@@ -288,7 +289,8 @@ def test_indicator_per_org(with_orgs: Any) -> None:
     series = _series(progress, "wait_min", "B")
     np.testing.assert_array_equal(_line(ax, "actual").get_ydata(), [38.0, 33.0])
     np.testing.assert_array_equal(series["actual"].to_numpy(), [38.0, 33.0])
-    assert "org B" in ax.get_title() and "off track" in ax.get_title()
+    assert "org B" in ax.get_title()
+    assert "off track" in ax.get_title()
     plan = _line(ax, "plan")
     np.testing.assert_allclose(
         np.interp(_days(series["end"]), _days(plan.get_xdata()), plan.get_ydata()),
@@ -340,7 +342,8 @@ def test_ax_is_drawn_into_or_a_new_figure_is_made(window_dx: Any) -> None:
     assert _gid(given.get_lines(), "actual")
     before = set(plt.get_fignums())
     made = plot.indicator(progress, "wait_min")
-    assert made is not given and set(plt.get_fignums()) - before
+    assert made is not given
+    assert set(plt.get_fignums()) - before
     given = Figure().subplots()
     assert plot.pathway(model, progress, ax=given) is given
     assert len(given.patches) > 0
@@ -349,7 +352,8 @@ def test_ax_is_drawn_into_or_a_new_figure_is_made(window_dx: Any) -> None:
 def test_indicator_png_is_not_blank(window_dx: Any, tmp_path: Path) -> None:
     _model, progress = window_dx
     pixels = _png(plot.indicator(progress, "wait_min"), tmp_path / "wait.png")
-    assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+    assert pixels.shape[0] > 100
+    assert pixels.shape[1] > 100
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
     assert _has_colour(pixels, STATUS_COLOURS["off_track"])  # the actual line
 
@@ -437,7 +441,7 @@ def test_pathway_without_progress_is_neutral(window_dx: Any) -> None:
     assert faces.isdisjoint({to_rgba(c) for c in STATUS_COLOURS.values()})
     assert not [t for t in ax.texts if (t.get_gid() or "").startswith("status:")]
     assert ax.get_legend() is None
-    assert [t.get_text() for t in _gid(ax.texts, "column")][0] == "Inputs"
+    assert next(t.get_text() for t in _gid(ax.texts, "column")) == "Inputs"
     assert ax.get_title() == model.title
 
 
@@ -512,3 +516,33 @@ def test_the_missing_glyph_check_can_fail() -> None:
     ax = Figure().subplots()
     ax.set_title("窓口での平均待ち時間", fontfamily="DejaVu Sans")
     assert any("missing from font" in m for m in _render(ax))
+
+
+def test_plan_follows_per_org_targets_given_as_observations(with_orgs: Any) -> None:
+    # city A has its own targets (kind=target), including an intermediate one the model lacks:
+    # the plan line still passes through every planned value of A's history
+    model, _progress = with_orgs
+    tree = lm.Hierarchy.from_frame(
+        pd.DataFrame(
+            {"code": ["P", "A", "B"], "parent": ["", "P", "P"], "level": ["pref", "city", "city"]}
+        )
+    )
+    obs = pd.DataFrame(
+        {
+            "indicator": "wait_min",
+            "org": ["A", "A", "A", "A", "A"],
+            "period": ["FY2024", "FY2025", "FY2026", "FY2024", "FY2027"],
+            "value": [35, 30, 29, 30, 18],
+            "kind": ["actual", "actual", "actual", "target", "target"],
+        }
+    )
+    progress = lm.evaluate(model, obs, hierarchy=tree)
+    series = _series(progress, "wait_min", "A")
+    ax = plot.indicator(progress, "wait_min", org="A")
+    plan = _line(ax, "plan")
+    np.testing.assert_allclose(
+        np.interp(_days(series["end"]), _days(plan.get_xdata()), plan.get_ydata()),
+        series["planned"].to_numpy(),
+    )
+    assert plan.get_ydata()[-1] == 18.0
+    assert list(_line(ax, "targets").get_ydata()) == [18.0]

@@ -484,6 +484,7 @@ def indicator(
         ax.set_title(f"{name}\n{' · '.join(detail)}", fontsize=11)
         if ind.unit:
             ax.set_ylabel(ind.unit)
+        ax.margins(x=0.07)  # room for the period labels of the first and last points
         ax.grid(True, color="#eaeef2", linewidth=0.8)
         ax.set_axisbelow(True)
         ax.legend(fontsize=8, loc="best")
