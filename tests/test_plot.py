@@ -546,3 +546,12 @@ def test_plan_follows_per_org_targets_given_as_observations(with_orgs: Any) -> N
     )
     assert plan.get_ydata()[-1] == 18.0
     assert list(_line(ax, "targets").get_ydata()) == [18.0]
+
+
+def test_a_progress_kept_to_one_org_or_level_draws_that_org(with_orgs: Any) -> None:
+    model, progress = with_orgs
+    ax = plot.indicator(progress.org("B"), "wait_min")
+    assert list(_line(ax, "actual").get_ydata()) == [38.0, 33.0]
+    ax = plot.pathway(model, progress.at("city"))
+    assert "org A" in ax.get_title()
+    assert _boxes(ax)["wait"].get_facecolor() == to_rgba(STATUS_COLOURS["at_risk"])

@@ -141,10 +141,13 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 
 
 def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tuple[str | None, Any]:
-    """The org to draw (default: the first top-level org) and the boolean row mask for it."""
+    """The org to draw (default: the first top-level org, else the first org of ``frame``) and
+    the boolean row mask for it."""
     orgs = frame["org"]
     if org is None:
-        top_rows = frame[frame["level"] == top]
+        top_rows = frame[(frame["level"] == top).to_numpy(dtype=bool)]
+        if not len(top_rows):  # a progress kept to one level or org (``at``, ``org``)
+            top_rows = frame
         first = top_rows["org"].iloc[0] if len(top_rows) else None
         chosen = None if first is None or pd.isna(first) else str(first)
     else:
