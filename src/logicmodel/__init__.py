@@ -77,7 +77,7 @@ from logicmodel.orgs import Hierarchy
 from logicmodel.periods import Period, parse_period, parse_periods
 
 # -- seeing it --------------------------------------------------------------------------------
-from logicmodel.report import dashboard, to_dot, to_mermaid
+from logicmodel.report import dashboard, plot, to_dot, to_mermaid
 
 # -- units ------------------------------------------------------------------------------------
 from logicmodel.units import parse_unit
@@ -129,6 +129,7 @@ __all__ = [
     "parse_period",
     "parse_periods",
     "parse_unit",
+    "plot",
     "read_observations",
     "register_aggregator",
     "register_rule",

@@ -55,6 +55,77 @@ def effective_frequency(ind: Indicator, fiscal_year_start: int) -> str | None:
     return None
 
 
+_DENSE_LIMIT = 1 << 22
+"""Key spaces up to this size (or four times the rows) are reduced with dense bincounts."""
+
+
+def group_reduce(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: str,
+    n_keys: int,
+    latest: npt.NDArray[np.int64] | None = None,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """Reduce ``values`` per distinct ``key`` (0 ≤ key < ``n_keys``) with ``rule``.
+
+    ``rule`` ∈ sum|mean|min|max|last; ``last`` (and the returned row) is the row with the highest
+    ``latest`` (ties: the later row). Returns the distinct keys (ascending), the reduced values,
+    the number of rows per key and, per key, the position of its latest row (by ``latest``, else
+    the last row). Dense integer keys are reduced with ``np.bincount``/``ufunc.at`` (no hashing,
+    no sort); NaN values, which pandas would skip, go through a pandas groupby instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = np.array([2, 0, 2, 2]); v = np.array([1.0, 5.0, 3.0, 2.0])
+    >>> keys, out, n, row = group_reduce(k, v, "last", 3, latest=np.array([1, 0, 9, 3]))
+    >>> keys.tolist(), out.tolist(), n.tolist(), row.tolist()
+    ([0, 2], [5.0, 3.0], [1, 3], [1, 2])
+    >>> group_reduce(k, v, "mean", 3)[1].tolist()
+    [5.0, 2.0]
+    """
+    n = len(key)
+    order = np.arange(n, dtype=np.int64)
+    rank = order  # unique per row and increasing with (latest, position)
+    if latest is not None and n:
+        rank = (latest - latest.min()) * n + order
+    if n_keys <= max(4 * n, _DENSE_LIMIT) and not np.isnan(values).any():
+        counts: npt.NDArray[np.int64] = np.bincount(key, minlength=n_keys).astype(np.int64)
+        present = np.flatnonzero(counts)
+        out: npt.NDArray[np.float64]
+        best = np.full(n_keys, -1, dtype=np.int64)
+        np.maximum.at(best, key, rank)
+        row = best[present] % max(n, 1)
+        if rule in ("sum", "mean"):
+            out = np.bincount(key, values, minlength=n_keys)[present].astype(np.float64)
+            if rule == "mean":
+                out = out / counts[present]
+        elif rule in ("min", "max"):
+            fill = np.inf if rule == "min" else -np.inf
+            acc = np.full(n_keys, fill)
+            (np.minimum if rule == "min" else np.maximum).at(acc, key, values)
+            out = acc[present]
+        else:  # last
+            out = values[row]
+        return (
+            present.astype(np.int64),
+            out.astype(np.float64),
+            counts[present],
+            row.astype(np.int64),
+        )
+    reduced: pd.Series
+    frame = pd.DataFrame({"key": key, "value": values, "rank": rank, "pos": order}, copy=False)
+    frame = frame.sort_values("rank", kind="stable")
+    grouped = frame.groupby("key", sort=True)
+    reduced = grouped["value"].last() if rule == "last" else grouped["value"].agg(rule)
+    keys: npt.NDArray[np.int64] = reduced.index.to_numpy(dtype=np.int64)
+    sizes = np.asarray(grouped.size(), dtype=np.int64)
+    rows: npt.NDArray[np.int64] = grouped["pos"].last().to_numpy(dtype=np.int64)
+    return keys, reduced.to_numpy(dtype=np.float64), sizes, rows
+
+
 def aggregate_time(
     rows: pd.DataFrame, freq: str | None, rule: str, fiscal_year_start: int, periods: PeriodTable
 ) -> pd.DataFrame:
@@ -73,30 +144,23 @@ def aggregate_time(
     pa = assign_periods(periods.end[seen], freq, fiscal_year_start=fiscal_year_start)
     to_reporting = np.full(len(periods), -1, dtype=np.int32)
     to_reporting[seen] = periods.add(pa.start, pa.end, pa.label)
-    obs_end = periods.end_day[pcode]
     n_p = len(periods)
-    work = pd.DataFrame(
-        {
-            "key": rows["org_i"].to_numpy(dtype=np.int64) * n_p + to_reporting[pcode],
-            "value": rows["value"].to_numpy(dtype=np.float64),
-            "anc_code": rows["anc_code"].to_numpy(),
-        },
-        copy=False,
+    org_i = rows["org_i"].to_numpy(dtype=np.int64)
+    n_org = int(org_i.max()) + 1
+    keys, value, _n, row = group_reduce(
+        org_i * n_p + to_reporting[pcode],
+        rows["value"].to_numpy(dtype=np.float64),
+        rule,
+        n_org * n_p,
+        latest=periods.end_day[pcode],
     )
-    if not (np.diff(obs_end) >= 0).all():
-        work = work.iloc[np.argsort(obs_end, kind="stable")]
-    del obs_end
-    grouped = work.groupby("key", sort=False)
-    value = grouped["value"].last() if rule == "last" else grouped["value"].agg(rule)
-    anc_code = grouped["anc_code"].last()
-    keys = value.index.to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
             "indicator": np.full(len(keys), rows["indicator"].iloc[0], dtype=np.int32),
             "org_i": (keys // n_p).astype(np.int32),
-            "anc_code": anc_code.to_numpy().astype(np.int32),
+            "anc_code": rows["anc_code"].to_numpy()[row].astype(np.int32),
             "pcode": (keys % n_p).astype(np.int32),
-            "value": value.to_numpy(dtype=np.float64),
+            "value": value,
         },
         copy=False,
     )
@@ -227,14 +291,20 @@ def aggregate_orgs(
             pair = sk[idx].astype(np.int64) * n_org + target[idx]
             deepest = pd.Series(levels_here).groupby(pair).transform("max").to_numpy()
             idx = idx[levels_here == deepest]
-        key = (sk[idx].astype(np.int64) * n_org + target[idx]) * n_p + pk[idx]
+        # parents of this level renumbered 0..k-1 (from the small ancestor table), so the key
+        # space (series × parent × period) stays dense enough for bincounts
+        parents = np.unique(anc_u[:, j][anc_u[:, j] >= 0])
+        dense = np.full(n_org, -1, dtype=np.int64)
+        dense[parents] = np.arange(len(parents))
+        n_par = max(len(parents), 1)
+        key = (sk[idx].astype(np.int64) * n_par + dense[target[idx]]) * n_p + pk[idx]
         del target
-        for code in np.unique(rules[idx]):
+        for code in np.flatnonzero(np.bincount(rules[idx])):
             rule = str(rule_names[code])
             here = rules[idx] == code
             sel = idx[here]
-            frame = pd.DataFrame({"key": key[here], "value": values[sel]}, copy=False)
             if rule == "mean" and weights is not None:
+                frame = pd.DataFrame({"key": key[here], "value": values[sel]}, copy=False)
                 ww = weights[sel]
                 has_w = ~np.isnan(ww)
                 frame["_wv"] = np.where(has_w, values[sel] * ww, np.nan)
@@ -246,21 +316,21 @@ def aggregate_orgs(
                     n_children=("value", "size"),
                     nw=("_w", "count"),
                 )
+                del frame
                 weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
                 out_v = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
                 counts = agg["n_children"].to_numpy()
+                k = agg.index.to_numpy(dtype=np.int64)
             else:
-                agg = frame.groupby("key", sort=False)["value"].agg([rule, "size"])
-                out_v = agg[rule].to_numpy(dtype=np.float64)
-                counts = agg["size"].to_numpy()
-            del frame
-            k = agg.index.to_numpy(dtype=np.int64)
+                k, out_v, counts, _row = group_reduce(
+                    key[here], values[sel], rule, int(sk.max() + 1) * n_par * n_p
+                )
             p_i, rest = k % n_p, k // n_p
             parts.append(
                 pd.DataFrame(
                     {
-                        "indicator": (rest // n_org).astype(np.int32),
-                        "org_i": (rest % n_org).astype(np.int32),
+                        "indicator": (rest // n_par).astype(np.int32),
+                        "org_i": parents[rest % n_par].astype(np.int32),
                         "pcode": p_i.astype(np.int32),
                         "value": out_v,
                         "n_children": counts.astype(np.int32),
