@@ -164,3 +164,28 @@ def test_file_errors(tmp_path: Path) -> None:
         read_observations(_write(tmp_path / "obs.json", "{}", "utf-8"))
     with pytest.raises(FormatError, match="folder"):
         read_observations(tmp_path)
+
+
+@pytest.mark.parametrize("n_orgs", [3, 900])
+def test_duplicates_found_in_dense_and_sparse_key_spaces(n_orgs: int) -> None:
+    """Duplicated (indicator, org, period, kind) rows are reported and dropped alike whether the
+    key space is small (counted with a bincount) or sparse (hashed): 900 orgs with one row each
+    give far more possible keys than rows."""
+    orgs = [f"{k:06d}" for k in range(n_orgs)]
+    obs = pd.DataFrame(
+        {
+            "indicator": "wait_min",
+            "org": [*orgs, orgs[1], orgs[1], orgs[2]],
+            "period": ["FY2024"] * n_orgs + ["FY2024", "令和6年度", "FY2024"],
+            "value": [1.0] * (n_orgs + 3),
+            "kind": ["actual"] * (n_orgs + 2) + ["target"],
+        }
+    )
+    prepared = prepare_observations(sample_model(), obs)
+    dups = [i for i in prepared.issues if i.code == "LM304"]
+    assert [(i.row, i.where) for i in dups] == [(1, f"observations rows 1, {n_orgs}, {n_orgs + 1}")]
+    assert "3 rows" in dups[0].message
+    kept = prepared.table()
+    assert len(kept) == n_orgs + 3 - 3
+    assert orgs[1] not in set(kept["org"])
+    assert set(kept.loc[kept["org"] == orgs[2], "kind"]) == {"actual", "target"}

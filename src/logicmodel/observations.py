@@ -746,16 +746,24 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     prepared = Observations(clean, (), has_org, ids, org_distinct, periods)
 
     # duplicates: one int64 key per row (indicator, org, period, kind) ---------------------------
-    # hashing one integer column is several times faster than a multi-column duplicate check
+    # a dense key space is counted with one bincount; otherwise one integer column is hashed
     n_org = len(org_distinct) + 1
+    kind_code = clean["kind_code"].to_numpy()
+    kinds_seen = np.flatnonzero(np.bincount(kind_code, minlength=len(KIND_VALUES)))
+    kind_rank = np.zeros(len(KIND_VALUES), dtype=np.int64)
+    kind_rank[kinds_seen] = np.arange(len(kinds_seen))
     row_key = (
         clean["ind_code"].to_numpy(dtype=np.int64) * n_org
         + clean["org_code"].to_numpy(dtype=np.int64)
         + 1
-    ) * (len(periods) + 1) + clean["pcode"].to_numpy(dtype=np.int64)
-    row_key *= 3
-    row_key += clean["kind_code"].to_numpy(dtype=np.int64)
-    dup = pd.Series(row_key, copy=False).duplicated(keep=False).to_numpy()
+    ) * len(periods) + clean["pcode"].to_numpy(dtype=np.int64)
+    row_key *= max(len(kinds_seen), 1)
+    row_key += kind_rank[kind_code]
+    n_keys = len(ids) * n_org * len(periods) * max(len(kinds_seen), 1)
+    if n_keys <= 2 * len(row_key) + 1024:
+        dup = (np.bincount(row_key, minlength=n_keys) > 1)[row_key]
+    else:
+        dup = pd.Series(row_key, copy=False).duplicated(keep=False).to_numpy()
     if dup.any():
         issues.extend(_duplicate_issues(prepared, row_key, dup, from_file))
         clean = clean.loc[~dup].reset_index(drop=True)
