@@ -66,4 +66,7 @@ def test_assert_progress_close_names_the_difference() -> None:
 def test_sample_observations_unknown_example() -> None:
     with pytest.raises(lm.ModelError, match="window-dx"):
         sample_observations("window")
+    # a model where the name belongs (an easy slip) is a clear error, not a TypeError
+    with pytest.raises(lm.ModelError, match="expected the name of a bundled example.*LogicModel"):
+        sample_observations(sample_model())  # type: ignore[arg-type]
     assert np.isfinite(pd.to_numeric(sample_observations()["value"])).all()

@@ -62,6 +62,11 @@ def sample_model(name: str = "window-dx") -> LogicModel:
 
     root = resources.files("logicmodel").joinpath("examples")
     known = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if not isinstance(name, str):
+        raise ModelError(
+            f"expected the name of a bundled example ({', '.join(known)}); "
+            f"got a {type(name).__name__}"
+        )
     if name not in known:
         raise ModelError(f"no bundled example {name!r}{did_you_mean(name, known)}")
     text = root.joinpath(name, "model.yaml").read_text(encoding="utf-8")
