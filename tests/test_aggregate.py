@@ -1,6 +1,9 @@
-"""``group_reduce``: the dense bincount path, the pandas fallback and a plain loop agree."""
+"""Vectorised pieces of the evaluation against plain reference loops: ``group_reduce`` (dense
+bincount path and pandas fallback) and the fiscal-year labels of forecast dates."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -10,6 +13,8 @@ from hypothesis import strategies as st
 
 from logicmodel.evaluation import aggregate
 from logicmodel.evaluation.aggregate import group_reduce
+from logicmodel.evaluation.core import _fy_labels
+from logicmodel.periods import fiscal_year
 
 RULES = ("sum", "mean", "min", "max", "last")
 
@@ -88,3 +93,20 @@ def test_missing_values_are_skipped_like_pandas() -> None:
     assert keys.tolist() == [0, 1]
     assert out.tolist() == expected.tolist() == [1.0, 4.0]
     assert counts.tolist() == [2, 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)) | st.none(), max_size=40),
+    st.integers(1, 12),
+)
+def test_forecast_fiscal_year_labels_match_fiscal_year(
+    dates: list[dt.date | None], start: int
+) -> None:
+    """The vectorised FY labels of forecast dates equal ``periods.fiscal_year`` date by date."""
+    arr = np.array(
+        [np.datetime64("NaT") if d is None else np.datetime64(d, "D") for d in dates],
+        dtype="datetime64[D]",
+    )
+    want = [None if d is None else f"FY{fiscal_year(d, start)}" for d in dates]
+    assert _fy_labels(arr, start).tolist() == want

@@ -40,7 +40,7 @@ from logicmodel.observations import (
     empty_observations,
     prepare_observations,
 )
-from logicmodel.periods import fiscal_year, parse_period
+from logicmodel.periods import parse_period
 
 if TYPE_CHECKING:
     from logicmodel.model import Indicator, LogicModel
@@ -745,12 +745,17 @@ def _parents(index: OrgIndex) -> npt.NDArray[np.object_]:
 
 
 def _fy_labels(dates: npt.NDArray[np.datetime64], fys: int) -> npt.NDArray[np.object_]:
+    """``FYyyyy`` of each date (``None`` for NaT): the fiscal year is computed on whole arrays and
+    a label made once per distinct year."""
     out = np.full(len(dates), None, dtype=object)
     ok = ~np.isnat(dates)
     if ok.any():
-        uniq, inv = np.unique(dates[ok].astype("datetime64[D]"), return_inverse=True)
-        labels = np.array([f"FY{fiscal_year(d.astype(dt.date), fys)}" for d in uniq], dtype=object)
-        out[ok] = labels[inv]
+        days = dates[ok].astype("datetime64[D]")
+        month = days.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+        year = month // 12 + 1970 - (month % 12 + 1 < fys)
+        uniq, inv = np.unique(year, return_inverse=True)
+        labels = np.array([f"FY{y}" for y in uniq.tolist()], dtype=object)
+        out[ok] = labels[inv.ravel()]
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,17 @@ MILESTONE_STATUSES = ("done", "due_soon", "overdue", "upcoming")
 _GOOD = {"achieved", "on_track"}
 _FREQ_DAYS = {"month": 31, "quarter": 92, "fiscal_quarter": 92, "fiscal_year": 366, "year": 366}
 _FINDING_COLUMNS = ["code", "node", "org", "level", "message", "message_ja", "evidence"]
+
+
+def _per_distinct(columns: list[pd.Series], make: Callable[..., str]) -> np.ndarray:
+    """``make(*values)`` for every row, called once per distinct combination of ``columns``."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=object)
+    frame = pd.concat([c.reset_index(drop=True) for c in columns], axis=1, ignore_index=True)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
+    texts = np.array([make(*u) for u in uniques], dtype=object)
+    out: np.ndarray = texts[codes]
+    return out
 
 
 def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int) -> pd.DataFrame:
@@ -107,23 +119,26 @@ def diagnose_findings(
                         "node": broken["target"].to_numpy(),
                         "org": broken["org"].to_numpy(),
                         "level": broken["level"].to_numpy(),
-                        "message": [
-                            f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the assumption on the link "
-                            f"'{a}' → '{b}' may not hold"
-                            for a, b, sa in zip(
-                                broken["source"], broken["target"], broken["s_status"], strict=True
-                            )
-                        ],
-                        "message_ja": [
-                            f"「{a}」は順調ですが「{b}」は遅れています。つながり {a}→{b} の前提を見直してください"
-                            for a, b in zip(broken["source"], broken["target"], strict=True)
-                        ],
+                        "message": _per_distinct(
+                            [broken["source"], broken["target"], broken["s_status"]],
+                            lambda a, b, sa: (
+                                f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the "
+                                f"assumption on the link '{a}' → '{b}' may not hold"
+                            ),
+                        ),
+                        "message_ja": _per_distinct(
+                            [broken["source"], broken["target"]],
+                            lambda a, b: (
+                                f"「{a}」は順調ですが「{b}」は遅れています。"
+                                f"つながり {a}→{b} の前提を見直してください"
+                            ),
+                        ),
                         "evidence": [
-                            {"upstream": a, "upstream_rolled": float(r1), "rolled": float(r2)}
+                            {"upstream": a, "upstream_rolled": r1, "rolled": r2}
                             for a, r1, r2 in zip(
-                                broken["source"],
-                                broken["s_rolled"],
-                                broken["t_rolled"],
+                                broken["source"].tolist(),
+                                broken["s_rolled"].to_numpy(dtype=np.float64).tolist(),
+                                broken["t_rolled"].to_numpy(dtype=np.float64).tolist(),
                                 strict=True,
                             )
                         ],
@@ -148,7 +163,9 @@ def diagnose_findings(
                 .groupby(keys)["target"]
                 .agg(list)
             )
-            downstream = [list(succ_n[k]) for k in zip(hit["node"], hit["org_key"], strict=True)]
+            downstream = succ_n.reindex(
+                pd.MultiIndex.from_arrays([hit["node"], hit["org_key"]], names=keys)
+            ).tolist()
             rows = [
                 {
                     "code": "bottleneck",
@@ -179,15 +196,20 @@ def diagnose_findings(
                     "node": unmeasured["node"].to_numpy(),
                     "org": unmeasured["org"].to_numpy(),
                     "level": unmeasured["level"].to_numpy(),
-                    "message": [
-                        f"'{n}' has no data although its upstream does; its status is inferred"
-                        for n in unmeasured["node"]
+                    "message": _per_distinct(
+                        [unmeasured["node"]],
+                        lambda n: (
+                            f"'{n}' has no data although its upstream does; its status is inferred"
+                        ),
+                    ),
+                    "message_ja": _per_distinct(
+                        [unmeasured["node"]],
+                        lambda n: f"「{n}」にデータがありません（上流のデータから推定しています）",
+                    ),
+                    "evidence": [
+                        {"upstream": u}
+                        for u in unmeasured["upstream"].to_numpy(dtype=np.float64).tolist()
                     ],
-                    "message_ja": [
-                        f"「{n}」にデータがありません（上流のデータから推定しています）"
-                        for n in unmeasured["node"]
-                    ],
-                    "evidence": [{"upstream": float(u)} for u in unmeasured["upstream"]],
                 }
             )
         )
