@@ -153,6 +153,17 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "http://" not in page
     # the progress CSV is BOM-prefixed UTF-8 so Excel shows the Japanese names
     assert (out / "progress.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # charts: the pathway and one per KGI, real PNG images
+    kgis = sorted(f"kgi_{i.id}.png" for i in lm.load(EXAMPLE).indicators if i.role == "KGI")
+    assert kgis
+    assert {"pathway.png", *kgis} <= set(names)
+    from PIL import Image
+
+    for name in ["pathway.png", *kgis]:
+        assert str(out / name) in printed
+        with Image.open(out / name) as image:
+            assert image.format == "PNG"
+            assert len(image.getcolors(maxcolors=1 << 20) or ()) > 20  # not a blank page
 
 
 def test_check_with_observations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

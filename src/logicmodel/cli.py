@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from logicmodel.errors import FormatError, LogicModelError
 
@@ -382,6 +382,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ]
     dashboard(model, progress, out / "dashboard.html")
     written.append(out / "dashboard.html")
+    charts = _demo_charts(model, progress, out)
     print(
         f"{model.title} ({model.id}): {len(model.nodes)} nodes, {len(model.links)} links, "
         f"{len(model.indicators)} indicators, {len(model.milestones)} milestones"
@@ -389,9 +390,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"check: {report.summary()}")
     print(f"progress as of {progress.as_of}:")
     print(progress.summary().to_string(index=False))
-    for path in written:
+    for path in written + charts:
         print(f"wrote {path}")
+    if not charts:
+        print("charts skipped: matplotlib is not installed (pip install 'logicmodel[viz]')")
     return 0 if report.ok else 1
+
+
+def _demo_charts(model: LogicModel, progress: Any, out: Path) -> list[Path]:
+    """``pathway.png`` and one ``kgi_<id>.png`` per KGI (needs the ``viz`` extra)."""
+    try:
+        import matplotlib
+    except ImportError:
+        return []
+    import io as _io
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+
+    from logicmodel.io.files import atomic_write
+    from logicmodel.report import plot
+
+    def save(name: str, ax: Any) -> Path:
+        buf = _io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=110)
+        plt.close(ax.figure)
+        return atomic_write(out / name, buf.getvalue())
+
+    written = [save("pathway.png", plot.pathway(model, progress))]
+    for ind in model.indicators:
+        if ind.role == "KGI":
+            written.append(save(f"kgi_{ind.id}.png", plot.indicator(progress, ind.id)))
+    return written
 
 
 # -------------------------------------------------------------------------------------- parser
