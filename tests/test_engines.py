@@ -414,10 +414,14 @@ def test_intake_of_engine_frames_equals_pandas(engine: str) -> None:
     bad values, full-width spellings, units, kinds, source rows and blanks included."""
     obs = pd.DataFrame(
         {
-            "indicator": ["served", "served", "nope", "served", "ｓｅｒｖｅｄ", "served", None]
-            + ["served", "served"],
-            "period": ["FY2024", "FY2025", "FY2024", "bad", "2024-05", "令和7年度", "FY2024"]
-            + ["2024年度", "FY2026"],
+            "indicator": [
+                *("served", "served", "nope", "served", "ｓｅｒｖｅｄ", "served", None),
+                *("served", "served"),
+            ],
+            "period": [
+                *("FY2024", "FY2025", "FY2024", "bad", "2024-05", "令和7年度", "FY2024"),
+                *("2024年度", "FY2026"),
+            ],
             "value": ["30", "x", "1", "2", "1,000", "", "3", "4", "5"],
             "kind": ["actual", "目標", "zz", None, "実績", "target", "actual", "actual", "目標"],
             "org": ["131016", None, "x", "y", "１３１０１６", "131016", "131016", "131016", None],

@@ -67,6 +67,6 @@ def test_sample_observations_unknown_example() -> None:
     with pytest.raises(lm.ModelError, match="window-dx"):
         sample_observations("window")
     # a model where the name belongs (an easy slip) is a clear error, not a TypeError
-    with pytest.raises(lm.ModelError, match="expected the name of a bundled example.*LogicModel"):
+    with pytest.raises(lm.ModelError, match=r"expected the name of a bundled example.*LogicModel"):
         sample_observations(sample_model())  # type: ignore[arg-type]
     assert np.isfinite(pd.to_numeric(sample_observations()["value"])).all()
