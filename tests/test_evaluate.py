@@ -434,6 +434,65 @@ def test_formula_ratio_percent() -> None:
     assert one(p, "holders")["status"] == "no_target"
 
 
+def test_formula_with_a_yearly_denominator_and_monthly_numerator() -> None:
+    """A component reported less often enters with the value of its period that contains each
+    period of the finest component: monthly holders over the fiscal year's population."""
+    m = make_model(
+        kpi("holders", unit="人"),
+        kpi("pop", unit="人"),
+        kgi(
+            "rate",
+            measures="short",
+            unit="%",
+            formula="holders / pop * 100",
+            targets={"FY2025": 80},
+        ),
+    )
+    p = evaluate(
+        m,
+        obs(
+            ("holders", "2024-05", 100),
+            ("holders", "2025-03", 120),  # still FY2024
+            ("holders", "2025-04", 150),  # FY2025
+            ("holders", "2026-04", 160),  # FY2026: no population yet → no rate
+            ("pop", "FY2024", 200),
+            ("pop", "令和7年度", 250),
+        ),
+    )
+    history = p.history[p.history["indicator"] == "rate"]
+    assert history["period"].tolist() == ["2024-05", "2025-03", "2025-04"]
+    assert history["actual"].tolist() == pytest.approx([50.0, 60.0, 60.0])
+    # as_of is the latest period (2026-04) but the rate's latest value is 2025-04
+    assert one(p, "rate")["period"] == "2025-04"
+
+
+def test_formula_components_at_one_frequency_join_on_equal_periods() -> None:
+    """Equal periods pair up directly; a period only one component has gives no value."""
+    m = make_model(
+        kpi("holders", unit="人"),
+        kpi("pop", unit="人"),
+        kgi(
+            "rate",
+            measures="short",
+            unit="%",
+            formula="holders / pop * 100",
+            targets={"FY2025": 80},
+        ),
+    )
+    p = evaluate(
+        m,
+        obs(
+            ("holders", "FY2023", 90),
+            ("holders", "FY2024", 130),
+            ("pop", "FY2024", 200),
+            ("pop", "FY2025", 210),
+        ),
+    )
+    history = p.history[p.history["indicator"] == "rate"]
+    assert history["period"].tolist() == ["FY2024"]
+    assert history["actual"].tolist() == pytest.approx([65.0])
+
+
 def test_unit_conversion_in_observations() -> None:
     # 0.5 時間 = 30 分: same achievement as 30 分 → (30 − 40)/(15 − 40) = 0.4
     m = make_model(

@@ -352,26 +352,62 @@ def aggregate_orgs(
     return out.iloc[np.sort(keep)].reset_index(drop=True)
 
 
-def formula_rows(ind: Indicator, components: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def formula_rows(
+    ind: Indicator, components: dict[str, pd.DataFrame], periods: PeriodTable
+) -> pd.DataFrame:
     """Rows (org_i, pcode, value) of a formula indicator computed per (org, period) from its
-    components' series rows (joined on org and period code)."""
+    components' series rows.
+
+    The formula is computed at the periods of the component observed at the most distinct
+    periods (the finest; the first named on a tie). Another component enters with its value for
+    the same period, or else for the shortest of its periods that contains it — a yearly
+    population for every month of that year (DHIS2 computes monthly coverage the same way); where
+    neither exists the formula has no value. Matching is worked out per distinct period pair.
+    """
     names = ind.components
-    frames = []
-    for name in names:
-        part = components.get(name)
-        if part is None or part.empty:
-            return pd.DataFrame(
-                {c: np.zeros(0, dtype=np.int32) for c in ("org_i", "pcode")}
-            ).assign(value=np.zeros(0))
-        frames.append(part.set_index(["org_i", "pcode"])["value"].rename(name))
-    wide = pd.concat(frames, axis=1, join="inner")
-    values = parse_formula(ind.formula or "").evaluate(
-        {n: wide[n].to_numpy(dtype=np.float64) for n in names}
-    )
+    parts = [components.get(name) for name in names]
+    if any(part is None or part.empty for part in parts):
+        return pd.DataFrame({c: np.zeros(0, dtype=np.int32) for c in ("org_i", "pcode")}).assign(
+            value=np.zeros(0)
+        )
+    frames = [part for part in parts if part is not None]
+    distinct = [np.unique(f["pcode"].to_numpy()) for f in frames]
+    base = max(range(len(frames)), key=lambda k: (len(distinct[k]), -k))
+    org_i = frames[base]["org_i"].to_numpy(dtype=np.int64)
+    pcode = frames[base]["pcode"].to_numpy(dtype=np.int64)
+    start = periods.start.astype(np.int64)
+    end = periods.end.astype(np.int64)
+    n_p = len(periods)
+    values: dict[str, npt.NDArray[np.float64]] = {}
+    for k, (name, frame) in enumerate(zip(names, frames, strict=True)):
+        if k == base:
+            values[name] = frame["value"].to_numpy(dtype=np.float64)
+            continue
+        # each base period → its own code if this component has it, else the shortest of this
+        # component's periods that contains it (-1: none)
+        own, theirs = distinct[base], distinct[k]
+        contains = (start[theirs][None, :] <= start[own][:, None]) & (
+            end[own][:, None] <= end[theirs][None, :]
+        )
+        length = np.where(contains, (end - start)[theirs][None, :], np.iinfo(np.int64).max)
+        pick = np.where(contains.any(axis=1), theirs[np.argmin(length, axis=1)], -1)
+        mapping = np.full(n_p, -1, dtype=np.int64)
+        mapping[own] = pick
+        lookup = pd.Series(
+            frame["value"].to_numpy(dtype=np.float64),
+            index=frame["org_i"].to_numpy(dtype=np.int64) * n_p
+            + frame["pcode"].to_numpy(dtype=np.int64),
+        )
+        wanted = np.where(mapping[pcode] >= 0, org_i * n_p + mapping[pcode], -1)
+        values[name] = lookup.reindex(wanted).to_numpy(dtype=np.float64)
+    keep = np.ones(len(org_i), dtype=bool)
+    for v in values.values():
+        keep &= ~np.isnan(v)
+    result = parse_formula(ind.formula or "").evaluate({n: v[keep] for n, v in values.items()})
     return pd.DataFrame(
         {
-            "org_i": wide.index.get_level_values(0).to_numpy(dtype=np.int32),
-            "pcode": wide.index.get_level_values(1).to_numpy(dtype=np.int32),
-            "value": np.asarray(values, dtype=np.float64),
+            "org_i": org_i[keep].astype(np.int32),
+            "pcode": pcode[keep].astype(np.int32),
+            "value": np.asarray(result, dtype=np.float64),
         }
     )

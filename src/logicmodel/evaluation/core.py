@@ -248,7 +248,7 @@ def evaluate(
         ind = inds[name]
         f = freq[name]
         comps = {c: series.get((c, f), pd.DataFrame()) for c in ind.components}
-        computed = formula_rows(ind, comps)
+        computed = formula_rows(ind, comps, periods)
         observed = series.get((name, f), pd.DataFrame())
         if len(computed):
             merged = (
