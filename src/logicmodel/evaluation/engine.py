@@ -320,11 +320,17 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         .collect()
         .to_pandas()
     )
-    cube["value"] = np.nan
+    issues.extend(_percent_issues(model, cube, cols))  # uses the min and max of each group
+    # one value per row by its time rule; the other rules' columns are dropped at once
+    rule_of = cube["_r"].to_numpy(dtype=object)
+    picked = np.full(len(cube), np.nan)
     for rule in _RULES:
-        hit = (cube["_r"] == rule).to_numpy()
-        cube.loc[hit, "value"] = cube.loc[hit, rule].to_numpy(dtype="float64")
-    if (cube["_r"] == "last").any():
+        hit = rule_of == rule
+        picked[hit] = cube[rule].to_numpy(dtype="float64")[hit]
+    cube = cube.drop(columns=list(_RULES)).assign(value=picked)
+    del picked
+    is_last = rule_of == "last"
+    if is_last.any():
         latest = rows.filter(nw.col("_r") == "last").group_by(*group, "_p").agg(nw.col("_oe").max())
         last = (
             rows.filter(nw.col("_r") == "last")
@@ -334,23 +340,25 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
             .collect()
             .to_pandas()
         )
-        cube = cube.merge(last, on=[*group, "_p"], how="left")
-        hit = (cube["_r"] == "last").to_numpy()
-        cube.loc[hit, "value"] = cube.loc[hit, "_lv"].to_numpy(dtype="float64")
-    issues.extend(_percent_issues(model, cube, cols))
+        # only the rows of ``last`` indicators are joined (not a copy of the whole cube)
+        lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
+        cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
+        del last, lv
     actual = (cube["_k"] == "actual").to_numpy()
     last_end = (
         (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
     )
+    # text columns stay as collected (Arrow-backed): no Python object per row of the cube
     result = pd.DataFrame(
         {
-            "indicator": cube["_i"].to_numpy(dtype=object),
-            **({"org": cube["org"].to_numpy(dtype=object)} if "org" in cols else {}),
-            "period": cube["_p"].to_numpy(dtype=object),
-            "value": cube["value"].to_numpy(dtype="float64"),
-            "kind": cube["_k"].to_numpy(dtype=object),
+            "indicator": cube["_i"],
+            **({"org": cube["org"]} if "org" in cols else {}),
+            "period": cube["_p"],
+            "value": cube["value"].astype("float64"),
+            "kind": cube["_k"],
         }
-    )
+    ).reset_index(drop=True)
+    del cube
     return Pushdown(result[out_cols], tuple(issues), rows_in, last_end)
 
 
