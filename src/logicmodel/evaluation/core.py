@@ -351,10 +351,10 @@ def evaluate(
         pcode = hist_pcode[src]
         return pd.DataFrame(
             {
-                "indicator": np.asarray(ind_ids, dtype=object)[hist_ind[src]],
-                "org": org_index.orgs[org_i],
-                "level": level_names[org_i],
-                "period": periods.label[pcode],
+                "indicator": _text_column(ind_ids, hist_ind[src]),
+                "org": _text_column(org_index.orgs, org_i),
+                "level": _text_column(level_names, org_i),
+                "period": _text_column(periods.label, pcode),
                 "start": periods.start[pcode],
                 "end": periods.end[pcode],
                 "actual": actual_v[rows],
@@ -728,6 +728,21 @@ def _points(
     return pd.concat([base, tgt], ignore_index=True)
 
 
+def _text_column(categories: Any, codes: npt.NDArray[np.integer[Any]]) -> Any:
+    """``categories[codes]`` as a text column for a long table: gathered by Arrow when it is
+    installed (no Python object per row; pandas gets its Arrow-backed ``str``), else as objects.
+    Columns with no text at all stay ``None`` objects."""
+    cats = np.asarray(categories, dtype=object)
+    if not any(c is not None for c in cats.tolist()):
+        return cats[codes]
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
+        return cats[codes]
+    table = pa.array(cats.tolist(), type=pa.large_string())
+    return table.take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
+
+
 def _take_or_none(
     values: npt.NDArray[np.object_], take: npt.NDArray[np.int64], has: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.object_]:
@@ -844,22 +859,23 @@ def _node_table(
     stages = [getattr(n, "stage", None) for n in model.nodes]
     labels = [n.title for n in model.nodes]
     level_names = index.level_of()
-    out = pd.DataFrame(
+    node_code = np.repeat(np.arange(n_nodes), n_org)
+    org_code = np.tile(np.arange(n_org), n_nodes)
+    status_cat = status_categorical(status)
+    labels_of = STATUS_LABELS["ja" if lang == "ja" else "en"]
+    return pd.DataFrame(
         {
-            "node": np.repeat(np.array(node_ids, dtype=object), n_org),
-            "kind": np.repeat(np.array(kinds, dtype=object), n_org),
-            "stage": np.repeat(np.array(stages, dtype=object), n_org),
-            "label": np.repeat(np.array(labels, dtype=object), n_org),
-            "org": np.tile(index.orgs, n_nodes),
-            "level": np.tile(level_names, n_nodes),
+            "node": _text_column(node_ids, node_code),
+            "kind": _text_column(kinds, node_code),
+            "stage": _text_column(stages, node_code),
+            "label": _text_column(labels, node_code),
+            "org": _text_column(index.orgs, org_code),
+            "level": _text_column(level_names, org_code),
             "score": score.ravel(),
             "upstream": upstream.ravel(),
             "rolled": rolled.ravel(),
             "planned": prolled.ravel(),
-            "status": status_categorical(status),
+            "status": status_cat,
+            "status_label": _text_column([labels_of[c] for c in STATUSES], status_cat.codes),
         }
     )
-    out["status_label"] = (
-        out["status"].astype(object).map(STATUS_LABELS["ja" if lang == "ja" else "en"])
-    )
-    return out
