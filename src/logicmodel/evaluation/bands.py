@@ -136,6 +136,12 @@ class Bands:
 
     def classify(self, achievement: FloatArray, planned: FloatArray) -> npt.NDArray[np.object_]:
         """Status codes for arrays of achievement and planned achievement (``no_data`` where NaN)."""
+        statuses = np.asarray(STATUSES, dtype=object)
+        out: npt.NDArray[np.object_] = statuses[self.classify_codes(achievement, planned)]
+        return out
+
+    def classify_codes(self, achievement: FloatArray, planned: FloatArray) -> npt.NDArray[np.int8]:
+        """Like :meth:`classify`, as int8 positions in :data:`STATUSES` (for long tables)."""
         a = np.asarray(achievement, dtype=np.float64)
         p = np.asarray(planned, dtype=np.float64)
         if self.mode == "plan":
@@ -144,9 +150,10 @@ class Bands:
         else:
             on, risk = np.full_like(a, self.on_track), np.full_like(a, self.at_risk)
         conditions = [np.isnan(a), a >= self.achieved, a >= on, a >= risk]
-        return np.select(
-            conditions, ["no_data", "achieved", "on_track", "at_risk"], default="off_track"
-        ).astype(object)
+        code = {s: np.int8(k) for k, s in enumerate(STATUSES)}
+        choices = [code["no_data"], code["achieved"], code["on_track"], code["at_risk"]]
+        out: npt.NDArray[np.int8] = np.select(conditions, choices, default=code["off_track"])
+        return out.astype(np.int8, copy=False)
 
     def grade(self, achievement: FloatArray) -> npt.NDArray[np.object_]:
         """Letter grades (``None`` without grades or without data)."""

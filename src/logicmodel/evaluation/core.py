@@ -344,8 +344,8 @@ def evaluate(
         rows = np.flatnonzero(upto)
         planned_, ach_, pach_ = plan_at(rows)
         s_ = hist_series[rows]
-        hstatus = bands_.classify(ach_, pach_)
-        hstatus = np.where(np.isnan(target[s_]), "no_target", hstatus)
+        hstatus = bands_.classify_codes(ach_, pach_)
+        hstatus[np.isnan(target[s_])] = STATUSES.index("no_target")
         src = order[rows]
         org_i = hist["org_i"].to_numpy(dtype=np.int64)[src]
         pcode = hist_pcode[src]
@@ -361,7 +361,7 @@ def evaluate(
                 "planned": planned_,
                 "achievement": ach_,
                 "planned_achievement": pach_,
-                "status": status_categorical(hstatus),
+                "status": pd.Categorical.from_codes(hstatus, categories=pd.Index(list(STATUSES))),
             }
         )
 
