@@ -185,14 +185,6 @@ def test_arrow_dictionary_with_a_null_is_a_missing_org() -> None:
     assert list(clean.orgs) == [CHIYODA, CHUO]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="observations.py:399 _factorize: a dictionary column with unsigned indices (polars "
-    "Categorical/Enum, pa.dictionary(pa.uint32(), ...)) that holds a null falls through to "
-    "pd.factorize, whose pc.fill_null(indices, -1) raises OverflowError 'can't convert negative "
-    "value to unsigned int' (a bare pyarrow error, no LM issue); the old intake read it",
-)
 @pytest.mark.parametrize(
     "make",
     [
@@ -209,12 +201,6 @@ def test_polars_categorical_org_with_a_null_is_a_missing_org(make: Any) -> None:
     assert sorted(clean.frame["org_code"].tolist()) == [-1, 0, 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="observations.py:399 _factorize: Arrow dictionary<uint32, string> with a null raises "
-    "OverflowError in pd.factorize instead of giving code -1",
-)
 def test_arrow_uint_dictionary_period_with_a_null_is_an_empty_period() -> None:
     period = (
         pa.array(["FY2024", None]).dictionary_encode().cast(pa.dictionary(pa.uint32(), pa.string()))
@@ -224,13 +210,6 @@ def test_arrow_uint_dictionary_period_with_a_null_is_an_empty_period() -> None:
     assert [i.code for i in clean.issues] == ["LM302"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pa.ArrowNotImplementedError,
-    reason="observations.py:609: the LM303 report does value_column.where(bad_value) on a polars "
-    "Categorical value column (dictionary<uint32, string_view>), which pyarrow cannot box: "
-    "ArrowNotImplementedError escapes instead of LM303 'not a number'",
-)
 def test_polars_categorical_value_column_with_text_is_lm303() -> None:
     frame = pl.DataFrame(
         {"indicator": ["n", "n"], "period": ["FY2023", "FY2024"], "value": ["1", "x"]}
@@ -252,12 +231,6 @@ def test_integer_org_columns_are_lm309_on_pandas_and_polars() -> None:
         assert clean.frame.empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observations.py _is_number_column: a pandas Categorical (or Arrow dictionary) whose "
-    "categories are integers is not seen as a number column, so org 1100 (leading zero lost) is "
-    "accepted as text instead of LM309 (pre-existing)",
-)
 def test_integer_categorical_org_column_is_lm309() -> None:
     obs = pd.DataFrame({"indicator": ["n"], "org": [1100], "period": ["FY2024"], "value": [1.0]})
     clean = prepare_observations(basic_model(), obs.astype({"org": "category"}))

@@ -343,12 +343,35 @@ class _Columns:
             column = native.to_arrow(compat_level=pl.CompatLevel.newest())
         else:
             column = self._arrow[name].to_arrow()
-        out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
+        out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(_undictionary(column)), copy=False)
         return out
 
     def release(self, name: Any) -> None:
         """Drop this object's reference to a column that is no longer needed."""
         self._arrow.pop(name, None)
+
+
+def _undictionary(column: Any) -> Any:
+    """An Arrow column with dictionary encoding (polars Categorical/Enum, ``pa.dictionary``)
+    decoded to its values (string views as large strings); other columns as they are."""
+    import pyarrow as pa
+
+    kind = column.type
+    if not pa.types.is_dictionary(kind):
+        return column
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([_undictionary(c) for c in column.chunks], type=_decoded(kind))
+    dictionary = column.dictionary
+    if pa.types.is_string_view(dictionary.type):  # no take kernel for string views
+        dictionary = dictionary.cast(pa.large_string())
+    return dictionary.take(column.indices)
+
+
+def _decoded(kind: Any) -> Any:
+    import pyarrow as pa
+
+    values = kind.value_type
+    return pa.large_string() if pa.types.is_string_view(values) else values
 
 
 def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
@@ -380,7 +403,7 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        chunked = array.__arrow_array__()
+        chunked = _undictionary(array.__arrow_array__())
         kind = chunked.type
         if (
             pa.types.is_string(kind)
@@ -401,14 +424,20 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _is_number_column(series: pd.Series) -> bool:
-    """Whether a column holds integers or floats (for Arrow string views without pandas' help)."""
+    """Whether a column holds integers or floats, also as the categories of a categorical (for
+    Arrow string views and dictionaries without pandas' help)."""
     array = series.array
     if isinstance(array, pd.arrays.ArrowExtensionArray):
         import pyarrow as pa
 
         kind = array.__arrow_array__().type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
         return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
-    return bool(pd.api.types.is_integer_dtype(series) or pd.api.types.is_float_dtype(series))
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return bool(pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype))
 
 
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
