@@ -409,13 +409,6 @@ def test_custom_grouping_and_weight_by_on_polars_equal_pandas() -> None:
     assert_progress_close(p, evaluate(m, pl.from_pandas(obs).lazy(), hierarchy=h, as_of="2024-06"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py aggregate_orgs: 'only the deepest observed level feeds a parent' is "
-    "decided per (series, parent) over the whole tree, so Tokyo's wards (municipality level) "
-    "make Osaka's prefecture-level row stop feeding the nation: JP = 30 instead of 30 + 100 "
-    "(pre-existing)",
-)
 def test_a_prefecture_reported_only_at_its_own_level_still_feeds_the_nation() -> None:
     obs = pd.DataFrame(
         {
@@ -431,12 +424,6 @@ def test_a_prefecture_reported_only_at_its_own_level_still_feeds_the_nation() ->
     assert actual(p, "n", "JP") == 130
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py aggregate_orgs: the deepest level is chosen over all periods, so a ward "
-    "observed in FY2023 stops Tokyo's own FY2024 row from feeding the nation in FY2024 "
-    "(JP FY2024 = Osaka city's 7 instead of 50 + 7) (pre-existing)",
-)
 def test_deepest_level_is_decided_per_period() -> None:
     obs = pd.DataFrame(
         {

@@ -259,7 +259,7 @@ def aggregate_orgs(
     ``rows`` are series rows (``indicator`` = series code, ``org_i`` = position in ``index.orgs``,
     ``anc_code`` = row of ``anc_u``, ``pcode`` < ``n_periods``, ``value``); ``rule_of[code]`` is a
     series' orgs rule. A value observed at an org itself wins over the aggregate of its children,
-    and only the deepest observed level feeds a parent (no double counting across levels).
+    and in each branch only the deepest observed level feeds the parents (no double counting).
     ``weights`` (per row) turn ``mean`` into a weighted mean. Returns series rows with
     ``n_children`` (number of contributing rows) instead of ``anc_code``; grouping is on one
     integer key (series × org × period) per level.
@@ -277,20 +277,17 @@ def aggregate_orgs(
     none_code = list(rule_names).index("none") if "none" in list(rule_names) else -1
     own_level = index.org_level.astype(np.int16)[rows["org_i"].to_numpy()]
     values = rows["value"].to_numpy(dtype=np.float64)
+    feeds = _deepest_of_branch(rows, anc_u, index, own_level, n_p)
     parts = [base]
     for j, above in index.targets:
         target = anc_u[:, j].astype(np.int32)[anc_code]
         use = (target >= 0) & (own_level > above) & (rules != none_code)
+        if feeds is not None:
+            use &= feeds
         if not use.any():
             continue
         idx = np.flatnonzero(use)
         del use
-        levels_here = own_level[idx]
-        if levels_here.min() != levels_here.max():
-            # only the deepest observed level under each (series, parent) feeds it
-            pair = sk[idx].astype(np.int64) * n_org + target[idx]
-            deepest = pd.Series(levels_here).groupby(pair).transform("max").to_numpy()
-            idx = idx[levels_here == deepest]
         # parents of this level renumbered 0..k-1 (from the small ancestor table), so the key
         # space (series × parent × period) stays dense enough for bincounts
         parents = np.unique(anc_u[:, j][anc_u[:, j] >= 0])
@@ -350,6 +347,43 @@ def aggregate_orgs(
     order = np.argsort(out["n_children"].to_numpy(), kind="stable")
     keep = order[~pd.Series(dedup[order]).duplicated().to_numpy()]
     return out.iloc[np.sort(keep)].reset_index(drop=True)
+
+
+def _deepest_of_branch(
+    rows: pd.DataFrame,
+    anc_u: npt.NDArray[np.int64],
+    index: OrgIndex,
+    own_level: npt.NDArray[np.int16],
+    n_p: int,
+) -> npt.NDArray[np.bool_] | None:
+    """Which rows feed their ancestors: a row does not when an org below it in the tree has its
+    own row for the same series and period (the deepest observed level of each branch feeds the
+    parents, so nothing is counted twice and no branch is left out). ``None``: every row feeds
+    (all rows at one level, the usual case)."""
+    if not len(rows) or own_level.min() == own_level.max():
+        return None
+    n_org = len(index.orgs)
+    sk = rows["indicator"].to_numpy().astype(np.int64)
+    org = rows["org_i"].to_numpy().astype(np.int64)
+    pk = rows["pcode"].to_numpy().astype(np.int64)
+    anc_code = rows["anc_code"].to_numpy()
+    # rows that could have observed rows below them: those above the deepest observed level
+    cand = np.flatnonzero(own_level < own_level.max())
+    cand_row_keys = (sk[cand] * n_org + org[cand]) * n_p + pk[cand]
+    cand_keys = np.unique(cand_row_keys)
+    below: list[npt.NDArray[np.int64]] = []
+    for j, above in index.targets:
+        if j != above:
+            continue  # groupings are a separate axis, not the tree
+        deeper = np.flatnonzero(own_level > above)
+        ancestor = anc_u[anc_code[deeper], j]
+        deeper, ancestor = deeper[ancestor >= 0], ancestor[ancestor >= 0]
+        keys = (sk[deeper] * n_org + ancestor) * n_p + pk[deeper]
+        below.append(keys[np.isin(keys, cand_keys)])
+    feeds = np.ones(len(rows), dtype=bool)
+    if below:
+        feeds[cand[np.isin(cand_row_keys, np.concatenate(below))]] = False
+    return feeds
 
 
 def formula_rows(
