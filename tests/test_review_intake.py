@@ -456,13 +456,6 @@ def test_last_rule_with_unsorted_input_takes_the_latest_period() -> None:
         assert h == {(None, "FY2024"): 16.0, ("A", "FY2024"): 9.0, ("B", "FY2024"): 7.0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a monthly and a quarterly row ending the same day (2024-12 and 2024Q4) are not "
-    "duplicates, and which one is 'the latest' depends on input row order: core.py (np.lexsort "
-    "by end keeps input order on ties) and group_reduce 'last' (ties: the later row); the engine "
-    "pushdown takes the max instead, so engines disagree too (pre-existing)",
-)
 def test_periods_ending_the_same_day_do_not_depend_on_row_order() -> None:
     m = make_model(
         ind("s", targets={"FY2025": 100}),
@@ -479,15 +472,13 @@ def test_periods_ending_the_same_day_do_not_depend_on_row_order() -> None:
     backward = evaluate(m, obs.iloc[::-1].reset_index(drop=True))
     assert actual(forward, "s") == actual(backward, "s")
     assert actual(forward, "st") == actual(backward, "st")
+    # the most recent is the month (same end, later start), also in the engine's pushed-down cube
+    assert actual(forward, "s") == actual(forward, "st") == 3.0
+    pushed = pushdown(m, pl.from_pandas(obs).lazy())
+    assert pushed is not None
+    assert actual(evaluate(m, pushed.frame), "st") == 3.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observations.py PeriodTable.add keys periods by (start, end) and keeps the first label "
-    "seen, and aggregate_time adds reporting periods to that table: a calendar-quarter indicator "
-    "is reported as 'FY2024Q3' and a fiscal-year one as '2024-04-01/2025-03-31' when another row "
-    "used those spellings; the pushdown cube and the old code say '2024Q4' and 'FY2024'",
-)
 def test_reporting_period_labels_follow_the_indicator_frequency() -> None:
     m = make_model(
         ind("q", frequency="quarter", aggregation="flow", targets={"FY2025": 100}),

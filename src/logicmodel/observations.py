@@ -128,14 +128,26 @@ class PeriodTable:
         self._start: list[int] = []
         self._end: list[int] = []
         self._label: list[object] = []
-        self._index: dict[tuple[int, int], int] = {}
+        self._index: dict[tuple[int, int, str | None], int] = {}
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._start)
 
-    def add(self, start: Any, end: Any, label: Sequence[object] | np.ndarray) -> np.ndarray:
-        """Codes of the periods ``(start[k], end[k], label[k])``, adding the ones not yet known."""
+    def add(
+        self,
+        start: Any,
+        end: Any,
+        label: Sequence[object] | np.ndarray,
+        *,
+        kind: str | None = None,
+    ) -> np.ndarray:
+        """Codes of the periods ``(start[k], end[k], label[k])``, adding the ones not yet known.
+
+        ``kind`` (a reporting frequency) keeps reporting periods apart from observed spellings of
+        the same days, so a calendar-quarter series is labelled ``2024Q4`` even when a row was
+        written ``FY2024Q3``.
+        """
         s = _epoch_days(start)
         e = _epoch_days(end)
         pairs, inverse = np.unique(np.stack([s, e], axis=1), axis=0, return_inverse=True)
@@ -144,9 +156,9 @@ class PeriodTable:
         labels = np.asarray(label, dtype=object)
         codes = np.empty(len(pairs), dtype=np.int32)
         for k, (a, b) in enumerate(pairs.tolist()):
-            code = self._index.get((a, b))
+            code = self._index.get((a, b, kind))
             if code is None:
-                code = self._index[(a, b)] = len(self._start)
+                code = self._index[(a, b, kind)] = len(self._start)
                 self._start.append(a)
                 self._end.append(b)
                 self._label.append(labels[first[k]])
@@ -192,6 +204,15 @@ class PeriodTable:
         """Last day of each period as days since 1970-01-01 (int64), by code."""
         days: np.ndarray = np.asarray(self._end, dtype=np.int64)
         return days
+
+    @property
+    def recency(self) -> np.ndarray:
+        """Order of periods by how recent they are (int64, by code): the later end, and on the
+        same end the later start (``2024-12`` is more recent than ``2024Q4``)."""
+        end = np.asarray(self._end, dtype=np.int64)
+        start = np.asarray(self._start, dtype=np.int64)
+        out: np.ndarray = end * (1 << 20) + np.clip(start - end + (1 << 20) - 1, 0, (1 << 20) - 1)
+        return out
 
 
 def _epoch_days(values: Any) -> np.ndarray:

@@ -143,7 +143,7 @@ def aggregate_time(
     seen = np.flatnonzero(np.bincount(pcode, minlength=len(periods)))
     pa = assign_periods(periods.end[seen], freq, fiscal_year_start=fiscal_year_start)
     to_reporting = np.full(len(periods), -1, dtype=np.int32)
-    to_reporting[seen] = periods.add(pa.start, pa.end, pa.label)
+    to_reporting[seen] = periods.add(pa.start, pa.end, pa.label, kind=freq)
     n_p = len(periods)
     org_i = rows["org_i"].to_numpy(dtype=np.int64)
     n_org = int(org_i.max()) + 1
@@ -152,7 +152,7 @@ def aggregate_time(
         rows["value"].to_numpy(dtype=np.float64),
         rule,
         n_org * n_p,
-        latest=periods.end_day[pcode],
+        latest=periods.recency[pcode],
     )
     return pd.DataFrame(
         {

@@ -289,7 +289,9 @@ def evaluate(
     hist_ind = hist["indicator"].to_numpy(dtype=np.int64)
     hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
     x_unsorted = end_day[hist_pcode]
-    order = np.lexsort((x_unsorted, hist_series))  # by series, then time; hist itself stays put
+    # by series, then recency (end, then start: a month is more recent than the quarter ending
+    # with it); hist itself stays put
+    order = np.lexsort((periods.recency[hist_pcode], hist_series))
     hist_series = hist_series[order]
     x = x_unsorted[order]
     actual_v = hist["value"].to_numpy(dtype=np.float64)[order]

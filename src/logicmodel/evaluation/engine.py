@@ -331,10 +331,16 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     del picked
     is_last = rule_of == "last"
     if is_last.any():
-        latest = rows.filter(nw.col("_r") == "last").group_by(*group, "_p").agg(nw.col("_oe").max())
+        # the most recent observed period: the later end, on the same end the later start (as
+        # PeriodTable.recency orders them in the pandas pipeline)
+        recent = rows.filter(nw.col("_r") == "last").with_columns(
+            (nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))).alias(
+                "_rec"
+            )
+        )
+        latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
         last = (
-            rows.filter(nw.col("_r") == "last")
-            .join(latest, on=[*group, "_p", "_oe"], how="inner")
+            recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
             .group_by(*group, "_p")
             .agg(nw.col("value").max().alias("_lv"))
             .collect()
