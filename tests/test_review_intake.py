@@ -515,12 +515,6 @@ def test_formula_with_a_monthly_and_a_yearly_component() -> None:
     assert h[("JP", "2024-06")] == pytest.approx(20.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py formula_rows: the base component is the one with the most distinct "
-    "periods, not the finest; five yearly populations and three monthly counts make the years "
-    "the base, no month contains a year, and the rate gets no value at all",
-)
 def test_formula_base_is_the_finest_component_not_the_most_periods() -> None:
     obs = pd.DataFrame(
         {
@@ -546,12 +540,6 @@ def test_formula_base_is_the_finest_component_not_the_most_periods() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py formula_rows: on a tie of distinct-period counts the first named "
-    "component is the base even when it is the coarser one: 'pop / holders' with a FY2024 pop and "
-    "a 2024-06 holders has no value, while 'holders / pop' has one",
-)
 def test_formula_alignment_when_the_coarser_component_comes_first() -> None:
     obs = pd.DataFrame(
         {"indicator": ["holders", "pop"], "period": ["2024-06", "FY2024"], "value": [40, 200]}
@@ -561,12 +549,6 @@ def test_formula_alignment_when_the_coarser_component_comes_first() -> None:
     assert h == {(None, "2024-06"): pytest.approx(5.0)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py formula_rows: the containing period is chosen once per distinct period "
-    "over all orgs (the shortest anyone has), then looked up per org: B's FY2024 population is "
-    "ignored because A also has FY2024Q1, so B has no rate",
-)
 def test_formula_containing_period_is_chosen_per_org() -> None:
     obs = pd.DataFrame(
         {

@@ -392,11 +392,12 @@ def formula_rows(
     """Rows (org_i, pcode, value) of a formula indicator computed per (org, period) from its
     components' series rows.
 
-    The formula is computed at the periods of the component observed at the most distinct
-    periods (the finest; the first named on a tie). Another component enters with its value for
-    the same period, or else for the shortest of its periods that contains it — a yearly
-    population for every month of that year (DHIS2 computes monthly coverage the same way); where
-    neither exists the formula has no value. Matching is worked out per distinct period pair.
+    The formula is computed at the periods of its finest component (the shortest typical period;
+    on a tie the one observed at more periods, then the first named). Another component enters,
+    for each org, with its value for the same period or else for the shortest of its periods
+    that contains it and that this org has — a yearly population for every month of that year
+    (DHIS2 computes monthly coverage the same way); where none exists the formula has no value.
+    Candidate periods are worked out per distinct period pair, values looked up per row.
     """
     names = ind.components
     parts = [components.get(name) for name in names]
@@ -405,35 +406,48 @@ def formula_rows(
             value=np.zeros(0)
         )
     frames = [part for part in parts if part is not None]
-    distinct = [np.unique(f["pcode"].to_numpy()) for f in frames]
-    base = max(range(len(frames)), key=lambda k: (len(distinct[k]), -k))
-    org_i = frames[base]["org_i"].to_numpy(dtype=np.int64)
-    pcode = frames[base]["pcode"].to_numpy(dtype=np.int64)
     start = periods.start.astype(np.int64)
     end = periods.end.astype(np.int64)
+    span = end - start
+    distinct = [np.unique(f["pcode"].to_numpy()) for f in frames]
+    base = min(
+        range(len(frames)),
+        key=lambda k: (float(np.median(span[distinct[k]])), -len(distinct[k]), k),
+    )
+    org_i = frames[base]["org_i"].to_numpy(dtype=np.int64)
+    pcode = frames[base]["pcode"].to_numpy(dtype=np.int64)
     n_p = len(periods)
     values: dict[str, npt.NDArray[np.float64]] = {}
     for k, (name, frame) in enumerate(zip(names, frames, strict=True)):
         if k == base:
             values[name] = frame["value"].to_numpy(dtype=np.float64)
             continue
-        # each base period → its own code if this component has it, else the shortest of this
-        # component's periods that contains it (-1: none)
         own, theirs = distinct[base], distinct[k]
+        # per base period: this component's periods that contain it, shortest first
         contains = (start[theirs][None, :] <= start[own][:, None]) & (
             end[own][:, None] <= end[theirs][None, :]
         )
-        length = np.where(contains, (end - start)[theirs][None, :], np.iinfo(np.int64).max)
-        pick = np.where(contains.any(axis=1), theirs[np.argmin(length, axis=1)], -1)
-        mapping = np.full(n_p, -1, dtype=np.int64)
-        mapping[own] = pick
+        length = np.where(contains, span[theirs][None, :], np.iinfo(np.int64).max)
+        ranked = np.argsort(length, axis=1, kind="stable")
         lookup = pd.Series(
             frame["value"].to_numpy(dtype=np.float64),
             index=frame["org_i"].to_numpy(dtype=np.int64) * n_p
             + frame["pcode"].to_numpy(dtype=np.int64),
         )
-        wanted = np.where(mapping[pcode] >= 0, org_i * n_p + mapping[pcode], -1)
-        values[name] = lookup.reindex(wanted).to_numpy(dtype=np.float64)
+        got = np.full(len(org_i), np.nan)
+        for r in range(int(contains.sum(axis=1).max(initial=0))):
+            # the r-th shortest containing period, for rows whose org had none shorter
+            pick = np.where(
+                np.take_along_axis(contains, ranked[:, r : r + 1], axis=1)[:, 0],
+                theirs[ranked[:, r]],
+                -1,
+            )
+            mapping = np.full(n_p, -1, dtype=np.int64)
+            mapping[own] = pick
+            missing = np.isnan(got) & (mapping[pcode] >= 0)
+            wanted = org_i[missing] * n_p + mapping[pcode[missing]]
+            got[missing] = lookup.reindex(wanted).to_numpy(dtype=np.float64)
+        values[name] = got
     keep = np.ones(len(org_i), dtype=bool)
     for v in values.values():
         keep &= ~np.isnan(v)
