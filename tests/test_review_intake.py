@@ -632,12 +632,6 @@ def test_group_reduce_dense_and_hashed_paths_agree() -> None:
             np.testing.assert_allclose(a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aggregate.py group_reduce: NaN values take the pandas path, where 'sum' of a group "
-    "that is all NaN gives 0.0 (blank is missing, never zero) and 'last' skips a NaN latest row "
-    "while the returned row still points at it (latent: evaluate drops NaN before)",
-)
 def test_group_reduce_keeps_missing_values_missing() -> None:
     _keys, out, _n, row = group_reduce(
         np.array([0, 0, 1]), np.array([np.nan, np.nan, 1.0]), "sum", 2

@@ -74,7 +74,8 @@ def group_reduce(
     ``latest`` (ties: the later row). Returns the distinct keys (ascending), the reduced values,
     the number of rows per key and, per key, the position of its latest row (by ``latest``, else
     the last row). Dense integer keys are reduced with ``np.bincount``/``ufunc.at`` (no hashing,
-    no sort); NaN values, which pandas would skip, go through a pandas groupby instead.
+    no sort); NaN values go through a pandas groupby instead, where sum/mean/min/max skip them
+    (a group of NaN only gives NaN) and ``last`` is the latest row's value even when NaN.
 
     Examples
     --------
@@ -119,11 +120,18 @@ def group_reduce(
     frame = pd.DataFrame({"key": key, "value": values, "rank": rank, "pos": order}, copy=False)
     frame = frame.sort_values("rank", kind="stable")
     grouped = frame.groupby("key", sort=True)
-    reduced = grouped["value"].last() if rule == "last" else grouped["value"].agg(rule)
+    # the latest row's value even when it is missing; a group of missing values sums to missing
+    rows: npt.NDArray[np.int64] = grouped["pos"].last().to_numpy(dtype=np.int64)
+    if rule == "last":
+        reduced = pd.Series(values[rows], index=grouped["pos"].last().index)
+    elif rule == "sum":
+        reduced = grouped["value"].sum(min_count=1)
+    else:
+        reduced = grouped["value"].agg(rule)
     keys: npt.NDArray[np.int64] = reduced.index.to_numpy(dtype=np.int64)
     sizes = np.asarray(grouped.size(), dtype=np.int64)
-    rows: npt.NDArray[np.int64] = grouped["pos"].last().to_numpy(dtype=np.int64)
-    return keys, reduced.to_numpy(dtype=np.float64), sizes, rows
+    out = np.asarray(reduced, dtype=np.float64)
+    return keys, out, sizes, rows
 
 
 def aggregate_time(
