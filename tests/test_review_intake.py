@@ -563,12 +563,6 @@ def test_formula_containing_period_is_chosen_per_org() -> None:
     assert h.get(("B", "2024-04")) == pytest.approx(10.0)  # B's fiscal year: 40 / 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observations.py _formula_conflicts (LM307) pivots on exact (org, start, end), so an "
-    "observed monthly rate that disagrees with holders / (yearly) pop is replaced by the aligned "
-    "formula value in evaluate without the LM307 warning that says so",
-)
 def test_observed_formula_value_replaced_by_an_aligned_one_is_lm307() -> None:
     obs = pd.DataFrame(
         {

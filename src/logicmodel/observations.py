@@ -51,6 +51,7 @@ __all__ = [
     "KIND_VALUES",
     "Observations",
     "PeriodTable",
+    "aligned_values",
     "empty_observations",
     "observation_issues",
     "prepare_observations",
@@ -213,6 +214,64 @@ class PeriodTable:
         start = np.asarray(self._start, dtype=np.int64)
         out: np.ndarray = end * (1 << 20) + np.clip(start - end + (1 << 20) - 1, 0, (1 << 20) - 1)
         return out
+
+
+def aligned_values(
+    org: np.ndarray,
+    pcode: np.ndarray,
+    their_org: np.ndarray,
+    their_pcode: np.ndarray,
+    their_value: np.ndarray,
+    periods: PeriodTable,
+) -> np.ndarray:
+    """For each (org, period) row, the value another series has for that org at the same period
+    or else at the shortest of that org's periods containing it (NaN where none does).
+
+    This is how a formula's components meet: a yearly population enters every month of its year.
+    Candidates are ranked per distinct period pair; values are looked up per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = PeriodTable()
+    >>> day = lambda *d: np.array(d, dtype="datetime64[D]")
+    >>> june, fy = t.add(day("2024-06-01", "2024-04-01"), day("2024-06-30", "2025-03-31"),
+    ...                  ["2024-06", "FY2024"])
+    >>> aligned_values(np.array([0, 1]), np.array([june, june]),
+    ...                np.array([0]), np.array([fy]), np.array([200.0]), t).tolist()
+    [200.0, nan]
+    """
+    start = periods.start.astype(np.int64)
+    end = periods.end.astype(np.int64)
+    span = end - start
+    n_p = len(periods)
+    org = np.asarray(org, dtype=np.int64)
+    pcode = np.asarray(pcode, dtype=np.int64)
+    got = np.full(len(org), np.nan)
+    if not len(org) or not len(their_org):
+        return got
+    own, theirs = np.unique(pcode), np.unique(their_pcode)
+    contains = (start[theirs][None, :] <= start[own][:, None]) & (
+        end[own][:, None] <= end[theirs][None, :]
+    )
+    ranked = np.argsort(np.where(contains, span[theirs][None, :], np.iinfo(np.int64).max), axis=1)
+    lookup = pd.Series(
+        np.asarray(their_value, dtype=np.float64),
+        index=np.asarray(their_org, dtype=np.int64) * n_p + np.asarray(their_pcode, np.int64),
+    )
+    for r in range(int(contains.sum(axis=1).max(initial=0))):
+        # the r-th shortest containing period, for rows whose org had none shorter
+        column = ranked[:, r : r + 1]
+        pick = np.where(
+            np.take_along_axis(contains, column, axis=1)[:, 0], theirs[column[:, 0]], -1
+        )
+        mapping = np.full(n_p, -1, dtype=np.int64)
+        mapping[own] = pick
+        missing = np.isnan(got) & (mapping[pcode] >= 0)
+        got[missing] = lookup.reindex(org[missing] * n_p + mapping[pcode[missing]]).to_numpy(
+            dtype=np.float64
+        )
+    return got
 
 
 def _epoch_days(values: Any) -> np.ndarray:
@@ -864,7 +923,8 @@ def _duplicate_issues(
 
 
 def _formula_conflicts(model: LogicModel, prepared: Observations) -> list[Issue]:
-    """LM307: observed values of a formula indicator that disagree with its components."""
+    """LM307: observed values of a formula indicator that disagree with its components (met as
+    ``evaluate`` meets them: same period, else the component's containing period)."""
     out: list[Issue] = []
     clean = prepared.frame
     ind_code = clean["ind_code"].to_numpy()
@@ -875,38 +935,39 @@ def _formula_conflicts(model: LogicModel, prepared: Observations) -> list[Issue]
     from logicmodel.formula import parse_formula
 
     is_actual = clean["kind_code"].to_numpy() == 0
+    org = clean["org_code"].to_numpy()
+    pcode = clean["pcode"].to_numpy()
+    value = clean["value"].to_numpy()
     for ind in formulas:
-        names = ind.components
-        wanted = [position[x] for x in (ind.id, *names)]
-        rows = np.flatnonzero(np.isin(ind_code, wanted) & is_actual)
-        if not len(rows):
+        mine = np.flatnonzero((ind_code == position[ind.id]) & is_actual)
+        parts = {}
+        for name in ind.components:
+            theirs = np.flatnonzero((ind_code == position[name]) & is_actual)
+            parts[name] = aligned_values(
+                org[mine], pcode[mine], org[theirs], pcode[theirs], value[theirs], prepared.periods
+            )
+        both = np.ones(len(mine), dtype=bool)
+        for v in parts.values():
+            both &= ~np.isnan(v)
+        if not both.any():
             continue
-        part = prepared.table(rows)
-        wide = part.pivot_table(
-            index=["org", "start", "end"],
-            columns="indicator",
-            values="value",
-            aggfunc="first",
-            dropna=False,
+        computed = parse_formula(ind.formula or "").evaluate(
+            {name: v[both] for name, v in parts.items()}
         )
-        if ind.id not in wide or any(nm not in wide for nm in names):
-            continue
-        wide = wide.dropna(subset=[ind.id, *names])
-        if wide.empty:
-            continue
-        computed = parse_formula(ind.formula).evaluate({nm: wide[nm].to_numpy() for nm in names})  # type: ignore[arg-type]
-        observed = wide[ind.id].to_numpy()
+        observed = value[mine][both]
         off = ~np.isclose(observed, computed, rtol=1e-6, atol=1e-9, equal_nan=True)
         if off.any():
             k = int(np.argmax(off))
+            p = int(pcode[mine][both][k])
+            span = f"{prepared.periods.start[p]}–{prepared.periods.end[p]}"
             out.append(
                 Issue(
                     "LM307",
                     "warning",
                     f"indicator {ind.id!r}",
                     f"{int(off.sum())} observed value(s) disagree with the formula {ind.formula!r}; e.g. at "
-                    f"{wide.index[k][1].date()}–{wide.index[k][2].date()}: observed {observed[k]:g}, formula gives "
-                    f"{computed[k]:g}; the formula's value is used",
+                    f"{span}: observed {observed[k]:g}, formula gives {computed[k]:g}; the formula's "
+                    "value is used",
                     message_ja=f"観測値が計算式 {ind.formula!r} の結果と一致しません（{int(off.sum())}件）。計算式の値を使います",
                     ids=(ind.id,),
                 )

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.formula import parse_formula
-from logicmodel.observations import PeriodTable
+from logicmodel.observations import PeriodTable, aligned_values
 from logicmodel.periods import assign_periods, parse_period
 
 if TYPE_CHECKING:
@@ -424,38 +424,21 @@ def formula_rows(
     )
     org_i = frames[base]["org_i"].to_numpy(dtype=np.int64)
     pcode = frames[base]["pcode"].to_numpy(dtype=np.int64)
-    n_p = len(periods)
-    values: dict[str, npt.NDArray[np.float64]] = {}
-    for k, (name, frame) in enumerate(zip(names, frames, strict=True)):
-        if k == base:
-            values[name] = frame["value"].to_numpy(dtype=np.float64)
-            continue
-        own, theirs = distinct[base], distinct[k]
-        # per base period: this component's periods that contain it, shortest first
-        contains = (start[theirs][None, :] <= start[own][:, None]) & (
-            end[own][:, None] <= end[theirs][None, :]
-        )
-        length = np.where(contains, span[theirs][None, :], np.iinfo(np.int64).max)
-        ranked = np.argsort(length, axis=1, kind="stable")
-        lookup = pd.Series(
-            frame["value"].to_numpy(dtype=np.float64),
-            index=frame["org_i"].to_numpy(dtype=np.int64) * n_p
-            + frame["pcode"].to_numpy(dtype=np.int64),
-        )
-        got = np.full(len(org_i), np.nan)
-        for r in range(int(contains.sum(axis=1).max(initial=0))):
-            # the r-th shortest containing period, for rows whose org had none shorter
-            pick = np.where(
-                np.take_along_axis(contains, ranked[:, r : r + 1], axis=1)[:, 0],
-                theirs[ranked[:, r]],
-                -1,
+    values = {
+        name: (
+            frame["value"].to_numpy(dtype=np.float64)
+            if k == base
+            else aligned_values(
+                org_i,
+                pcode,
+                frame["org_i"].to_numpy(),
+                frame["pcode"].to_numpy(),
+                frame["value"].to_numpy(),
+                periods,
             )
-            mapping = np.full(n_p, -1, dtype=np.int64)
-            mapping[own] = pick
-            missing = np.isnan(got) & (mapping[pcode] >= 0)
-            wanted = org_i[missing] * n_p + mapping[pcode[missing]]
-            got[missing] = lookup.reindex(wanted).to_numpy(dtype=np.float64)
-        values[name] = got
+        )
+        for k, (name, frame) in enumerate(zip(names, frames, strict=True))
+    }
     keep = np.ones(len(org_i), dtype=bool)
     for v in values.values():
         keep &= ~np.isnan(v)
