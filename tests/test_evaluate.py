@@ -434,10 +434,9 @@ def test_formula_ratio_percent() -> None:
     assert one(p, "holders")["status"] == "no_target"
 
 
-def test_formula_with_a_yearly_denominator_and_monthly_numerator() -> None:
-    """A component reported less often enters with the value of its period that contains each
-    period of the finest component: monthly holders over the fiscal year's population."""
-    m = make_model(
+def _rate_model() -> lm.LogicModel:
+    """``rate = holders / pop * 100`` (%), target 80 in FY2025."""
+    return make_model(
         kpi("holders", unit="人"),
         kpi("pop", unit="人"),
         kgi(
@@ -448,6 +447,12 @@ def test_formula_with_a_yearly_denominator_and_monthly_numerator() -> None:
             targets={"FY2025": 80},
         ),
     )
+
+
+def test_formula_with_a_yearly_denominator_and_monthly_numerator() -> None:
+    """A component reported less often enters with the value of its period that contains each
+    period of the finest component: monthly holders over the fiscal year's population."""
+    m = _rate_model()
     p = evaluate(
         m,
         obs(
@@ -468,17 +473,7 @@ def test_formula_with_a_yearly_denominator_and_monthly_numerator() -> None:
 
 def test_formula_components_at_one_frequency_join_on_equal_periods() -> None:
     """Equal periods pair up directly; a period only one component has gives no value."""
-    m = make_model(
-        kpi("holders", unit="人"),
-        kpi("pop", unit="人"),
-        kgi(
-            "rate",
-            measures="short",
-            unit="%",
-            formula="holders / pop * 100",
-            targets={"FY2025": 80},
-        ),
-    )
+    m = _rate_model()
     p = evaluate(
         m,
         obs(
