@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logicmodel.errors import FormatError
 from logicmodel.io.observations import read_observations
@@ -189,3 +193,61 @@ def test_duplicates_found_in_dense_and_sparse_key_spaces(n_orgs: int) -> None:
     assert len(kept) == n_orgs + 3 - 3
     assert orgs[1] not in set(kept["org"])
     assert set(kept.loc[kept["org"] == orgs[2], "kind"]) == {"actual", "target"}
+
+
+def _number_reference(text: object) -> tuple[float, bool]:
+    """(value, not a number) of one cell, the intake's rule written out plainly."""
+    if text is None:
+        return np.nan, False
+    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace("_", "")
+    if cleaned in ("", "-", "―", "—", "nan", "NaN", "NA", "N/A"):
+        return np.nan, False
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return np.nan, True
+    return (value, False) if np.isfinite(value) else (np.nan, True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False).map(repr),
+            st.integers(-(10**12), 10**12).map(lambda n: f"{n:,}"),
+            st.integers(-999, 999).map(
+                lambda n: str(n).translate(str.maketrans("-0123456789", "－０１２３４５６７８９"))
+            ),
+            st.sampled_from(
+                [
+                    "",
+                    " 12 ",
+                    "-",
+                    "N/A",
+                    "nan",
+                    "inf",
+                    "1e400",
+                    "0x1A",
+                    "1_000",
+                    "1.",
+                    ".5",
+                    "abc",
+                    "5e",
+                ]
+            ),
+            st.text(max_size=6),
+            st.none(),
+        ),
+        max_size=30,
+    )
+)
+def test_value_parsing_fast_path_equals_the_rule(cells: list[str | None]) -> None:
+    """Plain numbers are parsed in one vectorised call and the rest cell by cell; together they
+    give exactly the documented rule (full-width digits, thousands separators, blanks, words)."""
+    from logicmodel.observations import _as_numbers
+
+    for series in (pd.Series(cells, dtype=object), pd.Series(cells, dtype="str")):
+        values, bad = _as_numbers(series)
+        want = [_number_reference(None if pd.isna(c) else c) for c in series]
+        assert bad.tolist() == [b for _, b in want]
+        np.testing.assert_array_equal(values, np.array([v for v, _ in want]))

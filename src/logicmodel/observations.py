@@ -550,10 +550,22 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         bad = ~np.isfinite(values) & ~np.isnan(values)
         values[bad] = np.nan
         return values, bad
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = np.empty(len(uniques) + 1, dtype="float64")
+    codes, uniques = _factorize(series)
+    parsed = np.full(len(uniques) + 1, np.nan)
     bad_u = np.zeros(len(uniques) + 1, dtype=bool)
-    for k, u in enumerate(uniques):
+    # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
+    # the rest (blank, "1,234", full-width digits, words) one by one below
+    slow = np.ones(len(uniques), dtype=bool)
+    texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    if texts.any():
+        where = np.flatnonzero(texts)
+        fast = pd.to_numeric(pd.Series(uniques[where], dtype=object), errors="coerce")
+        fast_values = fast.to_numpy(dtype=np.float64, na_value=np.nan)
+        done = np.isfinite(fast_values)
+        parsed[where[done]] = fast_values[done]
+        slow[where[done]] = False
+    for k in np.flatnonzero(slow).tolist():
+        u = uniques[k]
         if isinstance(u, int | float | np.integer | np.floating) and not isinstance(u, bool):
             parsed[k] = float(u)
             bad_u[k] = not np.isfinite(parsed[k]) and not np.isnan(parsed[k])
