@@ -540,6 +540,29 @@ def _as_text(series: pd.Series) -> np.ndarray:
     return out
 
 
+def _arrow_floats(series: pd.Series) -> np.ndarray | None:
+    """An Arrow text column cast to float64 in one pass when every cell is a plain finite number
+    or blank (the usual CSV); ``None`` when any cell needs the rule cell by cell."""
+    array = series.array
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunked = array.__arrow_array__()
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    try:
+        cast = pc.cast(chunked, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values: np.ndarray = np.array(cast.to_numpy(), dtype=np.float64)  # writable (units scale it)
+    # NaN from a non-blank cell ("NAN", "nan") or an infinity: leave those to the rule
+    if not np.isfinite(values[~np.asarray(cast.is_null())]).all():
+        return None
+    return values
+
+
 def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """float64 values and a mask of non-blank values that are not numbers."""
     if pd.api.types.is_bool_dtype(series):
@@ -550,6 +573,9 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         bad = ~np.isfinite(values) & ~np.isnan(values)
         values[bad] = np.nan
         return values, bad
+    whole = _arrow_floats(series)
+    if whole is not None:
+        return whole, np.zeros(len(whole), dtype=bool)
     codes, uniques = _factorize(series)
     parsed = np.full(len(uniques) + 1, np.nan)
     bad_u = np.zeros(len(uniques) + 1, dtype=bool)
