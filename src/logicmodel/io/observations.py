@@ -150,13 +150,63 @@ def _decode(data: bytes, file: Path, encoding: str | None) -> str:
         ) from None
 
 
-def _read_csv(file: Path, encoding: str | None, sep: str) -> pd.DataFrame:
+def _read_csv(file: Path, encoding: str | None, sep: str, *, engine: str = "auto") -> pd.DataFrame:
     data = file.read_bytes()
     if b"\x00" in data[:8192] and encoding is None:
         raise FormatError("not a CSV file: it holds binary data", path=file)
     text = _decode(data, file, encoding)
     if not text.strip():
         raise FormatError("empty file: no header line", path=file)
+    frame = _read_csv_arrow(text, sep) if engine == "auto" else None
+    if frame is None:
+        frame = _read_csv_pandas(text, sep, file)
+    # line of each record: header is line 1; quoted cells may span lines
+    n = len(frame)
+    lines = np.arange(2, n + 2, dtype=np.int64)
+    if n and text.rstrip("\r\n").count("\n") > n:
+        extra = np.zeros(n, dtype=np.int64)
+        for col in frame.columns:
+            extra += frame[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+        lines += np.concatenate([[0], np.cumsum(extra)[:-1]])
+    frame = frame.assign(source_row=lines)
+    blank = frame.drop(columns="source_row").isna().all(axis=1).to_numpy()
+    return frame.loc[~blank].reset_index(drop=True)
+
+
+def _read_csv_arrow(text: str, sep: str) -> pd.DataFrame | None:
+    """The table read by Arrow's multi-threaded CSV reader, every column as text and only empty
+    cells missing; ``None`` (read it with pandas) when pyarrow is not installed or the text is
+    not a plain rectangular table (ragged or blank lines, repeated header names), so that pandas
+    gives the same table or its own error with the line."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
+        return None
+    data = text.encode("utf-8")
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
+    try:
+        with pacsv.open_csv(io.BytesIO(data), parse_options=parse) as reader:
+            names = reader.schema.names
+        if len(set(names)) != len(names) or any(not name for name in names):
+            return None
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
+
+
+def _read_csv_pandas(text: str, sep: str, file: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -173,17 +223,7 @@ def _read_csv(file: Path, encoding: str | None, sep: str) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise FormatError("empty file: no header line", path=file) from None
-    # line of each record: header is line 1; quoted cells may span lines
-    n = len(frame)
-    lines = np.arange(2, n + 2, dtype=np.int64)
-    if n and text.rstrip("\r\n").count("\n") > n:
-        extra = np.zeros(n, dtype=np.int64)
-        for col in frame.columns:
-            extra += frame[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-        lines += np.concatenate([[0], np.cumsum(extra)[:-1]])
-    frame = frame.assign(source_row=lines)
-    blank = frame.drop(columns="source_row").isna().all(axis=1).to_numpy()
-    return frame.loc[~blank].reset_index(drop=True)
+    return frame
 
 
 # -- Parquet ------------------------------------------------------------------------------------
