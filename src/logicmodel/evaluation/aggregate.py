@@ -3,9 +3,10 @@
 Input and output are *series rows*: integer codes and a value (``indicator`` = series code,
 ``org_i`` = position in the :class:`OrgIndex`, ``pcode`` = code in the evaluation's
 :class:`~logicmodel.observations.PeriodTable`, ``value``), about 20 bytes a row, one row per
-(series, org, reporting period) for every org and every ancestor level. Everything is grouped with
-pandas/numpy on whole columns: one groupby per (series, rule), one integer-keyed groupby per
-hierarchy level.
+(series, org, reporting period) for every org and every ancestor level. Everything works on whole
+columns: one integer-keyed reduction per series over time and per (hierarchy level, rule) over
+orgs, done with ``np.bincount``/``ufunc.at`` on dense keys (:func:`group_reduce`; a pandas groupby
+for sparse keys, missing values and weighted means).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ __all__ = [
     "aggregate_time",
     "build_org_index",
     "effective_frequency",
+    "formula_rows",
+    "group_reduce",
 ]
 
 _PERIOD_KIND_TO_FREQ = {
