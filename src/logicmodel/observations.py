@@ -540,6 +540,21 @@ def _as_text(series: pd.Series) -> np.ndarray:
     return out
 
 
+def _is_arrow_text(series: pd.Series) -> bool:
+    """Whether the column is Arrow-backed text (also dictionary-encoded text)."""
+    array = series.array
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        return False
+    import pyarrow as pa
+
+    kind = array.__arrow_array__().type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
 def _arrow_floats(series: pd.Series) -> np.ndarray | None:
     """An Arrow text column cast to float64 in one pass when every cell is a plain finite number
     or blank (the usual CSV); ``None`` when any cell needs the rule cell by cell."""
@@ -582,7 +597,10 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
     # the rest (blank, "1,234", full-width digits, words) one by one below
     slow = np.ones(len(uniques), dtype=bool)
-    texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    if _is_arrow_text(series):
+        texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
+    else:
+        texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
     if texts.any():
         where = np.flatnonzero(texts)
         fast = pd.to_numeric(pd.Series(uniques[where], dtype=object), errors="coerce")
