@@ -478,27 +478,20 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Arrow-backed text (pandas ``str``, polars, duckdb, pyarrow input) is dictionary-encoded by
     Arrow itself: int32 codes, no Python object per row.
     """
-    array = series.array
-    if isinstance(array, pd.arrays.ArrowExtensionArray):
+    chunked = _arrow_text(series)
+    if chunked is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        chunked = _undictionary(array.__arrow_array__())
-        kind = chunked.type
-        if (
-            pa.types.is_string(kind)
-            or pa.types.is_large_string(kind)
-            or pa.types.is_string_view(kind)
-        ):
-            encoded = pc.dictionary_encode(chunked)
-            if encoded.num_chunks == 0:
-                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
-            if encoded.num_chunks > 1:
-                encoded = encoded.unify_dictionaries()
-            indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
-            codes: np.ndarray = pc.fill_null(indices, -1).to_numpy()
-            distinct = encoded.chunk(0).dictionary.to_numpy(zero_copy_only=False)
-            return codes, np.asarray(distinct, dtype=object)
+        encoded = pc.dictionary_encode(chunked)
+        if encoded.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+        if encoded.num_chunks > 1:
+            encoded = encoded.unify_dictionaries()
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+        codes: np.ndarray = pc.fill_null(indices, -1).to_numpy()
+        distinct = encoded.chunk(0).dictionary.to_numpy(zero_copy_only=False)
+        return codes, np.asarray(distinct, dtype=object)
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
 
@@ -540,33 +533,33 @@ def _as_text(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _is_arrow_text(series: pd.Series) -> bool:
-    """Whether the column is Arrow-backed text (also dictionary-encoded text)."""
+def _arrow_text(series: pd.Series) -> Any:
+    """The column as an Arrow text ``ChunkedArray`` (dictionaries decoded) when it is Arrow-backed
+    text (pandas ``str``, polars, duckdb, pyarrow input), else ``None``."""
     array = series.array
     if not isinstance(array, pd.arrays.ArrowExtensionArray):
-        return False
+        return None
     import pyarrow as pa
 
-    kind = array.__arrow_array__().type
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return bool(
+    chunked = _undictionary(array.__arrow_array__())
+    kind = chunked.type
+    text = (
         pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
     )
+    return chunked if text else None
 
 
 def _arrow_floats(series: pd.Series) -> np.ndarray | None:
     """An Arrow text column cast to float64 in one pass when every cell is a plain finite number
     or blank (the usual CSV); ``None`` when any cell needs the rule cell by cell."""
-    array = series.array
-    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+    chunked = _arrow_text(series)
+    if chunked is None:
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    chunked = array.__arrow_array__()
-    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
-        return None
+    if pa.types.is_string_view(chunked.type):
+        chunked = chunked.cast(pa.large_string())
     try:
         cast = pc.cast(chunked, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -597,7 +590,7 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
     # the rest (blank, "1,234", full-width digits, words) one by one below
     slow = np.ones(len(uniques), dtype=bool)
-    if _is_arrow_text(series):
+    if _arrow_text(series) is not None:
         texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
     else:
         texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
