@@ -33,10 +33,8 @@ the reader: they become :class:`~logicmodel.issues.Issue` findings (codes in
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
-import gc
 import io
 import math
 import os
@@ -44,7 +42,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
@@ -956,25 +954,7 @@ def read_rs_report(
     LM303 error   3-1.csv row 2, 2023: non-numeric value '十二' in 3.実績値 of indicator
     'output_1_i1'
     """
-    with _gc_paused():
-        return _read_report(sheet_3_1, sheet_3_2, project=project, year=year)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the reader builds ~10⁵ small objects.
-
-    Every generation-2 pass walks all live objects (the frames and every model built so far), so
-    passes triggered by the allocations cost more than the building; the models, points and
-    frames hold no reference cycles for it to find. The previous state is restored.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _read_report(sheet_3_1, sheet_3_2, project=project, year=year)
 
 
 def _read_report(
