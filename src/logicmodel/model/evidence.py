@@ -1,0 +1,94 @@
+"""Structured evidence on a link: the estimate that says whether "if this, then that" held.
+
+:class:`LinkEvidence` is what :meth:`LogicModel.with_evidence` puts on a :class:`Link` from an
+``lm.Evidence`` (the result of ``lm.estimate_link``, DESIGN §4.8). It is plain frozen data (numbers
+and ids), so it travels through YAML and JSON with the model; the event-study path is kept so a
+chart can be drawn again from a saved model.
+
+Examples
+--------
+>>> ev = LinkEvidence(method="callaway_santanna", treatment="adopted_n", outcome="wait_min",
+...                   att=-3.1, se=0.2, ci_low=-3.5, ci_high=-2.7, n_treated=1200,
+...                   n_control=541, n_periods=48, verdict="supports")
+>>> str(ev)
+'ATT -3.1 (95% CI -3.5 to -2.7): supports'
+>>> ev.text("ja")
+'効果 -3.1（95%信頼区間 -3.5〜-2.7）: 支持'
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from logicmodel.model.base import FiniteFloat, Frozen, Id, Text
+
+__all__ = ["VERDICTS", "Control", "EventEffect", "LinkEvidence", "Verdict"]
+
+Verdict = Literal["supports", "contradicts", "inconclusive"]
+Control = Literal["never_treated", "not_yet_treated"]
+
+VERDICTS: tuple[Verdict, ...] = ("supports", "contradicts", "inconclusive")
+"""Verdicts in order: the interval is on the improving side, on the worsening side, or neither."""
+
+VERDICT_JA: dict[str, str] = {"supports": "支持", "contradicts": "反証", "inconclusive": "判定不能"}
+"""Japanese labels of :data:`VERDICTS` (one place for every display)."""
+
+_Count = Annotated[int, Field(ge=0)]
+
+
+def _number(value: float) -> str:
+    """A short figure for labels: 3 significant digits, no exponent for everyday sizes."""
+    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+class EventEffect(Frozen):
+    """One point of an event study: the effect ``event_time`` periods after adoption."""
+
+    event_time: int
+    att: FiniteFloat
+    se: FiniteFloat | None = None
+    ci_low: FiniteFloat | None = None
+    ci_high: FiniteFloat | None = None
+
+
+class LinkEvidence(Frozen):
+    """An estimated effect of a link's source on its target (staggered difference-in-differences).
+
+    ``att`` is the average effect on the treated organisations in the outcome's unit, with its
+    ``se`` (clustered by organisation) and ``1 - alpha`` interval ``ci_low``–``ci_high``.
+    ``verdict`` says whether the interval lies on the improving side of the outcome's direction
+    (``supports``), on the worsening side (``contradicts``) or neither (``inconclusive``).
+    """
+
+    method: Text
+    treatment: Id | None = None
+    outcome: Id
+    control: Control = "never_treated"
+    att: FiniteFloat
+    se: FiniteFloat
+    ci_low: FiniteFloat
+    ci_high: FiniteFloat
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    n_treated: _Count
+    n_control: _Count
+    n_periods: _Count
+    pre_trend_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    verdict: Verdict
+    first_period: Text | None = None
+    last_period: Text | None = None
+    unit: Text | None = None
+    software: Text | None = None
+    event_study: tuple[EventEffect, ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        """One line for a diagram's link label or a table cell (``lang`` ``"en"`` or ``"ja"``)."""
+        level = f"{round((1 - self.alpha) * 100):g}%"
+        att, lo, hi = _number(self.att), _number(self.ci_low), _number(self.ci_high)
+        if lang == "ja":
+            return f"効果 {att}（{level}信頼区間 {lo}〜{hi}）: {VERDICT_JA[self.verdict]}"
+        return f"ATT {att} ({level} CI {lo} to {hi}): {self.verdict}"
+
+    def __str__(self) -> str:
+        return self.text()
