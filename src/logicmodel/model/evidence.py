@@ -14,6 +14,8 @@ Examples
 'ATT -3.1 (95% CI -3.5 to -2.7): supports'
 >>> ev.text("ja")
 '効果 -3.1（95%信頼区間 -3.5〜-2.7）: 支持'
+>>> ev.label()
+'ATT -3.1 [-3.5, -2.7] 支持 supports'
 """
 
 from __future__ import annotations
@@ -89,6 +91,27 @@ class LinkEvidence(Frozen):
         if lang == "ja":
             return f"効果 {att}（{level}信頼区間 {lo}〜{hi}）: {VERDICT_JA[self.verdict]}"
         return f"ATT {att} ({level} CI {lo} to {hi}): {self.verdict}"
+
+    def label(self) -> str:
+        """A short bilingual label for a diagram's link: ``ATT -3.07 [-3.28, -2.87] 支持 supports``."""
+        att, lo, hi = _number(self.att), _number(self.ci_low), _number(self.ci_high)
+        return f"ATT {att} [{lo}, {hi}] {VERDICT_JA[self.verdict]} {self.verdict}"
+
+    def finding_note(self, lang: str = "en") -> str:
+        """What a pathway finding on this link adds when the evidence ``supports`` it (the
+        ``broken_link`` diagnostic: the link held elsewhere, so look at delivery, not the
+        assumption); empty for other verdicts."""
+        if self.verdict != "supports":
+            return ""
+        if lang == "ja":
+            return (
+                f"。ただし推定（{self.text('ja')}）はこのつながりを支持しています。"
+                "前提よりも実施状況（導入の範囲・時期・運用）を確認してください"
+            )
+        return (
+            f"; yet the estimated evidence supports the link ({self.text()}), so look at how the "
+            "change is delivered (coverage, timing, practice) rather than at the assumption"
+        )
 
     def __str__(self) -> str:
         return self.text()
