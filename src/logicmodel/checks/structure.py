@@ -29,6 +29,7 @@ from logicmodel.checks._common import (
 from logicmodel.checks.registry import rule
 from logicmodel.issues import Issue
 from logicmodel.model import LinkEvidence
+from logicmodel.model.evidence import verdict_of
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -282,10 +283,20 @@ def zero_weight_links(model: LogicModel) -> Iterator[Issue]:
 def evidence_contradicts(model: LogicModel) -> Iterator[Issue]:
     """A link whose estimated effect (``model.with_evidence``) goes against its outcome's
     direction: the interval lies on the worsening side, so the hypothesis "if this, then that"
-    is contradicted by the data."""
+    is contradicted by the data. The verdict is recomputed from the interval and the outcome
+    indicator's current ``direction``."""
+    directions = {i.id: i.direction for i in model.indicators}
     for link in model.links:
         ev = link.evidence
-        if not isinstance(ev, LinkEvidence) or ev.verdict != "contradicts":
+        if not isinstance(ev, LinkEvidence):
+            continue
+        # judged against the outcome's direction as the model says now (it may have changed)
+        verdict = (
+            verdict_of(ev.ci_low, ev.ci_high, directions[ev.outcome])
+            if ev.outcome in directions
+            else ev.verdict
+        )
+        if verdict != "contradicts":
             continue
         unit = f" {ev.unit}" if ev.unit else ""
         level = f"{round((1 - ev.alpha) * 100):g}%"

@@ -240,8 +240,10 @@ def _adoption_from_table(
         parsed = parse_periods(period[given].astype(str), fiscal_year_start=fiscal_year_start)
         days[given] = np.asarray(parsed.start, dtype="datetime64[D]").astype(np.int64)
     per_code = pd.Series(days).groupby(pd.Series(org, dtype=object)).min()
-    out = per_code.reindex(pd.Index(rows.codes, dtype=object)).to_numpy()
-    return np.where(pd.isna(out), never, out).astype(np.int64)
+    out: np.ndarray = per_code.reindex(
+        pd.Index(rows.codes, dtype=object), fill_value=never
+    ).to_numpy(dtype=np.int64)
+    return out
 
 
 def build_panel(

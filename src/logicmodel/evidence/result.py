@@ -10,7 +10,7 @@ import pandas as pd
 
 from logicmodel.errors import ModelError
 from logicmodel.model import EventEffect, LinkEvidence
-from logicmodel.model.evidence import VERDICT_JA
+from logicmodel.model.evidence import VERDICT_JA, verdict_of
 
 __all__ = ["EVENT_STUDY_COLUMNS", "GROUP_TIME_COLUMNS", "Evidence", "verdict_of"]
 
@@ -32,31 +32,6 @@ _CONTROL_TEXT = {
     "en": {"never_treated": "never-treated", "not_yet_treated": "not-yet-treated"},
     "ja": {"never_treated": "未導入団体", "not_yet_treated": "未導入・導入前の団体"},
 }
-
-
-def verdict_of(ci_low: float, ci_high: float, direction: str | None) -> str:
-    """``supports`` when the interval lies on the improving side of 0 for the outcome's
-    ``direction``, ``contradicts`` on the worsening side, else ``inconclusive``.
-
-    ``direction`` ``None`` counts as ``increase`` (as achievement assumes); ``maintain`` has no
-    improving side, so its verdict is always ``inconclusive``.
-
-    Examples
-    --------
-    >>> verdict_of(-3.5, -2.7, "decrease"), verdict_of(-3.5, -2.7, "increase")
-    ('supports', 'contradicts')
-    >>> verdict_of(-0.4, 0.3, "decrease"), verdict_of(1.0, 2.0, "maintain")
-    ('inconclusive', 'inconclusive')
-    """
-    if direction == "maintain" or not (math.isfinite(ci_low) and math.isfinite(ci_high)):
-        return "inconclusive"
-    sign = -1.0 if direction == "decrease" else 1.0
-    low, high = sorted((sign * ci_low, sign * ci_high))
-    if low > 0:
-        return "supports"
-    if high < 0:
-        return "contradicts"
-    return "inconclusive"
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

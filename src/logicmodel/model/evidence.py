@@ -20,13 +20,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from logicmodel.model.base import FiniteFloat, Frozen, Id, Text
 
-__all__ = ["VERDICTS", "Control", "EventEffect", "LinkEvidence", "Verdict"]
+__all__ = ["VERDICTS", "Control", "EventEffect", "LinkEvidence", "Verdict", "verdict_of"]
 
 Verdict = Literal["supports", "contradicts", "inconclusive"]
 Control = Literal["never_treated", "not_yet_treated"]
@@ -43,6 +44,31 @@ _Count = Annotated[int, Field(ge=0)]
 def _number(value: float) -> str:
     """A short figure for labels: 3 significant digits, no exponent for everyday sizes."""
     return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def verdict_of(ci_low: float, ci_high: float, direction: str | None) -> Verdict:
+    """``supports`` when the interval lies on the improving side of 0 for the outcome's
+    ``direction``, ``contradicts`` on the worsening side, else ``inconclusive``.
+
+    ``direction`` ``None`` counts as ``increase`` (as achievement assumes); ``maintain`` has no
+    improving side, so its verdict is always ``inconclusive``.
+
+    Examples
+    --------
+    >>> verdict_of(-3.5, -2.7, "decrease"), verdict_of(-3.5, -2.7, "increase")
+    ('supports', 'contradicts')
+    >>> verdict_of(-0.4, 0.3, "decrease"), verdict_of(1.0, 2.0, "maintain")
+    ('inconclusive', 'inconclusive')
+    """
+    if direction == "maintain" or not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return "inconclusive"
+    sign = -1.0 if direction == "decrease" else 1.0
+    low, high = sorted((sign * ci_low, sign * ci_high))
+    if low > 0:
+        return "supports"
+    if high < 0:
+        return "contradicts"
+    return "inconclusive"
 
 
 class EventEffect(Frozen):
