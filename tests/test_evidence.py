@@ -546,3 +546,21 @@ def test_summary_and_record(small: pd.DataFrame) -> None:
     assert list(ev.group_time.columns) == list(lm.evidence.GROUP_TIME_COLUMNS)
     with pytest.raises(AttributeError):
         ev.att = 0.0  # type: ignore[misc]
+
+
+def test_worked_example_recovers_its_known_effect(tmp_path: Path) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "window-dx" / "evidence.py"
+    spec = importlib.util.spec_from_file_location("window_dx_evidence", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ev, true_att = module.run(tmp_path, show=False)
+    assert ev.ci_low <= true_att <= ev.ci_high
+    assert ev.verdict == "supports"
+    assert ev.n_treated + ev.n_control == 1741
+    assert (tmp_path / "event_study.png").stat().st_size > 10_000
+    saved = lm.load(tmp_path / "window_dx_evidence.yaml")
+    assert saved.link("adopted", "wait").evidence == ev.to_link_evidence()

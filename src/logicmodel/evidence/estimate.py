@@ -213,9 +213,14 @@ def _pre_trend_p(
         v = vcov[np.ix_(at, at)]
     else:  # no covariance from the library: treat the estimates as independent
         v = np.diag(pre["se"].to_numpy(dtype=np.float64) ** 2)
-    stat = float(b @ np.linalg.pinv(v) @ b)
-    rank = int(np.linalg.matrix_rank(v))
-    return float(chi2.sf(stat, max(rank, 1)))
+    # one symmetric eigendecomposition gives the generalised inverse and the rank together
+    values, vectors = np.linalg.eigh((v + v.T) / 2)
+    keep = values > values.max(initial=0.0) * len(values) * np.finfo(np.float64).eps
+    if not keep.any():
+        return None
+    projected = vectors[:, keep].T @ b
+    stat = float(np.sum(projected**2 / values[keep]))
+    return float(chi2.sf(stat, int(keep.sum())))
 
 
 def _group_time(result: Any, periods: tuple[str, ...]) -> pd.DataFrame:

@@ -843,8 +843,10 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
             )
             line.set_gid("att")
         unit = f" ({evidence.unit})" if getattr(evidence, "unit", None) else ""
-        ax.set_xlabel(text["x"])
-        ax.set_ylabel(text["y"].format(outcome=evidence.outcome, unit=unit))
+        # axes made before this call keep their own title/label artists: give them our font
+        family = list(_font_family())
+        ax.set_xlabel(text["x"], fontfamily=family)
+        ax.set_ylabel(text["y"].format(outcome=evidence.outcome, unit=unit), fontfamily=family)
         ax.set_title(
             text["title"].format(
                 link=link,
@@ -855,6 +857,7 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
                 verdict=verdict,
             ),
             fontsize=10,
+            fontfamily=family,
         )
-        ax.legend(loc="best", fontsize=8, frameon=False)
+        ax.legend(loc="best", frameon=False, prop={"family": family, "size": 8})
     return ax
