@@ -564,3 +564,35 @@ def test_worked_example_recovers_its_known_effect(tmp_path: Path) -> None:
     assert (tmp_path / "event_study.png").stat().st_size > 10_000
     saved = lm.load(tmp_path / "window_dx_evidence.yaml")
     assert saved.link("adopted", "wait").evidence == ev.to_link_evidence()
+
+
+def test_lm109_follows_the_direction_the_model_has_now() -> None:
+    record = lm.LinkEvidence(
+        method="callaway_santanna",
+        treatment="adopted_n",
+        outcome="wait_min",
+        att=2.0,
+        se=0.2,
+        ci_low=1.6,
+        ci_high=2.4,
+        n_treated=30,
+        n_control=20,
+        n_periods=24,
+        verdict="contradicts",  # estimated while wait_min was to decrease
+    )
+    model = _model().with_evidence(record, link=("adopted", "wait"))
+    assert "LM109" in lm.check(model).codes
+    assert (
+        "LM109"
+        not in lm.check(_model("increase").with_evidence(record, link=("adopted", "wait"))).codes
+    )
+
+
+def test_structured_evidence_is_written_to_excel_as_its_summary(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    obs, _ = staggered_panel(n_orgs=80, n_periods=12, cohorts=(5, 9), seed=1)
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    path = tmp_path / "m.xlsx"
+    lm.io.write_excel(_model().with_evidence(ev), path)
+    back = lm.io.read_excel(path).model
+    assert back.link("adopted", "wait").evidence == ev.to_link_evidence().text()

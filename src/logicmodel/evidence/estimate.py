@@ -180,6 +180,7 @@ def _fit(
 def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]]:
     raw = study.to_dataframe()
     raw = raw[~raw["is_reference"].astype(bool)] if "is_reference" in raw else raw
+    cohorts = raw["n"] if "n" in raw else pd.Series(np.nan, index=raw.index)
     frame = pd.DataFrame(
         {
             "event_time": raw["event_time"].to_numpy(dtype=np.int64),
@@ -187,7 +188,7 @@ def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]
             "se": raw["se"].to_numpy(dtype=np.float64),
             "ci_low": raw["conf_int_lower"].to_numpy(dtype=np.float64),
             "ci_high": raw["conf_int_upper"].to_numpy(dtype=np.float64),
-            "n": pd.to_numeric(raw["n"], errors="coerce").to_numpy(dtype=np.float64),
+            "n_cohorts": pd.to_numeric(cohorts, errors="coerce").to_numpy(dtype=np.float64),
         },
         columns=list(EVENT_STUDY_COLUMNS),
     )

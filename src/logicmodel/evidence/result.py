@@ -14,7 +14,7 @@ from logicmodel.model.evidence import VERDICT_JA, verdict_of
 
 __all__ = ["EVENT_STUDY_COLUMNS", "GROUP_TIME_COLUMNS", "Evidence", "verdict_of"]
 
-EVENT_STUDY_COLUMNS = ("event_time", "att", "se", "ci_low", "ci_high", "n")
+EVENT_STUDY_COLUMNS = ("event_time", "att", "se", "ci_low", "ci_high", "n_cohorts")
 """Columns of :attr:`Evidence.event_study`."""
 GROUP_TIME_COLUMNS = (
     "cohort",
@@ -69,7 +69,8 @@ class Evidence:
         p-value of the joint Wald test that every pre-adoption event-study effect is 0 (``None``
         without pre-adoption periods to test). A small value warns that parallel trends may fail.
     event_study
-        DataFrame ``event_time, att, se, ci_low, ci_high, n`` (event time 0 = the adoption period).
+        DataFrame ``event_time, att, se, ci_low, ci_high, n_cohorts`` (event time 0 = the
+        adoption period; ``n_cohorts``: adoption cohorts observed that long after adoption).
     group_time
         DataFrame ``cohort, period, event_time, att, se, ci_low, ci_high`` of group-time effects.
     verdict
@@ -181,7 +182,7 @@ class Evidence:
                 "inconclusive": "効果があるとも逆ともいえません",
             }[self.verdict]
             lines = [
-                f"つながり {source}→{target}: 「{self.treatment or '導入'}」の導入が"
+                f"つながり {source}→{target}: 導入（{self.treatment or '導入時期の表'}）が"
                 f"「{self.outcome}」に与えた効果",
                 f"平均効果（ATT）{att}{unit}（{level}信頼区間 {lo}〜{hi}、標準誤差 {_fmt(self.se)}）",
                 f"導入団体 {self.n_treated}、比較対象（{control}）{self.n_control}、"
@@ -197,8 +198,9 @@ class Evidence:
             }[self.verdict]
             method = _METHOD_NAMES.get(self.method, self.method)
             lines = [
-                f"link {source} → {target}: effect of adopting {self.treatment or 'the treatment'} "
-                f"on {self.outcome} ({method}, staggered difference-in-differences)",
+                f"link {source} → {target}: effect on {self.outcome} of adoption measured by "
+                f"{self.treatment or 'an adoption table'} ({method}, staggered "
+                "difference-in-differences)",
                 f"ATT {att}{unit} ({level} CI {lo} to {hi}; SE {_fmt(self.se)})",
                 f"{self.n_treated} treated and {self.n_control} {control} organisations, "
                 f"{self.n_periods} periods ({span})",
