@@ -347,8 +347,15 @@ def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
     flat = lm.estimate_link(_model(), data[data["org"] != "P"], ("adopted", "wait"))
     assert ev.att == pytest.approx(flat.att, rel=1e-12)
     # a row of a merged-away municipality after the merger is an error naming its validity
-    with pytest.raises(lm.LogicModelError, match="org0001"):
+    with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2024-10-31") as err:
         lm.estimate_link(_model(), obs, ("adopted", "wait"), hierarchy=h)
+    table = pd.DataFrame({"org": ["org0003", "nowhere"], "period": ["2023-10", "2023-10"]})
+    with pytest.raises(lm.FormatError, match="adoption table: unknown org code 'nowhere'") as bad:
+        lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=table)
+    assert bad.value.row == 1
+    first_late = obs.index[(obs["org"] == "org0001") & late][0]
+    assert err.value.row == first_late
+    assert f"(first at row {first_late})" in str(err.value)
 
 
 # --------------------------------------------------------------- putting evidence on the link

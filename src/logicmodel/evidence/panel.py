@@ -149,9 +149,21 @@ def _intake(
     # one lookup per distinct (org, period): the tree valid at the period's end checks the code
     n_p = max(len(prepared.periods), 1)
     pair_codes, pairs = pd.factorize(org_code * n_p + pcode)
-    index = hierarchy.rollup_index(
-        orgs[pairs // n_p], at=prepared.periods.end[pairs % n_p], column="org"
-    )
+    try:
+        index = hierarchy.rollup_index(
+            orgs[pairs // n_p], at=prepared.periods.end[pairs % n_p], column="org"
+        )
+    except FormatError as err:
+        # the hierarchy counts rows of the distinct (org, period) pairs it was given; say which
+        # observation row it was
+        if err.row is None or not 0 <= err.row < len(pairs):
+            raise
+        source = f["row"].to_numpy()[rows[int(np.argmax(pair_codes == err.row))]]
+        raise FormatError(
+            err.message.replace(f"(first at row {err.row})", f"(first at row {int(source)})"),
+            row=int(source),
+            column=err.column,
+        ) from None
     normal = np.asarray(index.orgs, dtype=object)[index.position][pair_codes]
     level = np.asarray(index.org_level, dtype=np.int64)[index.position][pair_codes]
     finest = level[ind == outcome_k].max()
@@ -231,7 +243,18 @@ def _adoption_from_table(
     org = table["org"].to_numpy(dtype=object)
     if hierarchy is not None:
         inverse, uniques = pd.factorize(pd.Series(org, dtype=object))
-        index = hierarchy.rollup_index(np.asarray(uniques, dtype=object), column="org")
+        try:
+            index = hierarchy.rollup_index(np.asarray(uniques, dtype=object), column="org")
+        except FormatError as err:
+            if err.row is None or not 0 <= err.row < len(uniques):
+                raise
+            first = int(np.argmax(inverse == err.row))
+            raise FormatError(
+                "adoption table: "
+                + err.message.replace(f"(first at row {err.row})", f"(first at row {first})"),
+                row=first,
+                column=err.column,
+            ) from None
         org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
     period = table["period"]
     given = period.notna().to_numpy()
