@@ -28,6 +28,7 @@ ROWS: dict[str, int] = {
     "checks": 4,
     "orgs": 4,
     "evaluation": 5,  # DESIGN §3 "evaluate/"; renamed so the package never shadows lm.evaluate
+    "evidence": 5,  # issue 13: panels and staggered DiD → Evidence
     "io": 6,
     "report": 6,
     "cli": 7,

@@ -135,6 +135,14 @@ def m108(d: Data) -> None:
     d["links"][2]["weight"] = 0
 
 
+def m109(d: Data) -> None:
+    d["links"][3]["evidence"] = {
+        "method": "callaway_santanna", "treatment": None, "outcome": "wait_min", "att": 2.1,
+        "se": 0.3, "ci_low": 1.5, "ci_high": 2.7, "n_treated": 200, "n_control": 100,
+        "n_periods": 36, "verdict": "contradicts", "unit": "分",
+    }  # fmt: skip
+
+
 def m201(d: Data) -> None:
     d["indicators"] = [i for i in d["indicators"] if i["measures"] != "no_forms"]
 
@@ -240,6 +248,7 @@ CASES: list[tuple[str, Callable[[Data], None], str, tuple[str, ...], str]] = [
     ("LM106", m106, "model 'window'", (), "no outcome or impact"),
     ("LM107", m107, "model 'window'", ("no_forms", "wait"), "short"),
     ("LM108", m108, "node 'no_forms' (outcome, short)", ("adopted",), "weight 0"),
+    ("LM109", m109, "link 'no_forms' → 'wait'", ("wait_min",), "ATT +2.1 分"),
     ("LM201", m201, "node 'no_forms' (outcome, short)", ("no_forms",), "no indicator"),
     ("LM202", m202, "node 'no_forms' (outcome, short)", ("no_forms_share",), "output counts"),
     ("LM203", m203, "node 'adopted' (output)", ("adopted_n",), "activity counts"),

@@ -25,6 +25,7 @@ from logicmodel.checks import check, register_rule, rules
 # -- errors -----------------------------------------------------------------------------------
 from logicmodel.errors import (
     CheckError,
+    EvidenceError,
     FormatError,
     FormulaError,
     LogicModelError,
@@ -43,6 +44,9 @@ from logicmodel.evaluation import (
     register_aggregator,
 )
 
+# -- evidence for a link (EBPM) ---------------------------------------------------------------
+from logicmodel.evidence import Evidence, estimate_link
+
 # -- formulas ---------------------------------------------------------------------------------
 from logicmodel.formula import Formula, parse_formula
 
@@ -58,10 +62,12 @@ from logicmodel.model import (
     KPI,
     Activity,
     Aggregation,
+    EventEffect,
     Impact,
     Indicator,
     Input,
     Link,
+    LinkEvidence,
     LogicModel,
     Milestone,
     Outcome,
@@ -92,6 +98,9 @@ __all__ = [
     "Aggregation",
     "Bands",
     "CheckError",
+    "EventEffect",
+    "Evidence",
+    "EvidenceError",
     "Finding",
     "FormatError",
     "Formula",
@@ -102,6 +111,7 @@ __all__ = [
     "Input",
     "Issue",
     "Link",
+    "LinkEvidence",
     "LogicModel",
     "LogicModelError",
     "Milestone",
@@ -120,6 +130,7 @@ __all__ = [
     "check",
     "dashboard",
     "dump",
+    "estimate_link",
     "evaluate",
     "io",
     "json_schema",

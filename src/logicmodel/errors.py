@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "CheckError",
+    "EvidenceError",
     "FormatError",
     "FormulaError",
     "LogicModelError",
@@ -169,6 +170,20 @@ class CheckError(LogicModelError, ValueError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class EvidenceError(LogicModelError, ValueError):
+    """The data cannot answer an evidence request (``lm.estimate_link``): no treated or no control
+    organisations, a treatment that never varies, too few periods before adoption. The message
+    says what is missing and which option would help."""
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.option = option
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def nearest(name: str, known: Iterable[str], n: int = 3) -> list[str]:

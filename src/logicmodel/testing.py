@@ -4,6 +4,9 @@
 - :func:`sample_observations` returns the example's synthetic observations (36 months);
 - :func:`assert_progress_close` compares two :class:`~logicmodel.Progress` results with a
   tolerance and says which table, row and column differ;
+- :func:`staggered_panel` simulates staggered adoption across organisations with a known effect
+  (by cohort, growing with time, or none), and :func:`staggered_example` wraps it with a two-node
+  model, for testing :func:`logicmodel.estimate_link`;
 - :func:`models` is a Hypothesis strategy for random *valid* logic models, and
   :func:`models_with_observations` one for (model, observations) pairs that pass every check, so
   properties of :func:`logicmodel.evaluation` can be tested (Hypothesis is an optional dependency,
@@ -34,6 +37,8 @@ __all__ = [
     "models_with_observations",
     "sample_model",
     "sample_observations",
+    "staggered_example",
+    "staggered_panel",
 ]
 
 
@@ -90,6 +95,137 @@ def sample_observations(name: str = "window-dx") -> pd.DataFrame:
     sample_model(name)  # the same "unknown example" error
     ref = resources.files("logicmodel").joinpath("examples", name, "observations.csv")
     return pd.read_csv(io.StringIO(ref.read_text(encoding="utf-8")), dtype=str)
+
+
+def staggered_panel(
+    *,
+    n_orgs: int = 300,
+    n_periods: int = 36,
+    start: str = "2023-04",
+    cohorts: tuple[int, ...] = (13, 19, 25),
+    never_share: float = 0.3,
+    effect: float = -3.0,
+    growth: float = 0.0,
+    cohort_scale: tuple[float, ...] | None = None,
+    trend: float = -0.05,
+    noise: float = 1.0,
+    orgs: Any = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated monthly panel of staggered adoption with a known effect.
+
+    Organisations adopt in one of ``cohorts`` (1-based month index; a ``never_share`` never
+    adopt) and stay adopted. The outcome ``wait_min`` (minutes) is
+    ``40 + org effect + trend·t + noise`` plus, from adoption on,
+    ``effect · cohort_scale[c] · (1 + growth · months since adoption)``; ``adopted_n`` is 1 from
+    adoption on, else 0 (an organisation counts itself, so sums give the national count).
+
+    Parameters
+    ----------
+    cohort_scale
+        One multiplier per cohort (effects heterogeneous by cohort); default all 1.
+    orgs
+        Organisation codes (default ``org0001`` …); ``n_orgs`` is then their number.
+
+    Returns
+    -------
+    (observations, truth)
+        ``observations``: long ``indicator, org, period, value``. ``truth``: one row per
+        (org, period) with ``cohort`` (adoption period label or ``None``), ``time``,
+        ``event_time`` and the true ``effect``.
+
+    Examples
+    --------
+    >>> obs, truth = staggered_panel(n_orgs=20, n_periods=6, cohorts=(3,), seed=1)
+    >>> sorted(obs["indicator"].unique()), len(truth)
+    (['adopted_n', 'wait_min'], 120)
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    codes = (
+        np.asarray([f"org{k + 1:04d}" for k in range(n_orgs)], dtype=object)
+        if orgs is None
+        else np.asarray(list(orgs), dtype=object)
+    )
+    n = len(codes)
+    scale = np.ones(len(cohorts)) if cohort_scale is None else np.asarray(cohort_scale, float)
+    which = rng.integers(0, len(cohorts), size=n)
+    cohort = np.where(rng.random(n) < never_share, 0, np.asarray(cohorts)[which])
+    unit_scale = np.where(cohort > 0, scale[which], 0.0)
+    t = np.tile(np.arange(1, n_periods + 1), n)
+    g = np.repeat(cohort, n_periods)
+    e = t - g
+    treated = (g > 0) & (e >= 0)
+    true_effect = np.where(treated, effect * np.repeat(unit_scale, n_periods) * (1 + growth * e), 0)
+    y = (
+        40.0
+        + np.repeat(rng.normal(0, 3, n), n_periods)
+        + trend * t
+        + rng.normal(0, noise, n * n_periods)
+        + true_effect
+    )
+    months = pd.period_range(start, periods=n_periods, freq="M").strftime("%Y-%m").to_numpy()
+    period = months[t - 1]
+    org = np.repeat(codes, n_periods)
+    obs = pd.DataFrame(
+        {
+            "indicator": np.repeat(["adopted_n", "wait_min"], n * n_periods),
+            "org": np.concatenate([org, org]),
+            "period": np.concatenate([period, period]),
+            "value": np.concatenate([treated.astype(float), y]),
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "org": org,
+            "period": period,
+            "time": t,
+            "cohort": np.where(g > 0, months[np.maximum(g, 1) - 1], None),
+            "event_time": np.where(g > 0, e, np.iinfo(np.int64).min),
+            "effect": true_effect,
+        }
+    )
+    truth["event_time"] = truth["event_time"].where(g > 0)
+    return obs, truth
+
+
+def staggered_example(**options: Any) -> tuple[LogicModel, pd.DataFrame]:
+    """A two-node model (書かない窓口の導入 → 待ち時間) and :func:`staggered_panel` observations.
+
+    ``options`` go to :func:`staggered_panel`.
+
+    Examples
+    --------
+    >>> model, obs = staggered_example(n_orgs=10, n_periods=4, cohorts=(3,))
+    >>> [lk.source + "→" + lk.target for lk in model.links], len(obs)
+    (['adopted→wait'], 80)
+    """
+    from logicmodel.model import KGI, KPI, Link, LogicModel, Outcome, Output
+
+    obs, _ = staggered_panel(**options)
+    model = LogicModel(
+        id="window_dx_evidence",
+        title="書かない窓口の導入と待ち時間",
+        nodes=[
+            Output(id="adopted", label="書かない窓口を導入した団体"),
+            Outcome(id="wait", label="窓口での待ち時間の短縮", stage="intermediate"),
+        ],
+        links=[Link(source="adopted", target="wait", rationale="記入と確認の時間がなくなる")],
+        indicators=[
+            KPI(id="adopted_n", measures="adopted", name="導入団体数", unit="団体"),
+            KGI(
+                id="wait_min",
+                measures="wait",
+                name="平均待ち時間",
+                unit="分",
+                direction="decrease",
+                aggregation="mean",
+            ),
+        ],
+    )
+    return model, obs
 
 
 _PROGRESS_KEYS = {

@@ -28,6 +28,8 @@ from logicmodel.checks._common import (
 )
 from logicmodel.checks.registry import rule
 from logicmodel.issues import Issue
+from logicmodel.model import LinkEvidence
+from logicmodel.model.evidence import verdict_of
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -36,6 +38,7 @@ __all__ = [
     "all_outcomes_one_stage",
     "backward_link",
     "cycle",
+    "evidence_contradicts",
     "isolated_node",
     "leads_to_no_outcome",
     "no_outcome",
@@ -268,4 +271,47 @@ def zero_weight_links(model: LogicModel) -> Iterator[Issue]:
             f"流入するつながり（{id_list_ja(sources)} から）の重みがすべて0です。"
             "少なくとも一つは正の重みにしてください",
             ids=(n.id, *sources),
+        )
+
+
+@rule(
+    "LM109",
+    severity="warning",
+    title="evidence contradicts the link",
+    title_ja="つながりと逆向きの効果",
+)
+def evidence_contradicts(model: LogicModel) -> Iterator[Issue]:
+    """A link whose estimated effect (``model.with_evidence``) goes against its outcome's
+    direction: the interval lies on the worsening side, so the hypothesis "if this, then that"
+    is contradicted by the data. The verdict is recomputed from the interval and the outcome
+    indicator's current ``direction``."""
+    directions = {i.id: i.direction for i in model.indicators}
+    for link in model.links:
+        ev = link.evidence
+        if not isinstance(ev, LinkEvidence):
+            continue
+        # judged against the outcome's direction as the model says now (it may have changed)
+        verdict = (
+            verdict_of(ev.ci_low, ev.ci_high, directions[ev.outcome])
+            if ev.outcome in directions
+            else ev.verdict
+        )
+        if verdict != "contradicts":
+            continue
+        unit = f" {ev.unit}" if ev.unit else ""
+        level = f"{round((1 - ev.alpha) * 100):g}%"
+        estimate = f"ATT {ev.att:+.3g}{unit} ({level} CI {ev.ci_low:.3g} to {ev.ci_high:.3g})"
+        estimate_ja = (
+            f"効果 {ev.att:+.3g}{unit}（{level}信頼区間 {ev.ci_low:.3g}〜{ev.ci_high:.3g}）"
+        )
+        yield evidence_contradicts.issue(
+            link_where(link.source, link.target),
+            f"the estimated effect on {ev.outcome!r} is {estimate}, against the outcome's "
+            f"direction ({ev.method}, {ev.n_treated} treated, {ev.n_control} control "
+            "organisations); expected an effect in the link's direction: revisit the assumption "
+            "or the means",
+            f"「{ev.outcome}」への推定{estimate_ja}は指標の向きと逆です"
+            f"（{ev.method}、導入 {ev.n_treated}・比較 {ev.n_control} 団体）。"
+            "つながりの前提か手段を見直してください",
+            ids=(link.source, link.target, ev.outcome),
         )

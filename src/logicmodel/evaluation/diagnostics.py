@@ -35,6 +35,19 @@ def _per_distinct(columns: list[pd.Series], make: Callable[..., str]) -> np.ndar
     return out
 
 
+def _evidence_note(model: LogicModel, source: str, target: str, lang: str) -> str:
+    """The link's estimated evidence, when it supports the link (issue 13), for a finding."""
+    note: Callable[[str], str] | None = next(
+        (
+            getattr(lk.evidence, "finding_note", None)
+            for lk in model.links
+            if lk.source == source and lk.target == target
+        ),
+        None,
+    )
+    return note(lang) if note is not None else ""
+
+
 def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int) -> pd.DataFrame:
     """``milestone, title, due, done, status`` (done | due_soon | overdue | upcoming) as of a date.
 
@@ -124,6 +137,7 @@ def diagnose_findings(
                             lambda a, b, sa: (
                                 f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the "
                                 f"assumption on the link '{a}' → '{b}' may not hold"
+                                + _evidence_note(model, a, b, "en")
                             ),
                         ),
                         "message_ja": _per_distinct(
@@ -131,6 +145,7 @@ def diagnose_findings(
                             lambda a, b: (
                                 f"「{a}」は順調ですが「{b}」は遅れています。"
                                 f"つながり {a}→{b} の前提を見直してください"
+                                + _evidence_note(model, a, b, "ja")
                             ),
                         ),
                         "evidence": [

@@ -920,7 +920,8 @@ def to_frames(model: LogicModel) -> dict[str, pd.DataFrame]:
             "weight": link.weight,
             "rationale": link.rationale,
             "assumptions": join_items(link.assumptions),
-            "evidence": link.evidence,
+            # structured evidence (issue 13) is written as its one-line summary
+            "evidence": None if link.evidence is None else str(link.evidence),
         }
         for link in model.links
     ]

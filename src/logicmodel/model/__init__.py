@@ -1,6 +1,7 @@
 """Typed, immutable definitions of a logic model (DESIGN §4.1)."""
 
 from logicmodel.model.base import Frozen, Id, check_id
+from logicmodel.model.evidence import VERDICTS, EventEffect, LinkEvidence, Verdict
 from logicmodel.model.indicators import (
     AGGREGATION_PRESETS,
     KGI,
@@ -36,9 +37,11 @@ __all__ = [
     "KINDS",
     "KPI",
     "STAGES",
+    "VERDICTS",
     "Activity",
     "Aggregation",
     "Direction",
+    "EventEffect",
     "Frequency",
     "Frozen",
     "Id",
@@ -46,6 +49,7 @@ __all__ = [
     "Indicator",
     "Input",
     "Link",
+    "LinkEvidence",
     "LogicModel",
     "Milestone",
     "Node",
@@ -58,5 +62,6 @@ __all__ = [
     "Stage",
     "TimeRule",
     "UnknownIdError",
+    "Verdict",
     "check_id",
 ]

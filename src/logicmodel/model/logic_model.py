@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.formula import parse_formula
 from logicmodel.model.base import Frozen, Id, Text
+from logicmodel.model.evidence import LinkEvidence
 from logicmodel.model.indicators import Indicator
 from logicmodel.model.milestones import Milestone
 from logicmodel.model.nodes import Link, Node
@@ -222,6 +223,72 @@ class LogicModel(Frozen):
             }
         )
 
+    def with_evidence(
+        self, evidence: Any, *, link: tuple[str, str] | Link | None = None
+    ) -> LogicModel:
+        """A new model whose link carries ``evidence`` (structured, so it survives YAML/JSON).
+
+        Parameters
+        ----------
+        evidence
+            An ``lm.Evidence`` (the result of ``lm.estimate_link``, which knows its link) or a
+            :class:`LinkEvidence` together with ``link``.
+        link
+            ``(source, target)`` or a :class:`Link` of the model; required for a bare
+            :class:`LinkEvidence`, and must agree with an ``Evidence``'s own link.
+
+        Raises
+        ------
+        UnknownIdError
+            The link is not in the model (the message lists the links from its source).
+        ModelError
+            ``evidence`` is neither, or ``link`` disagrees with the evidence's link.
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Output(id="a"), lm.Outcome(id="b")],
+        ...                   links=[lm.Link(source="a", target="b")])
+        >>> ev = lm.LinkEvidence(method="callaway_santanna", treatment="a_n", outcome="b_n",
+        ...                      att=2.0, se=0.5, ci_low=1.0, ci_high=3.0, n_treated=10,
+        ...                      n_control=5, n_periods=12, verdict="supports")
+        >>> m.with_evidence(ev, link=("a", "b")).link("a", "b").evidence.verdict
+        'supports'
+        """
+        if isinstance(evidence, LinkEvidence):
+            if link is None:
+                raise ModelError(
+                    "with_evidence(LinkEvidence) needs link=(source, target): a bare estimate "
+                    "does not know which link it belongs to"
+                )
+            data = evidence
+        elif hasattr(evidence, "to_link_evidence") and hasattr(evidence, "link"):
+            own = tuple(evidence.link)
+            if link is not None:
+                given = (link.source, link.target) if isinstance(link, Link) else tuple(link)
+                if given != own:
+                    raise ModelError(
+                        f"link {given[0]!r} → {given[1]!r} differs from the evidence's own link "
+                        f"{own[0]!r} → {own[1]!r}"
+                    )
+            link = (own[0], own[1])
+            data = evidence.to_link_evidence()
+        else:
+            raise ModelError(
+                f"with_evidence needs an lm.Evidence or an lm.LinkEvidence, got "
+                f"{type(evidence).__name__}"
+            )
+        source, target = (link.source, link.target) if isinstance(link, Link) else link
+        found = self.link(source, target)
+        return self.model_copy(
+            update={
+                "links": [
+                    lk.model_copy(update={"evidence": data}) if lk is found else lk
+                    for lk in self.links
+                ]
+            }
+        )
+
     # -- lookups ---------------------------------------------------------------------------------
     @cached_property
     def _index(self) -> dict[str, Any]:
@@ -273,6 +340,21 @@ class LogicModel(Frozen):
         if isinstance(item, Milestone):
             return item
         return self._lookup("milestone", id, self.milestones)  # type: ignore[no-any-return]
+
+    def link(self, source: str, target: str) -> Link:
+        """The link ``source`` → ``target``; :class:`UnknownIdError` lists the links from
+        ``source`` (or the nearest node ids when ``source`` is not a node) otherwise."""
+        self.node(source)
+        self.node(target)
+        for lk in self.links:
+            if lk.source == source and lk.target == target:
+                return lk
+        outgoing = ", ".join(repr(t) for t in self._adjacency[1][source]) or "none"
+        raise UnknownIdError(
+            f"no link {source!r} → {target!r} in model {self.id!r}; links from {source!r} go to: "
+            f"{outgoing}",
+            id=target,
+        )
 
     def upstream(self, id: str) -> tuple[str, ...]:
         """Ids of the nodes with a link into ``id`` (direct predecessors), in link order."""

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field
 
 from logicmodel.model.base import Frozen, Id, NonNegative, Text
+from logicmodel.model.evidence import LinkEvidence
 
 __all__ = [
     "KINDS",
@@ -119,6 +120,9 @@ Node = Annotated[Input | Activity | Output | Outcome | Impact, Discriminator("ki
 class Link(Frozen):
     """An "if this, then that" contribution edge (つながり) from ``source`` to ``target``.
 
+    ``evidence`` is free text (a study, a pilot) or a :class:`LinkEvidence` estimate put there by
+    :meth:`LogicModel.with_evidence`.
+
     Examples
     --------
     >>> Link(source="adopted", target="no_forms", weight=2.0).weight
@@ -130,4 +134,4 @@ class Link(Frozen):
     weight: Annotated[NonNegative, Field(description="relative contribution; ≥ 0")] = 1.0
     rationale: Text | None = None
     assumptions: tuple[Text, ...] = ()
-    evidence: Text | None = None
+    evidence: Text | LinkEvidence | None = None

@@ -31,7 +31,7 @@ from logicmodel.evaluation.bands import STATUS_LABELS as _LABELS
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
-__all__ = ["STATUS_COLOURS", "STATUS_LABELS", "to_dot", "to_mermaid"]
+__all__ = ["EVIDENCE_COLOURS", "STATUS_COLOURS", "STATUS_LABELS", "to_dot", "to_mermaid"]
 
 STATUS_LABELS: Mapping[str, str] = _LABELS["ja"]
 """Japanese labels of the status codes (DESIGN §4.4; the table lives in ``evaluation.bands``)."""
@@ -57,6 +57,23 @@ _GROUPS: tuple[tuple[str, str | None, str], ...] = (
 )
 
 _ASCII_ID = re.compile(r"[A-Za-z0-9_]+\Z")
+
+EVIDENCE_COLOURS: Mapping[str, str] = {
+    "supports": "#1a7f37",
+    "contradicts": "#cf222e",
+    "inconclusive": "#8c959f",
+}
+"""Link colours by the verdict of the link's estimated evidence (``model.with_evidence``)."""
+
+
+def _link_label(link: Any) -> tuple[str | None, str | None]:
+    """A link's label (weight and estimated evidence) and the colour of its verdict."""
+    parts = [] if link.weight == 1.0 else [f"{link.weight:g}"]
+    label = getattr(link.evidence, "label", None)
+    if label is None:
+        return (parts[0] if parts else None), None
+    parts.append(label())
+    return " · ".join(parts), EVIDENCE_COLOURS.get(link.evidence.verdict)
 
 
 def _node_status(progress: Any) -> dict[str, str]:
@@ -156,9 +173,16 @@ def to_mermaid(model: LogicModel, progress: Any = None, *, indicators: bool = Tr
             )
             out.append(f'    {ids[node_id]}["{text}"]')
         out.append("  end")
-    for link in model.links:
-        arrow = "-->" if link.weight == 1.0 else f"-->|{link.weight:g}|"
+    styles = []
+    for k, link in enumerate(model.links):
+        label, colour = _link_label(link)
+        arrow = "-->" if label is None else f'-->|"{_mermaid_text(label)}"|'
+        if colour is None and label is not None and link.evidence is None:
+            arrow = f"-->|{label}|"  # a weight alone, as before
         out.append(f"  {ids[link.source]} {arrow} {ids[link.target]}")
+        if colour is not None:
+            styles.append(f"  linkStyle {k} stroke:{colour},stroke-width:2px")
+    out.extend(styles)
     used = sorted({s for s in status.values() if s in STATUS_COLOURS})
     for s in used:
         out.append(f"  classDef {s} fill:{STATUS_COLOURS[s]},color:#000")
@@ -232,7 +256,11 @@ def to_dot(model: LogicModel, progress: Any = None, *, indicators: bool = True) 
             out.append(f"    {_dot_text(node_id)} [{attrs}];")
         out.append("  }")
     for link in model.links:
-        attrs = "" if link.weight == 1.0 else f' [label="{link.weight:g}"]'
+        text, colour = _link_label(link)
+        attrs = "" if text is None else f" [label={_dot_text(text)}"
+        if colour is not None:
+            attrs += f', color="{colour}", fontcolor="{colour}", penwidth=2'
+        attrs += "]" if attrs else ""
         out.append(f"  {_dot_text(link.source)} -> {_dot_text(link.target)}{attrs};")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -3,6 +3,7 @@
 - :func:`indicator` draws one indicator's actuals against its plan: the plan line through the
   baseline and the targets, each target marked with its period, the as-of date, the forecast to
   the target, and the status in the title and legend.
+- :func:`event_study` draws an estimated link's effect by periods since adoption (issue 13).
 - :func:`pathway` draws the logic model in columns (inputs → activities → outputs → short,
   intermediate and long outcomes → impact) with arrows for the links; given progress, each box
   is filled with its node's status colour and shows the rolled-up percentage.
@@ -43,6 +44,7 @@ import pandas as pd
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
+from logicmodel.model.evidence import VERDICT_JA
 from logicmodel.periods import parse_period
 from logicmodel.report.dashboard import _COLUMNS, _wrap
 from logicmodel.report.mermaid import STATUS_COLOURS
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from logicmodel.evaluation import Progress
     from logicmodel.model import LogicModel
 
-__all__ = ["indicator", "pathway"]
+__all__ = ["event_study", "indicator", "pathway"]
 
 _EXTRA = "pip install 'logicmodel[viz]'"
 _LANGS = ("en", "ja")
@@ -726,4 +728,136 @@ def pathway(
         ax.set_xlim(-0.1, (n_cols - 1) * _COL_W + _BOX_W + 0.25)
         ax.set_ylim(-(n_rows - 1) * _ROW_H - _BOX_H / 2 - 0.1, 0.85)
         ax.set_axis_off()
+    return ax
+
+
+# ------------------------------------------------------------------------------ event study
+
+_EVENT_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "x": "periods since adoption",
+        "y": "effect on {outcome}{unit}",
+        "pre": "before adoption",
+        "post": "after adoption",
+        "title": "{link}: ATT {att} ({level} CI {lo} to {hi}) · {verdict}",
+    },
+    "ja": {
+        "x": "導入からの期間",
+        "y": "「{outcome}」への効果{unit}",
+        "pre": "導入前",
+        "post": "導入後",
+        "title": "{link}: 効果 {att}（{level}信頼区間 {lo}〜{hi}）· {verdict}",
+    },
+}
+
+
+def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """The event study of an estimated link: effect by periods since adoption, with intervals.
+
+    Parameters
+    ----------
+    evidence
+        An :class:`~logicmodel.Evidence` (from :func:`~logicmodel.estimate_link`) or the
+        :class:`~logicmodel.LinkEvidence` a saved model carries on its link.
+    ax
+        Axes to draw into; by default a new figure (``matplotlib.pyplot``) is made.
+    lang
+        ``"en"`` or ``"ja"`` for the labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Artists carry ids: ``pre`` and ``post`` (points with interval bars), ``zero`` (the no-effect
+        line), ``adoption`` (the line between event times −1 and 0) and ``att`` (the overall
+        effect over the post-adoption periods).
+
+    Raises
+    ------
+    ModelError
+        ``lang`` is neither ``"ja"`` nor ``"en"``, or ``evidence`` has no event study.
+    ImportError
+        matplotlib or matplotlib-fontja is not installed (``pip install 'logicmodel[viz]'``).
+
+    Examples
+    --------
+    >>> import logicmodel as lm
+    >>> from matplotlib.figure import Figure
+    >>> ev = lm.LinkEvidence(method="callaway_santanna", outcome="wait_min", att=-3.0, se=0.2,
+    ...     ci_low=-3.4, ci_high=-2.6, n_treated=10, n_control=5, n_periods=6, verdict="supports",
+    ...     event_study=[{"event_time": -1, "att": 0.1, "ci_low": -0.3, "ci_high": 0.5},
+    ...                  {"event_time": 0, "att": -3.0, "ci_low": -3.4, "ci_high": -2.6}])
+    >>> ax = event_study(ev, ax=Figure().subplots())
+    >>> sorted({a.get_gid() for a in ax.get_children() if a.get_gid()})
+    ['adoption', 'att', 'post', 'pre', 'zero']
+    """
+    language = _lang(lang, "en")
+    text = _EVENT_TEXT[language]
+    frame = getattr(evidence, "event_study", None)
+    if isinstance(frame, pd.DataFrame):
+        es = frame
+        link = " → ".join(evidence.link)
+    else:
+        es = pd.DataFrame(
+            [p.model_dump() for p in (frame or ())],
+            columns=["event_time", "att", "se", "ci_low", "ci_high"],
+        )
+        link = f"{evidence.treatment or '…'} → {evidence.outcome}"
+    if not len(es):
+        raise ModelError("the evidence has no event study to draw")
+    es = es.sort_values("event_time", kind="stable")
+    t = es["event_time"].to_numpy(dtype=np.float64)
+    att = es["att"].to_numpy(dtype=np.float64)
+    lo = pd.to_numeric(es["ci_low"]).to_numpy(dtype=np.float64)
+    hi = pd.to_numeric(es["ci_high"]).to_numpy(dtype=np.float64)
+    colour = {"supports": "#1a7f37", "contradicts": "#cf222e"}.get(evidence.verdict, "#59636e")
+    level = f"{round((1 - evidence.alpha) * 100):g}%"
+    verdict = evidence.verdict if language == "en" else VERDICT_JA[evidence.verdict]
+    with _japanese_text():
+        ax = _new_axes(ax, (8.0, 4.5))
+        for gid, mask, c in (("pre", t < 0, _PLAN_COLOUR), ("post", t >= 0, colour)):
+            if not mask.any():
+                continue
+            bars = ax.errorbar(
+                t[mask],
+                att[mask],
+                yerr=np.vstack([att[mask] - lo[mask], hi[mask] - att[mask]]),
+                fmt="o",
+                markersize=3.5,
+                color=c,
+                ecolor=c,
+                elinewidth=1.0,
+                capsize=0,
+                label=text[gid],
+            )
+            bars.lines[0].set_gid(gid)
+        ax.axhline(0.0, color="#1f2328", linewidth=0.8).set_gid("zero")
+        ax.axvline(-0.5, color=_AS_OF_COLOUR, linestyle=":", linewidth=1.0).set_gid("adoption")
+        post = t >= 0
+        if post.any():
+            (line,) = ax.plot(
+                [0, t[post].max()],
+                [evidence.att, evidence.att],
+                color=colour,
+                linestyle="--",
+                linewidth=1.0,
+            )
+            line.set_gid("att")
+        unit = f" ({evidence.unit})" if getattr(evidence, "unit", None) else ""
+        # axes made before this call keep their own title/label artists: give them our font
+        family = list(_font_family())
+        ax.set_xlabel(text["x"], fontfamily=family)
+        ax.set_ylabel(text["y"].format(outcome=evidence.outcome, unit=unit), fontfamily=family)
+        ax.set_title(
+            text["title"].format(
+                link=link,
+                att=_number(evidence.att),
+                level=level,
+                lo=_number(evidence.ci_low),
+                hi=_number(evidence.ci_high),
+                verdict=verdict,
+            ),
+            fontsize=10,
+            fontfamily=family,
+        )
+        ax.legend(loc="best", frameon=False, prop={"family": family, "size": 8})
     return ax

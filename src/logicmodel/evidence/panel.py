@@ -1,0 +1,365 @@
+"""The panel behind an evidence request: organisations × the outcome's periods, with adoption.
+
+Built from the same observations :func:`logicmodel.evaluate` takes, through the one observation
+intake (:func:`logicmodel.observations.prepare_observations`): the same column names, period
+spellings, unit conversion and LM3xx problems. Everything is array work on the intake's integer
+codes; nothing loops over rows.
+
+Stages (each a small frozen state):
+
+1. :func:`_intake` — clean rows of the treatment, outcome and covariate indicators (actuals with
+   an organisation), each row's unit (organisation) code, with a hierarchy: the code normalised
+   and checked against the tree valid at the row's period, and only the finest level observed
+   for the outcome kept (prefecture or national totals in the same file are not units);
+2. :func:`_time_axis` — the outcome's distinct periods in order (one frequency);
+3. :func:`_adoption` — each organisation's adoption day: the start of its first treatment period
+   with a value above ``threshold`` (absorbing: it stays treated), or an explicit table;
+4. :func:`build_panel` — the long frame ``org, time, y, first_treat`` (+ covariates) that the
+   estimator takes, with ``first_treat`` the first outcome period starting on or after adoption
+   (0 = not adopted within the window).
+
+Merged municipalities (versioned hierarchies): every code is its own unit over the periods it
+exists. A municipality created by a merger is one unit from the merger on, with its own adoption;
+the municipalities merged into it are units up to the merger. Predecessors are not spliced into
+the successor: their adoption histories belong to different administrations, and splicing would
+invent a series nobody reported. The estimator uses each unit in the comparisons where it is
+observed in both periods (an unbalanced panel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from logicmodel.errors import CheckError, EvidenceError, FormatError
+from logicmodel.issues import Report
+from logicmodel.observations import aligned_values, prepare_observations, to_pandas
+from logicmodel.periods import parse_periods
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+    from logicmodel.observations import Observations
+    from logicmodel.orgs import Hierarchy
+
+__all__ = ["Panel", "build_panel"]
+
+_ACTUAL = 0  # position of "actual" in observations.KIND_VALUES
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Clean rows of the indicators an evidence request uses: one array per column."""
+
+    ind: np.ndarray  # position in the request's indicator list (treatment, outcome, covariates…)
+    unit: np.ndarray  # int64 index into ``codes``
+    pcode: np.ndarray  # intake period code
+    value: np.ndarray  # float64 in the indicator's unit
+    codes: np.ndarray  # object array of unit codes (normalised with a hierarchy)
+
+
+@dataclass(frozen=True, slots=True)
+class _TimeAxis:
+    """The outcome's periods in time order; ``time`` index k+1 is ``pcodes[k]``."""
+
+    pcodes: np.ndarray
+    labels: tuple[str, ...]
+    start_day: np.ndarray  # days since 1970-01-01 (int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """The estimator's input: one row per (organisation, outcome period) with an outcome value.
+
+    ``frame`` has columns ``org`` (code), ``time`` (1-based index into ``periods``), ``y`` (the
+    outcome in its unit), ``first_treat`` (time index of the first treated period, 0 = not
+    adopted within the window) and one column per covariate. ``always_treated`` lists the
+    organisations left out because they adopted before their first observed period plus the
+    anticipation (no period before adoption to compare with).
+    """
+
+    frame: pd.DataFrame
+    periods: tuple[str, ...]
+    treatment: str | None
+    outcome: str
+    covariates: tuple[str, ...]
+    always_treated: tuple[str, ...]
+    n_adopted_outside: int
+
+    @property
+    def n_treated(self) -> int:
+        """Organisations adopting within the window (with a period before adoption)."""
+        first = self.frame.groupby("org", sort=False)["first_treat"].first()
+        return int((first > 0).sum())
+
+    @property
+    def n_never(self) -> int:
+        """Organisations that never adopt within the window."""
+        first = self.frame.groupby("org", sort=False)["first_treat"].first()
+        return int((first == 0).sum())
+
+
+def _raise_for_intake(prepared: Observations) -> None:
+    if prepared.errors:
+        raise CheckError(Report(prepared.errors))
+
+
+def _intake(
+    model: LogicModel,
+    observations: Any,
+    indicators: Sequence[str],
+    outcome: str,
+    hierarchy: Hierarchy | None,
+) -> tuple[_Rows, Observations]:
+    prepared = prepare_observations(model, observations)
+    _raise_for_intake(prepared)
+    f = prepared.frame
+    position = {name: k for k, name in enumerate(prepared.indicators)}
+    wanted = np.full(len(prepared.indicators) + 1, -1, dtype=np.int64)
+    for k, name in enumerate(indicators):
+        wanted[position[name]] = k
+    ind = wanted[f["ind_code"].to_numpy(dtype=np.int64)]
+    org_code = f["org_code"].to_numpy(dtype=np.int64)
+    keep = (ind >= 0) & (f["kind_code"].to_numpy(dtype=np.int64) == _ACTUAL)
+    outcome_k = list(indicators).index(outcome)
+    if not (keep & (ind == outcome_k)).any():
+        raise EvidenceError(
+            f"no actual observations of the outcome {outcome!r}: the panel needs its values per "
+            "organisation and period"
+        )
+    if not (keep & (ind == outcome_k) & (org_code >= 0)).any():
+        raise EvidenceError(
+            f"the observations of {outcome!r} have no org column: evidence compares organisations, "
+            "so give each row an org code (団体コード)"
+        )
+    keep &= org_code >= 0
+    rows = np.flatnonzero(keep)
+    ind, org_code = ind[rows], org_code[rows]
+    pcode = f["pcode"].to_numpy(dtype=np.int64)[rows]
+    value = f["value"].to_numpy(dtype=np.float64)[rows]
+    orgs = np.asarray(prepared.orgs, dtype=object)
+    if hierarchy is None:
+        unit, codes = pd.factorize(orgs[org_code])
+        return _Rows(
+            ind, unit.astype(np.int64), pcode, value, np.asarray(codes, dtype=object)
+        ), prepared
+    # one lookup per distinct (org, period): the tree valid at the period's end checks the code
+    n_p = max(len(prepared.periods), 1)
+    pair_codes, pairs = pd.factorize(org_code * n_p + pcode)
+    try:
+        index = hierarchy.rollup_index(
+            orgs[pairs // n_p], at=prepared.periods.end[pairs % n_p], column="org"
+        )
+    except FormatError as err:
+        # the hierarchy counts rows of the distinct (org, period) pairs it was given; say which
+        # observation row it was
+        if err.row is None or not 0 <= err.row < len(pairs):
+            raise
+        source = f["row"].to_numpy()[rows[int(np.argmax(pair_codes == err.row))]]
+        raise FormatError(
+            err.message.replace(f"(first at row {err.row})", f"(first at row {int(source)})"),
+            row=int(source),
+            column=err.column,
+        ) from None
+    normal = np.asarray(index.orgs, dtype=object)[index.position][pair_codes]
+    level = np.asarray(index.org_level, dtype=np.int64)[index.position][pair_codes]
+    finest = level[ind == outcome_k].max()
+    at_finest = level == finest
+    unit, codes = pd.factorize(normal[at_finest])
+    return _Rows(
+        ind[at_finest],
+        unit.astype(np.int64),
+        pcode[at_finest],
+        value[at_finest],
+        np.asarray(codes, dtype=object),
+    ), prepared
+
+
+def _time_axis(rows: _Rows, outcome_k: int, prepared: Observations) -> _TimeAxis:
+    used = np.unique(rows.pcode[rows.ind == outcome_k])
+    start = prepared.periods.start[used].astype("datetime64[D]").astype(np.int64)
+    end = prepared.periods.end[used].astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((end, start))
+    used, start, end = used[order], start[order], end[order]
+    overlap = np.flatnonzero(start[1:] <= end[:-1])
+    if len(overlap):
+        k = int(overlap[0])
+        labels = prepared.periods.label
+        raise EvidenceError(
+            f"the outcome's periods overlap ({labels[used[k]]!r} and {labels[used[k + 1]]!r}): "
+            "the panel needs one reporting frequency; give the outcome at one frequency "
+            "(all months, or all fiscal years)"
+        )
+    return _TimeAxis(
+        used, tuple(str(x) for x in prepared.periods.label[used]), start.astype(np.int64)
+    )
+
+
+def _adoption_from_indicator(
+    rows: _Rows, treatment_k: int, threshold: float, prepared: Observations, treatment: str
+) -> np.ndarray:
+    """Adoption day per unit (int64 days, ``iinfo.max`` = never) from the treatment's values."""
+    never = np.iinfo(np.int64).max
+    mine = rows.ind == treatment_k
+    values = rows.value[mine]
+    if not len(values):
+        raise EvidenceError(
+            f"no actual observations of the treatment {treatment!r} with an org: adoption is read "
+            "from its values per organisation (or pass adoption=)"
+        )
+    if np.nanmin(values) == np.nanmax(values):
+        raise EvidenceError(
+            f"the treatment {treatment!r} never varies (every value is {values[0]:g}), so no "
+            f"organisation changes state at threshold {threshold:g}: check the indicator, set "
+            "threshold=, or pass adoption= with each organisation's adoption period",
+            option="threshold",
+        )
+    above = values > threshold
+    start = prepared.periods.start[rows.pcode[mine]].astype("datetime64[D]").astype(np.int64)
+    day = np.full(len(rows.codes), never, dtype=np.int64)
+    np.minimum.at(day, rows.unit[mine][above], start[above])
+    return day
+
+
+def _adoption_from_table(
+    adoption: Any, rows: _Rows, fiscal_year_start: int, hierarchy: Hierarchy | None
+) -> np.ndarray:
+    never = np.iinfo(np.int64).max
+    if isinstance(adoption, Mapping):
+        table = pd.DataFrame({"org": list(adoption), "period": list(adoption.values())})
+    else:
+        table = to_pandas(adoption)
+    missing = [c for c in ("org", "period") if c not in table.columns]
+    if missing:
+        have = ", ".join(repr(str(c)) for c in table.columns) or "none"
+        raise FormatError(
+            f"adoption table needs columns 'org' and 'period' (missing {', '.join(missing)}); "
+            f"columns in the table: {have}",
+            column=missing[0],
+        )
+    org = table["org"].to_numpy(dtype=object)
+    if hierarchy is not None:
+        inverse, uniques = pd.factorize(pd.Series(org, dtype=object))
+        try:
+            index = hierarchy.rollup_index(np.asarray(uniques, dtype=object), column="org")
+        except FormatError as err:
+            if err.row is None or not 0 <= err.row < len(uniques):
+                raise
+            first = int(np.argmax(inverse == err.row))
+            raise FormatError(
+                "adoption table: "
+                + err.message.replace(f"(first at row {err.row})", f"(first at row {first})"),
+                row=first,
+                column=err.column,
+            ) from None
+        org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
+    period = table["period"]
+    given = period.notna().to_numpy()
+    days = np.full(len(table), never, dtype=np.int64)
+    if given.any():
+        parsed = parse_periods(period[given].astype(str), fiscal_year_start=fiscal_year_start)
+        days[given] = np.asarray(parsed.start, dtype="datetime64[D]").astype(np.int64)
+    per_code = pd.Series(days).groupby(pd.Series(org, dtype=object)).min()
+    out: np.ndarray = per_code.reindex(
+        pd.Index(rows.codes, dtype=object), fill_value=never
+    ).to_numpy(dtype=np.int64)
+    return out
+
+
+def build_panel(
+    model: LogicModel,
+    observations: Any,
+    *,
+    treatment: str | None,
+    outcome: str,
+    threshold: float = 0.0,
+    adoption: Any = None,
+    covariates: Sequence[str] = (),
+    anticipation: int = 0,
+    hierarchy: Hierarchy | None = None,
+) -> Panel:
+    """The panel for one link (see the module docstring for each stage).
+
+    Raises
+    ------
+    CheckError
+        The observations have errors (LM3xx, with rows), as in :func:`logicmodel.evaluate`.
+    EvidenceError
+        No outcome values per organisation, overlapping outcome periods, a treatment that never
+        varies, a covariate without values.
+    FormatError
+        An adoption table without ``org`` and ``period`` columns; an org code the hierarchy does
+        not know at the row's period.
+    """
+    names = [outcome] if treatment is None else [treatment, outcome]
+    names += [c for c in covariates if c not in names]
+    outcome_k = names.index(outcome)
+    rows, prepared = _intake(model, observations, names, outcome, hierarchy)
+    axis = _time_axis(rows, outcome_k, prepared)
+    if adoption is not None:
+        day = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
+    elif treatment is not None:
+        day = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
+    else:
+        raise EvidenceError("give treatment= (an indicator on the link's source) or adoption=")
+
+    # outcome rows → (unit, time); duplicate (org, period) rows are averaged
+    mine = np.flatnonzero(rows.ind == outcome_k)
+    t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
+    t_of_pcode[axis.pcodes] = np.arange(1, len(axis.pcodes) + 1)
+    n_t = len(axis.pcodes)
+    key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
+    y = pd.Series(rows.value[mine]).groupby(key).mean()
+    unit = y.index.to_numpy() // (n_t + 1)
+    time = y.index.to_numpy() % (n_t + 1)
+
+    # adoption day → first outcome period starting on or after it (0: not within the window)
+    g_unit = np.searchsorted(axis.start_day, day, side="left") + 1
+    adopted_outside = (day != np.iinfo(np.int64).max) & (g_unit > n_t)
+    g_unit = np.where(g_unit > n_t, 0, g_unit)
+    first_seen = np.full(len(rows.codes), n_t + 1, dtype=np.int64)
+    np.minimum.at(first_seen, unit, time)
+    always = (g_unit > 0) & (g_unit - anticipation <= first_seen)
+    frame = pd.DataFrame(
+        {
+            "org": pd.Series(rows.codes[unit], dtype=object),
+            "time": time.astype(np.int64),
+            "y": y.to_numpy(dtype=np.float64),
+            "first_treat": g_unit[unit].astype(np.int64),
+        }
+    )
+    # covariates: each (org, period) takes the covariate's value at that period or the shortest
+    # period containing it (a yearly population enters every month of its year)
+    for name in covariates:
+        k = names.index(name)
+        theirs = rows.ind == k
+        got = aligned_values(
+            unit,
+            axis.pcodes[time - 1],
+            rows.unit[theirs],
+            rows.pcode[theirs],
+            rows.value[theirs],
+            prepared.periods,
+        )
+        if np.isnan(got).any():
+            bad = frame.loc[np.isnan(got), ["org", "time"]].iloc[0]
+            raise EvidenceError(
+                f"covariate {name!r} has no value for {int(np.isnan(got).sum())} organisation-"
+                f"period(s), first org {bad['org']!r} at {axis.labels[int(bad['time']) - 1]!r}: "
+                "give it for every organisation and period of the outcome (or at a period "
+                "containing them)"
+            )
+        frame[name] = got
+    frame = frame[~always[unit]].reset_index(drop=True)
+    return Panel(
+        frame=frame,
+        periods=axis.labels,
+        treatment=treatment,
+        outcome=outcome,
+        covariates=tuple(covariates),
+        always_treated=tuple(str(c) for c in rows.codes[always]),
+        n_adopted_outside=int(adopted_outside.sum()),
+    )

@@ -1,0 +1,605 @@
+"""Evidence for a link (issue 13, DESIGN §4.8): staggered difference-in-differences.
+
+Every estimate here is checked against a known truth: the R ``did`` package's published numbers on
+its ``mpdta`` data (the library's own example, shipped in tests/data), and simulated staggered
+panels whose effects are known by construction (heterogeneous by cohort, growing with time, none).
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import logicmodel as lm
+from logicmodel.testing import staggered_example, staggered_panel
+
+pytest.importorskip("diff_diff")  # the `evidence` extra; CI installs it through `dev`
+
+DATA = Path(__file__).parent / "data"
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _model(direction: str = "decrease") -> lm.LogicModel:
+    model, _ = staggered_example(n_orgs=4, n_periods=2, cohorts=(2,))
+    if direction == "decrease":
+        return model
+    out = model.indicator("wait_min").model_copy(update={"direction": direction})
+    return model.model_copy(
+        update={"indicators": [model.indicator("adopted_n"), out]},
+    )
+
+
+def _true_att(truth: pd.DataFrame) -> float:
+    """The simple aggregation's estimand: mean true effect over treated post-adoption cells."""
+    post = truth[truth["event_time"].notna() & (truth["event_time"] >= 0)]
+    return float(post["effect"].mean())
+
+
+def _true_path(truth: pd.DataFrame) -> pd.Series:
+    post = truth[truth["event_time"].notna()]
+    return post.groupby("event_time")["effect"].mean()
+
+
+def _twfe(obs: pd.DataFrame) -> float:
+    """Plain two-way fixed effects y ~ org + period + D (what the library must never do), by
+    least squares on the within-transformed balanced panel."""
+    wide_y = obs[obs["indicator"] == "wait_min"].pivot(
+        index="org", columns="period", values="value"
+    )
+    wide_d = obs[obs["indicator"] == "adopted_n"].pivot(
+        index="org", columns="period", values="value"
+    )
+    y, d = wide_y.to_numpy(), wide_d.loc[wide_y.index, wide_y.columns].to_numpy()
+
+    def within(a: np.ndarray) -> np.ndarray:
+        return a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True) + a.mean()
+
+    beta, *_ = np.linalg.lstsq(within(d).reshape(-1, 1), within(y).ravel(), rcond=None)
+    return float(beta[0])
+
+
+# ------------------------------------------------- the library's own published example (mpdta)
+
+
+def _mpdta() -> pd.DataFrame:
+    with gzip.open(DATA / "mpdta.csv.gz", "rt", encoding="utf-8") as fh:
+        return pd.read_csv(fh)
+
+
+def test_diff_diff_reproduces_the_published_mpdta_numbers() -> None:
+    # R did::att_gt on mpdta (unconditional, never-treated; the did vignette and csdid README):
+    # ATT(2004,2004) = -0.0105, ATT(2004,2006) = -0.1373, ATT(2007,2004) = 0.0305, simple ATT
+    # -0.0400, event study e = -3: 0.0305, e = 0: -0.0199, e = 3: -0.1008
+    from diff_diff import CallawaySantAnna
+
+    df = _mpdta()
+    r = CallawaySantAnna().fit(
+        df, outcome="lemp", unit="countyreal", time="year", first_treat="first.treat"
+    )
+    gt = r.group_time_effects
+    assert gt[(2004, 2004)]["effect"] == pytest.approx(-0.0105, abs=5e-5)
+    assert gt[(2004, 2006)]["effect"] == pytest.approx(-0.1373, abs=5e-5)
+    assert gt[(2007, 2004)]["effect"] == pytest.approx(0.0305, abs=5e-5)
+    assert r.overall_att == pytest.approx(-0.0400, abs=5e-5)
+    es = r.aggregate("event_study").to_dataframe().set_index("event_time")["att"]
+    assert es[-3] == pytest.approx(0.0305, abs=5e-5)
+    assert es[0] == pytest.approx(-0.0199, abs=5e-5)
+    assert es[3] == pytest.approx(-0.1008, abs=5e-5)
+
+
+def _mpdta_as_observations() -> tuple[lm.LogicModel, pd.DataFrame]:
+    """mpdta as a logic model: a minimum wage above the federal one → teen employment (log)."""
+    df = _mpdta()
+    treated = ((df["first.treat"] > 0) & (df["year"] >= df["first.treat"])).astype(float)
+    org = df["countyreal"].astype(str)
+    period = df["year"].astype(str)
+    obs = pd.concat(
+        [
+            pd.DataFrame({"indicator": "min_wage", "org": org, "period": period, "value": treated}),
+            pd.DataFrame({"indicator": "lemp", "org": org, "period": period, "value": df["lemp"]}),
+        ],
+        ignore_index=True,
+    )
+    model = lm.LogicModel(
+        id="mpdta",
+        title="minimum wage and teen employment",
+        nodes=[lm.Output(id="raised"), lm.Outcome(id="employment")],
+        links=[lm.Link(source="raised", target="employment")],
+        indicators=[
+            lm.KPI(id="min_wage", measures="raised", unit="団体"),
+            lm.KGI(id="lemp", measures="employment", direction="increase", aggregation="mean"),
+        ],
+    )
+    return model, obs
+
+
+def test_estimate_link_reproduces_mpdta_through_the_observation_intake() -> None:
+    model, obs = _mpdta_as_observations()
+    ev = lm.estimate_link(model, obs, ("raised", "employment"))
+    assert ev.att == pytest.approx(-0.0400, abs=5e-5)
+    assert ev.se == pytest.approx(0.0118, abs=1e-3)  # R: 0.0118 (bootstrap); analytic here
+    es = ev.event_study.set_index("event_time")["att"]
+    assert es[-3] == pytest.approx(0.0305, abs=5e-5)
+    assert es[2] == pytest.approx(-0.1373, abs=5e-5)
+    gt = ev.group_time.set_index(["cohort", "period"])["att"]
+    assert gt[("2004", "2004")] == pytest.approx(-0.0105, abs=5e-5)
+    assert (ev.n_treated, ev.n_control, ev.n_periods) == (191, 309, 5)
+    assert ev.periods == ("2003", "2004", "2005", "2006", "2007")
+    # employment is to increase; the interval lies below 0 → the data contradict the link
+    assert ev.ci_high < 0
+    assert ev.verdict == "contradicts"
+    assert ev.pre_trend_p is not None
+    assert 0 < ev.pre_trend_p < 1
+
+
+# -------------------------------------------------------------- simulated panels, known truth
+
+
+def test_heterogeneous_growing_effects_recovered_where_twfe_is_biased() -> None:
+    options = {
+        "n_orgs": 400,
+        "n_periods": 36,
+        "cohorts": (7, 19, 31),
+        "cohort_scale": (2.0, 1.0, 0.5),
+        "effect": -2.0,
+        "growth": 0.1,
+        "never_share": 0.15,
+        "seed": 3,
+    }
+    obs, truth = staggered_panel(**options)
+    model, _ = staggered_example(n_orgs=2, n_periods=2)
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"))
+    att = _true_att(truth)
+    assert ev.ci_low <= att <= ev.ci_high, (ev.att, att)
+    # event study follows the true dynamic path (each point within 4 standard errors)
+    path = _true_path(truth)
+    es = ev.event_study.set_index("event_time")
+    post = es[es.index >= 0]
+    gap = (post["att"] - path.reindex(post.index)).abs() / post["se"]
+    assert gap.max() < 4, gap.sort_values().tail()
+    assert post["att"].iloc[-1] < post["att"].iloc[0] - 1  # it grows (more negative) with time
+    # pre-adoption effects are near zero
+    pre = es[es.index < 0]
+    assert (pre["att"].abs() < 4 * pre["se"]).all()
+    assert ev.pre_trend_p is not None
+    assert ev.pre_trend_p > 0.001
+    # plain TWFE on the same panel is measurably biased: outside our interval, off by > 20 %
+    twfe = _twfe(obs)
+    assert not ev.ci_low <= twfe <= ev.ci_high
+    assert abs(twfe - att) > 0.2 * abs(att), (twfe, att)
+    assert abs(twfe - att) > 5 * ev.se
+    assert ev.verdict == "supports"
+
+
+def test_null_effect_is_inconclusive() -> None:
+    obs, _truth = staggered_panel(n_orgs=300, n_periods=24, cohorts=(7, 13), effect=0.0, seed=11)
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    assert ev.ci_low < 0 < ev.ci_high
+    assert ev.verdict == "inconclusive"
+    assert "inconclusive" in ev.summary()
+    assert "判定不能" in ev.summary("ja")
+
+
+def test_effect_against_the_direction_contradicts_and_is_a_check_warning() -> None:
+    obs, truth = staggered_panel(n_orgs=300, n_periods=24, cohorts=(7, 13), effect=2.0, seed=5)
+    model = _model()
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"))
+    assert ev.ci_low <= _true_att(truth) <= ev.ci_high
+    assert ev.verdict == "contradicts"
+    report = lm.check(model.with_evidence(ev))
+    lm109 = [i for i in report.issues if i.code == "LM109"]
+    assert len(lm109) == 1
+    assert lm109[0].severity == "warning"
+    assert lm109[0].where == "link 'adopted' → 'wait'"
+    assert f"ATT {ev.att:+.3g} 分" in lm109[0].message
+    assert "LM109" not in lm.check(model).codes  # no evidence, no warning
+    ja = lm.check(model.with_evidence(ev), lang="ja")
+    assert "逆" in next(i.message for i in ja.issues if i.code == "LM109")
+
+
+def test_increase_outcome_supports_with_a_positive_effect() -> None:
+    obs, _ = staggered_panel(n_orgs=200, n_periods=24, cohorts=(7, 13), effect=2.0, seed=5)
+    assert lm.estimate_link(_model("increase"), obs, ("adopted", "wait")).verdict == "supports"
+    maintain = lm.estimate_link(_model("maintain"), obs, ("adopted", "wait"))
+    assert maintain.verdict == "inconclusive"  # no improving side to be on
+
+
+def test_violated_parallel_trends_show_in_the_pre_trend_test() -> None:
+    obs, truth = staggered_panel(n_orgs=300, n_periods=24, cohorts=(13,), effect=-2.0, seed=2)
+    # the adopters' outcome drifts down before adoption too
+    adopters = truth.loc[truth["cohort"].notna(), "org"].unique()
+    rows = (obs["indicator"] == "wait_min") & obs["org"].isin(adopters)
+    month = obs.loc[rows, "period"].rank(method="dense")
+    obs.loc[rows, "value"] -= 0.15 * month
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    assert ev.pre_trend_p is not None
+    assert ev.pre_trend_p < 0.001
+
+
+# -------------------------------------------------------------------------------- options
+
+
+def test_not_yet_treated_controls_when_everyone_adopts() -> None:
+    obs, truth = staggered_panel(
+        n_orgs=300, n_periods=30, cohorts=(7, 13, 25), never_share=0.0, effect=-3.0, seed=4
+    )
+    model = _model()
+    with pytest.raises(lm.EvidenceError, match="control='not_yet_treated'") as err:
+        lm.estimate_link(model, obs, ("adopted", "wait"))
+    assert err.value.option == "control"
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"), control="not_yet_treated")
+    # the last cohort has no later adopters to compare with after it adopts: the truth is the
+    # effect over the cells that can be estimated (event times before the last cohort adopts)
+    estimable = truth[truth["cohort"].notna() & (truth["time"] < 25) & (truth["event_time"] >= 0)]
+    assert ev.ci_low <= float(estimable["effect"].mean()) <= ev.ci_high
+    assert ev.control == "not_yet_treated"
+    assert ev.n_control > 0
+    assert ev.notes  # the library's word on the cells it could not estimate is kept
+
+
+def test_adoption_table_gives_the_same_estimate_as_the_indicator() -> None:
+    obs, truth = staggered_panel(n_orgs=200, n_periods=24, cohorts=(7, 13), seed=8)
+    model = _model()
+    by_indicator = lm.estimate_link(model, obs, ("adopted", "wait"))
+    first = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    table = pd.DataFrame({"org": first.index, "period": first.to_numpy()})
+    by_table = lm.estimate_link(model, obs, ("adopted", "wait"), adoption=table)
+    assert by_table.att == pytest.approx(by_indicator.att, rel=1e-12)
+    assert by_table.treatment is None
+    mapping = dict(zip(table["org"], table["period"], strict=True))
+    assert lm.estimate_link(model, obs, ("adopted", "wait"), adoption=mapping).att == (
+        pytest.approx(by_indicator.att, rel=1e-12)
+    )
+
+
+def test_threshold_and_a_yearly_treatment_on_a_monthly_outcome() -> None:
+    obs, truth = staggered_panel(n_orgs=200, n_periods=36, cohorts=(13, 25), seed=9)
+    # adoption reported once a fiscal year as a share of counters (0-100 %); adopted above 50
+    first = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    orgs = obs["org"].unique()
+    fy = ["FY2023", "FY2024", "FY2025"]
+    start = {"2024-04": 1, "2025-04": 2}
+    share = [
+        (o, y, 80.0 if o in first.index and k >= start[first[o]] else 30.0)
+        for o in orgs
+        for k, y in enumerate(fy)
+    ]
+    yearly = pd.DataFrame(share, columns=["org", "period", "value"]).assign(indicator="adopted_n")
+    monthly = obs[obs["indicator"] == "wait_min"]
+    ev = lm.estimate_link(_model(), pd.concat([yearly, monthly]), ("adopted", "wait"), threshold=50)
+    assert ev.ci_low <= _true_att(truth) <= ev.ci_high
+    assert ev.n_treated == len(first)
+
+
+def test_covariates_and_anticipation_are_options() -> None:
+    obs, truth = staggered_panel(n_orgs=300, n_periods=24, cohorts=(7, 13), seed=6)
+    orgs = obs["org"].unique()
+    pop = pd.DataFrame(
+        {
+            "indicator": "pop",
+            "org": np.repeat(orgs, 2),
+            "period": np.tile(["FY2023", "FY2024"], len(orgs)),
+            "value": np.repeat(np.random.default_rng(0).uniform(1, 50, len(orgs)), 2),
+        }
+    )
+    model = _model().add(lm.Indicator(id="pop", measures="wait", unit="人"))
+    ev = lm.estimate_link(
+        model,
+        pd.concat([obs, pop]),
+        ("adopted", "wait"),
+        outcome="wait_min",
+        treatment="adopted_n",
+        covariates=["pop"],
+    )
+    assert ev.covariates == ("pop",)
+    assert ev.ci_low <= _true_att(truth) <= ev.ci_high
+    ant = lm.estimate_link(_model(), obs, ("adopted", "wait"), anticipation=1)
+    assert ant.anticipation == 1
+    # with anticipation the overall effect counts the anticipation period too (t >= g - 1)
+    cells = truth[truth["event_time"].notna() & (truth["event_time"] >= -1)]
+    assert ant.ci_low <= float(cells["effect"].mean()) <= ant.ci_high
+    es = ant.event_study.set_index("event_time")
+    assert abs(es.loc[-1, "att"]) < 4 * es.loc[-1, "se"]  # no anticipation in the data
+    with pytest.raises(lm.EvidenceError, match="covariate 'pop' has no value"):
+        lm.estimate_link(
+            model,
+            pd.concat([obs, pop.iloc[2:]]),
+            ("adopted", "wait"),
+            outcome="wait_min",
+            covariates=["pop"],
+        )
+
+
+def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
+    obs, _ = staggered_panel(n_orgs=120, n_periods=24, cohorts=(7, 13), seed=12)
+    codes = sorted(obs["org"].unique())
+    merged = ("org0001", "org0002")  # merged into "new" from 2024-10 (month 19)
+    tree = pd.DataFrame(
+        {
+            "code": ["P", *codes, "new"],
+            "parent": [None] + ["P"] * (len(codes) + 1),
+            "level": ["pref"] + ["muni"] * (len(codes) + 1),
+            "to": [None] + ["2024-10-01" if c in merged else None for c in codes] + [None],
+            "from": [None] * (len(codes) + 1) + ["2024-10-01"],
+        }
+    )
+    h = lm.Hierarchy.from_frame(tree, valid_from="from", valid_to="to")
+    late = obs["period"] >= "2024-10"
+    moved = obs[late & obs["org"].isin(merged)]
+    successor = moved[moved["org"] == merged[0]].assign(org="new")
+    total = (
+        obs[obs["indicator"] == "wait_min"]
+        .groupby("period", as_index=False)["value"]
+        .mean()
+        .assign(indicator="wait_min", org="P")
+    )
+    data = pd.concat([obs[~(late & obs["org"].isin(merged))], successor, total])
+    ev = lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h)
+    units = ev.n_treated + ev.n_control + len(ev.always_treated)
+    assert units == len(codes) + 1  # the successor is a unit; the prefecture total is not
+    flat = lm.estimate_link(_model(), data[data["org"] != "P"], ("adopted", "wait"))
+    assert ev.att == pytest.approx(flat.att, rel=1e-12)
+    # a row of a merged-away municipality after the merger is an error naming its validity
+    with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2024-10-31") as err:
+        lm.estimate_link(_model(), obs, ("adopted", "wait"), hierarchy=h)
+    table = pd.DataFrame({"org": ["org0003", "nowhere"], "period": ["2023-10", "2023-10"]})
+    with pytest.raises(lm.FormatError, match="adoption table: unknown org code 'nowhere'") as bad:
+        lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=table)
+    assert bad.value.row == 1
+    first_late = obs.index[(obs["org"] == "org0001") & late][0]
+    assert err.value.row == first_late
+    assert f"(first at row {first_late})" in str(err.value)
+
+
+# --------------------------------------------------------------- putting evidence on the link
+
+
+def test_with_evidence_round_trips_and_shows_on_diagrams(tmp_path: Path) -> None:
+    obs, _ = staggered_panel(n_orgs=150, n_periods=18, cohorts=(7, 13), seed=1)
+    model = _model()
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"))
+    with_ev = model.with_evidence(ev)
+    record = with_ev.link("adopted", "wait").evidence
+    assert isinstance(record, lm.LinkEvidence)
+    assert record.att == ev.att
+    assert record.verdict == ev.verdict == "supports"
+    assert [p.event_time for p in record.event_study] == ev.event_study["event_time"].tolist()
+    assert with_ev.link("adopted", "wait").rationale == model.link("adopted", "wait").rationale
+    for suffix in (".yaml", ".json"):
+        path = tmp_path / f"m{suffix}"
+        lm.dump(with_ev, path)
+        assert lm.load(path) == with_ev
+    mermaid = lm.to_mermaid(with_ev)
+    assert f'-->|"{record.label()}"|' in mermaid
+    assert "linkStyle 0 stroke:#1a7f37" in mermaid
+    dot = lm.to_dot(with_ev)
+    assert f'[label="{record.label()}", color="#1a7f37"' in dot
+    # free-text evidence still works as before
+    text = model.model_copy(
+        update={"links": [model.links[0].model_copy(update={"evidence": "実証事業"})]}
+    )
+    assert text.links[0].evidence == "実証事業"
+    assert "実証事業" not in lm.to_mermaid(text)
+
+
+def test_with_evidence_errors() -> None:
+    model = _model()
+    record = lm.LinkEvidence(
+        method="callaway_santanna",
+        outcome="wait_min",
+        att=-1.0,
+        se=0.1,
+        ci_low=-1.2,
+        ci_high=-0.8,
+        n_treated=3,
+        n_control=2,
+        n_periods=4,
+        verdict="supports",
+    )
+    with pytest.raises(lm.ModelError, match=r"needs link=\(source, target\)"):
+        model.with_evidence(record)
+    with pytest.raises(lm.UnknownIdError, match="links from 'adopted' go to: 'wait'"):
+        model.with_evidence(record, link=("adopted", "adopted"))
+    with pytest.raises(lm.ModelError, match=r"an lm\.Evidence or an lm\.LinkEvidence"):
+        model.with_evidence({"att": 1})
+    with pytest.raises(lm.ModelError, match="not a finite number"):
+        lm.LinkEvidence.model_validate({**record.model_dump(), "att": math.nan})
+
+
+def test_broken_link_finding_says_when_evidence_supports_the_link() -> None:
+    base, _ = staggered_example(n_orgs=2, n_periods=2)
+    adopted = base.indicator("adopted_n").model_copy(
+        update={"baseline": {"period": "FY2023", "value": 0}, "targets": {"FY2025": 100}}
+    )
+    wait = base.indicator("wait_min").model_copy(
+        update={"baseline": {"period": "FY2023", "value": 40}, "targets": {"FY2025": 20}}
+    )
+    model = base.model_copy(update={"indicators": [adopted, wait]})
+    obs = pd.DataFrame(
+        {"indicator": ["adopted_n", "wait_min"], "period": ["FY2024", "FY2024"], "value": [50, 39]}
+    )
+    plain = lm.evaluate(model, obs).findings
+    assert plain.loc[plain["code"] == "broken_link", "node"].tolist() == ["wait"]
+    assert "supports" not in plain["message"].iloc[0]
+    record = lm.LinkEvidence(
+        method="callaway_santanna",
+        treatment="adopted_n",
+        outcome="wait_min",
+        att=-3.0,
+        se=0.2,
+        ci_low=-3.4,
+        ci_high=-2.6,
+        n_treated=30,
+        n_control=20,
+        n_periods=24,
+        verdict="supports",
+    )
+    p = lm.evaluate(model.with_evidence(record, link=("adopted", "wait")), obs, lang="ja")
+    found = p.findings[p.findings["code"] == "broken_link"].iloc[0]
+    assert "evidence supports the link (ATT -3 (95% CI -3.4 to -2.6): supports)" in found["message"]
+    assert "支持" in found["message_ja"]
+
+
+def test_event_study_chart() -> None:
+    from matplotlib.figure import Figure
+
+    obs, _ = staggered_panel(n_orgs=150, n_periods=18, cohorts=(7, 13), seed=1)
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    ax = lm.plot.event_study(ev, ax=Figure().subplots(), lang="ja")
+    gids = {a.get_gid() for a in ax.get_children() if a.get_gid()}
+    assert {"pre", "post", "zero", "adoption", "att"} <= gids
+    assert "adopted → wait" in ax.get_title()
+    assert "支持" in ax.get_title()
+    post = next(a for a in ax.get_children() if a.get_gid() == "post")
+    assert len(post.get_xdata()) == int((ev.event_study["event_time"] >= 0).sum())
+    # the same chart from the record a saved model carries
+    saved = _model().with_evidence(ev).link("adopted", "wait").evidence
+    ax2 = lm.plot.event_study(saved, ax=Figure().subplots())
+    assert "wait_min" in ax2.get_ylabel()
+
+
+# ------------------------------------------------------------------------------------ errors
+
+
+@pytest.fixture(scope="module")
+def small() -> pd.DataFrame:
+    return staggered_panel(n_orgs=60, n_periods=12, cohorts=(5, 9), seed=0)[0]
+
+
+def test_unknown_link_and_ids(small: pd.DataFrame) -> None:
+    model = _model()
+    with pytest.raises(lm.UnknownIdError, match=r"no node 'adoptd'.*nearest known ids: 'adopted'"):
+        lm.estimate_link(model, small, ("adoptd", "wait"))
+    with pytest.raises(lm.UnknownIdError, match=r"no link 'wait' → 'adopted'.*go to: none"):
+        lm.estimate_link(model, small, ("wait", "adopted"))
+    with pytest.raises(lm.UnknownIdError, match="no indicator 'wait_mn'"):
+        lm.estimate_link(model, small, ("adopted", "wait"), outcome="wait_mn")
+    with pytest.raises(lm.ModelError, match="measures 'wait', not the link's source 'adopted'"):
+        lm.estimate_link(model, small, ("adopted", "wait"), treatment="wait_min")
+    with pytest.raises(lm.ModelError, match=r"control='never'.*nearest known ids: 'never_treated'"):
+        lm.estimate_link(model, small, ("adopted", "wait"), control="never")
+    with pytest.raises(lm.ModelError, match="method='twfe'"):
+        lm.estimate_link(model, small, ("adopted", "wait"), method="twfe")
+    with pytest.raises(lm.ModelError, match=r"has 2 indicators.*choose one with outcome="):
+        lm.estimate_link(
+            model.add(lm.Indicator(id="pop", measures="wait", unit="人")),
+            small,
+            ("adopted", "wait"),
+        )
+    with pytest.raises(lm.ModelError, match="link must be"):
+        lm.estimate_link(model, small, "adopted → wait")  # type: ignore[arg-type]
+
+
+def test_no_treated_never_varies_too_few_periods(small: pd.DataFrame) -> None:
+    model = _model()
+    with pytest.raises(lm.EvidenceError, match=r"no treated organisations.*threshold=") as err:
+        lm.estimate_link(model, small, ("adopted", "wait"), threshold=5)
+    assert err.value.option == "threshold"
+    flat = small.assign(value=small["value"].where(small["indicator"] != "adopted_n", 0.0))
+    with pytest.raises(lm.EvidenceError, match="'adopted_n' never varies"):
+        lm.estimate_link(model, flat, ("adopted", "wait"))
+    early = staggered_panel(n_orgs=60, n_periods=12, cohorts=(1,), seed=0)[0]
+    with pytest.raises(lm.EvidenceError, match="too few periods before adoption") as err:
+        lm.estimate_link(model, early, ("adopted", "wait"))
+    assert err.value.option == "anticipation"
+    with pytest.raises(lm.EvidenceError, match="plus 8 anticipation"):
+        lm.estimate_link(model, small, ("adopted", "wait"), anticipation=8)
+    with pytest.raises(lm.EvidenceError, match="no org column"):
+        lm.estimate_link(
+            model, small[small["org"] == "org0001"].drop(columns="org"), ("adopted", "wait")
+        )
+    same_time = staggered_panel(n_orgs=60, n_periods=12, cohorts=(5,), never_share=0.0)[0]
+    with pytest.raises(lm.EvidenceError, match="no control organisations"):
+        lm.estimate_link(model, same_time, ("adopted", "wait"), control="not_yet_treated")
+
+
+def test_bad_observations_are_check_errors(small: pd.DataFrame) -> None:
+    bad = small.astype({"value": object})
+    bad.loc[3, "value"] = "many"
+    with pytest.raises(lm.CheckError, match="LM3"):
+        lm.estimate_link(_model(), bad, ("adopted", "wait"))
+    mixed = pd.concat(
+        [
+            small,
+            pd.DataFrame(
+                [{"indicator": "wait_min", "org": "org0001", "period": "FY2023", "value": 1.0}]
+            ),
+        ]
+    )
+    with pytest.raises(lm.EvidenceError, match="periods overlap"):
+        lm.estimate_link(_model(), mixed, ("adopted", "wait"))
+
+
+def test_summary_and_record(small: pd.DataFrame) -> None:
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    en, ja = ev.summary(), ev.summary("ja")
+    assert f"ATT {ev.att:.3g} 分" in en
+    assert "never-treated" in en
+    assert "平均効果（ATT）" in ja
+    with pytest.raises(lm.ModelError, match="lang 'fr'"):
+        ev.summary("fr")
+    d = ev.to_dict()
+    assert d["verdict"] == ev.verdict
+    assert d["first_period"] == "2023-04"
+    assert d["software"].startswith("diff-diff ")
+    assert list(ev.event_study.columns) == list(lm.evidence.EVENT_STUDY_COLUMNS)
+    assert list(ev.group_time.columns) == list(lm.evidence.GROUP_TIME_COLUMNS)
+    with pytest.raises(AttributeError):
+        ev.att = 0.0  # type: ignore[misc]
+
+
+def test_worked_example_recovers_its_known_effect(tmp_path: Path) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "window-dx" / "evidence.py"
+    spec = importlib.util.spec_from_file_location("window_dx_evidence", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ev, true_att = module.run(tmp_path, show=False)
+    assert ev.ci_low <= true_att <= ev.ci_high
+    assert ev.verdict == "supports"
+    assert ev.n_treated + ev.n_control == 1741
+    assert (tmp_path / "event_study.png").stat().st_size > 10_000
+    saved = lm.load(tmp_path / "window_dx_evidence.yaml")
+    assert saved.link("adopted", "wait").evidence == ev.to_link_evidence()
+
+
+def test_lm109_follows_the_direction_the_model_has_now() -> None:
+    record = lm.LinkEvidence(
+        method="callaway_santanna",
+        treatment="adopted_n",
+        outcome="wait_min",
+        att=2.0,
+        se=0.2,
+        ci_low=1.6,
+        ci_high=2.4,
+        n_treated=30,
+        n_control=20,
+        n_periods=24,
+        verdict="contradicts",  # estimated while wait_min was to decrease
+    )
+    model = _model().with_evidence(record, link=("adopted", "wait"))
+    assert "LM109" in lm.check(model).codes
+    assert (
+        "LM109"
+        not in lm.check(_model("increase").with_evidence(record, link=("adopted", "wait"))).codes
+    )
+
+
+def test_structured_evidence_is_written_to_excel_as_its_summary(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    obs, _ = staggered_panel(n_orgs=80, n_periods=12, cohorts=(5, 9), seed=1)
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    path = tmp_path / "m.xlsx"
+    lm.io.write_excel(_model().with_evidence(ev), path)
+    back = lm.io.read_excel(path).model
+    assert back.link("adopted", "wait").evidence == ev.to_link_evidence().text()
