@@ -31,6 +31,7 @@ from logicmodel.errors import (
     ModelError,
     PeriodError,
     UnitError,
+    WriteError,
 )
 
 # -- evaluating progress ----------------------------------------------------------------------
@@ -116,6 +117,7 @@ __all__ = [
     "Report",
     "UnitError",
     "UnknownIdError",
+    "WriteError",
     "__version__",
     "check",
     "dashboard",
