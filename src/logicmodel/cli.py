@@ -11,7 +11,7 @@ all, a read-only output is replaced only with ``--force``, and multi-file output
 Examples
 --------
 >>> main(["schema", "--help"])  # doctest: +ELLIPSIS
-usage: logicmodel schema [-h] [--debug] [-o FILE]
+usage: logicmodel schema [-h] [--debug] [--force] [-o FILE]
 ...
 0
 """
