@@ -10,7 +10,8 @@ place before anything heavy is imported:
   every temporary-file cleanup of the atomic writers runs, and the command exits with 143.
 
 After the first of these signals, further SIGINT/SIGTERM are ignored so that the cleanup it
-started is not cut short.
+started is not cut short; once the command has finished, late signals are ignored too (the exit
+code is then the command's own).
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ def _stop(code: int, what: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``logicmodel`` command line; 130 after Ctrl-C, 143 after SIGTERM."""
     try:
+        return _main(argv)
+    except KeyboardInterrupt:  # arrived while _main was already finishing
+        return _stop(130, "interrupted")
+    except Terminated:
+        return _stop(143, "terminated")
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
         for sig in _EXIT:
             try:
                 signal.signal(sig, _on_signal)
@@ -62,6 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _stop(130, "interrupted")
     except Terminated:
         return _stop(143, "terminated")
+    finally:
+        _ignore_late_signals()
+
+
+def _ignore_late_signals() -> None:
+    # the work is done (or its cleanup is): a signal now must not turn into a traceback while
+    # the interpreter shuts down; the exit code already says what happened
+    for sig in _EXIT:
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            return
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -465,7 +465,9 @@ def _sync_tree(folder: Path) -> None:
 
 def _check_merge(stage: Path, dest: Path, user: Path, overwrite: bool) -> None:
     """Refuse, before moving anything, what a merge of ``stage`` into ``dest`` cannot do."""
-    for entry in os.scandir(stage):
+    with os.scandir(stage) as listing:
+        entries = list(listing)
+    for entry in entries:
         there = dest / entry.name
         shown = user / entry.name
         if entry.is_dir(follow_symlinks=False):
@@ -482,7 +484,9 @@ def _check_merge(stage: Path, dest: Path, user: Path, overwrite: bool) -> None:
 
 def _merge(stage: Path, dest: Path, user: Path, overwrite: bool) -> None:
     """Move each file of ``stage`` into the existing folder ``dest`` (each in one rename)."""
-    for entry in sorted(os.scandir(stage), key=lambda e: e.name):
+    with os.scandir(stage) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
         there = dest / entry.name
         if entry.is_dir(follow_symlinks=False):
             if there.is_dir():
