@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -595,3 +596,87 @@ def test_signal_while_the_package_is_importing(tmp_path: Path, sig: signal.Signa
     code, line = _EXIT[sig]
     assert (done.returncode, done.stderr) == (code, line + "\n")
     assert not (tmp_path / "s.json").exists()
+
+
+# ------------------------------------------------------------------- per-call registries
+
+
+def test_per_call_rules_leave_the_registry_alone() -> None:
+    from logicmodel.checks.registry import Rule, register_rule, registered, unregister_rule
+
+    model = lm.LogicModel(id="m", title="t", nodes=[lm.Activity(id="a")])
+
+    def no_owner(m: lm.LogicModel) -> Iterator[lm.Issue]:
+        if m.owner is None:
+            yield mine.issue(f"model {m.id!r}", "has no owner", "所管がありません")
+
+    mine = Rule("X901", "warning", "no owner", "所管なし", no_owner)
+    before = dict(registered())
+    report = lm.check(model, rules=[mine])
+    assert [i.code for i in report.issues] == ["X901"]
+    assert dict(registered()) == before
+    with pytest.raises(LogicModelError, match="expected Rule objects"):
+        lm.check(model, rules=[no_owner])  # type: ignore[list-item]
+    with pytest.raises(LogicModelError, match="given twice"):
+        lm.check(model, rules=[mine, mine])
+    # a thread registering a rule does not change the rule set another call was given
+    results: list[list[str]] = []
+    started = threading.Event()
+
+    def checker() -> None:
+        started.set()
+        for _ in range(200):
+            results.append([i.code for i in lm.check(model, rules={"X901": mine}).issues])
+
+    t = threading.Thread(target=checker)
+    t.start()
+    started.wait(timeout=30)
+
+    def always(m: lm.LogicModel) -> Iterator[lm.Issue]:
+        yield glob.issue(f"model {m.id!r}", "always", "常に")
+
+    glob = register_rule("X902", severity="error", title="always", title_ja="常に", rule=always)
+    try:
+        t.join(timeout=120)
+        assert all(codes == ["X901"] for codes in results)
+        assert "X902" in [i.code for i in lm.check(model).issues]  # the global one sees it
+    finally:
+        unregister_rule("X902")
+
+
+def test_per_call_aggregators() -> None:
+    import numpy as np
+
+    from logicmodel.evaluation import AGGREGATORS
+
+    def pessimist(
+        values: Any, weights: Any, valid: Any, starts: Any, *, planned: Any
+    ) -> Any:  # this call's own name for the registry's "min"
+        return AGGREGATORS["min"](values, weights, valid, starts, planned=planned)
+
+    model = lm.LogicModel(
+        id="m",
+        title="t",
+        nodes=[lm.Output(id="a"), lm.Output(id="b"), lm.Outcome(id="c")],
+        links=[lm.Link(source="a", target="c"), lm.Link(source="b", target="c")],
+        indicators=[
+            lm.KPI(
+                id=f"n{x}",
+                measures=x,
+                unit="件",
+                baseline={"period": "FY2023", "value": 0},
+                targets={"FY2025": 10},
+            )
+            for x in "ab"
+        ],
+    )
+    obs = pd.DataFrame({"indicator": ["na", "nb"], "period": ["FY2024"] * 2, "value": [2, 8]})
+    rolled = lm.evaluate(model, obs, rollup="pessimist", aggregators={"pessimist": pessimist})
+    row = rolled.nodes.set_index("node").loc["c"]
+    assert float(row["rolled"]) == pytest.approx(0.2)
+    assert "pessimist" not in AGGREGATORS
+    with pytest.raises(LogicModelError, match="unknown roll-up aggregator 'pessimist'"):
+        lm.evaluate(model, obs, rollup="pessimist")
+    assert np.isclose(
+        float(lm.evaluate(model, obs).nodes.set_index("node").loc["c", "rolled"]), 0.5
+    )
