@@ -179,6 +179,17 @@ def test_permissions_of_the_replaced_file_are_kept(tmp_path: Path) -> None:
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
 
 
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away"
+)
+def test_owner_of_the_replaced_file_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "m.json"
+    target.write_text("{}", encoding="utf-8")
+    os.chown(target, 1234, 5678)
+    lm.dump(_model(), target)
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+
+
 def test_target_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "out.json").mkdir()
     with pytest.raises(WriteError, match=r"'.*out\.json': it is a folder") as info:
@@ -221,6 +232,8 @@ class _Fault:
         real = getattr(os, name)
 
         def fake(*args: object, **kwargs: object) -> object:
+            if name == "open" and not str(args[0]).endswith(".tmp"):
+                return real(*args, **kwargs)  # only the writers' temporary files
             self.calls += 1
             if self.calls >= at:
                 raise OSError(code, os.strerror(code))
@@ -235,6 +248,9 @@ class _Fault:
         ("fsync", errno.ENOSPC, "the disk is full"),
         ("fsync", errno.EIO, "input/output error"),
         ("replace", errno.EROFS, "the file system is read-only"),
+        ("open", errno.EACCES, "permission denied"),
+        ("open", errno.EPERM, "operation not permitted (is the file or its folder immutable?)"),
+        ("open", errno.EDQUOT, "the disk quota is exceeded"),
         ("replace", errno.EXDEV, "the temporary file and the target are on different file systems"),
     ],
 )

@@ -269,7 +269,7 @@ def _publish(tmp: Path, target: _Target) -> None:
     """Give ``tmp`` the target's owner and mode, make it durable and rename it over the target."""
     st = target.stat
     if st is not None:
-        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()) and hasattr(os, "chown"):
+        if hasattr(os, "geteuid") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
             with contextlib.suppress(OSError):  # only root (or the owner, for the group) may
                 os.chown(tmp, st.st_uid, st.st_gid)
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
