@@ -496,34 +496,62 @@ def test_staged_directory_api(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------- signals
 
+# The child runs the real console-script entry on real files. It says when it reaches a step of
+# a write (``open``: the temporary file was created; ``fsync``: a file or folder was synced;
+# ``replace``: a rename was done; ``import``: the heavy imports began) and, with ``pause``, waits
+# there for the signal, so that the signal is raised exactly at that step. Without ``pause`` the
+# write runs on and the signal lands wherever the child is when it arrives.
 _CHILD = """
-import os, sys
-marks = sys.argv[1]
-real_open, real_fsync = os.open, os.fsync
+import os, signal, sys
+what, nth, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "pause"
+seen = 0
 
-def noisy_open(path, *args, **kwargs):
-    fd = real_open(path, *args, **kwargs)
-    if "open" in marks and str(path).endswith(".tmp"):
-        print("@@ open", flush=True)
+def mark(kind):
+    global seen
+    if kind != what:
+        return
+    seen += 1
+    if seen == nth:
+        print("@@", kind, flush=True)
+        if pause:
+            signal.pause()  # returns only by the signal's exception
+
+real_open, real_fsync, real_replace = os.open, os.fsync, os.replace
+
+def noisy_open(path, flags, *args, **kwargs):
+    fd = real_open(path, flags, *args, **kwargs)
+    if flags & os.O_CREAT and str(path).endswith(".tmp"):
+        mark("open")
     return fd
 
 def noisy_fsync(fd):
     real_fsync(fd)
-    if "fsync" in marks:
-        print("@@ fsync", flush=True)
+    mark("fsync")
 
-os.open, os.fsync = noisy_open, noisy_fsync
+def noisy_replace(*args, **kwargs):
+    real_replace(*args, **kwargs)
+    mark("replace")
 
-class Marker:  # says when the heavy imports begin (the entry's handlers are in place by then)
+os.open, os.fsync, os.replace = noisy_open, noisy_fsync, noisy_replace
+
+class Marker:
     def find_spec(self, name, path=None, target=None):
-        if name == "pandas" and "import" in marks:
-            print("@@ import", flush=True)
+        if name == "pandas":
+            mark("import")
         return None
 
 sys.meta_path.insert(0, Marker())
 from _logicmodel_entry import main
-sys.exit(main(sys.argv[2:]))
+sys.exit(main(sys.argv[4:]))
 """
+
+_EXIT = {
+    signal.SIGINT: (130, "logicmodel: interrupted"),
+    signal.SIGTERM: (143, "logicmodel: terminated"),
+}
+needs_posix_signals = pytest.mark.skipif(
+    sys.platform == "win32", reason="POSIX signals (SIGTERM, signal.pause) are not on Windows"
+)
 
 
 def _big_model_yaml(path: Path, n: int = 6000) -> Path:
@@ -534,13 +562,14 @@ def _big_model_yaml(path: Path, n: int = 6000) -> Path:
 
 
 def _interrupt(
-    tmp_path: Path, args: list[str], marks: str, nth: int, sig: signal.Signals
+    tmp_path: Path, args: list[str], step: str, nth: int, sig: signal.Signals, *, pause: bool
 ) -> subprocess.CompletedProcess[str]:
     child = tmp_path / "child.py"
     child.write_text(_CHILD, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
+    flag = "pause" if pause else "run"
     proc = subprocess.Popen(
-        [sys.executable, str(child), marks, *args],
+        [sys.executable, str(child), step, str(nth), flag, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -548,67 +577,68 @@ def _interrupt(
         cwd=tmp_path,
     )
     assert proc.stdout is not None
-    seen = 0
-    for line in proc.stdout:  # wait for the child to reach the moment, then signal it
+    reached = False
+    for line in proc.stdout:  # wait until the child is at the step, then signal it
         if line.startswith("@@"):
-            seen += 1
-            if seen == nth:
-                proc.send_signal(sig)
-                break
-    out, err = proc.communicate(timeout=120)
-    assert seen == nth, f"the child ended before mark {nth}: {err}"
+            reached = True
+            proc.send_signal(sig)
+            break
+    out, err = proc.communicate(timeout=300)
+    assert reached, f"the child never reached {step} #{nth}: {err}"
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-_EXIT = {
-    signal.SIGINT: (130, "logicmodel: interrupted"),
-    signal.SIGTERM: (143, "logicmodel: terminated"),
-}
-
-
+@needs_posix_signals
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize(
-    ("marks", "nth"),
-    [("open", 1), ("fsync", 1), ("fsync", 2)],
-    ids=["while-writing", "after-file-fsync", "after-rename"],
+    ("step", "nth", "pause", "renamed"),
+    [
+        ("open", 1, True, False),
+        ("fsync", 1, True, False),
+        ("replace", 1, True, True),
+        ("open", 1, False, None),
+    ],
+    ids=["temp-created", "temp-synced", "renamed", "free-running"],
 )
 def test_signal_during_a_large_write_leaves_no_temp_file(
-    tmp_path: Path, marks: str, nth: int, sig: signal.Signals
+    tmp_path: Path, step: str, nth: int, pause: bool, renamed: bool | None, sig: signal.Signals
 ) -> None:
     src = _big_model_yaml(tmp_path / "big.yaml")
     out = tmp_path / "out" / "big.json"
     out.parent.mkdir()
     out.write_text("old", encoding="utf-8")
-    done = _interrupt(tmp_path, ["convert", str(src), str(out)], marks, nth, sig)
+    done = _interrupt(tmp_path, ["convert", str(src), str(out)], step, nth, sig, pause=pause)
     code, line = _EXIT[sig]
     assert "Traceback" not in done.stderr
-    if marks == "open":
-        assert done.returncode == code, done.stderr  # a write of megabytes is still going on
+    if pause:
+        assert done.returncode == code, done.stderr
     if done.returncode == code:
         assert done.stderr.strip().splitlines()[-1] == line
-    else:  # the signal came after the command had finished its work
+    else:  # free-running: the signal came after the command had finished its work
         assert done.returncode == 0, done.stderr
     assert _leftovers(tmp_path) == []
     text = out.read_text(encoding="utf-8")
+    if renamed is not None:
+        assert (text != "old") is renamed
     assert text == "old" or lm.load(out).id == "big"  # old or complete, never partial
 
 
+@needs_posix_signals
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("nth", [2, 5], ids=["second-file", "fifth-file"])
-def test_signal_during_demo_leaves_nothing_behind(
-    tmp_path: Path, nth: int, sig: signal.Signals
-) -> None:
-    done = _interrupt(tmp_path, ["demo", "-o", str(tmp_path / "demo")], "open", nth, sig)
+def test_signal_during_demo_leaves_nothing_behind(tmp_path: Path, sig: signal.Signals) -> None:
+    args = ["demo", "-o", str(tmp_path / "demo")]
+    done = _interrupt(tmp_path, args, "replace", 3, sig, pause=True)  # 3 of 11 files written
     code, line = _EXIT[sig]
     assert (done.returncode, done.stderr.strip().splitlines()[-1]) == (code, line), done.stderr
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "demo").exists()
-    assert _leftovers(tmp_path) == []
+    assert list(tmp_path.iterdir()) == [tmp_path / "child.py"]
 
 
+@needs_posix_signals
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_while_the_package_is_importing(tmp_path: Path, sig: signal.Signals) -> None:
-    done = _interrupt(tmp_path, ["schema", "-o", str(tmp_path / "s.json")], "import", 1, sig)
+    args = ["schema", "-o", str(tmp_path / "s.json")]
+    done = _interrupt(tmp_path, args, "import", 1, sig, pause=True)
     code, line = _EXIT[sig]
     assert (done.returncode, done.stderr) == (code, line + "\n")
     assert not (tmp_path / "s.json").exists()
