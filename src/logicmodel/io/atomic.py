@@ -168,9 +168,16 @@ def _about(err: BaseException, *paths: Path | None) -> bool:
 # ----------------------------------------------------------------------------- the target
 
 
-def _under_proc(path: Path) -> bool:
+def _names_a_descriptor(path: Path) -> bool:
+    """``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``: the file an open descriptor is on.
+
+    Following these (Linux: magic links under /proc; BSD and macOS: /dev/fd) would give a pipe's
+    pseudo-name or the redirected file's path, so they are written in place instead.
+    """
+    if str(path) in ("/dev/stdout", "/dev/stderr"):
+        return True
     parent = os.path.realpath(path.parent)
-    return parent == "/proc" or parent.startswith("/proc/")
+    return parent in ("/proc", "/dev/fd") or parent.startswith("/proc/")
 
 
 def _resolve(path: str | os.PathLike[str], *, overwrite: bool) -> _Target:
@@ -180,8 +187,8 @@ def _resolve(path: str | os.PathLike[str], *, overwrite: bool) -> _Target:
     direct = False
     try:
         for _ in range(_MAX_LINKS):
-            if _under_proc(real):
-                direct = True  # /dev/stdout → /proc/self/fd/1 → a pipe or a terminal
+            if _names_a_descriptor(real):
+                direct = True  # /dev/stdout → /proc/self/fd/1 → a pipe, a terminal or a file
                 break
             try:
                 link = os.readlink(real)
