@@ -426,6 +426,30 @@ def test_full_disk_from_the_command_line(small_fs: Path, tmp_path: Path) -> None
         assert sorted(p.name for p in small_fs.iterdir()) == ["filler"]
 
 
+def test_immutable_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "frozen"
+    folder.mkdir()
+    (folder / "m.yaml").write_text("old", encoding="utf-8")
+    try:
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+    except FileNotFoundError:
+        pytest.skip("no chattr here; the EPERM case is covered by fault injection")
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a folder immutable here ({done.stderr.decode().strip()})")
+    try:
+        for target in (folder / "m.yaml", folder / "new.yaml"):
+            with pytest.raises(WriteError) as info:
+                lm.dump(_model(), target)
+            assert info.value.errno == errno.EPERM
+            assert str(info.value) == (
+                f"cannot write {str(target)!r}: permission denied: folder {str(folder)!r} "
+                "is not writable (is it immutable?)"
+            )
+        assert sorted(p.name for p in folder.iterdir()) == ["m.yaml"]
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=False)
+
+
 def test_read_only_file_system(small_fs: Path) -> None:
     (small_fs / "old.yaml").write_text("old", encoding="utf-8")
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)

@@ -143,6 +143,8 @@ def write_error(err: OSError, path: str | os.PathLike[str]) -> WriteError:
         folder = target.parent
         if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
             reason = f"permission denied: folder {str(folder)!r} is not writable"
+            if code == E.EPERM:
+                reason += " (is it immutable?)"
         elif code == E.EPERM:
             reason = "operation not permitted (is the file or its folder immutable?)"
         else:
