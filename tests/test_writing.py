@@ -190,6 +190,13 @@ def test_owner_of_the_replaced_file_is_kept(tmp_path: Path) -> None:
     assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
 
 
+def test_long_japanese_name(tmp_path: Path) -> None:
+    name = ("書かないワンストップ窓口" * 7)[:83] + ".yaml"  # 254 bytes: allowed, only just
+    assert len(name.encode()) == 254
+    lm.dump(_model(), tmp_path / name)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 def test_target_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "out.json").mkdir()
     with pytest.raises(WriteError, match=r"'.*out\.json': it is a folder") as info:

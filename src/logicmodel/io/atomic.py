@@ -233,8 +233,11 @@ def _read_only_fs(folder: Path) -> bool:
 
 def _temp_name(real: Path) -> Path:
     # the name is chosen before the file exists, so an interrupt at any moment after os.open
-    # still finds it to remove; 48 random bits make a clash with another writer negligible
-    return real.parent / f".{real.name[:80]}.{secrets.token_hex(6)}.tmp"
+    # still finds it to remove; 48 random bits make a clash with another writer negligible.
+    # The target's name is cut to 100 bytes so the temporary name stays within the 255-byte
+    # limit of most file systems (a Japanese character takes 3 bytes).
+    stem = os.fsdecode(os.fsencode(real.name)[:100])
+    return real.parent / f".{stem}.{secrets.token_hex(6)}.tmp"
 
 
 # ---------------------------------------------------------------------------- durability
