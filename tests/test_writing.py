@@ -283,6 +283,31 @@ def test_injected_failure_names_the_target_and_cleans_up(
         assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
 
 
+def test_file_then_folder_are_synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real = os.fsync
+
+    def record(fd: int) -> None:
+        mode = os.fstat(fd).st_mode
+        synced.append("folder" if stat.S_ISDIR(mode) else "file")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    for write in (
+        lambda p: lm.dump(_model(), p.with_suffix(".yaml")),
+        lambda p: lm.io.write_excel(_model(), p.with_suffix(".xlsx")),
+        lambda p: lm.io.to_csv(pd.DataFrame({"a": [1]}), p.with_suffix(".csv")),
+        lambda p: lm.io.excel_template(p.with_suffix(".xlsx")),
+    ):
+        synced.clear()
+        write(tmp_path / "out")
+        assert synced == ["file", "folder"]  # the data before the rename, the rename after
+    synced.clear()
+    lm.io.write_csvs(_model(), tmp_path / "csvs")
+    assert synced.count("file") >= 6
+    assert synced[-1] == "folder"  # the parent, after the staged folder was renamed into it
+
+
 def test_an_error_of_the_writer_itself_passes_unchanged(tmp_path: Path) -> None:
     target = tmp_path / "a.txt"
 
