@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logicmodel.errors import FormatError
+from logicmodel.errors import FormatError, WriteError
 from logicmodel.io.frames import (
     TABLES,
     TableError,
@@ -421,7 +421,7 @@ def test_to_csv_bom_and_utf8(tmp_path: Path) -> None:
 def test_to_csv_is_atomic(tmp_path: Path) -> None:
     target = tmp_path / "a.csv"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(FormatError, match="does not exist"):
+    with pytest.raises(WriteError, match=r"folder .*missing.* does not exist"):
         to_csv(pd.DataFrame({"a": [1]}), tmp_path / "missing" / "a.csv")
     with pytest.raises(FormatError, match="DataFrame"):
         to_csv([1, 2], target)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from logicmodel.errors import (
     ModelError,
     PeriodError,
     UnitError,
+    WriteError,
 )
 
 # -- evaluating progress ----------------------------------------------------------------------
@@ -126,6 +127,7 @@ __all__ = [
     "Report",
     "UnitError",
     "UnknownIdError",
+    "WriteError",
     "__version__",
     "check",
     "dashboard",

@@ -1,13 +1,17 @@
 """The ``logicmodel`` command line (DESIGN §4.7): a thin layer over the library.
 
-Exit codes: 0 ok, 1 ``check`` found errors, 2 bad input or usage. A user error (any
-:class:`~logicmodel.LogicModelError`, an unreadable file, a missing optional extra) prints one line
-``logicmodel: error: …`` to stderr and never a traceback; ``--debug`` shows the traceback.
+Exit codes: 0 ok, 1 ``check`` found errors, 2 bad input or usage, 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM, handled by the console script's entry module ``_logicmodel_entry``). A user
+error (any :class:`~logicmodel.LogicModelError`, an unreadable file, a missing optional extra)
+prints one line ``logicmodel: error: …`` to stderr and never a traceback; ``--debug`` shows the
+traceback. Every output goes through :mod:`logicmodel.io.atomic`: files appear complete or not at
+all, a read-only output is replaced only with ``--force``, and multi-file outputs (``demo``,
+``convert … rs:DIR``) are staged in a temporary folder and moved into place.
 
 Examples
 --------
 >>> main(["schema", "--help"])  # doctest: +ELLIPSIS
-usage: logicmodel schema [-h] [--debug] [-o FILE]
+usage: logicmodel schema [-h] [--debug] [--force] [-o FILE]
 ...
 0
 """
@@ -88,14 +92,14 @@ def _read_observations(path: Path) -> pd.DataFrame:
     )
 
 
-def _write_text(text: str, out: str | None) -> None:
+def _write_text(text: str, out: str | None, *, force: bool = False) -> None:
     """``text`` to the file ``out`` (atomically), or to stdout when ``out`` is None or ``-``."""
     if out is None or out == "-":
         sys.stdout.write(text)
         return
-    from logicmodel.io.files import atomic_write
+    from logicmodel.io.atomic import atomic_write
 
-    atomic_write(Path(out), text)
+    atomic_write(Path(out), text, overwrite=force)
     print(f"wrote {out}", file=sys.stderr)
 
 
@@ -150,7 +154,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from logicmodel.io import json_schema
 
-    _write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", args.output)
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    _write_text(text, args.output, force=args.force)
     return 0
 
 
@@ -203,35 +208,33 @@ def _read_any(spec: str, project: str | None) -> ModelData:
     return ModelData(load(path), None)
 
 
-def _write_any(data: ModelData, spec: str, project: str | None) -> list[Path]:
+def _write_any(
+    data: ModelData, spec: str, project: str | None, *, force: bool = False
+) -> list[Path]:
     """Write ``data`` to ``spec`` (same forms as :func:`_read_any`); returns the files written."""
     from logicmodel.io import dump
 
     if spec.startswith("rs:"):
+        from logicmodel.io.atomic import staged_directory
         from logicmodel.io.rs import write_rs
 
         folder = Path(spec[3:])
-        folder.mkdir(parents=True, exist_ok=True)
-        pid = project or data.model.id
-        return list(
-            write_rs(
-                data,
-                folder / "3-1_RS_効果発現経路_目標・実績.csv",
-                folder / "3-2_RS_効果発現経路_目標のつながり.csv",
-                project_id=pid,
-            )
-        )
+        names = ("3-1_RS_効果発現経路_目標・実績.csv", "3-2_RS_効果発現経路_目標のつながり.csv")
+        # staged: a failure leaves no folder and no half of the pair behind
+        with staged_directory(folder, overwrite=force) as stage:
+            write_rs(data, *(stage / n for n in names), project_id=project or data.model.id)
+        return [folder / n for n in names]
     path = Path(spec)
     suffix = path.suffix.lower()
     if suffix == ".xml":
         from logicmodel.io import write_iati
 
-        return [write_iati(data.model, data.observations, path)]
+        return [write_iati(data.model, data.observations, path, overwrite=force)]
     if suffix == ".xlsx":
         from logicmodel.io.excel import write_excel
 
-        return [write_excel(data.model, path, observations=data.observations)]
-    return [dump(data.model, path)]
+        return [write_excel(data.model, path, observations=data.observations, overwrite=force)]
+    return [dump(data.model, path, overwrite=force)]
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
@@ -243,7 +246,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     ):
         raise _UsageError(f"input and output are the same file: {src}")
     data = _read_any(src, args.project)
-    for path in _write_any(data, dst, args.project):
+    for path in _write_any(data, dst, args.project, force=args.force):
         print(f"wrote {path}", file=sys.stderr)
     if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
         print(
@@ -271,18 +274,24 @@ def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
     return model, progress
 
 
-def _write_tables(progress: Progress, out: Path) -> None:
+def _write_tables(progress: Progress, out: Path, *, force: bool = False) -> None:
     """Progress tables to CSV (indicators), Parquet (indicators) or Excel (every table)."""
-    from logicmodel.io.files import atomic_path, neutralise
+    import io as _io
+
+    from logicmodel.io.atomic import atomic_write
+    from logicmodel.io.files import neutralise
     from logicmodel.io.frames import to_csv
 
     suffix = out.suffix.lower()
+    # Parquet and xlsx are built in memory (small, compressed) and written by the atomic writer,
+    # so a full disk is one WriteError and no half-closed writer complains later
+    buf = _io.BytesIO()
     if suffix == ".csv":
-        to_csv(progress.indicators, out, bom=True)
+        to_csv(progress.indicators, out, bom=True, overwrite=force)
         return
     if suffix == ".parquet":
-        with atomic_path(out) as tmp:
-            progress.indicators.astype({"status": str}).to_parquet(tmp, index=False)
+        progress.indicators.astype({"status": str}).to_parquet(buf, index=False)
+        atomic_write(out, buf.getvalue(), overwrite=force)
         return
     if suffix == ".xlsx":
         import pandas as pd
@@ -295,7 +304,7 @@ def _write_tables(progress: Progress, out: Path) -> None:
             "milestones": progress.milestones,
             "findings": progress.findings.drop(columns=["evidence"]),
         }
-        with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             for name, frame in tables.items():
                 safe = frame.copy()
                 for col in safe.columns:
@@ -306,6 +315,7 @@ def _write_tables(progress: Progress, out: Path) -> None:
                     ):
                         safe[col] = [neutralise(v) for v in safe[col].astype(object).tolist()]
                 safe.to_excel(writer, sheet_name=name, index=False)
+        atomic_write(out, buf.getvalue(), overwrite=force)
         return
     raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
 
@@ -313,7 +323,7 @@ def _write_tables(progress: Progress, out: Path) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     _, progress = _evaluate(args)
     if args.output:
-        _write_tables(progress, Path(args.output))
+        _write_tables(progress, Path(args.output), force=args.force)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(progress.summary().to_string(index=False) + "\n")
@@ -328,7 +338,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
     model, progress = _evaluate(args)
-    dashboard(model, progress, out)
+    from logicmodel.io.atomic import atomic_write
+
+    atomic_write(out, dashboard(model, progress), overwrite=args.force)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -341,7 +353,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
         excel_template,
     )
 
-    excel_template(out)
+    excel_template(out, overwrite=args.force)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -359,30 +371,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from logicmodel.checks import check
     from logicmodel.evaluation import evaluate
-    from logicmodel.io.files import atomic_write
+    from logicmodel.io.atomic import atomic_write, staged_directory
     from logicmodel.io.frames import to_csv
     from logicmodel.io.text import to_yaml
     from logicmodel.report.dashboard import dashboard
     from logicmodel.report.mermaid import to_dot, to_mermaid
 
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     model = _demo_model()
     report = check(model, lang=args.lang)
     obs_text = resources.files("logicmodel").joinpath("examples", EXAMPLE, "observations.csv")
     observations = pd.read_csv(_io.StringIO(obs_text.read_text(encoding="utf-8")), dtype=str)
     progress = evaluate(model, observations, lang=args.lang)
-    written = [
-        atomic_write(out / "model.yaml", to_yaml(model)),
-        atomic_write(out / "observations.csv", obs_text.read_text(encoding="utf-8")),
-        atomic_write(out / "check.txt", _report_text(report, "text")),
-        to_csv(progress.indicators, out / "progress.csv", bom=True),
-        atomic_write(out / "pathway.mmd", to_mermaid(model, progress)),
-        atomic_write(out / "pathway.dot", to_dot(model, progress)),
-    ]
-    dashboard(model, progress, out / "dashboard.html")
-    written.append(out / "dashboard.html")
-    charts = _demo_charts(model, progress, out)
+    # every file goes into a temporary folder first and moves into ``out`` only when all are
+    # written: a full disk or an interrupt leaves no half-written demo folder behind
+    with staged_directory(out, overwrite=args.force) as stage:
+        files = [
+            atomic_write(stage / "model.yaml", to_yaml(model)),
+            atomic_write(stage / "observations.csv", obs_text.read_text(encoding="utf-8")),
+            atomic_write(stage / "check.txt", _report_text(report, "text")),
+            to_csv(progress.indicators, stage / "progress.csv", bom=True),
+            atomic_write(stage / "pathway.mmd", to_mermaid(model, progress)),
+            atomic_write(stage / "pathway.dot", to_dot(model, progress)),
+            atomic_write(stage / "dashboard.html", dashboard(model, progress)),
+        ]
+        charts = _demo_charts(model, progress, stage)
+    written = [out / p.name for p in files]
     print(
         f"{model.title} ({model.id}): {len(model.nodes)} nodes, {len(model.links)} links, "
         f"{len(model.indicators)} indicators, {len(model.milestones)} milestones"
@@ -390,7 +404,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"check: {report.summary()}")
     print(f"progress as of {progress.as_of}:")
     print(progress.summary().to_string(index=False))
-    for path in written + charts:
+    for path in written + [out / p.name for p in charts]:
         print(f"wrote {path}")
     if not charts:
         print("charts skipped: matplotlib is not installed (pip install 'logicmodel[viz]')")
@@ -408,7 +422,7 @@ def _demo_charts(model: LogicModel, progress: Any, out: Path) -> list[Path]:
     matplotlib.use("Agg")  # files only, no window
     import matplotlib.pyplot as plt
 
-    from logicmodel.io.files import atomic_write
+    from logicmodel.io.atomic import atomic_write
     from logicmodel.report import plot
 
     def save(name: str, ax: Any) -> Path:
@@ -435,6 +449,12 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="show the full traceback of an error",
     )
+    writes = argparse.ArgumentParser(add_help=False)
+    writes.add_argument(
+        "--force",
+        action="store_true",
+        help="replace output files even when they are read-only",
+    )
     parser = argparse.ArgumentParser(
         prog=_PROG,
         description="Typed KGI/KPI logic models (ロジックモデル): check, evaluate, dashboard, convert.",
@@ -453,11 +473,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of a model file")
+    p = sub.add_parser(
+        "schema", parents=[common, writes], help="print the JSON Schema of a model file"
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=_cmd_schema)
 
-    p = sub.add_parser("convert", parents=[common], help="convert a model between formats")
+    p = sub.add_parser("convert", parents=[common, writes], help="convert a model between formats")
     p.add_argument("input", help="what to read: .yaml .yml .json .xlsx, .xml (IATI) or rs:PATH")
     p.add_argument("output", help="what to write (format by suffix, or rs:DIR)")
     p.add_argument("--project", metavar="ID", help="予算事業ID (RS) or iati-identifier to pick")
@@ -467,7 +489,7 @@ def _parser() -> argparse.ArgumentParser:
         ("evaluate", "evaluate progress of a model from observations"),
         ("dashboard", "write the offline HTML policy dashboard"),
     ):
-        p = sub.add_parser(name, parents=[common], help=helptext)
+        p = sub.add_parser(name, parents=[common, writes], help=helptext)
         p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
         p.add_argument("observations", type=Path, help="observations (.csv, .parquet, .xlsx)")
         p.add_argument(
@@ -491,12 +513,14 @@ def _parser() -> argparse.ArgumentParser:
             p.set_defaults(func=_cmd_dashboard)
 
     p = sub.add_parser(
-        "template", parents=[common], help="write an empty Excel workbook to fill in"
+        "template", parents=[common, writes], help="write an empty Excel workbook to fill in"
     )
     p.add_argument("output", help="workbook to write (.xlsx)")
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("demo", parents=[common], help="run the bundled example (書かない窓口)")
+    p = sub.add_parser(
+        "demo", parents=[common, writes], help="run the bundled example (書かない窓口)"
+    )
     p.add_argument(
         "-o",
         "--output",
@@ -538,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 ok, 1 ``check`` found errors, 2 bad input or usage.
+        0 ok, 1 ``check`` found errors, 2 bad input or usage, 130 interrupted by Ctrl-C.
     """
     parser = _parser()
     try:
@@ -563,6 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"a needed package is missing ({err}); install the extras: {extra}", err, debug
         )
     except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted", file=sys.stderr)
         return 130
     return code
 

@@ -30,6 +30,7 @@ __all__ = [
     "ModelError",
     "PeriodError",
     "UnitError",
+    "WriteError",
     "nearest",
 ]
 
@@ -158,6 +159,41 @@ class FormatError(LogicModelError, ValueError):
     def __str__(self) -> str:
         loc = self.location
         return f"{loc}: {self.message}" if loc else self.message
+
+
+class WriteError(LogicModelError, OSError):
+    """A file or folder could not be written; names the user's target and the cause.
+
+    Also an :class:`OSError` whose ``errno`` is the operating system's reason (``errno.ENOSPC``
+    for a full disk, ``errno.EROFS``, ``errno.EACCES`` …), ``filename`` the target as the caller
+    gave it and ``strerror`` the cause in words, so ``except OSError`` keeps working.
+
+    Examples
+    --------
+    >>> import errno, pickle
+    >>> err = WriteError("out/progress.csv", "the disk is full", errno=errno.ENOSPC)
+    >>> print(err)
+    cannot write 'out/progress.csv': the disk is full
+    >>> isinstance(err, OSError), err.errno == errno.ENOSPC, err.filename
+    (True, True, 'out/progress.csv')
+    >>> pickle.loads(pickle.dumps(err)).reason
+    'the disk is full'
+    """
+
+    def __init__(self, path: object, reason: str, *, errno: int | None = None) -> None:
+        OSError.__init__(self, errno, reason, str(path))
+        self.path = str(path)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path!r}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_write_error, (self.path, self.reason, self.errno))
+
+
+def _rebuild_write_error(path: str, reason: str, errno: int | None) -> WriteError:
+    return WriteError(path, reason, errno=errno)
 
 
 class CheckError(LogicModelError, ValueError):

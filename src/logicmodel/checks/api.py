@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from logicmodel.checks._common import sharing
-from logicmodel.checks.registry import OBSERVATION_CODES, registered
+from logicmodel.checks.registry import OBSERVATION_CODES, Rule, registered
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.issues import Issue, Report
 
@@ -30,6 +30,24 @@ def _selectors(value: str | Iterable[str] | None, name: str, known: list[str]) -
     return items
 
 
+def _rule_set(rules: Mapping[str, Rule] | Iterable[Rule] | None) -> dict[str, Rule]:
+    """The rules one call runs: the registry's (a snapshot), or exactly those given."""
+    if rules is None:
+        return dict(registered())
+    given = list(rules.values()) if isinstance(rules, Mapping) else list(rules)
+    chosen: dict[str, Rule] = {}
+    for item in given:
+        if not isinstance(item, Rule):
+            raise ModelError(
+                f"rules: expected Rule objects (such as lm.checks.registered()['LM101'] or "
+                f"Rule(code, severity, title, title_ja, function)), got {type(item).__name__}"
+            )
+        if item.code in chosen:
+            raise ModelError(f"rules: code {item.code!r} is given twice")
+        chosen[item.code] = item
+    return dict(sorted(chosen.items()))
+
+
 def _chosen(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     if select and not any(code.startswith(s) for s in select):
         return False
@@ -43,6 +61,7 @@ def check(
     select: str | Iterable[str] | None = None,
     ignore: str | Iterable[str] | None = None,
     lang: str = "en",
+    rules: Mapping[str, Rule] | Iterable[Rule] | None = None,
 ) -> Report:
     """Check a model (and optionally its observations) and report every problem found.
 
@@ -58,6 +77,13 @@ def check(
         list. ``ignore`` wins over ``select``.
     lang
         ``"en"`` or ``"ja"``: the language of the messages.
+    rules
+        The model rules to run instead of the registered ones: a mapping code → :class:`Rule` (as
+        :func:`~logicmodel.checks.registry.registered` returns) or an iterable of rules. Nothing
+        global is read or changed then, so a thread or an embedding system can run its own rule
+        set while others register theirs. ``None`` (default) runs a snapshot of the process-wide
+        registry taken when the call starts. The LM3xx observation checks always run when
+        ``observations`` are given.
 
     Returns
     -------
@@ -68,7 +94,8 @@ def check(
     ------
     ModelError
         When ``model`` is not a :class:`~logicmodel.LogicModel`, a selector matches no code (the
-        message names the nearest codes) or ``lang`` is unknown.
+        message names the nearest codes), ``lang`` is unknown or ``rules`` holds something that
+        is not a :class:`Rule`.
 
     Examples
     --------
@@ -88,6 +115,19 @@ def check(
     LM105 error   node 'adopted' (output): つながりが一つもありません。...
     >>> check(m, ignore=["LM1", "LM2"]).issues
     []
+
+    A rule set of one's own, without registering anything:
+
+    >>> from logicmodel.checks.registry import Rule, registered
+    >>> def no_owner(model):
+    ...     if model.owner is None:
+    ...         yield mine.issue(f"model {model.id!r}", "has no owner", "所管がありません")
+    >>> mine = Rule("X100", "warning", "no owner", "所管なし", no_owner)
+    >>> print(check(m, rules=[registered()["LM105"], mine]))
+    LM105 error   node 'adopted' (output): ...
+    X100  warning model 'demo': has no owner
+    >>> "X100" in registered()
+    False
     """
     from logicmodel.model import LogicModel
 
@@ -98,14 +138,14 @@ def check(
         )
     if lang not in _LANGS:
         raise ModelError(f"lang {lang!r} is not one of {', '.join(_LANGS)}")
-    rules = registered()
-    known = sorted({*rules, *OBSERVATION_CODES})
+    rule_set = _rule_set(rules)
+    known = sorted({*rule_set, *OBSERVATION_CODES})
     chosen_select = _selectors(select, "select", known)
     chosen_ignore = _selectors(ignore, "ignore", known)
 
     issues: list[Issue] = []
     with sharing():
-        for code, rule in rules.items():
+        for code, rule in rule_set.items():
             if not _chosen(code, chosen_select, chosen_ignore):
                 continue
             try:

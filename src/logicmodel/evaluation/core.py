@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from logicmodel.evaluation.bands import (
 from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
 from logicmodel.evaluation.engine import pushdown, worth_pushing_down
 from logicmodel.evaluation.progress import Progress
-from logicmodel.evaluation.rollup import Aggregator, rollup
+from logicmodel.evaluation.rollup import Aggregator, resolve_aggregator, rollup
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
 from logicmodel.observations import (
@@ -76,6 +76,7 @@ def evaluate(
     rollup: str | Aggregator | Callable[..., Any] = "weighted_mean",
     lang: str = "en",
     due_soon_days: int = 30,
+    aggregators: Mapping[str, Aggregator] | None = None,
 ) -> Progress:
     """Evaluate progress of ``model`` from long-format ``observations``.
 
@@ -95,6 +96,10 @@ def evaluate(
     rollup
         Pathway aggregator: ``weighted_mean``, ``min``, ``max``, ``geometric_mean``,
         ``share_on_track`` or a callable (see :mod:`logicmodel.evaluation.rollup`).
+    aggregators
+        Named aggregators of this call only: a name in ``rollup`` is looked up here first, then
+        in the process-wide registry (:func:`~logicmodel.register_aggregator`), so a thread or an
+        embedding system can name its own without registering anything.
     lang
         ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
 
@@ -131,6 +136,8 @@ def evaluate(
     0         n   180.0    200.0          0.4  at_risk
     """
     fys = model.fiscal_year_start
+    if isinstance(rollup, str) and aggregators is not None and rollup in aggregators:
+        rollup = resolve_aggregator(aggregators[rollup])  # checks it is callable
     bands_ = resolve_bands(bands)
     report = check(model)
     prepared = None

@@ -2,7 +2,8 @@
 
 YAML and JSON (with the JSON Schema) live in :mod:`logicmodel.io.text`; the Excel, frame/CSV,
 RS System and IATI readers and writers each live in their own module and import their optional
-dependency (openpyxl, lxml …) only when called.
+dependency (openpyxl, lxml …) only when called. Every writer writes through
+:mod:`logicmodel.io.atomic` (``atomic_write``, ``atomic_open``, ``staged_directory``).
 
 Examples
 --------
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# -- writing: the atomic, durable writes every writer uses (docs/writing.md) -----------------
+from logicmodel.io.atomic import atomic_open, atomic_write, staged_directory
+
 # -- shared: file helpers and the model + observations pair -----------------------------------
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
 
 # -- spreadsheets: Excel workbooks and CSV tables (openpyxl imported inside the functions) ----
 from logicmodel.io.excel import excel_template, read_excel, write_excel
-from logicmodel.io.files import atomic_write, neutralise
+from logicmodel.io.files import neutralise
 from logicmodel.io.frames import from_frames, read_csvs, to_csv, to_frames, write_csvs
 
 # -- observations files -----------------------------------------------------------------------
@@ -59,6 +63,7 @@ __all__ = [
     "OBSERVATION_COLUMNS",
     "ModelData",
     "RSRead",
+    "atomic_open",
     "atomic_write",
     "dump",
     "excel_template",
@@ -75,6 +80,7 @@ __all__ = [
     "read_observations",
     "read_rs",
     "read_rs_report",
+    "staged_directory",
     "to_csv",
     "to_frames",
     "to_json",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import os
 import re
 import unicodedata
@@ -31,7 +32,7 @@ import pandas as pd
 
 from logicmodel.errors import FormatError, PeriodError, UnitError
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
-from logicmodel.io.files import FORMULA_PREFIXES, atomic_path
+from logicmodel.io.files import FORMULA_PREFIXES, atomic_write
 from logicmodel.io.frames import (
     _ALIASES,
     CHOICES,
@@ -385,14 +386,22 @@ def _formats(ws: Worksheet, columns: Sequence[Column], n: int) -> None:
                 cell.alignment = wrap
 
 
-def _save(wb: Workbook, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
-    return target
+def _save(wb: Workbook, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    # zipped in memory (an .xlsx is compressed, so the buffer is small), then written atomically:
+    # a full disk then fails in one place with a WriteError, and no half-closed ZipFile is left
+    # to complain from its __del__
+    buf = io.BytesIO()
+    wb.save(buf)
+    return atomic_write(path, buf.getvalue(), overwrite=overwrite)
 
 
-def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: Any = None) -> Path:
+def write_excel(
+    model: LogicModel,
+    path: str | os.PathLike[str],
+    observations: Any = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
     """Write ``model`` (and optionally its observations) as an Excel workbook, atomically.
 
     Parameters
@@ -405,12 +414,16 @@ def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: A
         A long DataFrame (``indicator, org, period, value, unit, kind`` and any extra columns) for
         the ``observations`` sheet; ``org`` must be text. ``None`` leaves the sheet with headers
         only.
+    overwrite
+        Replace ``path`` even when it is a read-only file.
 
     Raises
     ------
     FormatError
         Text that Excel cannot store (control characters, more than 32,767 characters), numeric
-        org codes, too many observation rows, or a folder that does not exist.
+        org codes, or too many observation rows.
+    WriteError
+        The file cannot be written (a folder that does not exist, a full disk, …).
 
     Examples
     --------
@@ -423,10 +436,10 @@ def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: A
     >>> read_excel(p).model == m
     True
     """
-    return _save(_build_workbook(to_frames(model), observations), path)
+    return _save(_build_workbook(to_frames(model), observations), path, overwrite=overwrite)
 
 
-def excel_template(path: str | os.PathLike[str]) -> Path:
+def excel_template(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write an empty workbook to fill in: every sheet with its headers, drop-down lists, frozen
     header rows, column widths and a ``readme`` sheet with instructions (Japanese and English).
 
@@ -437,7 +450,7 @@ def excel_template(path: str | os.PathLike[str]) -> Path:
     >>> openpyxl.load_workbook(p).sheetnames[:4]
     ['readme', 'model', 'nodes', 'links']
     """
-    return _save(_build_workbook(None, None), path)
+    return _save(_build_workbook(None, None), path, overwrite=overwrite)
 
 
 # -- reading -----------------------------------------------------------------------------

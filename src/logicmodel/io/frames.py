@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import json
 import math
 import numbers
@@ -41,8 +42,8 @@ from typing import Any
 
 import pandas as pd
 
-from logicmodel.errors import FormatError, ModelError, did_you_mean
-from logicmodel.io.files import FORMULA_PREFIXES, atomic_path
+from logicmodel.errors import FormatError, ModelError, WriteError, did_you_mean
+from logicmodel.io.files import FORMULA_PREFIXES, atomic_write, staged_directory
 from logicmodel.model import KINDS, Aggregation, LogicModel
 
 __all__ = ["TABLES", "from_frames", "read_csvs", "to_csv", "to_frames", "write_csvs"]
@@ -1155,7 +1156,13 @@ def _restore_column(s: pd.Series) -> pd.Series:
     return out
 
 
-def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = False) -> Path:
+def to_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    bom: bool = False,
+    overwrite: bool = False,
+) -> Path:
     """Write ``frame`` as UTF-8 CSV atomically, with spreadsheet formulas neutralised.
 
     Text cells starting with ``= + - @``, tab or CR get a leading ``'`` so that Excel or
@@ -1164,6 +1171,8 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
     ``'``, so :func:`read_csvs` can undo the prefix exactly. Lines end with CRLF (RFC 4180), and
     every field holding a line break is quoted. ``bom=True`` writes a UTF-8 byte-order
     mark, which Excel on Windows needs to open Japanese text correctly. The index is not written.
+    The file is written as :func:`logicmodel.io.atomic.atomic_write` does (``overwrite=True``
+    replaces a read-only file; a failure raises :class:`~logicmodel.WriteError`).
 
     Examples
     --------
@@ -1183,8 +1192,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
     safe.columns = [_neutralise_text(str(c)) for c in frame.columns]
     # CRLF line ends (RFC 4180): Python's csv module then quotes every field holding CR or LF
     text = safe.to_csv(index=False, lineterminator="\r\n")
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
+    atomic_write(path, text.encode("utf-8-sig" if bom else "utf-8"), overwrite=overwrite)
     return Path(path)
 
 
@@ -1192,10 +1200,15 @@ def _neutralise_text(text: str) -> str:
     return "'" + text if text.lstrip("'").startswith(FORMULA_PREFIXES) else text
 
 
-def write_csvs(model: LogicModel, folder: str | os.PathLike[str], *, bom: bool = False) -> Path:
+def write_csvs(
+    model: LogicModel, folder: str | os.PathLike[str], *, bom: bool = False, overwrite: bool = False
+) -> Path:
     """Write the tables of :func:`to_frames` as ``<table>.csv`` files into ``folder``.
 
-    The folder is created when missing (its parent must exist); each file is written atomically.
+    The folder is created when missing (its parent must exist). The files are written into a
+    temporary folder first and moved into ``folder`` only when all are written
+    (:func:`logicmodel.io.atomic.staged_directory`): a failure leaves nothing behind, and other
+    files already in ``folder`` are left alone.
 
     Examples
     --------
@@ -1210,12 +1223,13 @@ def write_csvs(model: LogicModel, folder: str | os.PathLike[str], *, bom: bool =
     """
     target = Path(folder)
     if not target.parent.is_dir():
-        raise FormatError(f"folder {str(target.parent)!r} does not exist", path=target)
-    if target.exists() and not target.is_dir():
-        raise FormatError("is a file, not a folder", path=target)
-    target.mkdir(exist_ok=True)
-    for name, frame in to_frames(model).items():
-        to_csv(frame, target / f"{name}.csv", bom=bom)
+        raise WriteError(
+            target, f"folder {str(target.parent)!r} does not exist", errno=errno.ENOENT
+        )
+    frames = to_frames(model)
+    with staged_directory(target, overwrite=overwrite) as stage:
+        for name, frame in frames.items():
+            to_csv(frame, stage / f"{name}.csv", bom=bom)
     return target
 
 

@@ -863,6 +863,7 @@ def write_iati(
     reporting_org_type: str = "10",
     activity_status: str = "2",
     lang: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write the model's outputs, outcomes and impacts as one IATI 2.03 activity with results.
 
@@ -880,7 +881,7 @@ def write_iati(
         ``org`` (written as one more location ref), ``dimension_<name>`` columns, ``text`` and
         ``comment``.
     path
-        The file to write (atomically).
+        The file to write (atomically, see :mod:`logicmodel.io.atomic`).
     activity_id
         The ``iati-identifier``; default the model's ``iati-identifier:`` ref, else its id.
     reporting_org
@@ -894,6 +895,8 @@ def write_iati(
         IATI ActivityStatus code (default ``"2"``, implementation).
     lang
         The activity's ``xml:lang``; default ``"ja"`` when labels contain Japanese, else ``"en"``.
+    overwrite
+        Replace ``path`` even when it is a read-only file.
 
     Returns
     -------
@@ -906,6 +909,8 @@ def write_iati(
         Observations that lack ``indicator``/``period``/``value``, name unknown indicators, have
         a kind other than actual/target/baseline, a period that does not parse, or a unit that
         does not convert to the indicator's unit (``row`` is the 0-based row position).
+    WriteError
+        ``path`` cannot be written (the message names it and the cause).
 
     Notes
     -----
@@ -983,7 +988,7 @@ def write_iati(
     first = min(starts) if starts else _dt.date.today()
     date_el.set("iso-date", first.isoformat())
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return atomic_write(path, data)
+    return atomic_write(path, data, overwrite=overwrite)
 
 
 def _write_indicator(

@@ -53,7 +53,7 @@ from pydantic import BaseModel
 
 from logicmodel.errors import FormatError, ModelError, PeriodError, UnitError, nearest
 from logicmodel.io.data import ModelData
-from logicmodel.io.files import atomic_write, neutralise
+from logicmodel.io.files import atomic_open, neutralise
 from logicmodel.issues import Issue, Report
 from logicmodel.model import (
     Activity,
@@ -1716,6 +1716,7 @@ def write_rs(
     project_id: str,
     observations: Any = None,
     year: int | None = None,
+    overwrite: bool = False,
 ) -> tuple[Path, Path]:
     """Write a model as RS System 3-1 and 3-2 CSVs (UTF-8 with BOM, published headers and order).
 
@@ -1724,8 +1725,9 @@ def write_rs(
     data
         A :class:`LogicModel`, or a :class:`ModelData` whose observations are written as 実績値.
     path_3_1, path_3_2
-        Where to write ``効果発現経路_目標・実績`` and ``効果発現経路_目標のつながり``; each is
-        written atomically (temporary file, then rename).
+        Where to write ``効果発現経路_目標・実績`` and ``効果発現経路_目標のつながり``. Both are
+        written to temporary files and synced first, then renamed: when either cannot be
+        written, neither file is changed.
     project_id
         The 予算事業ID to write (kept as given, e.g. ``"000123"``).
     observations
@@ -1733,6 +1735,8 @@ def write_rs(
         ``reported_achievement``); overrides those of ``data``. Periods must be fiscal years.
     year
         The 事業年度 (review year); default: the model's ``rs:事業年度`` tag, else blank.
+    overwrite
+        Replace read-only files too.
 
     Returns
     -------
@@ -1744,6 +1748,8 @@ def write_rs(
     ModelError
         The model has inputs or impacts, or targets/actuals at periods that are not fiscal years
         2007…2060, or two actuals for one indicator and year.
+    WriteError
+        A file cannot be written (the message names it and the cause).
 
     Notes
     -----
@@ -1840,10 +1846,15 @@ def write_rs(
     edges = pd.DataFrame(edge_rows, columns=list(RS_3_2_COLUMNS), dtype=object).fillna("")
     edges = edges.map(neutralise)
 
-    p1 = atomic_write(
-        path_3_1, frame.to_csv(index=False, lineterminator="\r\n"), encoding="utf-8-sig"
-    )
-    p2 = atomic_write(
-        path_3_2, edges.to_csv(index=False, lineterminator="\r\n"), encoding="utf-8-sig"
-    )
-    return p1, p2
+    text_3_1 = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    text_3_2 = edges.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    # both written and synced before either is renamed: a full disk changes neither file
+    with (
+        atomic_open(path_3_1, "wb", overwrite=overwrite) as f1,
+        atomic_open(path_3_2, "wb", overwrite=overwrite) as f2,
+    ):
+        for fh, payload in ((f1, text_3_1), (f2, text_3_2)):
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path_3_1), Path(path_3_2)

@@ -269,22 +269,32 @@ def load(path: str | os.PathLike[str]) -> LogicModel:
     )
 
 
-def dump(model: LogicModel, path: str | os.PathLike[str]) -> Path:
+def dump(model: LogicModel, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write ``model`` to ``path`` (format by suffix) atomically and return the path.
 
-    The file is written to a temporary file beside ``path`` and renamed over it, so a failure never
-    leaves a half-written file. ``load(dump(m, p)) == m`` for every format.
+    The file is written to a temporary file beside ``path``, synced to disk and renamed over it, so
+    a failure never leaves a half-written file (see :mod:`logicmodel.io.atomic`: symbolic links are
+    written through, ``/dev/null`` and FIFOs in place, a read-only file is replaced only with
+    ``overwrite=True``). ``load(dump(m, p)) == m`` for every format.
+
+    Raises
+    ------
+    WriteError
+        The file cannot be written; the message names ``path`` and the cause (disk full,
+        read-only, permission, a parent that is a file, ``path`` is a folder).
+    FormatError
+        The suffix is not one of ``.yaml``, ``.yml``, ``.json``, ``.xlsx``.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return atomic_write(p, to_yaml(model))
+        return atomic_write(p, to_yaml(model), overwrite=overwrite)
     if suffix == ".json":
-        return atomic_write(p, to_json(model))
+        return atomic_write(p, to_json(model), overwrite=overwrite)
     if suffix == ".xlsx":
         from logicmodel.io.excel import write_excel
 
-        write_excel(model, p)
+        write_excel(model, p, overwrite=overwrite)
         return p
     raise FormatError(
         f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p
