@@ -328,7 +328,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
     model, progress = _evaluate(args)
-    dashboard(model, progress, out)
+    dashboard(model, progress, out, org=args.org)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -487,6 +487,11 @@ def _parser() -> argparse.ArgumentParser:
         else:
             p.add_argument(
                 "-o", "--output", metavar="FILE", required=True, help="the .html to write"
+            )
+            p.add_argument(
+                "--org",
+                metavar="CODE",
+                help="one organisation's own dashboard (e.g. 131016; needs --hierarchy)",
             )
             p.set_defaults(func=_cmd_dashboard)
 

@@ -44,7 +44,7 @@ from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
 from logicmodel.periods import parse_period
-from logicmodel.report.dashboard import _COLUMNS, _wrap
+from logicmodel.report.dashboard._layout import COLUMNS, wrap_into
 from logicmodel.report.mermaid import STATUS_COLOURS
 from logicmodel.report.mermaid import ink as text_colour
 
@@ -512,7 +512,7 @@ def _layout(model: LogicModel, language: str) -> tuple[list[str], dict[str, tupl
     """Column titles and ``{node: (column, row)}``: one column per kind (outcomes per stage)."""
     titles: list[str] = []
     place: dict[str, tuple[int, int]] = {}
-    for kind, stage, ja, en in _COLUMNS:
+    for kind, stage, ja, en in COLUMNS:
         members = [
             n.id
             for n in model.nodes
@@ -680,7 +680,7 @@ def pathway(
             )
             ax.add_patch(box)
             ink = text_colour(fill)
-            lines = _wrap(node.title, [room, room])
+            lines = wrap_into(node.title, [room, room])
             ax.text(
                 x0 + 0.04,
                 y0 + _BOX_H - 0.06,
