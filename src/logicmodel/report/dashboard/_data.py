@@ -455,11 +455,27 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
         findings["message_ja"] if "message_ja" in findings else findings["message"]
     )
     msg_en, idx_en = relabel(findings["message"])
+    names_of = {
+        **{
+            str(m): str(t)
+            for m, t in zip(
+                progress.milestones.get("milestone", []),
+                progress.milestones.get("title", []),
+                strict=False,
+            )
+        },
+        **labels,
+    }
+    target_ids = list(dict.fromkeys(findings["node"].astype(str)))
+    target_names = [names_of.get(t, t) for t in target_ids]
     codes_f = list(_FINDINGS) + sorted(set(findings["code"].astype(str)) - set(_FINDINGS))
     finding_data = {
         "codes": [[c, *_FINDINGS.get(c, (c, c))] for c in codes_f],
         "code": pd.Index(codes_f).get_indexer(findings["code"].astype(str)).tolist(),
         "node": pd.Index(node_ids).get_indexer(findings["node"].astype(str)).tolist(),
+        # what each finding is about, by name: a node's title or a milestone's
+        "targets": target_names,
+        "target": pd.Index(target_ids).get_indexer(findings["node"].astype(str)).tolist(),
         "org": f_org.tolist(),
         "ja": msg_ja,
         "en": msg_en,

@@ -126,7 +126,7 @@
   function badge(s) {
     if (!s) return "–";
     return '<span class="badge" data-status="' + s.code + '" style="background:' + s.fill + ";color:" + s.ink + '">' +
-      '<span aria-hidden="true">' + s.symbol + " </span>" + esc(label(s)) + "</span>";
+      esc(s.symbol + " " + label(s)) + "</span>";
   }
   function under(j, top) { for (var k = j, d = 0; k >= 0 && d < 12; k = O.parent[k], d++) if (k === top) return true; return false; }
   function kana(s) {
@@ -143,6 +143,9 @@
   function scrollBox(inner, name) {
     return '<div class="scroll" tabindex="0" role="region" aria-label="' + esc(name) + '">' + inner + "</div>";
   }
+  // a drawing that repeats a table next to it: hidden from assistive technology and out of the
+  // tab order (inert); its text is dark on white (checked by the browser tests)
+  function picture(svg) { return '<div class="picture" inert>' + svg + "</div>"; }
   function tableBar(csvName, extra) {
     return '<div class="tablebar">' + (extra || "<span></span>") +
       '<button type="button" data-csv="' + csvName + '">' + esc(t("csv")) + "</button></div>";
@@ -168,7 +171,7 @@
       html += '<div class="search"><label for="q">' + esc(t("search")) + '</label><input type="search" id="q" autocomplete="off" value="' + esc(state.q) + '"></div>' +
         '<div id="results" aria-live="polite"></div>';
       var prefs = [];
-      for (var j = 0; j < N; j++) if (D.levels[O.level[j]][0] === "prefecture" && under(j, 0)) prefs.push(j);
+      for (var j = 1; j < N; j++) if (D.levels[O.level[j]][0] === "prefecture") prefs.push(j);
       if (prefs.length) {
         var ind = D.indicators[state.colour];
         var options = D.indicators.map(function (x, k) {
@@ -181,7 +184,7 @@
             var fill = s ? s.fill : "#ffffff", ink = s ? s.ink : "#1a1a1a";
             var cur = under(state.org, j) ? ' aria-current="true"' : "";
             return '<li><button type="button" data-org="' + j + '"' + cur + ' style="background:' + fill + ";color:" + ink + '">' +
-              "<span>" + esc(orgName(j)) + '</span><span class="st">' + (s ? '<span aria-hidden="true">' + s.symbol + " </span>" + esc(label(s)) : "–") + "</span></button></li>";
+              "<span>" + esc(orgName(j)) + '</span><span class="st">' + (s ? esc(s.symbol + " " + label(s)) : "–") + "</span></button></li>";
           }).join("") + "</ul></details>";
       }
     }
@@ -274,7 +277,7 @@
     var svg = '<svg class="pathway" aria-hidden="true" width="' + L.width + '" height="' + L.height + '" viewBox="0 0 ' + L.width + " " + L.height + '">' + parts.join("") + "</svg>";
     var rows = D.nodes.map(function (nd) {
       var s = ST[nd.status.charAt(k)] || BY.no_data;
-      return "<tr><td>" + esc(nd.title) + "</td><td>" + esc(kindName(nd)) + "</td><td>" + badge(s) + '</td><td class="num">' + pct(at(nd.rolled, k)) + "</td></tr>";
+      return "<tr><td>" + esc(nd.title) + "</td><td class=\"nowrap\">" + esc(kindName(nd)) + "</td><td>" + badge(s) + '</td><td class="num">' + pct(at(nd.rolled, k)) + "</td></tr>";
     }).join("");
     var title = function (id) { var nd = D.nodes[nodeIndex[id]]; return nd ? nd.title : id; };
     var links = L.links.map(function (lk) {
@@ -288,8 +291,8 @@
       }));
     };
     return '<section aria-labelledby="h-path"><h2 id="h-path">' + esc(t("pathway")) + "</h2>" + legend() +
-      '<figure class="fig" style="margin:0">' + scrollBox(svg, t("pathwayFig")) + "</figure>" +
-      '<details class="alt"><summary>' + esc(t("pathwayTable")) + "</summary>" + tableBar("pathway") +
+      '<figure class="fig" style="margin:0">' + scrollBox(picture(svg), t("pathwayFig")) + "</figure>" +
+      '<details class="alt" open><summary>' + esc(t("pathwayTable")) + "</summary>" + tableBar("pathway") +
       scrollBox('<table id="pathway-table"><caption>' + esc(t("pathway")) + "</caption><thead><tr><th scope=\"col\">" + esc(t("node")) + '</th><th scope="col">' + esc(t("kind")) + '</th><th scope="col">' + esc(t("status")) + '</th><th scope="col" class="num">' + esc(t("score")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", t("pathway")) +
       scrollBox('<table id="links-table"><caption>' + esc(t("links")) + '</caption><thead><tr><th scope="col">' + esc(t("from")) + '</th><th scope="col">' + esc(t("to")) + '</th><th scope="col">' + esc(t("rationale")) + '</th><th scope="col">' + esc(t("evidence")) + "</th></tr></thead><tbody>" + links + "</tbody></table>", t("links")) +
       "</details></section>";
@@ -422,7 +425,7 @@
         return [m.label, per(m.due), info[state.lang === "ja" ? 0 : 1], m.done ? per(m.done) : ""];
       }));
     };
-    return '<section aria-labelledby="h-road"><h2 id="h-road">' + esc(t("roadmap")) + "</h2>" + scrollBox(svg, t("roadmap")) + tableBar("roadmap") +
+    return '<section aria-labelledby="h-road"><h2 id="h-road">' + esc(t("roadmap")) + "</h2>" + scrollBox(picture(svg), t("roadmap")) + tableBar("roadmap") +
       scrollBox('<table id="milestones"><thead><tr><th scope="col">' + esc(t("milestone")) + '</th><th scope="col">' + esc(t("due")) + '</th><th scope="col">' + esc(t("status")) + '</th><th scope="col">' + esc(t("done")) + "</th></tr></thead><tbody>" + rows.join("") + "</tbody></table>", t("roadmap")) + "</section>";
   }
   function findingRows(k) {
@@ -459,11 +462,11 @@
       }).join("") + "</tbody></table>", t("byKind"));
     var list = findingRows(k), page = Math.min(state.fPage, Math.max(0, Math.ceil(list.length / PAGE) - 1));
     state.fPage = page;
-    var nodeTitle = function (n) { return n >= 0 ? D.nodes[n].title : ""; };
+    var nodeTitle = function (r) { return F.target[r] >= 0 ? F.targets[F.target[r]] : ""; };
     var msg = function (r) { return ja ? F.ja[F.msgJa[r]] : F.en[F.msgEn[r]]; };
     csvs.findings = function () {
       return [[t("code"), t("target_node"), t("org"), "level", t("message")]].concat(list.map(function (r) {
-        return [codeName(F.code[r]), nodeTitle(F.node[r]), orgName(F.org[r]), lvName(O.level[F.org[r]]), msg(r)];
+        return [codeName(F.code[r]), nodeTitle(r), orgName(F.org[r]), lvName(O.level[F.org[r]]), msg(r)];
       }));
     };
     var options = '<option value="-1">' + esc(t("all")) + "</option>" + codesSeen.map(function (n) {
@@ -472,7 +475,7 @@
     html += tableBar("findings", '<div class="search"><label for="fcode">' + esc(t("code")) + '</label><select id="fcode">' + options + "</select></div>") + '<div id="findings-box">' +
       scrollBox('<table id="findings"><thead><tr><th scope="col">' + esc(t("code")) + '</th><th scope="col">' + esc(t("target_node")) + '</th><th scope="col">' + esc(t("org")) + '</th><th scope="col">' + esc(t("message")) + "</th></tr></thead><tbody>" +
         list.slice(page * PAGE, (page + 1) * PAGE).map(function (r) {
-          return '<tr data-code="' + esc(F.codes[F.code[r]][0]) + '" data-row="' + r + '"><td>' + esc(codeName(F.code[r])) + "</td><td>" + esc(nodeTitle(F.node[r])) + "</td><td>" + esc(orgName(F.org[r])) + "</td><td>" + esc(msg(r)) + "</td></tr>";
+          return '<tr data-code="' + esc(F.codes[F.code[r]][0]) + '" data-row="' + r + '"><td>' + esc(codeName(F.code[r])) + "</td><td>" + esc(nodeTitle(r)) + "</td><td>" + esc(orgName(F.org[r])) + "</td><td>" + esc(msg(r)) + "</td></tr>";
         }).join("") + "</tbody></table>", t("findings")) + pager("findings", page, list.length) + "</div>";
     return html + "</section>";
   }
@@ -499,7 +502,7 @@
     renderNav();
     csvs = {};
     document.getElementById("app").innerHTML =
-      '<h2 id="org-h" class="org" tabindex="-1" data-org="' + esc(O.code[k]) + '">' + esc(N > 1 ? t("ofLevel", { name: orgName(k), level: levelName(k) }) : D.title) + "</h2>" +
+      '<h2 id="org-h" class="org" tabindex="-1" data-org="' + esc(O.code[k]) + '">' + esc(N === 1 ? D.title : orgName(k) === levelName(k) ? orgName(k) : t("ofLevel", { name: orgName(k), level: levelName(k) })) + "</h2>" +
       '<p class="sub" id="org-summary">' + esc(summary(k)) + "</p>" +
       renderKgi(k) + renderPathway(k) + renderIndicators(k) + renderChildren(k) + renderRoadmap() + renderFindings(k);
     document.getElementById("foot").textContent = "logicmodel — " + t("formula");
