@@ -119,11 +119,19 @@ def _texts(values: pd.Series | npt.NDArray[Any]) -> Any:
     return arr.tolist()
 
 
+def _groups(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
+    """``frame`` split by ``column`` in one pass (one boolean mask per key would rescan it)."""
+    if not len(frame):
+        return {}
+    keys = frame[column].astype(object)
+    return {str(k): g for k, g in frame.groupby(keys, sort=False)}
+
+
 def _status_string(status: pd.Series, rows: npt.NDArray[np.int64], n: int) -> str:
     chars = np.full(n, ord("."), dtype=np.uint8)
-    table = {k: ord(v) for k, v in _STATUS_CHAR.items()}
-    codes = status.astype(str).map(table).fillna(ord("d")).to_numpy(dtype=np.uint8)
-    chars[rows] = codes
+    cat = pd.Categorical(status.astype(object).where(status.notna(), "no_data"))
+    table = np.array([ord(_STATUS_CHAR.get(str(c), "d")) for c in cat.categories], dtype=np.uint8)
+    chars[rows] = table[cat.codes] if len(table) else ord("d")
     return chars.tobytes().decode("ascii")
 
 
@@ -286,9 +294,12 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     hist = hist.assign(_o=org_index(hist["org"]) if "org" in hist else 0)
     hist = hist[hist["_o"] >= 0]
 
+    ind_by = _groups(ind, "indicator")
+    leaves_by = _groups(leaf_rows, "indicator")
+    hist_by = _groups(hist, "indicator")
     indicators = []
     for meta in model.indicators:
-        rows = ind[ind["indicator"] == meta.id]
+        rows = ind_by.get(meta.id, ind.iloc[:0])
         at = rows["_o"].to_numpy(dtype=np.int64)
 
         def spread(column: str, rows: pd.DataFrame = rows, at: npt.NDArray[np.int64] = at) -> Any:
@@ -309,7 +320,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
         else:
             reporting, exp = np.full(n, np.nan), expected.astype(np.float64)
             if len(leaf_rows):
-                leaves = leaf_rows[leaf_rows["indicator"] == meta.id]
+                leaves = leaves_by.get(meta.id, leaf_rows.iloc[:0])
                 leaves = leaves[leaves["actual"].notna()]
                 top_period = dict(zip(rows["org"].astype(str), rows["period"], strict=False))
                 current = leaves["org"].astype(str)
@@ -329,7 +340,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
                 reporting = counts.to_numpy(dtype=np.float64, copy=True)
                 reporting[period_at < 0] = np.nan
         # the trend: actual and planned per period, each one character high
-        h = hist[hist["indicator"] == meta.id]
+        h = hist_by.get(meta.id, hist.iloc[:0])
         axis = h.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
         trend = ""
         if len(axis) >= 2:
@@ -377,9 +388,10 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     nodes_t = progress.nodes
     nodes_t = nodes_t.assign(_o=org_index(nodes_t["org"]) if "org" in nodes_t else 0)
     nodes_t = nodes_t[nodes_t["_o"] >= 0].drop_duplicates(["node", "_o"])
+    nodes_by = _groups(nodes_t, "node")
     nodes = []
     for node in model.nodes:
-        rows = nodes_t[nodes_t["node"] == node.id]
+        rows = nodes_by.get(node.id, nodes_t.iloc[:0])
         at = rows["_o"].to_numpy(dtype=np.int64)
         rolled = np.full(n, np.nan)
         rolled[at] = rows["rolled"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -401,8 +413,9 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     if len(kids) and "org" in kids:
         kids = kids.assign(_o=org_index(kids["org"]))
         kids = kids[kids["_o"] >= 0]
+        kids_by = _groups(kids, "indicator")
         for meta in model.indicators:
-            rows = kids[kids["indicator"] == meta.id]
+            rows = kids_by.get(meta.id, kids.iloc[:0])
             cols = ["_o", *kid_codes, "n_children"]
             children[meta.id] = rows[cols].to_numpy(dtype=np.int64).tolist()
 
@@ -443,18 +456,21 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
         else None
     )
 
-    def relabel(texts: pd.Series) -> tuple[list[str], list[int]]:
-        values = texts.astype(object).where(texts.notna(), "").astype(str)
-        uniq, inverse = np.unique(values.to_numpy(dtype=str), return_inverse=True)
-        out = [
-            pattern.sub(lambda m: labels[m.group(1)], str(u)) if pattern else str(u) for u in uniq
-        ]
-        return out, inverse.astype(np.int64).tolist()
+    def text(column: str) -> pd.Series:
+        values = findings[column if column in findings else "message"]
+        return values.astype(object).where(values.notna(), "").astype(str)
 
-    msg_ja, idx_ja = relabel(
-        findings["message_ja"] if "message_ja" in findings else findings["message"]
-    )
-    msg_en, idx_en = relabel(findings["message"])
+    # each distinct (Japanese, English) message once; rows point at it
+    pairs = pd.MultiIndex.from_arrays([text("message_ja"), text("message")])
+    msg_index, distinct = pd.factorize(pairs)
+
+    def relabel(values: pd.Index) -> list[str]:
+        return [
+            pattern.sub(lambda m: labels[m.group(1)], str(u)) if pattern else str(u) for u in values
+        ]
+
+    msg_ja = relabel(distinct.get_level_values(0))
+    msg_en = relabel(distinct.get_level_values(1))
     names_of = {
         **{
             str(m): str(t)
@@ -472,15 +488,13 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     finding_data = {
         "codes": [[c, *_FINDINGS.get(c, (c, c))] for c in codes_f],
         "code": pd.Index(codes_f).get_indexer(findings["code"].astype(str)).tolist(),
-        "node": pd.Index(node_ids).get_indexer(findings["node"].astype(str)).tolist(),
         # what each finding is about, by name: a node's title or a milestone's
         "targets": target_names,
         "target": pd.Index(target_ids).get_indexer(findings["node"].astype(str)).tolist(),
         "org": f_org.tolist(),
         "ja": msg_ja,
         "en": msg_en,
-        "msgJa": idx_ja,
-        "msgEn": idx_en,
+        "msg": msg_index.tolist(),
     }
 
     milestones = []

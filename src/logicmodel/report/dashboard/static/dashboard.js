@@ -463,7 +463,7 @@
     var list = findingRows(k), page = Math.min(state.fPage, Math.max(0, Math.ceil(list.length / PAGE) - 1));
     state.fPage = page;
     var nodeTitle = function (r) { return F.target[r] >= 0 ? F.targets[F.target[r]] : ""; };
-    var msg = function (r) { return ja ? F.ja[F.msgJa[r]] : F.en[F.msgEn[r]]; };
+    var msg = function (r) { return (ja ? F.ja : F.en)[F.msg[r]]; };
     csvs.findings = function () {
       return [[t("code"), t("target_node"), t("org"), "level", t("message")]].concat(list.map(function (r) {
         return [codeName(F.code[r]), nodeTitle(r), orgName(F.org[r]), lvName(O.level[F.org[r]]), msg(r)];
@@ -564,4 +564,5 @@
   var m = /^#org=([^&]+)/.exec(location.hash);
   if (m) { var found = O.code.indexOf(decodeURIComponent(m[1])); if (found >= 0) state.org = found; }
   render();
+  if (window.performance && performance.mark) performance.mark("lm-rendered"); // for benchmarks/
 })();
