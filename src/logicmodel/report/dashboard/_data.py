@@ -151,7 +151,8 @@ def _hierarchy(progress: Progress, codes: pd.Index) -> pd.DataFrame | None:
     if "code" not in frame or not codes.isin(frame["code"]).all():
         return None
     cols = [c for c in ("code", "parent", "level", "name", "kana") if c in frame]
-    return frame[cols].drop_duplicates("code").reset_index(drop=True)
+    out: pd.DataFrame = frame[cols].drop_duplicates("code").reset_index(drop=True)
+    return out
 
 
 def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -344,7 +345,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
         axis = h.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
         trend = ""
         if len(axis) >= 2:
-            pos = pd.Index(axis).get_indexer(h["period"].astype(str))
+            pos = pd.Index(axis).get_indexer(pd.Index(h["period"].astype(str)))
             grid = np.full((2, n, len(axis)), np.nan)
             ho = h["_o"].to_numpy(dtype=np.int64)
             grid[0, ho, pos] = h["actual"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -439,7 +440,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
             if "level" in findings
             else 0,
             "code": findings["code"].astype(str).map(code_rank).fillna(len(code_rank)).to_numpy(),
-            "node": pd.Index(node_ids).get_indexer(findings["node"].astype(str)),
+            "node": pd.Index(node_ids).get_indexer(pd.Index(findings["node"].astype(str))),
             "org": f_org,
         }
     ).sort_values(["level", "code", "node", "org"], kind="stable")
@@ -487,10 +488,10 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     codes_f = list(_FINDINGS) + sorted(set(findings["code"].astype(str)) - set(_FINDINGS))
     finding_data = {
         "codes": [[c, *_FINDINGS.get(c, (c, c))] for c in codes_f],
-        "code": pd.Index(codes_f).get_indexer(findings["code"].astype(str)).tolist(),
+        "code": pd.Index(codes_f).get_indexer(pd.Index(findings["code"].astype(str))).tolist(),
         # what each finding is about, by name: a node's title or a milestone's
         "targets": target_names,
-        "target": pd.Index(target_ids).get_indexer(findings["node"].astype(str)).tolist(),
+        "target": pd.Index(target_ids).get_indexer(pd.Index(findings["node"].astype(str))).tolist(),
         "org": f_org.tolist(),
         "ja": msg_ja,
         "en": msg_en,
@@ -524,12 +525,12 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
     for label in [
         *periods,
         *(p for i in indicators for p in i["axis"]),
-        *(str(m.target_period) for m in model.indicators if getattr(m, "target_period", None)),
     ]:
         w = _wareki_label(label) if label else None
         if w:
             wareki[label] = w
-    for day in [progress.as_of, *(pd.to_datetime(m["due"]).date() for m in milestones)]:
+    days = [str(m[k]) for m in milestones for k in ("due", "done") if m[k]]
+    for day in [progress.as_of, *(dt.date.fromisoformat(d[:10]) for d in days)]:
         wareki[str(day)] = _wareki_date(day)
     for ind_item in indicators:
         tp = ind_item["targetPeriod"]
