@@ -1268,3 +1268,20 @@ def test_status_text_colours_are_readable_on_their_fills() -> None:
     for status, fill in STATUS_COLOURS.items():
         assert contrast(fill, STATUS_INK[status]) >= 4.5, status
     assert set(STATUS_COLOURS) >= set(STATUS_LABELS)
+
+
+def test_link_evidence_is_shown_on_the_link_and_in_the_table(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    model = sample_model()
+    first = model.links[0].model_copy(update={"evidence": "先行30団体の比較（2024年）"})
+    model = model.model_copy(update={"links": [first, *model.links[1:]]})
+    path = tmp_path / "evidence.html"
+    lm.dashboard(model, lm.evaluate(model, sample_observations()), path)
+    with opened(chromium, path) as page:
+        table = page.evaluate(
+            "[...document.getElementById('links-table').tBodies[0].rows].map(r => r.cells[3].textContent)"
+        )
+        title = page.evaluate("document.querySelector('polyline.link title').textContent")
+    assert table == ["先行30団体の比較（2024年）"] + [""] * (len(model.links) - 1)
+    assert title.endswith("効果検証: 先行30団体の比較（2024年）")

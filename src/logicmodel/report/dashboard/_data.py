@@ -110,21 +110,19 @@ def _per_mille(values: npt.ArrayLike) -> Any:
     return out.tolist()
 
 
-def _texts(values: pd.Series | npt.NDArray[Any]) -> Any:
-    arr = np.asarray(pd.Series(values).astype(object).where(pd.notna(values), None), dtype=object)
-    if not len(arr):
-        return None
-    if all(arr[0] == v for v in arr[:1]) and (arr == arr[0]).all():
-        return arr[0]
-    return arr.tolist()
-
-
 def _groups(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
     """``frame`` split by ``column`` in one pass (one boolean mask per key would rescan it)."""
     if not len(frame):
         return {}
     keys = frame[column].astype(object)
     return {str(k): g for k, g in frame.groupby(keys, sort=False)}
+
+
+def _at(values: npt.NDArray[np.float64], rows: npt.NDArray[np.int64], n: int) -> npt.NDArray[Any]:
+    """``values`` of the rows placed at their orgs' positions in an array over all ``n`` orgs."""
+    out = np.full(n, np.nan)
+    out[rows] = values
+    return out
 
 
 def _status_string(status: pd.Series, rows: npt.NDArray[np.int64], n: int) -> str:
@@ -340,6 +338,10 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
                         break
                 reporting = counts.to_numpy(dtype=np.float64, copy=True)
                 reporting[period_at < 0] = np.nan
+        complete = None  # 1/0: whether the row's period had ended by as_of (when evaluated)
+        if "period_complete" in rows:
+            flags = pd.to_numeric(rows["period_complete"].astype(object), errors="coerce")
+            complete = flags.to_numpy(dtype=np.float64, na_value=np.nan)
         # the trend: actual and planned per period, each one character high
         h = hist_by.get(meta.id, hist.iloc[:0])
         axis = h.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
@@ -377,9 +379,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
                 "status": _status_string(rows["status"], at, n),
                 "reporting": _numbers(reporting, 0),
                 "expected": _numbers(exp, 0),
-                "complete": _texts(spread("period_complete"))
-                if "period_complete" in rows
-                else None,
+                "complete": _numbers(_at(complete, at, n), 0) if complete is not None else None,
                 "axis": axis,
                 "trend": trend,
             }

@@ -180,10 +180,12 @@ def _evidence(link: Any) -> dict[str, Any] | None:
     ev = getattr(link, "evidence", None)
     if ev is None:
         return None
+    if isinstance(ev, str):  # a reference or note in words
+        return {"text": ev}
     data = ev.model_dump(mode="json") if hasattr(ev, "model_dump") else ev
     if not isinstance(data, dict):
-        return {"verdict": str(data)}
-    keep = ("verdict", "att", "se", "ci_low", "ci_high", "method", "alpha", "n_treated")
+        return {"text": str(data)}
+    keep = ("verdict", "att", "se", "ci_low", "ci_high", "method", "alpha", "n_treated", "text")
     return {k: data[k] for k in keep if k in data and not isinstance(data[k], dict | list)}
 
 

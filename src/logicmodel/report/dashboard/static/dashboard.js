@@ -85,7 +85,10 @@
     kinds: ["インプット,アクティビティ,アウトプット,アウトカム,インパクト", "Input,Activity,Output,Outcome,Impact"],
     evSupports: ["支持", "supports"],
     evContradicts: ["反証", "contradicts"],
-    evInconclusive: ["判定不能", "inconclusive"]
+    evInconclusive: ["判定不能", "inconclusive"],
+    toDate: ["年度途中", "to date"],
+    codeCol: ["団体コード", "Code"],
+    level: ["階層", "Level"]
   };
   var KINDS = ["input", "activity", "output", "outcome", "impact"];
   var ST = {}, BY = {};
@@ -116,6 +119,12 @@
     if (v == null || !isFinite(v)) return "–";
     var digits = Number.isInteger(v) ? 0 : 1;
     return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  // the period of a row, flagged while it is still running (DESIGN §4.4 period_complete)
+  function periodOf(ind, k) {
+    var p = at(ind.period, k);
+    if (p == null || p < 0) return "–";
+    return per(D.periods[p]) + (at(ind.complete, k) === 0 ? "（" + t("toDate") + "）" : "");
   }
   function pct(pm) { return pm == null ? "–" : Math.round(pm / 10) + "%"; }
   function per(label) { return label == null || label === "" ? "–" : (state.wareki && D.wareki[label]) || label; }
@@ -221,7 +230,7 @@
       var p = at(ind.period, k);
       return '<article class="card kgi" data-ind="' + esc(ind.id) + '"><h3 class="n">KGI · ' + esc(ind.name) + "</h3>" +
         '<p class="v">' + fmt(at(ind.actual, k)) + " <small>" + esc(ind.unit) + "</small></p><dl>" +
-        "<dt>" + esc(t("period")) + '</dt><dd class="period">' + esc(per(p >= 0 ? D.periods[p] : "")) + "</dd>" +
+        "<dt>" + esc(t("period")) + '</dt><dd class="period">' + esc(periodOf(ind, k)) + "</dd>" +
         "<dt>" + esc(t("target")) + "</dt><dd>" + fmt(at(ind.target, k)) + (tp ? "（" + esc(per(tp)) + "）" : "") + "</dd>" +
         "<dt>" + esc(t("achievement")) + "</dt><dd>" + pct(at(ind.ach, k)) + "</dd>" +
         (cov ? "<dt>" + esc(t("coverage")) + '</dt><dd class="coverage">' + esc(cov) + "</dd>" : "") +
@@ -241,8 +250,10 @@
     if (!ev) return "";
     var v = { supports: "evSupports", contradicts: "evContradicts", inconclusive: "evInconclusive" }[ev.verdict];
     var s = v ? t(v) : String(ev.verdict || "");
-    if (ev.att != null) s += " ATT " + fmt(Number(ev.att));
-    if (ev.ci_low != null && ev.ci_high != null) s += " [" + fmt(Number(ev.ci_low)) + ", " + fmt(Number(ev.ci_high)) + "]";
+    if (ev.text) s = (s ? s + " " : "") + ev.text;
+    var num = function (v) { return Number(Number(v).toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 6 }); };
+    if (ev.att != null) s += " ATT " + num(ev.att);
+    if (ev.ci_low != null && ev.ci_high != null) s += " [" + num(ev.ci_low) + ", " + num(ev.ci_high) + "]";
     return s;
   }
   function renderPathway(k) {
@@ -321,7 +332,7 @@
       var s = statusAt(ind, k), a = at(ind.ach, k), p = at(ind.plan, k), pi = at(ind.period, k);
       var fill = a == null ? 0 : Math.max(0, Math.min(a / 1000, 1)) * 100;
       var mark = p == null ? "" : '<b style="left:' + (Math.max(0, Math.min(p / 1000, 1)) * 100).toFixed(0) + '%"></b>';
-      return '<tr data-ind="' + esc(ind.id) + '"><td>' + esc(ind.role) + "</td><td>" + esc(ind.name) + "</td><td>" + esc(per(pi >= 0 ? D.periods[pi] : "")) +
+      return '<tr data-ind="' + esc(ind.id) + '"><td>' + esc(ind.role) + "</td><td>" + esc(ind.name) + "</td><td>" + esc(periodOf(ind, k)) +
         '</td><td class="num">' + fmt(at(ind.actual, k)) + '</td><td class="num">' + fmt(at(ind.baseline, k)) + '</td><td class="num">' + fmt(at(ind.target, k)) +
         "</td><td>" + esc(per(at(ind.targetPeriod, k))) + "</td><td>" + esc(ind.unit) + '</td><td class="num">' + pct(a) +
         '</td><td><div class="bar" aria-hidden="true"><i style="width:' + fill.toFixed(0) + "%;background:" + (s ? s.fill : "#767676") + '"></i>' + mark + "</div></td><td>" + badge(s) +
@@ -373,7 +384,7 @@
     var shown = list.slice(page * PAGE, (page + 1) * PAGE);
     var head2 = [t("org"), t("actual"), t("achievement"), t("plan"), t("status")];
     csvs.orgs = function () {
-      return [[t("org"), "code", t("indicator"), t("actual"), t("achievement"), t("plan"), t("status")]].concat(list.map(function (j) {
+      return [[t("org"), t("codeCol"), t("indicator"), t("actual"), t("achievement"), t("plan"), t("status")]].concat(list.map(function (j) {
         var s = ind ? statusAt(ind, j) : null, a = ind ? at(ind.ach, j) : null, p = ind ? at(ind.plan, j) : null;
         return [orgName(j), O.code[j], ind ? ind.name : "", ind ? at(ind.actual, j) : "", a == null ? "" : a / 1000, p == null ? "" : p / 1000, s ? label(s) : ""];
       }));
@@ -465,7 +476,7 @@
     var nodeTitle = function (r) { return F.target[r] >= 0 ? F.targets[F.target[r]] : ""; };
     var msg = function (r) { return (ja ? F.ja : F.en)[F.msg[r]]; };
     csvs.findings = function () {
-      return [[t("code"), t("target_node"), t("org"), "level", t("message")]].concat(list.map(function (r) {
+      return [[t("code"), t("target_node"), t("org"), t("level"), t("message")]].concat(list.map(function (r) {
         return [codeName(F.code[r]), nodeTitle(r), orgName(F.org[r]), lvName(O.level[F.org[r]]), msg(r)];
       }));
     };
