@@ -159,3 +159,18 @@ def test_link_evidence_is_carried_when_the_link_has_it() -> None:
     fake = model.model_construct(**{**dict(model), "links": [Linked(), *model.links[1:]]})
     got = pathway_layout(fake)["links"][0]["evidence"]
     assert got == {"verdict": "supports", "att": 0.12, "ci_low": 0.05, "ci_high": 0.2}
+
+
+def test_views_of_progress_make_dashboards_about_them(
+    national: tuple[lm.LogicModel, Progress],
+) -> None:
+    """``progress.org(code)`` and ``progress.at(level)`` (DESIGN §4.4): the file is about them."""
+    model, progress = national
+    one = page_data(lm.dashboard(model, progress.org("131016")))
+    assert one["orgs"]["code"] == ["131016"]
+    assert one["orgs"]["parent"] == [-1]
+    prefectures = page_data(lm.dashboard(model, progress.at("prefecture")))
+    # two prefectures side by side: one top above them, so both can be reached and counted
+    assert prefectures["orgs"]["code"] == ["", "130001", "270008"]
+    assert prefectures["orgs"]["parent"] == [-1, 0, 0]
+    assert len(prefectures["findings"]["code"]) == len(progress.at("prefecture").findings)

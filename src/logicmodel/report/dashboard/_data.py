@@ -171,7 +171,7 @@ def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFra
         seen["parent"] = None
     seen["code"] = seen["code"].astype(str)
     names = _hierarchy(progress, pd.Index(seen["code"]))
-    if names is not None and "prefecture" in levels:
+    if names is not None and "prefecture" in levels and seen["level"].eq("nation").any():
         # every prefecture has a tile, with or without rows
         prefs = names[names["level"] == "prefecture"][["code", "level", "parent"]]
         seen = pd.concat([seen, prefs[~prefs["code"].isin(seen["code"])]], ignore_index=True)
@@ -209,6 +209,11 @@ def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFra
         seen = seen[keep].reset_index(drop=True)
         top = seen.index[seen["code"] == org][0]
         seen = pd.concat([seen.loc[[top]], seen.drop(index=top)], ignore_index=True)
+    roots = ~seen["parent"].isin(seen["code"])
+    if roots.sum() > 1:  # e.g. progress.at("prefecture"): one top above them all
+        seen.loc[roots, "parent"] = ""
+        top = {"code": "", "level": levels[0], "parent": None, "name": "", "kana": ""}
+        seen = pd.concat([pd.DataFrame([top]), seen], ignore_index=True)
     return seen, names
 
 
@@ -538,6 +543,11 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
             if isinstance(label, str) and label not in wareki and (w := _wareki_label(label)):
                 wareki[label] = w
 
+    # -1 for a top: no parent, or a parent outside this file
+    has_parent = orgs["parent"].notna().to_numpy()
+    parents = np.where(
+        has_parent, codes.get_indexer(pd.Index(orgs["parent"].fillna("").astype(str))), -1
+    )
     return {
         "title": model.title,
         "owner": model.owner or "",
@@ -554,10 +564,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
             .fillna(0)
             .astype(int)
             .tolist(),
-            # -1 for the top: no parent, or a parent outside this file
-            "parent": codes.get_indexer(
-                orgs["parent"].astype(object).where(orgs["parent"].notna(), "\0").astype(str)
-            ).tolist(),
+            "parent": parents.tolist(),
         },
         "periods": list(periods),
         "statuses": [

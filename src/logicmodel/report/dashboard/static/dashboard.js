@@ -207,7 +207,6 @@
     if (!q) { box.innerHTML = ""; return; }
     var hits = [];
     for (var j = 0; j < N; j++) {
-      if (!under(j, 0)) continue;
       if (kana(O.name[j]).indexOf(q) >= 0 || kana(O.kana[j]).indexOf(q) >= 0 || O.code[j].indexOf(q) === 0) hits.push(j);
     }
     var shown = hits.slice(0, 30);
