@@ -42,7 +42,7 @@ _STATUS_TEXT = {
     for code in STATUS_CODES
 }
 # one character per status in the page's data; "." for an org without a row
-_STATUS_CHAR = dict(zip(STATUS_CODES, "aorfdti", strict=False))
+_STATUS_CHAR = dict(zip(STATUS_CODES, "aorfdtiuvwxyz", strict=False))
 # the shape that says the status without colour (◎○△× as on Japanese evaluation sheets)
 _SYMBOL = {
     "achieved": "◎",
