@@ -100,7 +100,9 @@
   D.nodes.forEach(function (nd, k) { nodeIndex[nd.id] = k; });
   var firstKgi = 0;
   D.indicators.some(function (ind, k) { if (ind.role === "KGI") { firstKgi = k; return true; } return false; });
-  var state = { org: 0, lang: "ja", wareki: false, colour: firstKgi, fPage: 0, fCode: -1, kPage: 0, kFilter: "", kSort: "code", q: "" };
+  // on a phone the 47 tiles start folded (search and the lists come first); the reader may open them
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+  var state = { tiles: !narrow, org: 0, lang: "ja", wareki: false, colour: firstKgi, fPage: 0, fCode: -1, kPage: 0, kFilter: "", kSort: "code", q: "" };
   var csvs = {};
 
   // ------------------------------------------------------------------ helpers
@@ -186,7 +188,7 @@
         var options = D.indicators.map(function (x, k) {
           return '<option value="' + k + '"' + (k === state.colour ? " selected" : "") + ">" + esc(x.name) + "</option>";
         }).join("");
-        html += '<details class="tilebox" open><summary>' + esc(t("prefectures", { ind: ind ? ind.name : "" })) + "</summary>" +
+        html += '<details class="tilebox" id="tilebox"' + (state.tiles ? " open" : "") + "><summary>" + esc(t("prefectures", { ind: ind ? ind.name : "" })) + "</summary>" +
           '<label class="note" for="colour">' + esc(t("colourBy")) + '</label> <select id="colour">' + options + "</select>" +
           '<ul class="tiles" id="tiles">' + prefs.map(function (j) {
             var s = ind ? statusAt(ind, j) : null;
@@ -564,6 +566,9 @@
     if (el.id === "q") { state.q = el.value; renderResults(); }
     if (el.id === "kfilter") { state.kFilter = el.value; state.kPage = 0; render("kfilter"); var f = document.getElementById("kfilter"); f.setSelectionRange(f.value.length, f.value.length); }
   });
+  document.addEventListener("toggle", function (e) {
+    if (e.target.id === "tilebox") state.tiles = e.target.open;
+  }, true);
   document.addEventListener("change", function (e) {
     var el = e.target;
     if (el.id === "wareki") { state.wareki = el.checked; render("wareki"); }
