@@ -30,6 +30,7 @@
     pathway: ["効果発現経路", "Effect pathway"],
     pathwayFig: ["効果発現経路の図（同じ内容を下の表でも読めます）", "Effect pathway diagram (the same content is in the table below)"],
     pathwayTable: ["経路を表で見る", "The pathway as a table"],
+    linksTable: ["つながりを表で見る（根拠・効果検証）", "The links as a table (rationale, evidence)"],
     node: ["要素", "Node"],
     kind: ["区分", "Kind"],
     status: ["状況", "Status"],
@@ -306,6 +307,7 @@
       '<figure class="fig" style="margin:0">' + scrollBox(picture(svg), t("pathwayFig")) + "</figure>" +
       '<details class="alt" open><summary>' + esc(t("pathwayTable")) + "</summary>" + tableBar("pathway") +
       scrollBox('<table id="pathway-table"><caption>' + esc(t("pathway")) + "</caption><thead><tr><th scope=\"col\">" + esc(t("node")) + '</th><th scope="col">' + esc(t("kind")) + '</th><th scope="col">' + esc(t("status")) + '</th><th scope="col" class="num">' + esc(t("score")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", t("pathway")) +
+      "</details>" + '<details class="alt"><summary>' + esc(t("linksTable")) + "</summary>" +
       scrollBox('<table id="links-table"><caption>' + esc(t("links")) + '</caption><thead><tr><th scope="col">' + esc(t("from")) + '</th><th scope="col">' + esc(t("to")) + '</th><th scope="col">' + esc(t("rationale")) + '</th><th scope="col">' + esc(t("evidence")) + "</th></tr></thead><tbody>" + links + "</tbody></table>", t("links")) +
       "</details></section>";
   }
