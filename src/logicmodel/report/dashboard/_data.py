@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,13 +119,6 @@ def _groups(frame: pd.DataFrame, column: str) -> dict[str, pd.DataFrame]:
     return {str(k): g for k, g in frame.groupby(keys, sort=False)}
 
 
-def _at(values: npt.NDArray[np.float64], rows: npt.NDArray[np.int64], n: int) -> npt.NDArray[Any]:
-    """``values`` of the rows placed at their orgs' positions in an array over all ``n`` orgs."""
-    out = np.full(n, np.nan)
-    out[rows] = values
-    return out
-
-
 def _status_string(status: pd.Series, rows: npt.NDArray[np.int64], n: int) -> str:
     chars = np.full(n, ord("."), dtype=np.uint8)
     cat = pd.Categorical(status.astype(object).where(status.notna(), "no_data"))
@@ -217,10 +211,6 @@ def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFra
     return seen, names
 
 
-def _counted_level(levels: list[str]) -> str:
-    return "municipality" if "municipality" in levels else levels[-1]
-
-
 def _leaves_under(orgs: pd.DataFrame, names: pd.DataFrame | None, level: str) -> npt.NDArray[Any]:
     """For each shown org, how many organisations of the counted level exist below it."""
     tree = names if names is not None else orgs
@@ -269,189 +259,226 @@ def _wareki_label(label: str) -> str | None:
 # ------------------------------------------------------------------------------ the payload
 
 
-def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict[str, Any]:
-    """Everything the page draws, as plain JSON-ready data."""
-    orgs, names = _orgs(progress, org)
-    n = len(orgs)
-    codes = pd.Index(orgs["code"])
-    levels = list(progress.levels)
-    counted = _counted_level(levels)
+@dataclass(frozen=True)
+class _Orgs:
+    """The organisations of the file, numbered (the top first), and how to find their rows."""
 
-    def org_index(column: pd.Series) -> npt.NDArray[np.int64]:
+    frame: pd.DataFrame  # code, level, parent, name, kana
+    names: pd.DataFrame | None  # the whole hierarchy, when known
+    levels: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @property
+    def codes(self) -> pd.Index:
+        out: pd.Index = pd.Index(self.frame["code"])
+        return out
+
+    @property
+    def counted(self) -> str:
+        """The level coverage counts (municipalities for Japan)."""
+        return "municipality" if "municipality" in self.levels else self.levels[-1]
+
+    def index(self, column: pd.Series) -> npt.NDArray[np.int64]:
+        """Position of each row's org (``-1``: not in this file; a missing org is the top)."""
         keys = column.astype(object).where(column.notna(), "").astype(str)
-        return np.asarray(codes.get_indexer(keys), dtype=np.int64)
+        return np.asarray(self.codes.get_indexer(pd.Index(keys)), dtype=np.int64)
 
-    ind = progress.indicators
-    ind = ind.assign(_o=org_index(ind["org"]) if "org" in ind else 0)
-    ind = ind[ind["_o"] >= 0]
-    periods: dict[str, int] = {}
+    def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame``'s rows of the orgs in this file, with their position as ``_o``."""
+        at = self.index(frame["org"]) if "org" in frame else np.zeros(len(frame), np.int64)
+        return frame.assign(_o=at)[at >= 0]
+
+    def parents(self) -> npt.NDArray[np.int64]:
+        """Position of each org's parent; ``-1`` for a top (no parent, or one outside the file)."""
+        parent = self.frame["parent"]
+        found = self.codes.get_indexer(pd.Index(parent.fillna("").astype(str)))
+        return np.where(parent.notna().to_numpy(), found, -1).astype(np.int64)
+
+
+def _spread(rows: pd.DataFrame, column: str, n: int) -> npt.NDArray[np.float64]:
+    """The numbers of ``column`` placed at their orgs' positions (``_o``); NaN elsewhere."""
+    out = np.full(n, np.nan)
+    if column in rows:
+        at = rows["_o"].to_numpy(dtype=np.int64)
+        out[at] = pd.to_numeric(rows[column].astype(object), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    return out
+
+
+def _reporting(rows: pd.DataFrame, leaves: pd.DataFrame, orgs: _Orgs) -> npt.NDArray[np.float64]:
+    """Per org, how many organisations of the counted level below it have an actual in the
+    org's own row period (when the evaluation does not say it in a ``reporting`` column)."""
+    n, codes = orgs.n, orgs.codes
+    parent_of = orgs.frame.set_index("code")["parent"]
+    leaves = leaves[leaves["actual"].notna()]
+    top_period = dict(zip(rows["org"].astype(str), rows["period"], strict=False))
+    current, period = leaves["org"].astype(str), leaves["period"]
+    counts = pd.Series(0.0, index=codes)
+    for _ in range(6):  # each leaf counts for itself and its ancestors (wards to nation)
+        same = period.to_numpy(dtype=object) == current.map(top_period).to_numpy(dtype=object)
+        hit = current[same].value_counts()
+        counts = counts.add(hit.reindex(codes).fillna(0), fill_value=0)
+        nxt = current.map(parent_of)
+        keep = nxt.notna().to_numpy()
+        current, period = nxt[keep].astype(str), period[keep]
+        if current.empty:
+            break
+    out: npt.NDArray[np.float64] = np.array(counts.to_numpy(dtype=np.float64), dtype=np.float64)
+    has_row = np.zeros(n, dtype=bool)
+    has_row[rows["_o"].to_numpy(dtype=np.int64)] = True
+    out[~has_row] = np.nan
+    return out
+
+
+def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str]:
+    """The periods of one indicator's history and, per org, its actual then planned line, one
+    character per period (64 heights, each org's lines scaled to their own range)."""
+    axis = history.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
+    if len(axis) < 2:
+        return axis, ""
+    pos = pd.Index(axis).get_indexer(pd.Index(history["period"].astype(str)))
+    grid = np.full((2, n, len(axis)), np.nan)
+    at = history["_o"].to_numpy(dtype=np.int64)
+    grid[0, at, pos] = history["actual"].to_numpy(dtype=np.float64, na_value=np.nan)
+    grid[1, at, pos] = history["planned"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(all="ignore"):
+        lo = np.nanmin(np.where(np.isfinite(grid), grid, np.inf), axis=(0, 2))
+        hi = np.nanmax(np.where(np.isfinite(grid), grid, -np.inf), axis=(0, 2))
+        span = np.where(hi > lo, hi - lo, 1.0)
+        level = np.rint((grid - lo[None, :, None]) / span[None, :, None] * 63)
+    chars = np.full(grid.shape, _GAP, dtype=np.uint8)
+    ok = np.isfinite(level)
+    chars[ok] = _ALPHABET[np.clip(level[ok], 0, 63).astype(np.int64)]
+    return axis, chars.transpose(1, 0, 2).tobytes().decode("ascii")
+
+
+def _indicators(
+    model: LogicModel, progress: Progress, orgs: _Orgs
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Per indicator, its rows over all orgs; and the period labels the rows refer to."""
+    n = orgs.n
+    ind = orgs.rows(progress.indicators)
     period_col = ind["period"].astype(object).where(ind["period"].notna(), "").astype(str)
+    periods: dict[str, int] = {}
     for label in pd.unique(period_col):
         periods.setdefault(str(label), len(periods))
     ind = ind.assign(_p=period_col.map(periods).to_numpy())
-
-    expected = _leaves_under(orgs, names, counted) if len(levels) > 1 else np.ones(n, np.int64)
-    leaf_rows = ind[ind["level"] == counted] if len(levels) > 1 else ind.iloc[:0]
-    parent_of = orgs.set_index("code")["parent"]
-
-    hist = progress.history
-    hist = hist.assign(_o=org_index(hist["org"]) if "org" in hist else 0)
-    hist = hist[hist["_o"] >= 0]
-
-    ind_by = _groups(ind, "indicator")
-    leaves_by = _groups(leaf_rows, "indicator")
+    flat = len(orgs.levels) == 1
+    expected = np.ones(n) if flat else _leaves_under(orgs.frame, orgs.names, orgs.counted)
+    leaf_rows = ind.iloc[:0] if flat else ind[ind["level"] == orgs.counted]
+    ind_by, leaves_by = _groups(ind, "indicator"), _groups(leaf_rows, "indicator")
+    hist = orgs.rows(progress.history)
     hist_by = _groups(hist, "indicator")
-    indicators = []
+    out = []
     for meta in model.indicators:
         rows = ind_by.get(meta.id, ind.iloc[:0])
         at = rows["_o"].to_numpy(dtype=np.int64)
-
-        def spread(column: str, rows: pd.DataFrame = rows, at: npt.NDArray[np.int64] = at) -> Any:
-            out = np.full(n, np.nan)
-            if column in rows:
-                out[at] = rows[column].to_numpy(dtype=np.float64, na_value=np.nan)
-            return out
-
         target_period = np.full(n, None, dtype=object)
         target_period[at] = (
             rows["target_period"].astype(object).where(rows["target_period"].notna(), None)
         )
         period_at = np.full(n, -1, dtype=np.int64)
         period_at[at] = rows["_p"].to_numpy(dtype=np.int64)
-        # coverage: the evaluation's columns when it has them, else counted here
-        if {"reporting", "expected"} <= set(rows.columns):
-            reporting, exp = spread("reporting"), spread("expected")
+        if {"reporting", "expected"} <= set(rows.columns):  # the evaluation says it (§4.4)
+            reporting, exp = _spread(rows, "reporting", n), _spread(rows, "expected", n)
         else:
-            reporting, exp = np.full(n, np.nan), expected.astype(np.float64)
-            if len(leaf_rows):
-                leaves = leaves_by.get(meta.id, leaf_rows.iloc[:0])
-                leaves = leaves[leaves["actual"].notna()]
-                top_period = dict(zip(rows["org"].astype(str), rows["period"], strict=False))
-                current = leaves["org"].astype(str)
-                period = leaves["period"]
-                counts = pd.Series(0.0, index=codes)
-                for _ in range(6):
-                    same = period.to_numpy(dtype=object) == current.map(top_period).to_numpy(
-                        dtype=object
-                    )
-                    hit = current[same].value_counts()
-                    counts = counts.add(hit.reindex(codes).fillna(0), fill_value=0)
-                    nxt = current.map(parent_of)
-                    keep = nxt.notna().to_numpy()
-                    current, period = nxt[keep].astype(str), period[keep]
-                    if current.empty:
-                        break
-                reporting = counts.to_numpy(dtype=np.float64, copy=True)
-                reporting[period_at < 0] = np.nan
-        complete = None  # 1/0: whether the row's period had ended by as_of (when evaluated)
-        if "period_complete" in rows:
-            flags = pd.to_numeric(rows["period_complete"].astype(object), errors="coerce")
-            complete = flags.to_numpy(dtype=np.float64, na_value=np.nan)
-        # the trend: actual and planned per period, each one character high
-        h = hist_by.get(meta.id, hist.iloc[:0])
-        axis = h.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
-        trend = ""
-        if len(axis) >= 2:
-            pos = pd.Index(axis).get_indexer(pd.Index(h["period"].astype(str)))
-            grid = np.full((2, n, len(axis)), np.nan)
-            ho = h["_o"].to_numpy(dtype=np.int64)
-            grid[0, ho, pos] = h["actual"].to_numpy(dtype=np.float64, na_value=np.nan)
-            grid[1, ho, pos] = h["planned"].to_numpy(dtype=np.float64, na_value=np.nan)
-            with np.errstate(all="ignore"):
-                lo = np.nanmin(np.where(np.isfinite(grid), grid, np.inf), axis=(0, 2))
-                hi = np.nanmax(np.where(np.isfinite(grid), grid, -np.inf), axis=(0, 2))
-                span = np.where(hi > lo, hi - lo, 1.0)
-                level = np.rint((grid - lo[None, :, None]) / span[None, :, None] * 63)
-            chars = np.full(grid.shape, _GAP, dtype=np.uint8)
-            ok = np.isfinite(level)
-            chars[ok] = _ALPHABET[np.clip(level[ok], 0, 63).astype(np.int64)]
-            # per org: the actual line then the planned line
-            trend = chars.transpose(1, 0, 2).tobytes().decode("ascii")
-        indicators.append(
+            exp = expected.astype(np.float64)
+            leaves = leaves_by.get(meta.id, leaf_rows.iloc[:0])
+            reporting = _reporting(rows, leaves, orgs) if len(leaf_rows) else np.full(n, np.nan)
+        axis, trend = _trend(hist_by.get(meta.id, hist.iloc[:0]), n)
+        out.append(
             {
                 "id": meta.id,
                 "name": meta.title,
                 "role": meta.role or "",
                 "node": getattr(meta, "node", None) or "",
                 "unit": str(meta.unit) if getattr(meta, "unit", None) else "",
-                "actual": _numbers(spread("actual")),
-                "baseline": _numbers(spread("baseline")),
-                "target": _numbers(spread("target")),
+                "actual": _numbers(_spread(rows, "actual", n)),
+                "baseline": _numbers(_spread(rows, "baseline", n)),
+                "target": _numbers(_spread(rows, "target", n)),
                 "targetPeriod": _col(target_period),
                 "period": _col(period_at),
-                "ach": _per_mille(spread("achievement")),
-                "plan": _per_mille(spread("planned_achievement")),
+                "ach": _per_mille(_spread(rows, "achievement", n)),
+                "plan": _per_mille(_spread(rows, "planned_achievement", n)),
                 "status": _status_string(rows["status"], at, n),
                 "reporting": _numbers(reporting, 0),
                 "expected": _numbers(exp, 0),
-                "complete": _numbers(_at(complete, at, n), 0) if complete is not None else None,
+                # 1/0: whether the row's period had ended by as_of (when the evaluation says it)
+                "complete": _numbers(_spread(rows, "period_complete", n), 0)
+                if "period_complete" in rows
+                else None,
                 "axis": axis,
                 "trend": trend,
             }
         )
+    return out, list(periods)
 
-    # nodes: status and rolled-up score of every node in every org
-    nodes_t = progress.nodes
-    nodes_t = nodes_t.assign(_o=org_index(nodes_t["org"]) if "org" in nodes_t else 0)
-    nodes_t = nodes_t[nodes_t["_o"] >= 0].drop_duplicates(["node", "_o"])
-    nodes_by = _groups(nodes_t, "node")
-    nodes = []
+
+def _nodes(model: LogicModel, progress: Progress, orgs: _Orgs) -> list[dict[str, Any]]:
+    """Status and rolled-up score of every node in every org."""
+    table = orgs.rows(progress.nodes).drop_duplicates(["node", "_o"])
+    by_node = _groups(table, "node")
+    out = []
     for node in model.nodes:
-        rows = nodes_by.get(node.id, nodes_t.iloc[:0])
-        at = rows["_o"].to_numpy(dtype=np.int64)
-        rolled = np.full(n, np.nan)
-        rolled[at] = rows["rolled"].to_numpy(dtype=np.float64, na_value=np.nan)
-        nodes.append(
+        rows = by_node.get(node.id, table.iloc[:0])
+        out.append(
             {
                 "id": node.id,
                 "title": node.title,
                 "kind": node.kind,
                 "stage": getattr(node, "stage", None) or "",
-                "status": _status_string(rows["status"], at, n),
-                "rolled": _per_mille(rolled),
+                "status": _status_string(rows["status"], rows["_o"].to_numpy(np.int64), orgs.n),
+                "rolled": _per_mille(_spread(rows, "rolled", orgs.n)),
             }
         )
+    return out
 
-    # children: per (indicator, org) counts by status, every status a column so rows add up
+
+def _children(
+    model: LogicModel, progress: Progress, orgs: _Orgs
+) -> tuple[dict[str, list[list[int]]], list[str]]:
+    """Per indicator, rows ``[org, count per status…, n_children]``; and the status columns
+    (every status a column, so each row adds up to n_children)."""
     kids = progress.children
-    children: dict[str, list[list[int]]] = {}
-    kid_codes = [c for c in STATUS_CODES if c in kids.columns]
-    if len(kids) and "org" in kids:
-        kids = kids.assign(_o=org_index(kids["org"]))
-        kids = kids[kids["_o"] >= 0]
-        kids_by = _groups(kids, "indicator")
-        for meta in model.indicators:
-            rows = kids_by.get(meta.id, kids.iloc[:0])
-            cols = ["_o", *kid_codes, "n_children"]
-            children[meta.id] = rows[cols].to_numpy(dtype=np.int64).tolist()
+    codes = [c for c in STATUS_CODES if c in kids.columns]
+    if not len(kids) or "org" not in kids:
+        return {}, codes
+    kids = orgs.rows(kids)
+    by_indicator = _groups(kids, "indicator")
+    cols = ["_o", *codes, "n_children"]
+    return {
+        meta.id: by_indicator.get(meta.id, kids.iloc[:0])[cols].to_numpy(np.int64).tolist()
+        for meta in model.indicators
+    }, codes
 
-    # findings: all of them, most important first, ids replaced by labels in the text
+
+def _findings(progress: Progress, orgs: _Orgs, labels: dict[str, str]) -> dict[str, Any]:
+    """All findings of the file's orgs, most important first, ids replaced by labels."""
     findings = progress.findings
-    # a finding without an org (an overdue milestone) concerns everyone: it goes with the top org;
+    # a finding without an org (an overdue milestone) concerns everyone: it goes with the top;
     # a per-org file keeps the findings of its own organisations
-    if "org" in findings and len(orgs) > 1:
-        org_less = findings["org"].isna().to_numpy()
-        f_org = np.where(org_less, 0, org_index(findings["org"]))
-        keep = f_org >= 0
-        findings, f_org = findings[keep], f_org[keep]
+    if "org" in findings and orgs.n > 1:
+        at = np.where(findings["org"].isna().to_numpy(), 0, orgs.index(findings["org"]))
+        findings, at = findings[at >= 0], at[at >= 0]
     else:
-        f_org = np.zeros(len(findings), np.int64)
-    node_ids = [nd.id for nd in model.nodes]
+        at = np.zeros(len(findings), np.int64)
+    level_rank = {lv: k for k, lv in enumerate(orgs.levels)}
     code_rank = {c: k for k, c in enumerate(_FINDINGS)}
-    level_rank = {lv: k for k, lv in enumerate(levels)}
     order = pd.DataFrame(
         {
             "level": findings["level"].map(level_rank).fillna(0).to_numpy()
             if "level" in findings
             else 0,
             "code": findings["code"].astype(str).map(code_rank).fillna(len(code_rank)).to_numpy(),
-            "node": pd.Index(node_ids).get_indexer(pd.Index(findings["node"].astype(str))),
-            "org": f_org,
+            "node": pd.Index(list(labels)).get_indexer(pd.Index(findings["node"].astype(str))),
+            "org": at,
         }
     ).sort_values(["level", "code", "node", "org"], kind="stable")
-    findings = findings.iloc[order.index.to_numpy()]
-    f_org = f_org[order.index.to_numpy()]
-    labels = {nd.id: nd.title for nd in model.nodes}
+    findings, at = findings.iloc[order.index.to_numpy()], at[order.index.to_numpy()]
     pattern = (
         re.compile(
             r"(?<![A-Za-z0-9_])("
@@ -466,107 +493,108 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
         values = findings[column if column in findings else "message"]
         return values.astype(object).where(values.notna(), "").astype(str)
 
-    # each distinct (Japanese, English) message once; rows point at it
-    pairs = pd.MultiIndex.from_arrays([text("message_ja"), text("message")])
-    msg_index, distinct = pd.factorize(pairs)
-
     def relabel(values: pd.Index) -> list[str]:
         return [
             pattern.sub(lambda m: labels[m.group(1)], str(u)) if pattern else str(u) for u in values
         ]
 
-    msg_ja = relabel(distinct.get_level_values(0))
-    msg_en = relabel(distinct.get_level_values(1))
+    # each distinct (Japanese, English) message once; rows point at it
+    msg_index, distinct = pd.factorize(
+        pd.MultiIndex.from_arrays([text("message_ja"), text("message")])
+    )
+    ms = progress.milestones
     names_of = {
         **{
             str(m): str(t)
-            for m, t in zip(
-                progress.milestones.get("milestone", []),
-                progress.milestones.get("title", []),
-                strict=False,
-            )
+            for m, t in zip(ms.get("milestone", []), ms.get("title", []), strict=False)
         },
         **labels,
     }
     target_ids = list(dict.fromkeys(findings["node"].astype(str)))
-    target_names = [names_of.get(t, t) for t in target_ids]
-    codes_f = list(_FINDINGS) + sorted(set(findings["code"].astype(str)) - set(_FINDINGS))
-    finding_data = {
-        "codes": [[c, *_FINDINGS.get(c, (c, c))] for c in codes_f],
-        "code": pd.Index(codes_f).get_indexer(pd.Index(findings["code"].astype(str))).tolist(),
+    codes = list(_FINDINGS) + sorted(set(findings["code"].astype(str)) - set(_FINDINGS))
+    return {
+        "codes": [[c, *_FINDINGS.get(c, (c, c))] for c in codes],
+        "code": pd.Index(codes).get_indexer(pd.Index(findings["code"].astype(str))).tolist(),
         # what each finding is about, by name: a node's title or a milestone's
-        "targets": target_names,
+        "targets": [names_of.get(t, t) for t in target_ids],
         "target": pd.Index(target_ids).get_indexer(pd.Index(findings["node"].astype(str))).tolist(),
-        "org": f_org.tolist(),
-        "ja": msg_ja,
-        "en": msg_en,
+        "org": at.tolist(),
+        "ja": relabel(distinct.get_level_values(0)),
+        "en": relabel(distinct.get_level_values(1)),
         "msg": msg_index.tolist(),
     }
 
-    milestones = []
-    for rec in progress.milestones.to_dict("records"):  # the roadmap: a handful of rows
-        status = str(rec["status"])
+
+def _milestones(progress: Progress) -> list[dict[str, Any]]:
+    """The service roadmap (a handful of rows), each label wrapped to the roadmap's label room."""
+    out = []
+    for rec in progress.milestones.to_dict("records"):
         level = rec.get("service_level")
         title = str(rec["title"])
         label = title + (
             f"（{level}）" if isinstance(level, str) and level and level != title else ""
         )
-        milestones.append(
+        done = rec.get("done")
+        out.append(
             {
                 "id": str(rec["milestone"]),
                 "title": title,
                 "label": label,
                 "lines": wrap(label, 17.0),
                 "due": str(rec["due"]),
-                "done": None
-                if rec.get("done") is None or pd.isna(rec.get("done"))
-                else str(rec["done"]),
-                "status": status,
+                "done": None if done is None or pd.isna(done) else str(done),
+                "status": str(rec["status"]),
                 "delivers": str(rec.get("delivers") or ""),
             }
         )
+    return out
 
-    wareki: dict[str, str] = {}
-    for label in [
-        *periods,
-        *(p for i in indicators for p in i["axis"]),
-    ]:
-        w = _wareki_label(label) if label else None
-        if w:
-            wareki[label] = w
+
+def _wareki_table(
+    periods: list[str],
+    indicators: list[dict[str, Any]],
+    milestones: list[dict[str, Any]],
+    as_of: dt.date,
+) -> dict[str, str]:
+    """和暦 spelling of every period label and date the page shows."""
+    labels = [*periods, *(p for i in indicators for p in i["axis"])]
+    for item in indicators:
+        tp = item["targetPeriod"]
+        labels += [p for p in (tp if isinstance(tp, list) else [tp]) if isinstance(p, str)]
+    out = {label: w for label in dict.fromkeys(labels) if label and (w := _wareki_label(label))}
     days = [str(m[k]) for m in milestones for k in ("due", "done") if m[k]]
-    for day in [progress.as_of, *(dt.date.fromisoformat(d[:10]) for d in days)]:
-        wareki[str(day)] = _wareki_date(day)
-    for ind_item in indicators:
-        tp = ind_item["targetPeriod"]
-        for label in tp if isinstance(tp, list) else [tp]:
-            if isinstance(label, str) and label not in wareki and (w := _wareki_label(label)):
-                wareki[label] = w
+    for day in [as_of, *(dt.date.fromisoformat(d[:10]) for d in days)]:
+        out[str(day)] = _wareki_date(day)
+    return out
 
-    # -1 for a top: no parent, or a parent outside this file
-    has_parent = orgs["parent"].notna().to_numpy()
-    parents = np.where(
-        has_parent, codes.get_indexer(pd.Index(orgs["parent"].fillna("").astype(str))), -1
-    )
+
+def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict[str, Any]:
+    """Everything the page draws, as plain JSON-ready data."""
+    frame, names = _orgs(progress, org)
+    orgs = _Orgs(frame, names, tuple(progress.levels))
+    levels = list(orgs.levels)
+    indicators, periods = _indicators(model, progress, orgs)
+    children, child_codes = _children(model, progress, orgs)
+    milestones = _milestones(progress)
     return {
         "title": model.title,
         "owner": model.owner or "",
         "asOf": str(progress.as_of),
         "single": org is not None,
         "levels": [[lv, *_LEVELS.get(lv, (lv, lv))] for lv in levels],
-        "counted": counted,
+        "counted": orgs.counted,
         "orgs": {
-            "code": orgs["code"].tolist(),
-            "name": orgs["name"].tolist(),
-            "kana": orgs["kana"].tolist(),
-            "level": orgs["level"]
+            "code": frame["code"].tolist(),
+            "name": frame["name"].tolist(),
+            "kana": frame["kana"].tolist(),
+            "level": frame["level"]
             .map({lv: k for k, lv in enumerate(levels)})
             .fillna(0)
             .astype(int)
             .tolist(),
-            "parent": parents.tolist(),
+            "parent": orgs.parents().tolist(),
         },
-        "periods": list(periods),
+        "periods": periods,
         "statuses": [
             {
                 "code": c,
@@ -579,13 +607,13 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
             }
             for c in STATUS_CODES
         ],
-        "childCodes": kid_codes,
+        "childCodes": child_codes,
         "milestoneStatuses": {k: list(v) for k, v in _MS.items()},
         "indicators": indicators,
-        "nodes": nodes,
+        "nodes": _nodes(model, progress, orgs),
         "children": children,
-        "findings": finding_data,
+        "findings": _findings(progress, orgs, {nd.id: nd.title for nd in model.nodes}),
         "milestones": milestones,
         "pathway": pathway_layout(model),
-        "wareki": wareki,
+        "wareki": _wareki_table(periods, indicators, milestones, progress.as_of),
     }
