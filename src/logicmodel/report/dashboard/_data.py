@@ -303,9 +303,10 @@ def _spread(rows: pd.DataFrame, column: str, n: int) -> npt.NDArray[np.float64]:
     out = np.full(n, np.nan)
     if column in rows:
         at = rows["_o"].to_numpy(dtype=np.int64)
-        out[at] = pd.to_numeric(rows[column].astype(object), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        values = rows[column]
+        if not pd.api.types.is_numeric_dtype(values):  # e.g. period_complete: True/False/None
+            values = pd.to_numeric(values.astype(object), errors="coerce")
+        out[at] = values.to_numpy(dtype=np.float64, na_value=np.nan)
     return out
 
 
