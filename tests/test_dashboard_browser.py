@@ -1033,6 +1033,11 @@ def test_language_toggle_and_wareki(
         before = page.evaluate(READ_PAGE)
         page.click("#lang")
         english = page.evaluate(READ_PAGE)
+        # Japanese names in the English page are marked as Japanese (WCAG 3.1.2)
+        marked = page.evaluate(
+            "[...document.querySelectorAll('#orgs tbody td:first-child')]"
+            ".every(td => td.querySelector('[lang=ja]'))"
+        )
         button = page.evaluate(
             "[document.getElementById('lang').textContent, document.activeElement.id]"
         )
@@ -1042,6 +1047,7 @@ def test_language_toggle_and_wareki(
         wareki = page.evaluate(READ_PAGE)
     assert before["lang"] == "ja"
     assert english["lang"] == "en"
+    assert marked
     assert english["h2"][1:4] == ["Key goal indicators (KGI)", "Effect pathway", "Indicators"]
     assert english["indicatorHeads"][:4] == ["Role", "Indicator", "Period", "Actual"]
     assert english["cards"][0]["coverage"] == "3 of 1,741 orgs"

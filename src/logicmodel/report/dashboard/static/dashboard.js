@@ -117,6 +117,8 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+  // data (names, titles) is Japanese: marked so in the English page (WCAG 3.1.2)
+  function jp(text) { return state.lang === "ja" ? esc(text) : '<span lang="ja">' + esc(text) + "</span>"; }
   function at(col, k) { return col == null ? null : (Array.isArray(col) ? col[k] : col); }
   function fmt(v) {
     if (v == null || !isFinite(v)) return "–";
@@ -175,8 +177,8 @@
     var chain = [];
     for (var k = state.org, d = 0; k >= 0 && d < 12; k = O.parent[k], d++) chain.unshift(k);
     var crumbs = chain.map(function (k) {
-      return k === state.org ? '<li><span aria-current="page"><strong>' + esc(orgName(k)) + "</strong></span></li>"
-        : '<li><button type="button" class="link" data-org="' + k + '">' + esc(orgName(k)) + "</button></li>";
+      return k === state.org ? '<li><span aria-current="page"><strong>' + jp(orgName(k)) + "</strong></span></li>"
+        : '<li><button type="button" class="link" data-org="' + k + '">' + jp(orgName(k)) + "</button></li>";
     }).join("");
     var html = '<ol class="crumbs" id="crumbs">' + crumbs + "</ol>";
     if (N > 1) {
@@ -196,7 +198,7 @@
             var fill = s ? s.fill : "#ffffff", ink = s ? s.ink : "#1a1a1a";
             var cur = under(state.org, j) ? ' aria-current="true"' : "";
             return '<li><button type="button" data-org="' + j + '"' + cur + ' style="background:' + fill + ";color:" + ink + '">' +
-              "<span>" + esc(orgName(j)) + '</span><span class="st">' + (s ? esc(s.symbol + " " + label(s)) : "–") + "</span></button></li>";
+              "<span>" + jp(orgName(j)) + '</span><span class="st">' + (s ? esc(s.symbol + " " + label(s)) : "–") + "</span></button></li>";
           }).join("") + "</ul></details>";
       }
     }
@@ -216,7 +218,7 @@
     box.innerHTML = '<p class="note">' + esc(hits.length ? t("found", { n: hits.length }) : t("none")) + "</p>" +
       '<ul class="results">' + shown.map(function (j) {
         var parent = O.parent[j] > 0 ? orgName(O.parent[j]) : "";
-        return '<li><button type="button" data-org="' + j + '">' + esc(parent ? parent + " " : "") + esc(orgName(j)) + "</button></li>";
+        return '<li><button type="button" data-org="' + j + '">' + esc(parent ? parent + " " : "") + jp(orgName(j)) + "</button></li>";
       }).join("") + "</ul>" + (hits.length > shown.length ? '<p class="note">' + esc(t("more", { n: hits.length - shown.length })) + "</p>" : "");
   }
 
@@ -230,7 +232,7 @@
     var cards = rowsOf(k).filter(function (ind) { return ind.role === "KGI"; }).map(function (ind) {
       var cov = coverage(ind, k), tp = at(ind.targetPeriod, k);
       var p = at(ind.period, k);
-      return '<article class="card kgi" data-ind="' + esc(ind.id) + '"><h3 class="n">KGI · ' + esc(ind.name) + "</h3>" +
+      return '<article class="card kgi" data-ind="' + esc(ind.id) + '"><h3 class="n">KGI · ' + jp(ind.name) + "</h3>" +
         '<p class="v">' + fmt(at(ind.actual, k)) + " <small>" + esc(ind.unit) + "</small></p><dl>" +
         "<dt>" + esc(t("period")) + '</dt><dd class="period">' + esc(periodOf(ind, k)) + "</dd>" +
         "<dt>" + esc(t("target")) + "</dt><dd>" + fmt(at(ind.target, k)) + (tp ? "（" + esc(per(tp)) + "）" : "") + "</dd>" +
@@ -290,11 +292,11 @@
     var svg = '<svg class="pathway" aria-hidden="true" width="' + L.width + '" height="' + L.height + '" viewBox="0 0 ' + L.width + " " + L.height + '">' + parts.join("") + "</svg>";
     var rows = D.nodes.map(function (nd) {
       var s = ST[nd.status.charAt(k)] || BY.no_data;
-      return "<tr><td>" + esc(nd.title) + "</td><td class=\"nowrap\">" + esc(kindName(nd)) + "</td><td>" + badge(s) + '</td><td class="num">' + pct(at(nd.rolled, k)) + "</td></tr>";
+      return "<tr><td>" + jp(nd.title) + "</td><td class=\"nowrap\">" + esc(kindName(nd)) + "</td><td>" + badge(s) + '</td><td class="num">' + pct(at(nd.rolled, k)) + "</td></tr>";
     }).join("");
     var title = function (id) { var nd = D.nodes[nodeIndex[id]]; return nd ? nd.title : id; };
     var links = L.links.map(function (lk) {
-      return "<tr><td>" + esc(title(lk.source)) + "</td><td>" + esc(title(lk.target)) + "</td><td>" + esc(lk.rationale) + "</td><td>" + esc(evidenceText(lk.evidence)) + "</td></tr>";
+      return "<tr><td>" + jp(title(lk.source)) + "</td><td>" + jp(title(lk.target)) + "</td><td>" + esc(lk.rationale) + "</td><td>" + esc(evidenceText(lk.evidence)) + "</td></tr>";
     }).join("");
     csvs.pathway = function () {
       return [[t("node"), t("kind"), t("status"), t("score")]].concat(D.nodes.map(function (nd) {
@@ -335,7 +337,7 @@
       var s = statusAt(ind, k), a = at(ind.ach, k), p = at(ind.plan, k), pi = at(ind.period, k);
       var fill = a == null ? 0 : Math.max(0, Math.min(a / 1000, 1)) * 100;
       var mark = p == null ? "" : '<b style="left:' + (Math.max(0, Math.min(p / 1000, 1)) * 100).toFixed(0) + '%"></b>';
-      return '<tr data-ind="' + esc(ind.id) + '"><td>' + esc(ind.role) + "</td><td>" + esc(ind.name) + "</td><td>" + esc(periodOf(ind, k)) +
+      return '<tr data-ind="' + esc(ind.id) + '"><td>' + esc(ind.role) + "</td><td>" + jp(ind.name) + "</td><td>" + esc(periodOf(ind, k)) +
         '</td><td class="num">' + fmt(at(ind.actual, k)) + '</td><td class="num">' + fmt(at(ind.baseline, k)) + '</td><td class="num">' + fmt(at(ind.target, k)) +
         "</td><td>" + esc(per(at(ind.targetPeriod, k))) + "</td><td>" + esc(ind.unit) + '</td><td class="num">' + pct(a) +
         '</td><td><div class="bar" aria-hidden="true"><i style="width:' + fill.toFixed(0) + "%;background:" + (s ? s.fill : "#767676") + '"></i>' + mark + "</div></td><td>" + badge(s) +
@@ -378,7 +380,7 @@
         return '<th scope="col"' + (n ? ' class="num"' : "") + ">" + esc(h) + "</th>";
       }).join("") + "</tr></thead><tbody>" + counts.map(function (x) {
         var r = x[1];
-        return '<tr data-ind="' + esc(x[0].id) + '"><td>' + esc(x[0].name) + '</td><td class="num">' + fmt(r[r.length - 1]) + "</td>" +
+        return '<tr data-ind="' + esc(x[0].id) + '"><td>' + jp(x[0].name) + '</td><td class="num">' + fmt(r[r.length - 1]) + "</td>" +
           r.slice(1, 1 + codes.length).map(function (v) { return '<td class="num">' + fmt(v) + "</td>"; }).join("") + "</tr>";
       }).join("") + "</tbody></table>", t("byStatus"));
     }
@@ -401,7 +403,7 @@
       scrollBox('<table id="orgs"><thead><tr>' + head2.map(function (h, n) { return '<th scope="col"' + (n && n < 4 ? ' class="num"' : "") + ">" + esc(h) + "</th>"; }).join("") + "</tr></thead><tbody>" +
         shown.map(function (j) {
           var s = ind ? statusAt(ind, j) : null;
-          return '<tr data-org="' + esc(O.code[j]) + '"><td><button type="button" class="link" data-org="' + j + '">' + esc(orgName(j)) + '</button></td><td class="num">' + fmt(ind ? at(ind.actual, j) : null) +
+          return '<tr data-org="' + esc(O.code[j]) + '"><td><button type="button" class="link" data-org="' + j + '">' + jp(orgName(j)) + '</button></td><td class="num">' + fmt(ind ? at(ind.actual, j) : null) +
             '</td><td class="num">' + pct(ind ? at(ind.ach, j) : null) + '</td><td class="num">' + pct(ind ? at(ind.plan, j) : null) + "</td><td>" + badge(s) + "</td></tr>";
         }).join("") + "</tbody></table>", t("list")) + pager("orgs", page, list.length) + "</div>";
     return html + "</section>";
@@ -426,7 +428,7 @@
       var h = Math.max(28, m.lines.length * 16 + 10), cy = y + 12;
       parts.push('<g class="ms" data-ms="' + esc(m.id) + '"><text x="4" y="' + (y + 16) + '" font-size="12" fill="#1a1a1a">' + m.lines.map(function (l, n) { return '<tspan x="4" dy="' + (n ? 16 : 0) + '">' + esc(l) + "</tspan>"; }).join("") + "</text>" +
         '<circle cx="' + x(day(m.due)).toFixed(1) + '" cy="' + cy + '" r="7" fill="' + info[2] + '" stroke="#1a1a1a"/><text x="' + (x(day(m.due)) + 11).toFixed(1) + '" y="' + (cy + 4) + '" font-size="12" fill="#1a1a1a">' + esc(per(m.due) + " " + info[state.lang === "ja" ? 0 : 1]) + "</text></g>");
-      rows.push("<tr><td>" + esc(m.label) + "</td><td>" + esc(per(m.due)) + "</td><td>" + esc(info[state.lang === "ja" ? 0 : 1]) + "</td><td>" + esc(m.done ? per(m.done) : "–") + "</td></tr>");
+      rows.push("<tr><td>" + jp(m.label) + "</td><td>" + esc(per(m.due)) + "</td><td>" + esc(info[state.lang === "ja" ? 0 : 1]) + "</td><td>" + esc(m.done ? per(m.done) : "–") + "</td></tr>");
       y += h;
     });
     var ax = x(day(D.asOf));
@@ -489,7 +491,7 @@
     html += tableBar("findings", '<div class="search"><label for="fcode">' + esc(t("code")) + '</label><select id="fcode">' + options + "</select></div>") + '<div id="findings-box">' +
       scrollBox('<table id="findings"><thead><tr><th scope="col">' + esc(t("code")) + '</th><th scope="col">' + esc(t("target_node")) + '</th><th scope="col">' + esc(t("org")) + '</th><th scope="col">' + esc(t("message")) + "</th></tr></thead><tbody>" +
         list.slice(page * PAGE, (page + 1) * PAGE).map(function (r) {
-          return '<tr data-code="' + esc(F.codes[F.code[r]][0]) + '" data-row="' + r + '"><td>' + esc(codeName(F.code[r])) + "</td><td>" + esc(nodeTitle(r)) + "</td><td>" + esc(orgName(F.org[r])) + "</td><td>" + esc(msg(r)) + "</td></tr>";
+          return '<tr data-code="' + esc(F.codes[F.code[r]][0]) + '" data-row="' + r + '"><td>' + esc(codeName(F.code[r])) + "</td><td>" + jp(nodeTitle(r)) + "</td><td>" + jp(orgName(F.org[r])) + "</td><td>" + esc(msg(r)) + "</td></tr>";
         }).join("") + "</tbody></table>", t("findings")) + pager("findings", page, list.length) + "</div>";
     return html + "</section>";
   }
