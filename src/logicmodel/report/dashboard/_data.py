@@ -231,7 +231,13 @@ def _leaves_under(orgs: pd.DataFrame, names: pd.DataFrame | None, level: str) ->
 
 
 def _wareki_date(day: dt.date) -> str:
-    """``2027-03-31`` → ``令和9年3月31日`` (era start days: 令和 2019-05-01, 平成 1989-01-08)."""
+    """``2027-03-31`` → ``令和9年3月31日`` (era start days: 令和 2019-05-01, 平成 1989-01-08).
+
+    Examples
+    --------
+    >>> _wareki_date(dt.date(2027, 3, 31)), _wareki_date(dt.date(2019, 4, 30))
+    ('令和9年3月31日', '平成31年4月30日')
+    """
     for start, era in ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成")):
         if day >= start:
             n = day.year - start.year + 1
@@ -240,7 +246,15 @@ def _wareki_date(day: dt.date) -> str:
 
 
 def _wareki_label(label: str) -> str | None:
-    """和暦 spelling of a period label (``FY2024`` → ``令和6年度``, ``2024-06`` → ``令和6年6月``)."""
+    """和暦 spelling of a period label, ``None`` when it has none.
+
+    Examples
+    --------
+    >>> _wareki_label("FY2024"), _wareki_label("2024-06"), _wareki_label("FY2024Q4")
+    ('令和6年度', '令和6年6月', '令和6年度第4四半期')
+    >>> _wareki_label("2024Q1") is None
+    True
+    """
     try:
         period = parse_period(label)
     except LogicModelError:  # a label we cannot read keeps its spelling
