@@ -174,3 +174,39 @@ def test_views_of_progress_make_dashboards_about_them(
     assert prefectures["orgs"]["code"] == ["", "130001", "270008"]
     assert prefectures["orgs"]["parent"] == [-1, 0, 0]
     assert len(prefectures["findings"]["code"]) == len(progress.at("prefecture").findings)
+
+
+def test_trend_lines_are_each_org_s_own_history(
+    national: tuple[lm.LogicModel, Progress],
+) -> None:
+    """The sparkline characters of an org are its actual and planned history at 64 heights;
+    orgs without history take no room (their ``hasTrend`` is ``0``)."""
+    import numpy as np
+
+    model, progress = national
+    data = page_data(lm.dashboard(model, progress))
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+    codes = data["orgs"]["code"]
+    hist = progress.history
+    checked = 0
+    for ind in data["indicators"]:
+        if not ind["trend"]:
+            continue
+        checked += 1
+        L = len(ind["axis"])
+        has = ind["hasTrend"]
+        assert len(ind["trend"]) == has.count("1") * 2 * L
+        assert has[codes.index("010006")] == "0"  # 北海道: no rows
+        for code in ("JP", "130001", "131016", "271004"):
+            k = codes.index(code)
+            rank = has[:k].count("1")
+            seg = ind["trend"][rank * 2 * L : (rank + 1) * 2 * L]
+            rows = hist[(hist["indicator"] == ind["id"]) & (hist["org"] == code)]
+            rows = rows.set_index(rows["period"].astype(str)).reindex(ind["axis"])
+            both = np.concatenate([rows["actual"].to_numpy(float), rows["planned"].to_numpy(float)])
+            ok = np.isfinite(both)
+            lo, hi = both[ok].min(), both[ok].max()
+            want = np.rint((both - lo) / ((hi - lo) or 1.0) * 63)
+            got = [alphabet.index(c) if c != " " else -1 for c in seg]
+            assert got == [int(w) if f else -1 for w, f in zip(want, ok, strict=True)], code
+    assert checked >= 10  # the example's indicators have monthly or yearly histories

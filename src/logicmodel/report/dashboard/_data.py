@@ -349,12 +349,13 @@ def _reporting(rows: pd.DataFrame, leaves: pd.DataFrame, orgs: _Orgs) -> npt.NDA
     return out
 
 
-def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str]:
-    """The periods of one indicator's history and, per org, its actual then planned line, one
-    character per period (64 heights, each org's lines scaled to their own range)."""
+def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str, str]:
+    """The periods of one indicator's history; per org with any value, its actual then planned
+    line, one character per period (64 heights, each org's lines scaled to their own range);
+    and which orgs have lines (``1``/``0`` per org), so orgs without data cost one character."""
     axis = history.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
     if len(axis) < 2:
-        return axis, ""
+        return axis, "", ""
     pos = pd.Index(axis).get_indexer(pd.Index(history["period"].astype(str)))
     grid = np.full((2, n, len(axis)), np.nan)
     at = history["_o"].to_numpy(dtype=np.int64)
@@ -368,7 +369,9 @@ def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str]:
     chars = np.full(grid.shape, _GAP, dtype=np.uint8)
     ok = np.isfinite(level)
     chars[ok] = _ALPHABET[np.clip(level[ok], 0, 63).astype(np.int64)]
-    return axis, chars.transpose(1, 0, 2).tobytes().decode("ascii")
+    has = ok.any(axis=(0, 2))
+    lines = chars.transpose(1, 0, 2)[has].tobytes().decode("ascii")
+    return axis, lines, np.where(has, ord("1"), ord("0")).astype(np.uint8).tobytes().decode()
 
 
 def _indicators(
@@ -404,7 +407,7 @@ def _indicators(
             exp = expected.astype(np.float64)
             leaves = leaves_by.get(meta.id, leaf_rows.iloc[:0])
             reporting = _reporting(rows, leaves, orgs) if len(leaf_rows) else np.full(n, np.nan)
-        axis, trend = _trend(hist_by.get(meta.id, hist.iloc[:0]), n)
+        axis, trend, has_trend = _trend(hist_by.get(meta.id, hist.iloc[:0]), n)
         out.append(
             {
                 "id": meta.id,
@@ -428,6 +431,7 @@ def _indicators(
                 else None,
                 "axis": axis,
                 "trend": trend,
+                "hasTrend": has_trend,
             }
         )
     return out, list(periods)

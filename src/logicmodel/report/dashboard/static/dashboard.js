@@ -316,7 +316,12 @@
   function sparkline(ind, k) {
     var L = ind.axis.length;
     if (L < 2 || !ind.trend) return "";
-    var seg = ind.trend.substr(k * 2 * L, 2 * L), w = 100, h = 28;
+    if (ind.hasTrend.charAt(k) !== "1") return "";
+    if (!ind.rank) { // position of each org's lines among the orgs that have lines
+      ind.rank = new Int32Array(ind.hasTrend.length);
+      for (var i = 0, r = 0; i < ind.hasTrend.length; i++) { ind.rank[i] = r; if (ind.hasTrend.charAt(i) === "1") r++; }
+    }
+    var seg = ind.trend.substr(ind.rank[k] * 2 * L, 2 * L), w = 100, h = 28;
     function line(off, style) {
       var pts = [];
       for (var p = 0; p < L; p++) {
