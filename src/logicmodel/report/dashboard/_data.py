@@ -350,9 +350,10 @@ def _reporting(rows: pd.DataFrame, leaves: pd.DataFrame, orgs: _Orgs) -> npt.NDA
 
 
 def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str, str]:
-    """The periods of one indicator's history; per org with any value, its actual then planned
-    line, one character per period (64 heights, each org's lines scaled to their own range);
-    and which orgs have lines (``1``/``0`` per org), so orgs without data cost one character."""
+    """The periods of one indicator's history; per org, its actual then its planned line, one
+    character per period (64 heights, each org's lines scaled to their own range), a line left
+    out when it has no value; and per org which lines are there (a digit: 1 actual, 2 planned,
+    3 both, 0 none), so a missing line costs nothing."""
     axis = history.drop_duplicates("period").sort_values("end")["period"].astype(str).tolist()
     if len(axis) < 2:
         return axis, "", ""
@@ -369,9 +370,11 @@ def _trend(history: pd.DataFrame, n: int) -> tuple[list[str], str, str]:
     chars = np.full(grid.shape, _GAP, dtype=np.uint8)
     ok = np.isfinite(level)
     chars[ok] = _ALPHABET[np.clip(level[ok], 0, 63).astype(np.int64)]
-    has = ok.any(axis=(0, 2))
-    lines = chars.transpose(1, 0, 2)[has].tobytes().decode("ascii")
-    return axis, lines, np.where(has, ord("1"), ord("0")).astype(np.uint8).tobytes().decode()
+    has = ok.any(axis=2)  # (line, org): whether the line has any value
+    per_org = chars.transpose(1, 0, 2)  # org, line, period
+    lines = per_org[has.T].tobytes().decode("ascii")  # only the lines with values, org by org
+    mask = (has[0].astype(np.uint8) + 2 * has[1].astype(np.uint8)) + ord("0")
+    return axis, lines, mask.astype(np.uint8).tobytes().decode("ascii")
 
 
 def _indicators(

@@ -316,22 +316,29 @@
   function sparkline(ind, k) {
     var L = ind.axis.length;
     if (L < 2 || !ind.trend) return "";
-    if (ind.hasTrend.charAt(k) !== "1") return "";
-    if (!ind.rank) { // position of each org's lines among the orgs that have lines
-      ind.rank = new Int32Array(ind.hasTrend.length);
-      for (var i = 0, r = 0; i < ind.hasTrend.length; i++) { ind.rank[i] = r; if (ind.hasTrend.charAt(i) === "1") r++; }
+    var has = Number(ind.hasTrend.charAt(k)) || 0; // 1: actual, 2: planned, 3: both
+    if (!has) return "";
+    if (!ind.start) { // where each org's lines begin in the trend string
+      ind.start = new Int32Array(ind.hasTrend.length);
+      for (var i = 0, pos = 0; i < ind.hasTrend.length; i++) {
+        var bits = Number(ind.hasTrend.charAt(i)) || 0;
+        ind.start[i] = pos;
+        pos += ((bits & 1) + ((bits >> 1) & 1)) * L;
+      }
     }
-    var seg = ind.trend.substr(ind.rank[k] * 2 * L, 2 * L), w = 100, h = 28;
-    function line(off, style) {
+    var w = 100, h = 28, begin = ind.start[k];
+    var actual = has & 1 ? ind.trend.substr(begin, L) : "";
+    var planned = has & 2 ? ind.trend.substr(begin + (has & 1 ? L : 0), L) : "";
+    function line(seg, style) {
       var pts = [];
-      for (var p = 0; p < L; p++) {
-        var c = seg.charAt(off + p);
+      for (var p = 0; p < seg.length; p++) {
+        var c = seg.charAt(p);
         if (c === " " || c === "") continue;
         pts.push((p / (L - 1) * w).toFixed(1) + "," + (h - 2 - ALPHABET.indexOf(c) / 63 * (h - 4)).toFixed(1));
       }
       return pts.length >= 2 ? '<polyline points="' + pts.join(" ") + '" fill="none" ' + style + "/>" : "";
     }
-    var inner = line(L, 'stroke="#767676" stroke-dasharray="3,2"') + line(0, 'stroke="#0017c1" stroke-width="1.5"');
+    var inner = line(planned, 'stroke="#767676" stroke-dasharray="3,2"') + line(actual, 'stroke="#0017c1" stroke-width="1.5"');
     return inner ? '<svg class="spark" aria-hidden="true" width="' + w + '" height="' + h + '" viewBox="0 0 ' + w + " " + h + '">' + inner + "</svg>" : "";
   }
   function renderIndicators(k) {
