@@ -247,3 +247,23 @@ def test_convert_rs_and_iati(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out_xml = tmp_path / "a.xml"
     assert main(["convert", str(IATI_SAMPLE), str(out_xml), "--project", first.model.id]) == 0
     assert lm.io.read_iati(out_xml)[0].model.id == first.model.id
+
+
+def test_dashboard_for_one_organisation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--org``: that organisation's own file (its code first in the page's data)."""
+    import pandas as pd
+
+    obs = pd.read_csv(OBS, dtype=str, keep_default_na=False)
+    with_orgs = tmp_path / "obs.csv"
+    pd.concat([obs.assign(org="131016"), obs.assign(org="131024")]).to_csv(with_orgs, index=False)
+    out = tmp_path / "tokyo.html"
+    args = ["dashboard", str(EXAMPLE), str(with_orgs), "--hierarchy", "japan", "-o", str(out)]
+    assert main([*args, "--org", "130001"]) == 0
+    page = out.read_text(encoding="utf-8")
+    start = page.index('id="lm-data">') + len('id="lm-data">')
+    data = json.loads(page[start : page.index("</script>", start)])
+    assert data["orgs"]["code"] == ["130001", "131016", "131024"]
+    assert data["orgs"]["name"] == ["東京都", "千代田区", "中央区"]
+    capsys.readouterr()
+    assert main([*args, "--org", "271004"]) == 2  # 大阪市 has no rows here
+    assert "271004" in _one_error_line(capsys.readouterr().err)

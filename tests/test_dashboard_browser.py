@@ -1,4 +1,4 @@
-"""The offline dashboard (DESIGN §4.6) opened in a real headless Chromium.
+"""The offline dashboard (DESIGN §4.6, issue 11) opened in a real headless Chromium.
 
 Chromium is driven over the Chrome DevTools protocol on ``--remote-debugging-pipe`` (file
 descriptors 3 and 4, NUL-terminated JSON), so no driver package is needed. What is checked:
@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import itertools
 import json
 import os
 import select
@@ -30,10 +31,11 @@ import pytest
 
 import logicmodel as lm
 from logicmodel.evaluation import Progress
-from logicmodel.report.mermaid import STATUS_COLOURS
+from logicmodel.report.mermaid import STATUS_COLOURS, STATUS_INK, contrast
 from logicmodel.testing import sample_model, sample_observations
 
-WIDTH, HEIGHT = 1280, 900
+WIDTH, HEIGHT = 1400, 900
+NARROW = 390  # a phone
 TIMEOUT = 20.0  # seconds for one reply from Chromium: a guard against hanging, not a timing test
 
 # the dashboard's labels, as the design names them (Japanese / English)
@@ -44,12 +46,13 @@ STATUS_LABELS = {
     "off_track": ("遅れ", "off track"),
     "no_data": ("データなし", "no data"),
     "no_target": ("目標なし", "no target"),
+    "incomplete": ("集計中", "incomplete"),
 }
 MILESTONE_COLOURS = {  # the roadmap's dots
-    "done": "#1a7f37",
-    "due_soon": "#d4a72c",
-    "overdue": "#cf222e",
-    "upcoming": "#8c959f",
+    "done": "#197a4b",
+    "due_soon": "#ffc700",
+    "overdue": "#ce0000",
+    "upcoming": "#767676",
 }
 # pathway columns from left to right
 COLUMN_ORDER = [
@@ -183,7 +186,7 @@ class Chromium:
 class Page:
     """One tab with a loaded page and everything it logged or requested."""
 
-    def __init__(self, browser: Chromium, path: Path) -> None:
+    def __init__(self, browser: Chromium, path: Path, width: int = WIDTH) -> None:
         self.browser = browser
         self.url = path.resolve().as_uri()
         self.target = browser.send("Target.createTarget", url="about:blank")["targetId"]
@@ -195,10 +198,10 @@ class Page:
             self.send(f"{domain}.enable")
         self.send(
             "Emulation.setDeviceMetricsOverride",
-            width=WIDTH,
+            width=width,
             height=HEIGHT,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=width < 600,
         )
         self.send("Page.navigate", url=self.url)
         browser.wait_for("Page.loadEventFired", self.session)
@@ -272,6 +275,61 @@ class Page:
         fonts: list[dict[str, Any]] = self.send("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
         return fonts
 
+    def settle(self) -> None:
+        """Wait two animation frames: what a click or key press changed is laid out."""
+        self.evaluate(
+            "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+        )
+
+    def click(self, selector: str) -> None:
+        """Click the element ``selector`` with the mouse, at its centre, as a reader would."""
+        box = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+            "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+            "return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send(
+                "Input.dispatchMouseEvent",
+                type=kind,
+                x=box[0],
+                y=box[1],
+                button="left",
+                clickCount=1,
+            )
+        self.settle()
+
+    def key(self, name: str, shift: bool = False) -> None:
+        """Press and release one key (``Tab``, ``Enter``, ``Space``)."""
+        codes = {"Tab": (9, ""), "Enter": (13, "\r"), "Space": (32, " ")}
+        vk, text = codes[name]
+        key = " " if name == "Space" else name
+        mods = 8 if shift else 0
+        self.send(
+            "Input.dispatchKeyEvent",
+            type="keyDown",
+            key=key,
+            code=name,
+            windowsVirtualKeyCode=vk,
+            text=text,
+            modifiers=mods,
+        )
+        self.send(
+            "Input.dispatchKeyEvent",
+            type="keyUp",
+            key=key,
+            code=name,
+            windowsVirtualKeyCode=vk,
+            modifiers=mods,
+        )
+        self.settle()
+
+    def type_text(self, selector: str, text: str) -> None:
+        """Focus ``selector`` and type ``text`` into it (as an input method commits it)."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.send("Input.insertText", text=text)
+        self.settle()
+
     def close(self) -> None:
         self.browser.send("Target.closeTarget", targetId=self.target)
 
@@ -317,8 +375,8 @@ def japanese_fonts() -> set[str]:
 
 
 @contextlib.contextmanager
-def opened(browser: Chromium, path: Path) -> Iterator[Page]:
-    page = Page(browser, path)
+def opened(browser: Chromium, path: Path, width: int = WIDTH) -> Iterator[Page]:
+    page = Page(browser, path, width)
     try:
         yield page
     finally:
@@ -334,18 +392,20 @@ def example_progress() -> tuple[lm.LogicModel, Progress]:
     return model, lm.evaluate(model, sample_observations())
 
 
-def orgs_progress() -> tuple[lm.LogicModel, Progress]:
-    """The example's observations as three municipalities at different paces (千代田区 on the
-    national pace, 中央区 at 60 %, 大阪市 at 30 %), rolled up to prefectures and the nation."""
+def paced(codes_paces: list[tuple[str, float]]) -> tuple[lm.LogicModel, Progress]:
+    """The example's observations for municipalities at different paces of the national one,
+    rolled up to prefectures and the nation."""
     model = sample_model()
     obs = sample_observations()
     value = pd.to_numeric(obs["value"])
-    frames = [
-        obs.assign(org=org, value=(value * pace).astype(str))
-        for org, pace in (("131016", 1.0), ("131024", 0.6), ("271004", 0.3))
-    ]
+    frames = [obs.assign(org=org, value=(value * pace).astype(str)) for org, pace in codes_paces]
     observations = pd.concat(frames, ignore_index=True)
     return model, lm.evaluate(model, observations, hierarchy=lm.Hierarchy.japan())
+
+
+def orgs_progress() -> tuple[lm.LogicModel, Progress]:
+    """Three municipalities: 千代田区 on the national pace, 中央区 at 60 %, 大阪市 at 30 %."""
+    return paced([("131016", 1.0), ("131024", 0.6), ("271004", 0.3)])
 
 
 @pytest.fixture(scope="module")
@@ -364,6 +424,28 @@ def with_orgs(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, 
     return model, progress, path
 
 
+@pytest.fixture(scope="module")
+def tokyo(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, Progress, Path]:
+    """東京都's own dashboard (``org=``), from the same evaluation as ``with_orgs``."""
+    model, progress = orgs_progress()
+    path = tmp_path_factory.mktemp("tokyo") / "dashboard.html"
+    lm.dashboard(model, progress, path, org="130001")
+    return model, progress, path
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, Progress, Path]:
+    """60 municipalities of 北海道 and 東京都 at paces from 20 % to 140 %: more findings than
+    one page of the findings table holds."""
+    frame = lm.Hierarchy.japan().to_frame()
+    munis = frame[(frame["level"] == "municipality") & frame["parent"].isin(["010006", "130001"])]
+    codes = list(munis["code"])[:30] + list(munis["code"])[-30:]
+    model, progress = paced([(c, 0.2 + (k % 7) * 0.2) for k, c in enumerate(codes)])
+    path = tmp_path_factory.mktemp("many") / "dashboard.html"
+    lm.dashboard(model, progress, path)
+    return model, progress, path
+
+
 # titles longer than any box or label column: Japanese, Latin words, wide Latin letters
 LONG_TITLES = [
     "{0}、{0}、{0}",
@@ -374,7 +456,7 @@ LONG_TITLES = [
 
 @pytest.fixture(scope="module")
 def long_titles(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel, Progress, Path]:
-    """The example with every node and milestone title made too long to draw in full."""
+    """The example with every node and milestone title made too long for one line."""
     model = sample_model()
     nodes = [
         n.model_copy(update={"label": LONG_TITLES[k % 3].format(n.title)})
@@ -391,75 +473,83 @@ def long_titles(tmp_path_factory: pytest.TempPathFactory) -> tuple[lm.LogicModel
     return model, progress, path
 
 
-# what the page shows, read in the browser after layout; sections are found by their heading
+# what the page shows, read in the browser after layout
 READ_PAGE = """
 (() => {
-  const section = (text) => {
-    const h = [...document.querySelectorAll('h2')].find(e => e.textContent.includes(text));
-    if (!h) return null;
-    for (let n = h.nextElementSibling; n && n.tagName !== 'H2'; n = n.nextElementSibling) {
-      const t = n.matches('table, svg, .cards') ? n : n.querySelector('table, svg');
-      if (t) return t;
-    }
-    return null;
-  };
   const badge = (el) => {
     const b = el && el.querySelector('.badge');
     if (!b) return null;
     const s = getComputedStyle(b);
-    return {title: b.title, text: b.textContent, bg: s.backgroundColor, colour: s.color,
+    return {status: b.dataset.status, text: b.textContent, bg: s.backgroundColor, colour: s.color,
             width: b.getBoundingClientRect().width};
   };
-  const en = (cell) => cell.querySelector('.en') ? cell.querySelector('.en').textContent : null;
-  const first = (cell) => cell.firstChild ? cell.firstChild.textContent : '';
-  const body = (table) => table ? [...table.rows].slice(1) : null;
   const box = (r) => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom,
                        width: r.width, height: r.height});
-  const pathway = document.querySelector('svg[aria-label="logic model"]');
-  const roadmap = section('Service roadmap');
-  const behind = section('furthest behind plan');
-  const children = section('Children by status');
+  const rows = (id) => {
+    const t = document.getElementById(id);
+    return t ? [...t.tBodies[0].rows] : null;
+  };
+  const heads = (id) => {
+    const t = document.getElementById(id);
+    return t ? [...t.tHead.rows[0].cells].map(c => c.textContent) : null;
+  };
+  const pathway = document.querySelector('svg.pathway');
   return {
+    lang: document.documentElement.lang,
     title: document.title,
     h1: document.querySelector('h1').textContent,
-    sub: document.querySelector('header .sub').textContent,
-    scripts: document.scripts.length,
-    controls: document.querySelectorAll(
-      'input, select, textarea, button, details, a[href], [onclick], [tabindex]').length,
+    sub: document.getElementById('sub').textContent,
+    org: document.getElementById('org-h').dataset.org,
+    orgHeading: document.getElementById('org-h').textContent,
+    summary: document.getElementById('org-summary').textContent,
+    h2: [...document.querySelectorAll('h2')].map(h => h.textContent),
     cards: [...document.querySelectorAll('.cards .card')].map(c => ({
-      name: c.querySelector('.n').textContent, value: c.querySelector('.v').textContent,
+      id: c.dataset.ind, name: c.querySelector('.n').textContent,
+      value: c.querySelector('.v').textContent, period: c.querySelector('.period').textContent,
+      coverage: c.querySelector('.coverage') ? c.querySelector('.coverage').textContent : null,
       badge: badge(c), box: box(c.getBoundingClientRect())})),
-    indicators: body(section('Indicators')).map(r => ({
-      role: r.cells[0].textContent, name: first(r.cells[1]), id: en(r.cells[1]),
-      actual: r.cells[3].textContent, target: r.cells[5].textContent,
-      achievement: r.cells[8].textContent, badge: badge(r.cells[10]),
+    indicatorHeads: heads('indicators'),
+    indicators: rows('indicators').map(r => ({
+      id: r.dataset.ind, role: r.cells[0].textContent, name: r.cells[1].textContent,
+      period: r.cells[2].textContent, actual: r.cells[3].textContent,
+      target: r.cells[5].textContent, achievement: r.cells[8].textContent,
+      badge: badge(r.cells[10]), coverage: r.cells[11].textContent,
       bar: r.cells[9].querySelector('i') ? getComputedStyle(r.cells[9].querySelector('i')).backgroundColor : null,
-      trend: r.cells[11].querySelectorAll('polyline').length})),
-    nodes: pathway ? [...pathway.querySelectorAll(':scope > g')].map(g => {
-      const [frame, stripe] = g.querySelectorAll('rect');
-      const [label, pct] = g.querySelectorAll(':scope > text');
-      return {title: g.querySelector('title').textContent,
-              stroke: getComputedStyle(frame).stroke, stripe: getComputedStyle(stripe).fill,
-              frame: box(frame.getBoundingClientRect()), label: box(label.getBoundingClientRect()),
-              lines: [...label.querySelectorAll('tspan')].map(t => box(t.getBoundingClientRect())),
-              pct: box(pct.getBoundingClientRect()), pctText: pct.textContent};
-    }) : null,
-    links: pathway ? pathway.querySelectorAll(':scope > path').length : null,
-    pathwayBox: pathway ? box(pathway.getBoundingClientRect()) : null,
-    pathwayScroll: pathway ? {scrollWidth: pathway.parentElement.scrollWidth,
-                              clientWidth: pathway.parentElement.clientWidth} : null,
-    milestones: roadmap ? [...roadmap.querySelectorAll('circle')].map(c => ({
-      title: c.querySelector('title').textContent, fill: getComputedStyle(c).fill,
-      box: box(c.getBoundingClientRect())})) : null,
-    // the roadmap's row labels: the texts at the left edge
-    roadLabels: roadmap ? [...roadmap.querySelectorAll(':scope > text')]
-      .filter(t => t.getAttribute('x') === '4')
-      .map(t => ({text: t.textContent, box: box(t.getBoundingClientRect())})) : null,
-    behind: behind ? body(behind).map(r => ({org: r.cells[0].textContent,
-      name: r.cells[1].textContent, badge: badge(r)})) : null,
-    children: children ? body(children).map(r => [...r.cells].map(c => c.textContent)) : null,
-    findings: body(section('Findings')).map(r => ({code: en(r.cells[0]),
-      node: r.cells[1].textContent, org: r.cells[2].textContent, message: en(r.cells[3])})),
+      trend: r.cells[12].querySelectorAll('polyline').length})),
+    nodes: [...pathway.querySelectorAll('g.node')].map(g => ({
+      id: g.dataset.node, status: g.dataset.status, tooltip: g.querySelector('title').textContent,
+      stroke: getComputedStyle(g.querySelector('rect.frame')).stroke,
+      stripe: getComputedStyle(g.querySelector('rect.stripe')).fill,
+      frame: box(g.querySelector('rect.frame').getBoundingClientRect()),
+      lines: [...g.querySelectorAll('text.label tspan')].map(t => t.textContent),
+      lineBoxes: [...g.querySelectorAll('text.label tspan')].map(t => box(t.getBoundingClientRect())),
+      state: g.querySelector('text.state').textContent,
+      stateBox: box(g.querySelector('text.state').getBoundingClientRect()),
+      pctBox: box(g.querySelector('text.pct').getBoundingClientRect())})),
+    links: [...pathway.querySelectorAll('polyline.link')].map(p => ({
+      source: p.dataset.source, target: p.dataset.target, marker: p.getAttribute('marker-end'),
+      points: [...p.points].map(q => [q.x, q.y])})),
+    marker: pathway.querySelector('marker path') ? pathway.querySelector('marker').id : null,
+    pathwayHidden: pathway.getAttribute('aria-hidden'),
+    pathwayTable: rows('pathway-table').map(r => [...r.cells].map(c => c.textContent)),
+    pathwayScroll: {scrollWidth: pathway.parentElement.scrollWidth,
+                    clientWidth: pathway.parentElement.clientWidth},
+    childrenHeads: heads('children'),
+    children: rows('children') ? rows('children').map(r => [...r.cells].map(c => c.textContent)) : null,
+    orgs: rows('orgs') ? rows('orgs').map(r => ({code: r.dataset.org, name: r.cells[0].textContent,
+                                                 badge: badge(r.cells[4])})) : null,
+    tiles: [...document.querySelectorAll('#tiles button')].map(b => ({
+      text: b.textContent, bg: getComputedStyle(b).backgroundColor, current: b.getAttribute('aria-current')})),
+    milestones: rows('milestones').map(r => [...r.cells].map(c => c.textContent)),
+    roadmapDots: [...document.querySelectorAll('svg.roadmap g.ms')].map(g => ({
+      id: g.dataset.ms, fill: getComputedStyle(g.querySelector('circle')).fill,
+      lines: [...g.querySelectorAll('tspan')].map(t => t.textContent),
+      label: box(g.querySelector('text').getBoundingClientRect()),
+      dot: box(g.querySelector('circle').getBoundingClientRect())})),
+    findingsCount: document.getElementById('findings-count').textContent,
+    findings: rows('findings') ? rows('findings').map(r => ({row: Number(r.dataset.row),
+      code: r.dataset.code, node: r.cells[1].textContent, org: r.cells[2].textContent,
+      message: r.cells[3].textContent})) : [],
     page: {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
            scrollHeight: document.documentElement.scrollHeight},
   };
@@ -480,12 +570,15 @@ def assert_shown(text: str, value: Any) -> None:
         assert shown_number(text) == pytest.approx(float(value), abs=0.051)
 
 
-def assert_badge(badge: dict[str, Any] | None, status: str) -> None:
-    """The status badge: both labels and the status colour, as the browser computed them."""
+SYMBOLS = {"achieved": "◎", "on_track": "○", "at_risk": "△", "off_track": "×", "no_data": "－"}
+
+
+def assert_badge(badge: dict[str, Any] | None, status: str, lang: str = "ja") -> None:
+    """The status badge: a shape and a label in the page's language, the status colour."""
     assert badge is not None
-    ja, en = STATUS_LABELS[status]
-    assert badge["title"] == en
-    assert badge["text"] == f"{ja} / {en}"
+    label = STATUS_LABELS[status][0 if lang == "ja" else 1]
+    assert badge["status"] == status
+    assert badge["text"] == f"{SYMBOLS.get(status, badge['text'][0])} {label}"
     assert badge["bg"] == rgb(STATUS_COLOURS[status])
     assert badge["width"] > 20  # laid out, not collapsed
 
@@ -494,15 +587,17 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
-def top_indicators(progress: Progress) -> pd.DataFrame:
+def org_indicators(progress: Progress, org: str | None = None) -> pd.DataFrame:
     t = progress.indicators
-    return t[t["level"] == progress.top_level].reset_index(drop=True)
+    rows = t[t["level"] == progress.top_level] if org is None else t[t["org"] == org]
+    return rows.reset_index(drop=True)
 
 
-def node_status(progress: Progress) -> dict[str, str]:
+def node_status(progress: Progress, org: str | None = None) -> dict[str, str]:
     t = progress.nodes
-    top = t[t["level"] == progress.top_level].drop_duplicates("node")
-    return dict(zip(top["node"], top["status"].astype(str), strict=True))
+    rows = t[t["level"] == progress.top_level] if org is None else t[t["org"] == org]
+    rows = rows.drop_duplicates("node")
+    return dict(zip(rows["node"], rows["status"].astype(str), strict=True))
 
 
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
@@ -511,28 +606,41 @@ def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     ) > max(a["top"], b["top"])
 
 
+def assert_cards_show(read: dict[str, Any], progress: Progress, org: str | None) -> None:
+    """The KGI cards are ``org``'s KGI rows: value, period and status."""
+    ind = org_indicators(progress, org)
+    kgis = ind[ind["role"] == "KGI"].reset_index(drop=True)
+    assert len(kgis) == 3  # the example has three KGIs
+    assert [c["id"] for c in read["cards"]] == list(kgis["indicator"])
+    for card, kgi in zip(read["cards"], records(kgis), strict=True):
+        assert card["name"] == f"KGI · {kgi['name']}"
+        assert_shown(card["value"].split()[0], kgi["actual"])
+        assert card["period"] == kgi["period"]
+        assert_badge(card["badge"], str(kgi["status"]))
+
+
 # ------------------------------------------------------------------------------ the tests
 
 
+@pytest.mark.parametrize("dashboard", ["example", "with_orgs", "tokyo"])
 def test_loads_offline_without_errors_or_requests(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
 ) -> None:
-    _, _, path = example
+    _, _, path = request.getfixturevalue(dashboard)
     with opened(chromium, path) as page:
         assert page.problems() == []
         assert page.requests() == [page.url]  # the file itself and nothing else
-        read = page.evaluate(READ_PAGE)
-    # static by design: no script (the CSP forbids them anyway) and nothing to click or type in
-    assert read["scripts"] == 0
-    assert read["controls"] == 0
+        scripts = page.evaluate("[...document.scripts].map(s => s.type || 'classic')")
+    # the data block and the one script the page's CSP allows by its hash
+    assert scripts == ["application/json", "classic"]
 
 
 def test_the_checks_above_can_fail(
     chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path], tmp_path: Path
 ) -> None:
-    """A remote image and a script put into the same page: the CSP blocks both and each block
-    is a console error; without the CSP the image is requested. So an empty list above means
-    the dashboard asked for nothing."""
+    """A remote image and a script of its own put into the same page: the CSP blocks both and
+    each block is a console error; without the CSP the image is requested. So an empty list
+    above means the dashboard asked for nothing, and only its own script runs."""
     _, _, path = example
     page_html = path.read_text(encoding="utf-8")
     intruders = (
@@ -549,7 +657,6 @@ def test_the_checks_above_can_fail(
     assert any("example.invalid/logo.png" in p and "Content Security Policy" in p for p in problems)
     assert any("script" in p and "Content Security Policy" in p for p in problems), problems
     assert title != "scripted"
-    # the monitor sees the attempt, and the browser blocked it for the CSP
     assert "https://example.invalid/logo.png" in requests
     assert page_blocked == {"https://example.invalid/logo.png": "csp"}
 
@@ -561,7 +668,6 @@ def test_the_checks_above_can_fail(
     )
     with opened(chromium, no_csp) as page:
         assert "https://example.invalid/logo.png" in page.requests()
-        # sent, and only the resolver rule kept it off the network
         assert page.blocked() == {"https://example.invalid/logo.png": "net::ERR_NAME_NOT_RESOLVED"}
         assert page.evaluate("document.title") == "scripted"
 
@@ -572,211 +678,527 @@ def test_header_cards_and_indicator_rows_match_progress(
     model, progress, path = example
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
-    ind = top_indicators(progress)
+    ind = org_indicators(progress)
 
+    assert read["lang"] == "ja"
     assert read["h1"] == model.title
     assert read["title"].startswith(model.title)
-    assert f"as of {progress.as_of}" in read["sub"]
+    assert f"基準日 {progress.as_of}" in read["sub"]
     counts = ind["status"].astype(str).value_counts()
     for status, n in counts.items():
-        assert f"{STATUS_LABELS[str(status)][0]} {n}" in read["sub"]
+        assert f"{STATUS_LABELS[str(status)][0]} {n}" in read["summary"]
+    assert_cards_show(read, progress, None)
+    assert all(card["coverage"] is None for card in read["cards"])  # no organisations
+    assert all(card["box"]["width"] >= 260 for card in read["cards"])
 
-    kgis = ind[ind["role"] == "KGI"].reset_index(drop=True)
-    assert len(kgis) == 3  # the example has three KGIs
-    assert len(read["cards"]) == len(kgis)
-    for card, kgi in zip(read["cards"], records(kgis), strict=True):
-        assert card["name"] == f"KGI · {kgi['name']}"
-        assert_shown(card["value"].split()[0], kgi["actual"])
-        assert_badge(card["badge"], str(kgi["status"]))
-        assert card["box"]["width"] >= 230  # the card's min-width held in layout
-
+    # headers in Japanese only: no doubled "目標 target"
+    assert read["indicatorHeads"] == [
+        "区分", "指標", "時点", "実績", "基準", "目標", "目標年度", "単位", "達成率", "進捗",
+        "状況", "集計", "推移",
+    ]  # fmt: skip
     rows = read["indicators"]
     assert [r["id"] for r in rows] == list(ind["indicator"])
     assert len(rows) == len(model.indicators)
     for row, rec in zip(rows, records(ind), strict=True):
         assert row["name"] == rec["name"]
         assert row["role"] == ("" if pd.isna(rec["role"]) else rec["role"])
+        assert row["period"] == rec["period"]
         assert_shown(row["actual"], rec["actual"])
         assert_shown(row["target"], rec["target"])
         if pd.isna(rec["achievement"]):
             assert row["achievement"] == "–"
         else:
-            assert row["achievement"] == f"{rec['achievement'] * 100:.0f}%"
+            assert row["achievement"] == f"{round(rec['achievement'] * 100)}%"
         assert_badge(row["badge"], str(rec["status"]))
         assert row["bar"] == rgb(STATUS_COLOURS[str(rec["status"])])
     # every indicator of the example has a history: two lines (plan, actual) at most
     assert all(1 <= r["trend"] <= 2 for r in rows)
 
 
+def segments_cross_box(points: list[list[float]], frame: dict[str, float]) -> bool:
+    """Whether an orthogonal polyline runs through the inside of a box (edges excluded)."""
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        lo_x, hi_x, lo_y, hi_y = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+        if (
+            hi_x > frame["left"] + 0.5
+            and lo_x < frame["right"] - 0.5
+            and hi_y > frame["top"] + 0.5
+            and lo_y < frame["bottom"] - 0.5
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
 @pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
-def test_pathway_has_one_box_per_node_coloured_by_status(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+def test_pathway_boxes_full_labels_and_arrows(
+    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
 ) -> None:
-    model, progress, path = example
+    model, progress, path = request.getfixturevalue(dashboard)
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
+        offset = page.evaluate(
+            "(() => { const r = document.querySelector('svg.pathway').getBoundingClientRect();"
+            " return [r.left, r.top]; })()"
+        )
     status = node_status(progress)
     nodes = read["nodes"]
-    assert [n["title"].split(":")[0] for n in nodes] == [n.id for n in model.nodes]
-    assert read["links"] == len(model.links)
+    assert [n["id"] for n in nodes] == [n.id for n in model.nodes]
     for shown, node in zip(nodes, model.nodes, strict=True):
         st = status.get(node.id, "no_data")
-        assert shown["title"].startswith(f"{node.id}: {STATUS_LABELS[st][0]}")
+        assert shown["status"] == st
         assert shown["stroke"] == rgb(STATUS_COLOURS[st])
         assert shown["stripe"] == rgb(STATUS_COLOURS[st])
+        # the status in text and shape, not colour alone
+        assert shown["state"] == f"{SYMBOLS[st]} {STATUS_LABELS[st][0]}"
+        # the full title, wrapped, never cut
+        assert "".join(shown["lines"]).replace(" ", "") == node.title.replace(" ", "")
+        assert not any(line.endswith("…") for line in shown["lines"]) or node.title.endswith("…")
         frame = shown["frame"]
-        assert (frame["width"], frame["height"]) == (150, 46)
-        # the node's title is drawn inside its box
-        assert frame["left"] <= shown["label"]["left"] < shown["label"]["right"] <= frame["right"]
-        assert frame["top"] <= shown["label"]["top"] < shown["label"]["bottom"] <= frame["bottom"]
-    # boxes do not overlap, and the columns run input → … → impact from left to right
+        for line in [*shown["lineBoxes"], shown["stateBox"], shown["pctBox"]]:
+            assert frame["left"] < line["left"] < line["right"] <= frame["right"], node.id
+            assert frame["top"] <= line["top"] < line["bottom"] <= frame["bottom"], node.id
+        assert not any(overlap(line, shown["pctBox"]) for line in shown["lineBoxes"])
+        assert not overlap(shown["stateBox"], shown["pctBox"])
     for i, a in enumerate(nodes):
         for b in nodes[i + 1 :]:
-            assert not overlap(a["frame"], b["frame"]), (a["title"], b["title"])
+            assert not overlap(a["frame"], b["frame"]), (a["id"], b["id"])
+    # columns run input → … → impact from left to right
     lefts: dict[tuple[str, str | None], float] = {}
     for shown, node in zip(nodes, model.nodes, strict=True):
         key = (node.kind, getattr(node, "stage", None) if node.kind == "outcome" else None)
         lefts.setdefault(key, shown["frame"]["left"])
-        assert shown["frame"]["left"] == lefts[key]  # one column per kind/stage
+        assert shown["frame"]["left"] == lefts[key]
     order = [lefts[k] for k in COLUMN_ORDER if k in lefts]
     assert len(order) == len(lefts) == 7
     assert order == sorted(order)
+
+    # links: one per model link, each with an arrowhead, ending on its target's left edge and
+    # never running behind a box
+    assert read["marker"] == "arrow"
+    assert [(lk["source"], lk["target"]) for lk in read["links"]] == [
+        (lk.source, lk.target) for lk in model.links
+    ]
+    frames = {n["id"]: n["frame"] for n in nodes}
+    for link in read["links"]:
+        assert link["marker"] == "url(#arrow)"
+        points = [[x + offset[0], y + offset[1]] for x, y in link["points"]]
+        target, source = frames[link["target"]], frames[link["source"]]
+        assert points[-1][0] == pytest.approx(target["left"], abs=1.5)
+        assert target["top"] < points[-1][1] < target["bottom"]
+        assert points[0][0] == pytest.approx(source["right"], abs=1.5)
+        assert points[-2][0] < points[-1][0]  # it arrives from the left: the arrow points in
+        crossed = [n for n, f in frames.items() if segments_cross_box(points, f)]
+        assert crossed == [], (link["source"], link["target"], crossed)
+
     # wider than the page: it scrolls inside its own box, the page itself does not widen
     assert read["pathwayScroll"]["scrollWidth"] > read["pathwayScroll"]["clientWidth"]
     assert read["page"]["scrollWidth"] <= read["page"]["innerWidth"]
 
 
-@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
-@pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
-def test_pathway_labels_do_not_run_into_the_percentage(
-    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
-) -> None:
-    model, _, path = request.getfixturevalue(dashboard)
-    with opened(chromium, path) as page:
-        read = page.evaluate(READ_PAGE)
-        shown = page.evaluate(PATHWAY_TEXTS)
-    clashes = [
-        n["title"] for n in read["nodes"] if any(overlap(line, n["pct"]) for line in n["lines"])
-    ]
-    assert clashes == []
-    for n in read["nodes"]:  # every line inside the box
-        assert all(n["frame"]["left"] < line["right"] <= n["frame"]["right"] for line in n["lines"])
-    # at most two lines; a title cut short ends in an ellipsis and the tooltip holds all of it
-    assert len(shown) == len(model.nodes)
-    cut = []
-    for (tooltip, lines), node in zip(shown, model.nodes, strict=True):
-        assert 1 <= len(lines) <= 2
-        assert tooltip.endswith(node.title)
-        drawn = "".join(lines).replace(" ", "")
-        if drawn != node.title.replace(" ", ""):
-            cut.append(node.id)
-            assert drawn.endswith("…"), (node.id, lines)
-            assert node.title.replace(" ", "").startswith(drawn[:-1]), (node.id, lines)
-    # the example's titles all fit in two lines (user_centric's just); the long ones do not
-    assert cut == ([] if dashboard == "example" else [n.id for n in model.nodes])
-
-
-# the pathway's node texts: the tooltip and the drawn lines of each box
-PATHWAY_TEXTS = """
-[...document.querySelectorAll('svg[aria-label="logic model"] > g')].map(g => [
-  g.querySelector('title').textContent,
-  [...g.querySelector(':scope > text').querySelectorAll('tspan')].map(t => t.textContent)])
-"""
-
-
-def test_roadmap_and_findings_match_progress(
+def test_pathway_is_readable_without_the_picture(
     chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
-    _, progress, path = example
+    """The drawing is hidden from screen readers; a table says every node and its status."""
+    model, progress, path = example
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
-    ms = progress.milestones
-    assert len(ms) == 5  # the example's roadmap
-    assert len(read["milestones"]) == len(ms)
-    for shown, rec in zip(read["milestones"], records(ms), strict=True):
-        assert shown["title"].startswith(f"{rec['title']}: {rec['due']}")
-        assert shown["fill"] == rgb(MILESTONE_COLOURS[str(rec["status"])])
-
-    findings = progress.findings
-    assert len(findings) > 0
-    assert [(f["code"], f["node"]) for f in read["findings"]] == list(
-        zip(findings["code"].astype(str), findings["node"].astype(str), strict=True)
-    )
-    assert [f["message"] for f in read["findings"]] == list(findings["message"].astype(str))
-    # no organisations in the example: no organisation sections
-    assert read["behind"] is None
-    assert read["children"] is None
+        # what the accessibility tree exposes of the table (role and name of each cell)
+        tree = page.send("Accessibility.getFullAXTree")["nodes"]
+    assert read["pathwayHidden"] == "true"
+    status = node_status(progress)
+    assert [r[0] for r in read["pathwayTable"]] == [n.title for n in model.nodes]
+    for row, node in zip(read["pathwayTable"], model.nodes, strict=True):
+        st = status.get(node.id, "no_data")
+        assert row[2] == f"{SYMBOLS[st]} {STATUS_LABELS[st][0]}"
+    names = {str(n.get("name", {}).get("value", "")) for n in tree}
+    assert all(node.title in names for node in model.nodes)
+    assert "logic model" not in names  # no English label on a Japanese page
 
 
-@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
-@pytest.mark.usefixtures("japanese_fonts")  # text widths decide the layout
-def test_roadmap_labels_stay_left_of_the_timeline(
-    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
+def test_drill_down_from_the_nation_to_a_municipality(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
-    model, _, path = request.getfixturevalue(dashboard)
+    model, progress, path = with_orgs
+    with opened(chromium, path) as page:
+        nation = page.evaluate(READ_PAGE)
+        page.click("#tiles li:nth-child(13) button")  # 東京都, the 13th prefecture
+        tokyo = page.evaluate(READ_PAGE)
+        page.click('#orgs tr[data-org="131016"] button')
+        chiyoda = page.evaluate(READ_PAGE)
+        crumbs = page.evaluate(
+            "[...document.querySelectorAll('#crumbs li')].map(l => l.textContent)"
+        )
+        page.click("#crumbs button")  # back to the nation
+        back = page.evaluate(READ_PAGE)
+        assert page.problems() == []
+    # the nation: 47 tiles, 東京都 and 大阪府 coloured by the status of their first KGI
+    assert nation["org"] == "JP"
+    assert len(nation["tiles"]) == 47
+    assert_cards_show(nation, progress, None)
+    kgi = org_indicators(progress)
+    kgi = kgi[kgi["role"] == "KGI"].iloc[0]
+    pref = progress.indicators
+    for code, name in (("130001", "東京都"), ("270008", "大阪府")):
+        st = str(
+            pref[(pref["org"] == code) & (pref["indicator"] == kgi["indicator"])]["status"].iloc[0]
+        )
+        tile = next(t for t in nation["tiles"] if t["text"].startswith(name))
+        assert tile["bg"] == rgb(STATUS_COLOURS[st])
+        assert STATUS_LABELS[st][0] in tile["text"]  # the status in words, not colour alone
+    # coverage: how many municipalities reported, of all 1,741
+    assert nation["cards"][0]["coverage"] == "3/1,741団体"
+
+    assert tokyo["org"] == "130001"
+    assert tokyo["orgHeading"].startswith("東京都")
+    assert_cards_show(tokyo, progress, "130001")
+    assert tokyo["cards"][0]["coverage"] == "2/62団体"
+    assert [o["code"] for o in tokyo["orgs"]] == ["131016", "131024"]
+    assert [o["name"] for o in tokyo["orgs"]] == ["千代田区", "中央区"]
+    assert [t["text"].startswith("東京都") for t in tokyo["tiles"] if t["current"] == "true"] == [
+        True
+    ]
+
+    assert chiyoda["org"] == "131016"
+    assert chiyoda["orgHeading"].startswith("千代田区")
+    assert_cards_show(chiyoda, progress, "131016")
+    assert crumbs == ["全国", "東京都", "千代田区"]
+    status = node_status(progress, "131016")
+    assert [n["status"] for n in chiyoda["nodes"]] == [
+        status.get(n.id, "no_data") for n in model.nodes
+    ]
+    ind = org_indicators(progress, "131016")
+    assert [r["id"] for r in chiyoda["indicators"]] == list(ind["indicator"])
+    for row, rec in zip(chiyoda["indicators"], records(ind), strict=True):
+        assert_shown(row["actual"], rec["actual"])
+        assert_badge(row["badge"], str(rec["status"]))
+    # the numbers did change: 千代田区 is not the nation
+    assert [c["value"] for c in chiyoda["cards"]] != [c["value"] for c in nation["cards"]]
+    assert back["org"] == "JP"
+
+
+@pytest.mark.parametrize(
+    ("query", "name"), [("ちよだ", "千代田区"), ("チュウオウク", "中央区"), ("大阪", "大阪市")]
+)
+def test_search_by_name_or_kana(
+    chromium: Chromium,
+    with_orgs: tuple[lm.LogicModel, Progress, Path],
+    query: str,
+    name: str,
+) -> None:
+    _, progress, path = with_orgs
+    with opened(chromium, path) as page:
+        page.type_text("#q", query)
+        hits = page.evaluate(
+            "[...document.querySelectorAll('#results button')].map(b => b.textContent)"
+        )
+        assert any(h.endswith(name) for h in hits), hits
+        index = page.evaluate(
+            f"[...document.querySelectorAll('#results button')].findIndex(b => b.textContent.endsWith('{name}'))"
+        )
+        page.click(f"#results li:nth-child({index + 1}) button")
+        read = page.evaluate(READ_PAGE)
+    assert read["orgHeading"].startswith(name)
+    code = {"千代田区": "131016", "中央区": "131024", "大阪市": "271004"}[name]
+    assert read["org"] == code
+    assert_cards_show(read, progress, code)
+
+
+def test_findings_are_all_reachable_most_important_first(
+    chromium: Chromium, many: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    model, progress, path = many
+    findings = progress.findings
+    assert len(findings) > 100  # more than two pages
+    seen: list[dict[str, Any]] = []
     with opened(chromium, path) as page:
         read = page.evaluate(READ_PAGE)
-        # each label: the tooltip (the full label) and the drawn text
-        shown = page.evaluate(
-            "[...document.querySelectorAll('svg text[x=\"4\"]')].map(t => "
-            "[t.querySelector('title').textContent, t.querySelector('tspan').textContent])"
+        count = read["findingsCount"]
+        groups = page.evaluate(
+            "[...document.querySelectorAll('#findings-groups tbody tr')].map(r => "
+            "[...r.cells].map(c => c.textContent))"
         )
-    assert len(read["roadLabels"]) == len(read["milestones"]) == len(shown) == 5
-    timeline = min(m["box"]["left"] for m in read["milestones"])
-    assert [lab["text"] for lab in read["roadLabels"] if lab["box"]["right"] > timeline] == []
-    cut = []
-    for (full, drawn), ms in zip(shown, model.milestones, strict=True):
-        assert full.startswith(ms.title)
-        if drawn != full:
-            cut.append(ms.id)
-            assert drawn.endswith("…")
-            assert full.startswith(drawn[:-1])
-    # the example's labels fit (a service level equal to its title is not repeated); every long
-    # title is cut
-    assert cut == ([] if dashboard == "example" else [m.id for m in model.milestones])
-    if dashboard == "example":
-        assert (
-            dict(zip([m.id for m in model.milestones], [f for f, _ in shown], strict=True))[
-                "ms_60s"
-            ]
-            == "スマートフォンで60秒で手続が完結"
+        seen += read["findings"]
+        while page.evaluate(
+            "!!document.querySelector('#findings-box [data-to]:last-child:not([disabled])')"
+        ):
+            page.click("#findings-box .pager button:last-child")
+            seen += page.evaluate(READ_PAGE)["findings"]
+        # a filter by kind: only that kind, all of it
+        page.evaluate(
+            "(() => { const s = document.getElementById('fcode'); "
+            "s.value = [...s.options].find(o => o.text === 'ボトルネック').value; "
+            "s.dispatchEvent(new Event('change', {bubbles: true})); })()"
         )
+        page.settle()
+        filtered = page.evaluate(READ_PAGE)
+    assert count.startswith(f"所見 {len(findings):,}件")
+    assert sum(int(r[-1].replace(",", "")) for r in groups) == len(findings)
+    assert sorted(f["row"] for f in seen) == list(range(len(findings)))
+    # labels and names, not ids
+    titles = {n.title for n in model.nodes} | {m.title for m in model.milestones}
+    assert {f["node"] for f in seen} <= titles
+    assert not any(f["org"].isdigit() for f in seen)
+    ids = [n.id for n in model.nodes if n.id not in n.title]
+    assert not any(f"「{i}」" in f["message"] for f in seen for i in ids)
+    # national before local; bottlenecks and overdue milestones before link warnings
+    first = seen[: len(findings)]
+    first.sort(key=lambda f: f["row"])
+    national = [k for k, f in enumerate(first) if f["org"] == "全国"]
+    assert national == list(range(len(national)))
+    kinds = [f["code"] for f in first[: len(national)]]
+    rank = {"bottleneck": 0, "milestone_overdue": 1, "broken_link": 2, "unmeasured": 3, "stale": 4}
+    assert [rank[k] for k in kinds] == sorted(rank[k] for k in kinds)
+    n_bottleneck = int((findings["code"].astype(str) == "bottleneck").sum())
+    assert {f["code"] for f in filtered["findings"]} == {"bottleneck"}
+    assert filtered["findings"]
+    assert len(filtered["findings"]) == min(n_bottleneck, 50)
 
 
-def test_organisations_behind_plan(
+def test_children_rows_add_up_with_translated_headers(
     chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
 ) -> None:
     _, progress, path = with_orgs
     with opened(chromium, path) as page:
-        assert page.problems() == []
-        assert page.requests() == [page.url]
         read = page.evaluate(READ_PAGE)
-    behind = progress.behind_plan(level=progress.levels[-1], n=15)
-    assert len(behind) == 15
-    assert {str(o) for o in behind["org"]} <= {"131016", "131024", "271004"}
-    assert [(r["org"], r["name"]) for r in read["behind"]] == list(
-        zip(behind["org"].astype(str), behind["name"].astype(str), strict=True)
-    )
-    for row, status in zip(read["behind"], behind["status"].astype(str), strict=True):
-        assert_badge(row["badge"], status)
-    # 大阪市 at 30 % of the pace is the furthest behind
-    assert read["behind"][0]["org"] == "271004"
-
     kids = progress.children[progress.children["level"] == progress.top_level]
-    assert len(kids) == len(top_indicators(progress))
-    expected = [
-        [
-            str(r["indicator"]),
-            *(str(int(v)) for v in (r["n_children"], r["achieved"], r["on_track"])),
-        ]
-        for r in records(kids)
+    assert read["childrenHeads"][:2] == ["指標", "団体数"]
+    assert read["childrenHeads"][2:] == [
+        STATUS_LABELS[c][0] for c in STATUS_LABELS if c in kids.columns
     ]
-    assert [row[:4] for row in read["children"]] == expected
-    # the national rows: one per indicator, org JP
-    ind = top_indicators(progress)
-    assert [r["id"] for r in read["indicators"]] == list(ind["indicator"])
-    for row, rec in zip(read["indicators"], records(ind), strict=True):
-        assert_badge(row["badge"], str(rec["status"]))
+    assert "目標なし" in read["childrenHeads"]
+    assert len(read["children"]) == len(kids)
+    for row in read["children"]:
+        numbers = [int(v.replace(",", "")) for v in row[1:]]
+        assert numbers[0] == sum(numbers[1:])  # every organisation counted once
+
+
+def download_dir(page: Page, tmp_path: Path) -> Path:
+    page.browser.send(
+        "Browser.setDownloadBehavior",
+        behavior="allow",
+        downloadPath=str(tmp_path),
+        eventsEnabled=True,
+    )
+    return tmp_path
+
+
+def wait_download(page: Page) -> str:
+    """The file name of the next completed download (browser-level DevTools events)."""
+    browser = page.browser
+    while True:
+        done = [
+            e for e in browser.events
+            if e.get("method") == "Browser.downloadProgress" and e["params"]["state"] == "completed"
+        ]  # fmt: skip
+        if done:
+            guid = done[0]["params"]["guid"]
+            browser.events.remove(done[0])
+            begin = [
+                e for e in browser.events
+                if e.get("method") == "Browser.downloadWillBegin" and e["params"]["guid"] == guid
+            ]  # fmt: skip
+            return str(begin[0]["params"]["suggestedFilename"])
+        browser.events.append(browser._message())
+
+
+def test_csv_download_of_the_shown_table(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path], tmp_path: Path
+) -> None:
+    _, progress, path = with_orgs
+    with opened(chromium, path) as page:
+        folder = download_dir(page, tmp_path)
+        page.click("#tiles li:nth-child(13) button")  # 東京都
+        page.click('button[data-csv="indicators"]')
+        name = wait_download(page)
+        requests = page.requests()
+    assert name == "130001_indicators.csv"
+    raw = (folder / name).read_bytes()
+    assert raw.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    ind = org_indicators(progress, "130001")
+    assert list(table.columns[:4]) == ["区分", "指標", "時点", "実績"]
+    assert list(table["指標"]) == list(ind["name"])
+    assert [float(v) if v else float("nan") for v in table["実績"]] == pytest.approx(
+        list(ind["actual"].round(4)), nan_ok=True
+    )
+    assert all(r.startswith("file://") for r in requests)  # a blob made in the page, no network
+
+
+def test_language_toggle_and_wareki(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    _, progress, path = with_orgs
+    with opened(chromium, path) as page:
+        before = page.evaluate(READ_PAGE)
+        page.click("#lang")
+        english = page.evaluate(READ_PAGE)
+        # Japanese names in the English page are marked as Japanese (WCAG 3.1.2)
+        marked = page.evaluate(
+            "[...document.querySelectorAll('#orgs tbody td:first-child')]"
+            ".every(td => td.querySelector('[lang=ja]'))"
+        )
+        button = page.evaluate(
+            "[document.getElementById('lang').textContent, document.activeElement.id]"
+        )
+        page.click("#lang")
+        again = page.evaluate(READ_PAGE)
+        page.click("#wareki")
+        wareki = page.evaluate(READ_PAGE)
+    assert before["lang"] == "ja"
+    assert english["lang"] == "en"
+    assert marked
+    assert english["h2"][1:4] == ["Key goal indicators (KGI)", "Effect pathway", "Indicators"]
+    assert english["indicatorHeads"][:4] == ["Role", "Indicator", "Period", "Actual"]
+    assert english["cards"][0]["coverage"] == "3 of 1,741 orgs"
+    ind = org_indicators(progress)
+    for row, rec in zip(english["indicators"], records(ind), strict=True):
+        assert_badge(row["badge"], str(rec["status"]), lang="en")
+    # one language at a time: no Japanese heading left in the English page, and back
+    assert not any("指標" in h for h in english["h2"])
+    assert button == ["日本語", "lang"]  # focus stays on the toggle
+    assert again["h2"] == before["h2"]
+    assert "基準日 令和9年3月31日" in wareki["sub"]
+    assert wareki["cards"][0]["period"] == "令和9年3月"
+    assert wareki["cards"][1]["period"] == "令和8年度"
+
+
+@pytest.mark.parametrize("dashboard", ["example", "long_titles"])
+@pytest.mark.usefixtures("japanese_fonts")
+def test_roadmap_shows_every_milestone_in_full(
+    chromium: Chromium, dashboard: str, request: pytest.FixtureRequest
+) -> None:
+    _model, progress, path = request.getfixturevalue(dashboard)
+    with opened(chromium, path) as page:
+        read = page.evaluate(READ_PAGE)
+    ms = progress.milestones
+    assert len(read["roadmapDots"]) == len(ms) == 5
+    timeline = min(d["dot"]["left"] for d in read["roadmapDots"])
+    for dot, rec in zip(read["roadmapDots"], records(ms), strict=True):
+        assert dot["id"] == rec["milestone"]
+        assert dot["fill"] == rgb(MILESTONE_COLOURS[str(rec["status"])])
+        assert "".join(dot["lines"]).replace(" ", "").startswith(str(rec["title"]).replace(" ", ""))
+        assert dot["label"]["right"] < timeline  # labels stay left of the timeline
+    assert [
+        r[0].startswith(str(t)) for r, t in zip(read["milestones"], ms["title"], strict=True)
+    ] == [True] * 5
+    assert [r[1] for r in read["milestones"]] == [str(d) for d in ms["due"]]
+
+
+def test_per_org_dashboard(chromium: Chromium, tokyo: tuple[lm.LogicModel, Progress, Path]) -> None:
+    model, progress, path = tokyo
+    with opened(chromium, path) as page:
+        read = page.evaluate(READ_PAGE)
+        crumbs = page.evaluate(
+            "[...document.querySelectorAll('#crumbs li')].map(l => l.textContent)"
+        )
+        search = page.evaluate("!!document.getElementById('q')")
+    assert read["org"] == "130001"
+    assert crumbs == ["東京都"]
+    assert search  # its municipalities can be searched
+    assert_cards_show(read, progress, "130001")
+    assert [o["code"] for o in read["orgs"]] == ["131016", "131024"]
+    f = progress.findings
+    own = f[f["org"].isin(["130001", "131016", "131024"]) | f["org"].isna()]
+    assert read["findingsCount"].startswith(f"所見 {len(own):,}件")
+    assert read["tiles"] == []  # no other prefectures in 東京都's own file
+    with pytest.raises(lm.LogicModelError, match="999999"):
+        lm.dashboard(model, progress, org="999999")
+
+
+def test_keyboard_alone_reaches_and_opens_an_organisation(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    _, _, path = with_orgs
+    with opened(chromium, path) as page:
+        order = []
+        for _ in range(60):
+            page.key("Tab")
+            order.append(
+                page.evaluate(
+                    "(() => { const e = document.activeElement; return e.id || e.textContent.trim(); })()"
+                )
+            )
+            if order[-1].startswith("東京都"):
+                break
+        visible = page.evaluate("getComputedStyle(document.activeElement).outlineStyle !== 'none'")
+        page.key("Enter")
+        read = page.evaluate(READ_PAGE)
+        focused = page.evaluate("document.activeElement.id")
+    assert order[0] == "本文へ移動"  # the skip link first
+    assert order.index("lang") < order.index("wareki") < order.index("q")
+    assert order[-1].startswith("東京都")
+    assert visible  # the focus can be seen
+    assert read["org"] == "130001"
+    assert focused == "org-h"  # the reader lands on the new organisation's heading
+
+
+AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core, installed by ``npm ci --prefix tests/browser`` (``.ci/run`` does it)."""
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("CI has no axe-core: .ci/run runs npm ci --prefix tests/browser")
+        pytest.skip("axe-core missing: npm ci --prefix tests/browser")
+    return AXE.read_text(encoding="utf-8")
+
+
+RUN_AXE = """
+axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                   resultTypes: ['violations', 'incomplete']})
+  .then(r => ({
+    violations: r.violations.map(v => ({id: v.id, impact: v.impact,
+      nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)})),
+    incomplete: r.incomplete.filter(v => v.id === 'color-contrast').map(v => ({id: v.id,
+      nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' +
+        (n.any[0] && n.any[0].message))})),
+    passes: r.passes.length}))
+"""
+
+
+@pytest.mark.parametrize("width", [WIDTH, NARROW])
+@pytest.mark.parametrize("dashboard", ["example", "with_orgs", "tokyo"])
+@pytest.mark.usefixtures("japanese_fonts")
+def test_wcag_2_1_aa_with_axe_core(
+    chromium: Chromium,
+    axe_source: str,
+    dashboard: str,
+    width: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Zero axe-core violations (WCAG 2.1 A and AA rules), no contrast check left undecided."""
+    _, _, path = request.getfixturevalue(dashboard)
+    with opened(chromium, path, width) as page:
+        page.evaluate(axe_source + ";true")  # DevTools evaluation is not bound by the page's CSP
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true); true")
+        page.settle()
+        result = page.evaluate(RUN_AXE)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    assert result["passes"] > 10  # axe ran its rules
+    assert result["violations"] == []
+    assert result["incomplete"] == []
+    assert overflow  # the page itself never scrolls sideways; wide parts scroll in their box
+
+
+def test_print_stylesheet_hides_the_controls(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    _, _, path = with_orgs
+    with opened(chromium, path) as page:
+        page.send("Emulation.setEmulatedMedia", media="print")
+        page.settle()
+        shown = page.evaluate(
+            "['nav', '.tools', '.tablebar button'].map(s => "
+            "getComputedStyle(document.querySelector(s)).display)"
+        )
+        alt = page.evaluate("getComputedStyle(document.querySelector('details.alt')).display")
+    assert shown == ["none", "none", "none"]
+    assert alt == "block"
 
 
 def test_japanese_is_drawn_with_a_japanese_font(
@@ -794,26 +1216,78 @@ def test_japanese_is_drawn_with_a_japanese_font(
     assert badge & families
 
 
+@pytest.mark.parametrize("width", [WIDTH, NARROW])
 def test_screenshot_is_not_blank(
-    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+    chromium: Chromium,
+    with_orgs: tuple[lm.LogicModel, Progress, Path],
+    width: int,
 ) -> None:
     from PIL import Image  # a dependency of matplotlib (the viz extra)
 
-    _, progress, path = example
-    with opened(chromium, path) as page:
+    _, progress, path = with_orgs
+    with opened(chromium, path, width) as page:
         png = page.screenshot()
         height = page.evaluate("document.documentElement.scrollHeight")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(png)) as image:
         img = image.convert("RGB")
-    assert img.size == (WIDTH, height)
-    assert height > HEIGHT  # the whole page, longer than one screen
+    assert img.size == (width, height)
+    assert height > HEIGHT
     colours = img.getcolors(maxcolors=1 << 20)
     assert colours is not None
-    assert len(colours) > 100  # text, lines, badges; a blank page has one colour
-    # every status shown on the page has its badge colour painted somewhere
+    assert len(colours) > 100
     painted = {rgb_ for _, rgb_ in colours}
-    for status in set(top_indicators(progress)["status"].astype(str)):
+    for status in set(org_indicators(progress)["status"].astype(str)):
         hex_colour = STATUS_COLOURS[status]
         pixel = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
         assert pixel in painted, status
+
+
+def test_text_in_the_drawings_has_enough_contrast(
+    chromium: Chromium, with_orgs: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    """axe-core cannot tell the background behind SVG text, so the drawings are inert (their
+    content is in the tables next to them) and their text is checked here: every text of the
+    pathway and the roadmap is drawn on white, at 4.5:1 or more."""
+    _, _, path = with_orgs
+    with opened(chromium, path) as page:
+        fills = page.evaluate(
+            "[...document.querySelectorAll('.picture svg text')].map(t => getComputedStyle(t).fill)"
+        )
+        backgrounds = page.evaluate(
+            "[...document.querySelectorAll('.picture svg rect.frame')].map(r => r.getAttribute('fill'))"
+            ".concat([getComputedStyle(document.querySelector('.picture')).backgroundColor])"
+        )
+    assert len(fills) > 40
+    assert set(backgrounds) <= {"#ffffff", "rgba(0, 0, 0, 0)"}  # white boxes on the white page
+
+    def hex_of(css: str) -> str:
+        r, g, b = (int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3])
+        return f"#{r:02x}{g:02x}{b:02x}"
+
+    low = {f for f in fills if contrast(hex_of(f), "#ffffff") < 4.5}
+    assert low == set()
+
+
+def test_status_text_colours_are_readable_on_their_fills() -> None:
+    """The text colour of each status fill (dashboard badges, tiles, Mermaid, DOT, plots)."""
+    for status, fill in STATUS_COLOURS.items():
+        assert contrast(fill, STATUS_INK[status]) >= 4.5, status
+    assert set(STATUS_COLOURS) >= set(STATUS_LABELS)
+
+
+def test_link_evidence_is_shown_on_the_link_and_in_the_table(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    model = sample_model()
+    first = model.links[0].model_copy(update={"evidence": "先行30団体の比較（2024年）"})
+    model = model.model_copy(update={"links": [first, *model.links[1:]]})
+    path = tmp_path / "evidence.html"
+    lm.dashboard(model, lm.evaluate(model, sample_observations()), path)
+    with opened(chromium, path) as page:
+        table = page.evaluate(
+            "[...document.getElementById('links-table').tBodies[0].rows].map(r => r.cells[3].textContent)"
+        )
+        title = page.evaluate("document.querySelector('polyline.link title').textContent")
+    assert table == ["先行30団体の比較（2024年）"] + [""] * (len(model.links) - 1)
+    assert title.endswith("効果検証: 先行30団体の比較（2024年）")

@@ -338,9 +338,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
     model, progress = _evaluate(args)
-    from logicmodel.io.atomic import atomic_write
-
-    atomic_write(out, dashboard(model, progress), overwrite=args.force)
+    dashboard(model, progress, out, org=args.org, overwrite=args.force)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -509,6 +507,11 @@ def _parser() -> argparse.ArgumentParser:
         else:
             p.add_argument(
                 "-o", "--output", metavar="FILE", required=True, help="the .html to write"
+            )
+            p.add_argument(
+                "--org",
+                metavar="CODE",
+                help="one organisation's own dashboard (e.g. 131016; needs --hierarchy)",
             )
             p.set_defaults(func=_cmd_dashboard)
 

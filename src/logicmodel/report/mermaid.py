@@ -31,20 +31,70 @@ from logicmodel.evaluation.bands import STATUS_LABELS as _LABELS
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
-__all__ = ["EVIDENCE_COLOURS", "STATUS_COLOURS", "STATUS_LABELS", "to_dot", "to_mermaid"]
+__all__ = [
+    "EVIDENCE_COLOURS",
+    "STATUS_COLOURS",
+    "STATUS_INK",
+    "STATUS_LABELS",
+    "contrast",
+    "ink",
+    "to_dot",
+    "to_mermaid",
+]
 
 STATUS_LABELS: Mapping[str, str] = _LABELS["ja"]
 """Japanese labels of the status codes (DESIGN §4.4; the table lives in ``evaluation.bands``)."""
 
+# Fills from the Digital Agency design system's colour tokens (npm @digital-go-jp/design-tokens
+# 1.1.9, MIT: green-800, light-blue-900, yellow-400, red-900, solid-gray-536, solid-gray-100,
+# purple-200); each status keeps its own hue and lightness, so they stay apart for colour-blind
+# readers, and the text on each fill is the one of STATUS_INK (contrast >= 4.5:1, WCAG 2.1 AA).
 STATUS_COLOURS: Mapping[str, str] = {
-    "achieved": "#1a7f37",
-    "on_track": "#2f81f7",
-    "at_risk": "#d4a72c",
-    "off_track": "#cf222e",
-    "no_data": "#8c959f",
-    "no_target": "#d0d7de",
+    "achieved": "#197a4b",
+    "on_track": "#0055ad",
+    "at_risk": "#ffc700",
+    "off_track": "#ce0000",
+    "no_data": "#767676",
+    "no_target": "#e6e6e6",
+    "incomplete": "#ddc2ff",
 }
-"""Fill colours of the status codes (readable on white with black text, colour-blind distinct)."""
+"""Fill colours of the status codes (design-token values, each with a readable text colour)."""
+
+_DARK, _LIGHT = "#1a1a1a", "#ffffff"
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of ``#rrggbb``."""
+    channels = [int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (1 … 21).
+
+    Examples
+    --------
+    >>> round(contrast("#ffffff", "#000000"), 1), round(contrast("#767676", "#ffffff"), 2)
+    (21.0, 4.54)
+    """
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink(fill: str) -> str:
+    """The text colour (near-black or white) with the higher contrast on ``fill``.
+
+    Examples
+    --------
+    >>> ink("#ffc700"), ink("#0055ad")
+    ('#1a1a1a', '#ffffff')
+    """
+    return _DARK if contrast(fill, _DARK) >= contrast(fill, _LIGHT) else _LIGHT
+
+
+STATUS_INK: Mapping[str, str] = {code: ink(fill) for code, fill in STATUS_COLOURS.items()}
+"""Text colour on each status fill (every pair at least 4.5:1)."""
 
 _GROUPS: tuple[tuple[str, str | None, str], ...] = (
     ("input", None, "インプット / Inputs"),
@@ -185,7 +235,7 @@ def to_mermaid(model: LogicModel, progress: Any = None, *, indicators: bool = Tr
     out.extend(styles)
     used = sorted({s for s in status.values() if s in STATUS_COLOURS})
     for s in used:
-        out.append(f"  classDef {s} fill:{STATUS_COLOURS[s]},color:#000")
+        out.append(f"  classDef {s} fill:{STATUS_COLOURS[s]},color:{STATUS_INK[s]}")
     for node_id, s in status.items():
         if s in STATUS_COLOURS and node_id in ids:
             out.append(f"  class {ids[node_id]} {s}")
@@ -252,7 +302,7 @@ def to_dot(model: LogicModel, progress: Any = None, *, indicators: bool = True) 
             label = "\\n".join(_dot_escape(line) for line in _lines(model, node_id, s, indicators))
             attrs = f'label="{label}"'
             if s is not None and s in STATUS_COLOURS:
-                attrs += f', fillcolor="{STATUS_COLOURS[s]}"'
+                attrs += f', fillcolor="{STATUS_COLOURS[s]}", fontcolor="{STATUS_INK[s]}"'
             out.append(f"    {_dot_text(node_id)} [{attrs}];")
         out.append("  }")
     for link in model.links:

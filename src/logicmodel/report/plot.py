@@ -46,8 +46,9 @@ from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
 from logicmodel.model.evidence import VERDICT_JA
 from logicmodel.periods import parse_period
-from logicmodel.report.dashboard import _COLUMNS, _wrap
+from logicmodel.report.dashboard._layout import COLUMNS, wrap_into
 from logicmodel.report.mermaid import STATUS_COLOURS
+from logicmodel.report.mermaid import ink as text_colour
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -138,7 +139,13 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
         return ax
     import matplotlib.pyplot as plt
 
-    _fig, new = plt.subplots(figsize=size, layout="constrained")
+    # pyplot's first figure of a session loads the backend, and the inline backend then turns
+    # interactive mode on in rcParams: made inside an rc_context, that would be rolled back and
+    # no later figure of the notebook displayed. So the figure first, the axes (tick labels in
+    # the Japanese font) inside the context.
+    fig = plt.figure(figsize=size, layout="constrained")
+    with _japanese_text():
+        new: Axes = fig.subplots()
     return new
 
 
@@ -356,8 +363,8 @@ def indicator(
     knots = ([baseline[:2]] if baseline is not None else []) + [t[:2] for t in targets]
     as_of = np.datetime64(progress.as_of, "D")
 
+    ax = _new_axes(ax, (8.0, 4.5))  # outside the rc_context: see _new_axes
     with _japanese_text():
-        ax = _new_axes(ax, (8.0, 4.5))
         colour = STATUS_COLOURS.get(status, _PLAN_COLOUR)
         if status in ("no_target", "no_data"):
             colour = _PLAN_COLOUR
@@ -507,7 +514,7 @@ def _layout(model: LogicModel, language: str) -> tuple[list[str], dict[str, tupl
     """Column titles and ``{node: (column, row)}``: one column per kind (outcomes per stage)."""
     titles: list[str] = []
     place: dict[str, tuple[int, int]] = {}
-    for kind, stage, ja, en in _COLUMNS:
+    for kind, stage, ja, en in COLUMNS:
         members = [
             n.id
             for n in model.nodes
@@ -545,12 +552,6 @@ def _node_rows(
             f"{model.id!r}; evaluate this model to draw its pathway with progress"
         )
     return chosen, out
-
-
-def _ink(colour: str) -> str:
-    """Black or white text, whichever reads better on ``colour`` (#rrggbb)."""
-    r, g, b = (int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5))
-    return "#1f2328" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#ffffff"
 
 
 def pathway(
@@ -626,8 +627,8 @@ def pathway(
     n_rows = max((r + 1 for _, r in place.values()), default=1)
     # text room in em: box width in points over the font size, less the padding
     room = _BOX_W * _INCH_PER_COL * 72 / _FONT - 2.0
+    ax = _new_axes(ax, (n_cols * _INCH_PER_COL, n_rows * _INCH_PER_ROW + 1.4))  # see _new_axes
     with _japanese_text():
-        ax = _new_axes(ax, (n_cols * _INCH_PER_COL, n_rows * _INCH_PER_ROW + 1.4))
         for c, title in enumerate(titles):
             ax.text(
                 c * _COL_W + _BOX_W / 2,
@@ -680,8 +681,8 @@ def pathway(
                 gid=f"node:{node.id}",
             )
             ax.add_patch(box)
-            ink = _ink(fill)
-            lines = _wrap(node.title, [room, room])
+            ink = text_colour(fill)
+            lines = wrap_into(node.title, [room, room])
             ax.text(
                 x0 + 0.04,
                 y0 + _BOX_H - 0.06,
