@@ -171,3 +171,71 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path: Path) ->
     visitor = _Imports("logicmodel.units", is_package=False)
     visitor.visit(ast.parse(source))
     assert visitor.found == [(5, "logicmodel.report"), (7, "logicmodel.periods")]
+
+
+# Private names (``_x``) imported from another top-level package: each one is a coupling that the
+# owning package does not promise to keep (STYLE anti-patterns). The list may only shrink: a new
+# entry fails, and so does an entry that no longer occurs (remove it here when the code is fixed).
+ALLOWED_PRIVATE_IMPORTS: frozenset[str] = frozenset(
+    {
+        # the engine front end still shares the pandas intake's helpers (issue 9, item 2)
+        "logicmodel.evaluation.engine <- logicmodel.observations._KIND_ALIASES",
+        "logicmodel.evaluation.engine <- logicmodel.observations._as_numbers",
+        "logicmodel.evaluation.engine <- logicmodel.observations._as_text",
+        "logicmodel.evaluation.engine <- logicmodel.observations._standard_columns",
+        "logicmodel.io.observations <- logicmodel.observations._standard_columns",
+    }
+)
+
+
+def private_imports(path: Path) -> set[str]:
+    """``importer <- module.name`` for every private name or module taken from another package."""
+    module = _module_name(path)
+    own = _top(module)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")
+            base = base[: len(base) - (node.level - 1)]
+            target = ".".join([*base, node.module] if node.module else base)
+        else:
+            target = node.module or ""
+        if not target.startswith("logicmodel.") or _top(target) == own:
+            continue
+        parts = target.split(".")
+        if any(p.startswith("_") and not p.startswith("__") for p in parts[2:]):
+            found.add(f"{module} <- {target}")
+        for alias in node.names:
+            if alias.name.startswith("_") and not alias.name.startswith("__"):
+                found.add(f"{module} <- {target}.{alias.name}")
+    return found
+
+
+def test_no_private_name_is_imported_across_packages() -> None:
+    found = set().union(*(private_imports(p) for p in _modules()))
+    assert sorted(found - ALLOWED_PRIVATE_IMPORTS) == []
+    assert sorted(ALLOWED_PRIVATE_IMPORTS - found) == [], "fixed: remove from the allow-list"
+
+
+def test_the_private_import_checker_can_fail(tmp_path: Path) -> None:
+    pkg = tmp_path / "logicmodel" / "report"
+    pkg.mkdir(parents=True)
+    source = pkg / "x.py"
+    source.write_text(
+        "from logicmodel.observations import _as_text, public\n"
+        "from logicmodel.report.dashboard import _wrap\n"
+        "from logicmodel.io._limits import MAX\n",
+        encoding="utf-8",
+    )
+    global SRC  # noqa: PLW0603 - the module path is computed relative to SRC
+    saved, SRC = SRC, tmp_path / "logicmodel"
+    try:
+        assert private_imports(source) == {
+            "logicmodel.report.x <- logicmodel.observations._as_text",
+            "logicmodel.report.x <- logicmodel.io._limits",
+        }
+    finally:
+        SRC = saved
