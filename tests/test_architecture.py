@@ -25,6 +25,7 @@ ROWS: dict[str, int] = {
     "model": 2,
     "graph": 3,
     "observations": 3,
+    "intake": 3,  # what a value, a kind and a unit spelling are: one rule for every reader
     "checks": 4,
     "orgs": 4,
     "evaluation": 5,  # DESIGN §3 "evaluate/"; renamed so the package never shadows lm.evaluate
@@ -46,6 +47,8 @@ ALLOWED_SAME_ROW: frozenset[tuple[str, str]] = frozenset(
         ("formula", "units"),
         # the dashboard and CSV writers use io's atomic writer rather than a second copy of it
         ("report", "io"),
+        # observations parses values and kinds by the one rule of intake.values (issue 12)
+        ("observations", "intake"),
     }
 )
 

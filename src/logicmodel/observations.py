@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, UnitError, nearest
+from logicmodel.intake.values import KIND_ALIASES, OBSERVATION_KINDS, parse_numbers
 from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
@@ -58,7 +59,7 @@ __all__ = [
     "to_pandas",
 ]
 
-KIND_VALUES = ("actual", "target", "baseline")
+KIND_VALUES = OBSERVATION_KINDS
 """Values of the ``kind`` column (default ``actual``)."""
 
 COLUMN_ALIASES: dict[str, str] = {
@@ -89,19 +90,7 @@ COLUMN_ALIASES: dict[str, str] = {
 }
 """Accepted column names (case-insensitive, NFKC) and the standard column each maps to."""
 
-_KIND_ALIASES = {
-    "actual": "actual",
-    "actuals": "actual",
-    "実績": "actual",
-    "実績値": "actual",
-    "target": "target",
-    "targets": "target",
-    "目標": "target",
-    "目標値": "target",
-    "baseline": "baseline",
-    "基準": "baseline",
-    "基準値": "baseline",
-}
+_KIND_ALIASES = KIND_ALIASES  # the one table, in logicmodel.intake.values
 _MAX_LISTED = 20
 
 
@@ -588,7 +577,7 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parsed = np.full(len(uniques) + 1, np.nan)
     bad_u = np.zeros(len(uniques) + 1, dtype=bool)
     # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
-    # the rest (blank, "1,234", full-width digits, words) one by one below
+    # the rest (blank, "1,234", full-width digits, words) by intake.values below
     slow = np.ones(len(uniques), dtype=bool)
     if _arrow_text(series) is not None:
         texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
@@ -601,23 +590,9 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         done = np.isfinite(fast_values)
         parsed[where[done]] = fast_values[done]
         slow[where[done]] = False
-    for k in np.flatnonzero(slow).tolist():
-        u = uniques[k]
-        if isinstance(u, int | float | np.integer | np.floating) and not isinstance(u, bool):
-            parsed[k] = float(u)
-            bad_u[k] = not np.isfinite(parsed[k]) and not np.isnan(parsed[k])
-            continue
-        text = unicodedata.normalize("NFKC", str(u)).strip().replace(",", "").replace("_", "")
-        if text in ("", "-", "―", "—", "nan", "NaN", "NA", "N/A"):
-            parsed[k] = np.nan
-            continue
-        try:
-            parsed[k] = float(text)
-            if not np.isfinite(parsed[k]):
-                raise ValueError(text)
-        except ValueError:
-            parsed[k] = np.nan
-            bad_u[k] = True
+    rest = np.flatnonzero(slow)
+    if len(rest):  # blanks, "1,234", "▲5", full-width digits, words: the one rule of intake.values
+        parsed[rest], _, bad_u[rest] = parse_numbers(uniques[rest])
     parsed[-1] = np.nan
     bad_u[-1] = False
     return parsed[codes], bad_u[codes]

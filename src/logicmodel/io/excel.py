@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, PeriodError, UnitError
+from logicmodel.intake.values import canonical_kind, parse_numbers
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_path
 from logicmodel.io.frames import (
-    _ALIASES,
     CHOICES,
     OBSERVATION_TABLE,
     TABLE_JA,
@@ -47,7 +47,6 @@ from logicmodel.io.frames import (
     header_lookup,
     match_header,
     normalise_header,
-    parse_number_text,
     serial_to_date,
     to_frames,
 )
@@ -714,22 +713,12 @@ def _obs_period(sheet: _Sheet, values: pd.Series) -> pd.Series:
 
 
 def _obs_value(sheet: _Sheet, values: pd.Series) -> pd.Series:
-    is_bool = values.map(lambda v: isinstance(v, bool)).astype(bool)
-    if is_bool.any():
-        pos = int(np.flatnonzero(is_bool.to_numpy())[0])
+    """Numbers by the one rule of :mod:`logicmodel.intake.values` (``85％``, ``▲5``, ``1,234``)."""
+    numbers, _missing, bad = parse_numbers(values.to_numpy(dtype=object))
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
         raise sheet.locate(pos, "value", f"{values.iloc[pos]!r} is not a number")
-    is_num = values.map(_is_number).astype(bool)
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out[is_num] = values[is_num].astype("float64")
-    is_text = values.notna() & ~is_num
-    if is_text.any():
-        parsed = values[is_text].astype(str).map(parse_number_text)
-        bad = parsed.isna()
-        if bad.any():
-            pos = int(np.flatnonzero(is_text.to_numpy())[np.flatnonzero(bad.to_numpy())[0]])
-            raise sheet.locate(pos, "value", f"{values.iloc[pos]!r} is not a number")
-        out[is_text] = parsed.astype("float64")
-    return out
+    return pd.Series(numbers, index=values.index, dtype="float64")
 
 
 def _obs_unit(sheet: _Sheet, values: pd.Series) -> pd.Series:
@@ -747,10 +736,7 @@ def _obs_unit(sheet: _Sheet, values: pd.Series) -> pd.Series:
 
 def _obs_kind(sheet: _Sheet, values: pd.Series) -> pd.Series:
     text = _obs_text(sheet, "kind", values, required=False, nfkc=True)
-    aliases = {**{k: k for k in CHOICES["obs_kind"]}, **_ALIASES["obs_kind"]}
-    mapped = text.str.casefold().map(
-        lambda v: aliases.get(v, aliases.get(str(v))), na_action="ignore"
-    )
+    mapped = text.map(canonical_kind, na_action="ignore")
     bad = text.notna() & mapped.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])

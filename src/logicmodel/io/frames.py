@@ -42,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from logicmodel.errors import FormatError, ModelError, did_you_mean
+from logicmodel.intake.values import KIND_ALIASES, parse_number
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_path
 from logicmodel.model import KINDS, Aggregation, LogicModel
 
@@ -326,14 +327,7 @@ _ALIASES: dict[str, dict[str, str]] = {
         "年": "year",
         "暦年": "year",
     },
-    "obs_kind": {
-        "実績": "actual",
-        "実績値": "actual",
-        "目標": "target",
-        "目標値": "target",
-        "基準": "baseline",
-        "基準値": "baseline",
-    },
+    "obs_kind": {k: v for k, v in KIND_ALIASES.items() if k != v},
 }
 
 _AGG_ALIASES = {"ストック": "stock", "フロー": "flow", "平均": "mean"}
@@ -376,24 +370,18 @@ def _num_text(value: float) -> str:
     return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
 
 
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-
-
 def parse_number_text(text: str) -> float | None:
-    """A number typed as text: full-width digits, thousands separators, ``▲``/``△`` for minus.
+    """A number typed as text, by the one rule of :func:`logicmodel.intake.parse_number`
+    (full-width digits, thousands separators, ``▲``/``△``/``−`` for minus, ``1_000``, ``85%``);
+    ``None`` when it is blank or not a number.
 
     Examples
     --------
     >>> parse_number_text("１，２３４"), parse_number_text("▲5.5"), parse_number_text("abc")
     (1234.0, -5.5, None)
     """
-    t = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
-    if t[:1] in ("▲", "△"):
-        t = "-" + t[1:]
-    t = t.replace("−", "-")
-    if not _NUMBER_TEXT.fullmatch(t):
-        return None
-    return float(t)
+    value = parse_number(text)
+    return None if value is None or math.isnan(value) else value
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lxml import etree
 
 from logicmodel.errors import FormatError, LogicModelError, ModelError, did_you_mean
+from logicmodel.intake.values import canonical_kind, parse_number, parse_numbers
 from logicmodel.io.data import ModelData
 from logicmodel.io.files import atomic_write
 from logicmodel.model import (
@@ -84,7 +85,6 @@ MEASURES: dict[str, str] = {
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _MAX_BYTES = 200 * 1024 * 1024
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 _YEAR = re.compile(r"\+?[0-9]{1,4}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -254,13 +254,12 @@ def _refs(el: etree._Element, uri_attr: str) -> list[str]:
 
 
 def _number(raw: str | None) -> float | None:
+    """A value attribute by the one rule of :mod:`logicmodel.intake.values`; ``None`` when blank or
+    not a number (the text is kept beside it)."""
     if raw is None:
         return None
-    text = raw.strip()
-    if not _NUMBER.fullmatch(text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
+    value = parse_number(raw)
+    return None if value is None or math.isnan(value) else value
 
 
 @dataclass
@@ -749,20 +748,20 @@ def _collect(
             row=pos,
             column="indicator",
         )
-    kinds = (
-        frame["kind"].fillna("actual").astype(str).str.strip().str.lower().to_numpy()
-        if "kind" in frame.columns
-        else np.full(n, "actual", dtype=object)
-    )
-    bad = np.flatnonzero(~np.isin(kinds, ["actual", "target", "baseline"]))
+    if "kind" in frame.columns:
+        raw_kinds = frame["kind"].astype(object).to_numpy()
+        codes, distinct = pd.factorize(pd.Series(raw_kinds, dtype=object), use_na_sentinel=False)
+        kinds = np.array([canonical_kind(k) for k in distinct], dtype=object)[codes]
+    else:
+        kinds = np.full(n, "actual", dtype=object)
+    bad = np.flatnonzero(pd.isna(kinds))
     if bad.size:
         raise FormatError(
-            f"observations: kind {kinds[bad[0]]!r} is not actual, target or baseline",
+            f"observations: kind {raw_kinds[bad[0]]!r} is not actual, target or baseline",
             row=int(bad[0]),
             column="kind",
         )
-    numbers = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64", copy=True)
-    numbers[~np.isfinite(numbers)] = np.nan
+    numbers = parse_numbers(frame["value"].astype(object).to_numpy())[0]
     if "unit" in frame.columns:
         units = frame["unit"].astype(object).where(frame["unit"].notna(), None).to_numpy()
         pairs = pd.DataFrame({"i": ids, "u": units}).dropna().drop_duplicates()

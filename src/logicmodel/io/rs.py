@@ -54,6 +54,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from logicmodel.errors import FormatError, ModelError, PeriodError, UnitError, nearest
+from logicmodel.intake.values import parse_numbers
 from logicmodel.io.data import ModelData
 from logicmodel.io.files import atomic_write, neutralise
 from logicmodel.issues import Issue, Report
@@ -207,7 +208,6 @@ _KIND_JA = {v: k for k, v in _KIND_OF.items()}
 _KIND_ORDER = {"activity": 0, "output": 1, "outcome": 2}
 _STAGE_JA = {"short": "1.短期", "intermediate": "2.中期", "long": "3.長期"}
 _ROW_JA = {1: "1.目標年度", 2: "2.目標値", 3: "3.実績値", 4: "4.達成率"}
-_BLANK_VALUES = frozenset({"", "-", "―", "‐", "−", "ー", "—", "–", "－", "ｰ", "*", "＊", "/", "／"})
 _FLAG_VALUES = frozenset({"1", "1.0", "○", "〇", "◯", "●"})
 _TARGET_NOTE = "目標年度"
 _TAG_PREFIX = "rs:"
@@ -499,14 +499,6 @@ def _clean(series: pd.Series) -> pd.Series:
     return s.map({u: _nfkc(u).strip() for u in s.unique()}).astype(str)
 
 
-_NUMBER_FIXES = (
-    (r"[,、\s]", ""),
-    (r"[%％]$", ""),
-    (r"^▲", "-"),
-    (r"^\((.+)\)$", r"-\1"),
-)
-
-
 def _parse_numbers(
     text: pd.Series,
 ) -> tuple[
@@ -514,30 +506,9 @@ def _parse_numbers(
     np.ndarray[Any, np.dtype[np.bool_]],
     np.ndarray[Any, np.dtype[np.bool_]],
 ]:
-    """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised).
-
-    Each distinct text is parsed once (cells repeat a lot). Plain numbers convert in one
-    ``to_numeric``; only the rest are normalised (full-width digits, thousands separators, ``%``,
-    ``▲`` for minus) and tried again.
-    """
-    codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
-    raw = np.asarray(uniq, dtype=object)
-    values = np.array(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
-    missing = np.zeros(len(raw), dtype=bool)
-    retry = np.flatnonzero(~np.isfinite(values))
-    if len(retry):
-        s = _clean(pd.Series(raw[retry], dtype=object))
-        gone = s.isin(_BLANK_VALUES).to_numpy()
-        missing[retry[gone]] = True
-        t = s
-        for pattern, repl in _NUMBER_FIXES:
-            t = t.str.replace(pattern, repl, regex=True)
-        values[retry] = pd.to_numeric(t.where(~gone, None), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan
-        )
-    values, missing = values[codes], missing[codes]
-    bad = ~missing & ~np.isfinite(values)
-    return values, missing, bad
+    """(values, missing, bad) for raw cell texts by the one rule of :mod:`logicmodel.intake.values`
+    (blank/dash → missing; text → bad; each distinct text parsed once)."""
+    return parse_numbers(text.to_numpy(dtype=object))
 
 
 def _stage_of(text: str) -> str | None:
