@@ -67,25 +67,14 @@ def _codes(values: list[str] | None) -> list[str] | None:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _read_observations(path: Path) -> pd.DataFrame:
-    """Observations from CSV, Parquet or Excel, codes kept as text."""
-    import logicmodel.io
+def _read_observations(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Observations from CSV, Parquet or Excel, codes kept as text; ``sheet`` for workbooks
+    (default: the observations sheet, found by :func:`logicmodel.read_observations`)."""
+    from logicmodel.io import read_observations
 
-    # lm.io.read_observations (io engineers) when it exists; until then CSV/Parquet here
-    reader = getattr(logicmodel.io, "read_observations", None)
-    if reader is not None:
-        frame: pd.DataFrame = reader(path)
-        return frame
-    import pandas as pd
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    raise FormatError(
-        f"unknown observations file suffix {suffix!r}; use .csv or .parquet", path=path
-    )
+    if sheet is not None and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise _UsageError(f"--sheet applies to Excel workbooks, not {path.name!r}")
+    return read_observations(path, sheet=sheet)
 
 
 def _write_text(text: str, out: str | None) -> None:
@@ -135,7 +124,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from logicmodel.io import load
 
     model = load(args.model)
-    observations = None if args.observations is None else _read_observations(args.observations)
+    observations = (
+        None if args.observations is None else _read_observations(args.observations, args.sheet)
+    )
     report = check(
         model,
         observations,
@@ -259,15 +250,30 @@ def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
     from logicmodel.io import load
 
     model = load(args.model)
-    observations = _read_observations(args.observations)
+    observations = _read_observations(args.observations, args.sheet)
     hierarchy = None
     if args.hierarchy == "japan":
         from logicmodel.orgs import Hierarchy
 
         hierarchy = Hierarchy.japan()
     progress = evaluate(
-        model, observations, as_of=args.as_of, hierarchy=hierarchy, bands=args.bands, lang=args.lang
+        model,
+        observations,
+        as_of=args.as_of,
+        hierarchy=hierarchy,
+        bands=args.bands,
+        lang=args.lang,
+        errors="drop" if args.skip_bad_rows else "raise",
     )
+    left_out = [i for i in progress.report.warnings if i.message.endswith("; left out")]
+    for issue in left_out:  # file lines (header = line 1), as read_observations numbers them
+        print(f"logicmodel: skipped: {issue}", file=sys.stderr)
+    if left_out:
+        print(
+            f"logicmodel: {len(left_out)} problem(s) in {args.observations}: those lines were left "
+            "out and the rest evaluated",
+            file=sys.stderr,
+        )
     return model, progress
 
 
@@ -446,7 +452,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", parents=[common], help="check a model (and its observations)")
     p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
-    p.add_argument("--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet)")
+    p.add_argument(
+        "--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet, .xlsx)"
+    )
+    p.add_argument("--sheet", metavar="NAME", help="the workbook sheet of the observations")
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", action="append", metavar="CODES", help="leave these codes out")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="message language")
@@ -471,6 +480,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
         p.add_argument("observations", type=Path, help="observations (.csv, .parquet, .xlsx)")
         p.add_argument(
+            "--sheet",
+            metavar="NAME",
+            help="the workbook sheet of the observations (default: found by its name or header)",
+        )
+        p.add_argument(
             "--as-of", dest="as_of", metavar="DATE", help="date or period (default: latest)"
         )
         p.add_argument(
@@ -480,6 +494,12 @@ def _parser() -> argparse.ArgumentParser:
             help="japan: roll municipalities up to prefectures and the nation",
         )
         p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--skip-bad-rows",
+            dest="skip_bad_rows",
+            action="store_true",
+            help="leave out observation lines with errors, evaluate the rest, list what was left out",
+        )
         p.add_argument("--lang", choices=("en", "ja"), default="en", help="label language")
         if name == "evaluate":
             p.add_argument("-o", "--output", metavar="FILE", help="write .csv, .parquet or .xlsx")

@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "CheckError",
+    "ConversionWarning",
     "FormatError",
     "FormulaError",
     "LogicModelError",
@@ -190,3 +191,9 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     if not near:
         return "; no ids are defined"
     return "; nearest known ids: " + ", ".join(repr(x) for x in near)
+
+
+class ConversionWarning(UserWarning):
+    """A writer could not keep everything of a model in the target format (RS, IATI) and says
+    what was changed or left out; the message lists each item. ``warnings.simplefilter("error",
+    lm.ConversionWarning)`` turns it into an error."""

@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, UnitError, nearest
-from logicmodel.intake.values import KIND_ALIASES, OBSERVATION_KINDS, parse_numbers
+from logicmodel.intake.values import (
+    COLUMN_ALIASES,
+    KIND_ALIASES,
+    OBSERVATION_KINDS,
+    parse_numbers,
+    standard_column,
+)
 from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
@@ -61,34 +67,6 @@ __all__ = [
 
 KIND_VALUES = OBSERVATION_KINDS
 """Values of the ``kind`` column (default ``actual``)."""
-
-COLUMN_ALIASES: dict[str, str] = {
-    "indicator": "indicator",
-    "indicator_id": "indicator",
-    "指標": "indicator",
-    "指標id": "indicator",
-    "period": "period",
-    "期間": "period",
-    "年度": "period",
-    "時点": "period",
-    "value": "value",
-    "値": "value",
-    "実績値": "value",
-    "数値": "value",
-    "org": "org",
-    "団体": "org",
-    "団体コード": "org",
-    "地方公共団体コード": "org",
-    "organisation": "org",
-    "organization": "org",
-    "unit": "unit",
-    "単位": "unit",
-    "kind": "kind",
-    "種別": "kind",
-    "区分": "kind",
-    "source_row": "source_row",
-}
-"""Accepted column names (case-insensitive, NFKC) and the standard column each maps to."""
 
 _KIND_ALIASES = KIND_ALIASES  # the one table, in logicmodel.intake.values
 _MAX_LISTED = 20
@@ -447,18 +425,19 @@ def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
     """Map of standard name → actual column name among ``names``."""
     out: dict[str, Any] = {}
     for col in names:
-        key = unicodedata.normalize("NFKC", str(col)).strip().lower()
-        std = COLUMN_ALIASES.get(key)
+        std = standard_column(col)
         if std is not None and std not in out:
             out[std] = col
     return out
 
 
 def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
+    """``lines 2, 5`` (file lines, header = line 1) or ``rows 1, 4 (0-based)`` (frame rows)."""
     word = "line" if from_file else "row"
     shown = ", ".join(str(int(r)) for r in rows[:5])
     more = f" and {total - 5} more" if total > 5 else ""
-    return f"{word}{'s' if total > 1 else ''} {shown}{more}"
+    base = "" if from_file else " (0-based)"
+    return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

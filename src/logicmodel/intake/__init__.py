@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from logicmodel.intake.values import (
     BLANK_TEXTS,
+    COLUMN_ALIASES,
     KIND_ALIASES,
     OBSERVATION_KINDS,
     canonical_kind,
     clean_unit_text,
     parse_number,
     parse_numbers,
+    standard_column,
 )
 
 __all__ = [
     "BLANK_TEXTS",
+    "COLUMN_ALIASES",
     "KIND_ALIASES",
     "OBSERVATION_KINDS",
     "canonical_kind",
     "clean_unit_text",
     "parse_number",
     "parse_numbers",
+    "standard_column",
 ]

@@ -49,13 +49,67 @@ from logicmodel.units import normalize_unit_text
 
 __all__ = [
     "BLANK_TEXTS",
+    "COLUMN_ALIASES",
     "KIND_ALIASES",
     "OBSERVATION_KINDS",
     "canonical_kind",
     "clean_unit_text",
     "parse_number",
     "parse_numbers",
+    "standard_column",
 ]
+
+COLUMN_ALIASES: dict[str, str] = {
+    "indicator": "indicator",
+    "indicator_id": "indicator",
+    "指標": "indicator",
+    "指標id": "indicator",
+    "period": "period",
+    "期間": "period",
+    "年度": "period",
+    "時点": "period",
+    "value": "value",
+    "値": "value",
+    "実績値": "value",
+    "数値": "value",
+    "org": "org",
+    "団体": "org",
+    "団体コード": "org",
+    "地方公共団体コード": "org",
+    "organisation": "org",
+    "organization": "org",
+    "unit": "unit",
+    "単位": "unit",
+    "kind": "kind",
+    "種別": "kind",
+    "種類": "kind",
+    "区分": "kind",
+    "source_row": "source_row",
+}
+"""Accepted column names (case-insensitive, NFKC) and the standard column each maps to."""
+
+_BRACKETED: Final = re.compile(r"(.*?)\s*[(\[（【]\s*([^()\[\]（）【】]*?)\s*[)\]）】]\s*")
+
+
+def standard_column(name: Any) -> str | None:
+    """The standard observation column a header names, or ``None``.
+
+    Case-insensitive after NFKC; a header with a bracketed part (``指標ID (indicator)``, as the
+    library's own workbooks write them) is read by either part.
+
+    Examples
+    --------
+    >>> standard_column("指標ID (indicator)"), standard_column("団体コード"), standard_column("Value")
+    ('indicator', 'org', 'value')
+    >>> standard_column("備考") is None
+    True
+    """
+    key = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    found = COLUMN_ALIASES.get(key)
+    if found is None and (m := _BRACKETED.fullmatch(key)) is not None:
+        found = COLUMN_ALIASES.get(m.group(2)) or COLUMN_ALIASES.get(m.group(1))
+    return found
+
 
 OBSERVATION_KINDS: Final = ("actual", "target", "baseline")
 """Values of an observation's ``kind`` (default ``actual``), in code order."""

@@ -358,10 +358,15 @@ def _build_workbook(frames: Mapping[str, pd.DataFrame] | None, observations: Any
         _header(ws, obs_columns, extra)
         _append(ws, rows)
         _validations(ws, obs_columns, list_ranges)
-    keys = [c.key for c in obs_columns]
-    if "org" in keys:
-        from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter
 
+    keys = [c.key for c in obs_columns]
+    for key in ("indicator", "org", "period", "unit", "kind"):
+        if key in keys:
+            # text columns to the last row: a column style reaches every row Excel ever adds, so
+            # 011002 typed in row 5,000 stays 011002 and 2024-04 stays a period, not a date
+            ws.column_dimensions[get_column_letter(keys.index(key) + 1)].number_format = "@"
+    if "org" in keys:
         letter = get_column_letter(keys.index("org") + 1)
         for r in range(2, max(ws.max_row, 200) + 1):
             ws[f"{letter}{r}"].number_format = "@"
