@@ -334,16 +334,16 @@ def _sniff(path: Path) -> str | None:
             head = f.read(16_384)
     except OSError:
         return None
+    first = head.split(b"\n", 1)[0]  # the header line (RS headers are ~4 KB)
     for enc in ("utf-8-sig", "cp932"):
         try:
-            text = head.decode(enc)
+            line = _header_key(first.decode(enc))
         except UnicodeDecodeError:
             continue
-        line = _header_key(text.splitlines()[0] if text else "")
+        if _header_key(C_ROW) in line and _header_key(C_IND) in line:
+            return "3-1"
         if _header_key(C_RATIONALE) in line:
             return "3-2"
-        if _header_key(C_IND) in line and _header_key(C_NO) in line:
-            return "3-1"
         return None
     return None
 
