@@ -172,7 +172,7 @@ def test_unknown_unit_is_a_finding(report, p4):
     assert len(f) == 1
     assert f[0].row == 38
     assert f[0].ids == ("4", "outcome_2_i1")
-    assert "点" in f[0].message
+    assert "段階" in f[0].message
 
 
 def test_targets_and_target_year(p123):

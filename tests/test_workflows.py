@@ -394,3 +394,67 @@ def test_cli_skip_bad_rows_names_file_lines(
     err = capsys.readouterr().err
     assert "skipped: LM303 warning observations line 3: value 'abc'" in err
     assert "3 problem(s) in" in err
+
+
+# -- units ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "unit",
+    ["施設", "機関", "校", "世帯", "枚", "点", "店舗", "病院", "薬局", "社", "事業所", "戸", "床",
+     "本", "冊", "ha", "施設数", "病床数", "ヘクタール"],
+)  # fmt: skip
+def test_counting_units_of_public_administration_are_units(unit: str) -> None:
+    ind = lm.KPI(id="n", measures="o", unit=unit, targets={"FY2025": 1.0})
+    assert lm.units.parse_unit(ind.unit) is not None
+
+
+def test_counting_units_do_not_convert_into_each_other() -> None:
+    assert not lm.units.same_dimension("施設", "団体")
+    assert not lm.units.same_dimension("病院", "施設")
+    assert lm.units.conversion_factor("病床数", "床") == 1.0
+    assert lm.units.conversion_factor("千世帯", "世帯") == 1000.0
+    assert lm.units.conversion_factor("ha", "m^2") == pytest.approx(10_000.0)
+
+
+def test_unknown_units_get_suggestions_near_in_meaning() -> None:
+    with pytest.raises(lm.UnitError) as info:
+        lm.units.parse_unit("図書館")
+    message = str(info.value)
+    assert "'施設'" in message
+    assert "lm.units.define" in message
+    for wrong in ("'%'", "'JPY'", "'pt'"):
+        assert wrong not in message
+
+
+def test_define_a_unit_in_python_and_in_a_model_file(tmp_path: Path) -> None:
+    assert lm.units.define("訪問拠点", dimension="visit_base", aliases=["訪問拠点数"]) == "訪問拠点"
+    assert lm.units.define("訪問拠点", dimension="visit_base", aliases=["訪問拠点数"]) == "訪問拠点"
+    with pytest.raises(lm.UnitError, match="already defined differently"):
+        lm.units.define("訪問拠点", dimension="other_base")
+    with pytest.raises(lm.UnitError, match="already defined"):
+        lm.units.define("施設", dimension="building")
+    assert not lm.units.same_dimension("訪問拠点", "施設")
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "id: m\ntitle: t\nunits:\n  - {name: 相談窓口, dimension: counter_desk, aliases: [窓口数]}\n"
+        "  - {name: 千相談窓口, of: 相談窓口, factor: 1000}\n"
+        "nodes: [{id: o, kind: output}]\n"
+        "indicators: [{id: n, measures: o, unit: 窓口数, targets: {FY2025: 3}}]\n",
+        encoding="utf-8",
+    )
+    model = lm.load(path)
+    assert [u.name for u in model.units] == ["相談窓口", "千相談窓口"]
+    assert lm.units.conversion_factor("千相談窓口", "窓口数") == 1000.0
+    for suffix in (".yaml", ".json"):
+        assert lm.load(lm.dump(model, tmp_path / f"back{suffix}")) == model
+    with pytest.warns(lm.ConversionWarning, match="unit definitions"):
+        lm.dump(model, tmp_path / "back.xlsx")
+
+
+def test_units_page_lists_the_registry() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "units.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    expected = [
+        f"| `{name}` | {', '.join(f'`{a}`' for a in aliases)} | {meaning} |"
+        for name, aliases, meaning in lm.units.unit_table(defined=False)
+    ]
+    assert rows == expected

@@ -427,6 +427,18 @@ def write_excel(model: LogicModel, path: str | os.PathLike[str], observations: A
     >>> read_excel(p).model == m
     True
     """
+    if model.units:
+        import warnings
+
+        from logicmodel.errors import ConversionWarning
+
+        names = ", ".join(repr(u.name) for u in model.units)
+        warnings.warn(
+            f"workbooks have no place for unit definitions: {names} are not written; define "
+            "them with lm.units.define before reading the workbook",
+            ConversionWarning,
+            stacklevel=2,
+        )
     return _save(_build_workbook(to_frames(model), observations), path)
 
 

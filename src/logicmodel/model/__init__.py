@@ -29,6 +29,7 @@ from logicmodel.model.nodes import (
     Output,
     Stage,
 )
+from logicmodel.model.unit_definition import UnitDefinition
 
 __all__ = [
     "AGGREGATION_PRESETS",
@@ -57,6 +58,7 @@ __all__ = [
     "Role",
     "Stage",
     "TimeRule",
+    "UnitDefinition",
     "UnknownIdError",
     "check_id",
 ]
