@@ -9,6 +9,8 @@ import openpyxl
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 import logicmodel as lm
@@ -458,3 +460,57 @@ def test_units_page_lists_the_registry() -> None:
         for name, aliases, meaning in lm.units.unit_table(defined=False)
     ]
     assert rows == expected
+
+
+# -- periods ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("202404", "2024-04", "2024-04-01", "2024-04-30"),
+        ("2024.04", "2024-04", "2024-04-01", "2024-04-30"),
+        ("R7.4", "2025-04", "2025-04-01", "2025-04-30"),
+        ("令和元.5", "2019-05", "2019-05-01", "2019-05-31"),
+        ("FY2024H1", "FY2024H1", "2024-04-01", "2024-09-30"),
+        ("FY2024H2", "FY2024H2", "2024-10-01", "2025-03-31"),
+        ("2025年度上半期", "FY2025H1", "2025-04-01", "2025-09-30"),
+        ("２０２５年度下半期", "FY2025H2", "2025-10-01", "2026-03-31"),
+        ("令和7年度上期", "FY2025H1", "2025-04-01", "2025-09-30"),
+        ("2024H2", "2024H2", "2024-07-01", "2024-12-31"),
+    ],
+)
+def test_more_period_spellings(text: str, label: str, start: str, end: str) -> None:
+    p = lm.parse_period(text)
+    assert (p.label, p.start.isoformat(), p.end.isoformat()) == (label, start, end)
+    assert lm.parse_period(p.label) == p
+    vector = lm.parse_periods(pd.Series([text, p.label]))
+    assert list(vector.label) == [label, label]
+
+
+def test_six_digit_numbers_are_months_on_both_paths() -> None:
+    assert lm.parse_period(202404).label == "2024-04"
+    assert list(lm.parse_periods(pd.Series([202404, 202503])).label) == ["2024-04", "2025-03"]
+    with pytest.raises(lm.PeriodError, match="month 13"):
+        lm.parse_period("202413")
+
+
+@given(st.integers(1990, 2100), st.integers(1, 12))
+def test_compact_months_round_trip(year: int, month: int) -> None:
+    p = lm.parse_period(f"{year}-{month:02d}")
+    assert lm.parse_period(f"{year}{month:02d}") == p
+    assert lm.parse_period(f"{year}.{month:02d}") == p
+    if year >= 2019:
+        assert lm.parse_period(f"R{year - 2018}.{month}") == p
+
+
+@given(st.integers(1990, 2100), st.sampled_from([1, 2]), st.integers(1, 12))
+def test_halves_round_trip_and_tile_the_fiscal_year(year: int, half: int, start: int) -> None:
+    p = lm.parse_period(f"FY{year}H{half}", fiscal_year_start=start)
+    assert lm.parse_period(p.label, fiscal_year_start=start) == p
+    fy = lm.parse_period(f"FY{year}", fiscal_year_start=start)
+    word = "上半期" if half == 1 else "下半期"
+    assert lm.parse_period(f"{year}年度{word}", fiscal_year_start=start) == p
+    if half == 1:
+        assert p.start == fy.start
+    else:
+        assert p.end == fy.end
+    assert fy.start <= p.start <= p.end <= fy.end
