@@ -514,3 +514,20 @@ def test_halves_round_trip_and_tile_the_fiscal_year(year: int, half: int, start:
     else:
         assert p.end == fy.end
     assert fy.start <= p.start <= p.end <= fy.end
+
+
+# -- LM202 ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("direction", "flagged"), [("decrease", False), ("increase", True)])
+def test_lm202_leaves_falling_counts_alone(direction: str, flagged: bool) -> None:
+    model = lm.LogicModel(
+        id="m",
+        title="重複投薬の削減",
+        nodes=[lm.Output(id="shared", label="お薬手帳の共有"), lm.Outcome(id="fewer", label="重複投薬の減少")],
+        links=[lm.Link(source="shared", target="fewer")],
+        indicators=[
+            lm.KGI(id="queries", measures="fewer", name="重複投薬の疑義照会件数", unit="件",
+                   direction=direction, targets={"FY2026": 100.0}),
+        ],
+    )  # fmt: skip
+    codes = [i.code for i in lm.check(model, select="LM202").issues]
+    assert codes == (["LM202"] if flagged else [])
