@@ -531,3 +531,65 @@ def test_lm202_leaves_falling_counts_alone(direction: str, flagged: bool) -> Non
     )  # fmt: skip
     codes = [i.code for i in lm.check(model, select="LM202").issues]
     assert codes == (["LM202"] if flagged else [])
+
+
+# -- Progress exports -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dx_progress() -> lm.Progress:
+    model = lm.load(EXAMPLE / "model.yaml")
+    return lm.evaluate(model, lm.read_observations(EXAMPLE / "observations.csv"))
+
+
+def test_progress_to_excel_writes_every_table_readably(
+    dx_progress: lm.Progress, tmp_path: Path
+) -> None:
+    path = dx_progress.to_excel(tmp_path / "progress.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["indicators", "nodes", "history", "children", "milestones", "findings"]
+    for name, frame in sheets.items():
+        assert frame.shape == getattr(dx_progress, name).shape, name
+    got = sheets["indicators"].set_index("indicator")["actual"]
+    want = dx_progress.indicators.set_index("indicator")["actual"]
+    pd.testing.assert_series_equal(got, want, check_names=False, check_dtype=False)
+    assert sheets["history"]["end"].dtype.kind == "M"
+    only = dx_progress.to_excel(tmp_path / "two.xlsx", tables=["indicators", "nodes"])
+    assert list(pd.read_excel(only, sheet_name=None)) == ["indicators", "nodes"]
+    with pytest.raises(lm.FormatError, match="no table 'nope'"):
+        dx_progress.to_excel(tmp_path / "x.xlsx", tables=["nope"])
+
+
+def test_progress_to_csv_and_parquet(dx_progress: lm.Progress, tmp_path: Path) -> None:
+    csv = pd.read_csv(dx_progress.to_csv(tmp_path / "p.csv"), encoding="utf-8-sig")
+    assert csv["indicator"].tolist() == dx_progress.indicators["indicator"].tolist()
+    nodes = pd.read_parquet(dx_progress.to_parquet(tmp_path / "n.parquet", table="nodes"))
+    assert nodes["node"].tolist() == dx_progress.nodes["node"].tolist()
+    assert nodes["status"].tolist() == dx_progress.nodes["status"].astype(str).tolist()
+
+
+def test_formula_like_text_gets_the_quote_prefix_style_not_an_apostrophe(tmp_path: Path) -> None:
+    model = lm.LogicModel(
+        id="m",
+        title="t",
+        nodes=[lm.Output(id="o", label='=HYPERLINK("http://x")'), lm.Outcome(id="u")],
+        links=[lm.Link(source="o", target="u")],
+        indicators=[lm.KGI(id="n", measures="u", name="-危険", unit="件", targets={"FY2025": 1})],
+    )
+    obs = pd.DataFrame({"indicator": ["n"], "period": ["FY2024"], "value": [1]})
+    model_path = tmp_path / "m.yaml"
+    lm.dump(model, model_path)
+    obs.to_csv(tmp_path / "o.csv", index=False)
+    assert (
+        main(["evaluate", str(model_path), str(tmp_path / "o.csv"), "-o", str(tmp_path / "p.xlsx")])
+        == 0
+    )
+    book = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    ws = book["nodes"]
+    header = [c.value for c in ws[1]]
+    label = ws.cell(row=2, column=header.index("label") + 1)
+    assert (label.value, label.data_type, label.quotePrefix) == (
+        '=HYPERLINK("http://x")',
+        "s",
+        True,
+    )
+    names = [c.value for c in book["indicators"]["B"]]
+    assert "-危険" in names

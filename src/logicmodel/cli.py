@@ -278,42 +278,12 @@ def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
 
 
 def _write_tables(progress: Progress, out: Path) -> None:
-    """Progress tables to CSV (indicators), Parquet (indicators) or Excel (every table)."""
-    from logicmodel.io.files import atomic_path, neutralise
-    from logicmodel.io.frames import to_csv
+    """Progress tables to Excel (every table), CSV or Parquet (indicators)."""
+    if out.suffix.lower() not in (".xlsx", ".csv", ".parquet"):
+        raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
+    from logicmodel.io.progress import write_progress
 
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        to_csv(progress.indicators, out, bom=True)
-        return
-    if suffix == ".parquet":
-        with atomic_path(out) as tmp:
-            progress.indicators.astype({"status": str}).to_parquet(tmp, index=False)
-        return
-    if suffix == ".xlsx":
-        import pandas as pd
-
-        tables = {
-            "indicators": progress.indicators,
-            "nodes": progress.nodes,
-            "history": progress.history,
-            "children": progress.children,
-            "milestones": progress.milestones,
-            "findings": progress.findings.drop(columns=["evidence"]),
-        }
-        with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in tables.items():
-                safe = frame.copy()
-                for col in safe.columns:
-                    if safe[col].dtype == object or str(safe[col].dtype) in (
-                        "str",
-                        "string",
-                        "category",
-                    ):
-                        safe[col] = [neutralise(v) for v in safe[col].astype(object).tolist()]
-                safe.to_excel(writer, sheet_name=name, index=False)
-        return
-    raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
+    write_progress(progress, out)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

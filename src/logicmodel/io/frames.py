@@ -1114,7 +1114,11 @@ def from_frames(frames: Mapping[str, pd.DataFrame]) -> LogicModel:
 
 def _neutralise_column(s: pd.Series) -> pd.Series:
     """Prefix ``'`` to text a spreadsheet would run as a formula (or already so prefixed)."""
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+    if (
+        pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_bool_dtype(s)
+        or pd.api.types.is_datetime64_any_dtype(s)
+    ):
         return s
     is_text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
     if not is_text.any():
