@@ -593,3 +593,16 @@ def test_formula_like_text_gets_the_quote_prefix_style_not_an_apostrophe(tmp_pat
     )
     names = [c.value for c in book["indicators"]["B"]]
     assert "-危険" in names
+
+
+def test_cli_progress_shows_each_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "p.xlsx"
+    args = ["evaluate", str(EXAMPLE / "model.yaml"), str(EXAMPLE / "observations.csv")]
+    assert main([*args, "-o", str(out), "--progress"]) == 0
+    err = capsys.readouterr().err
+    for step in ("[1/4] reading model.yaml", "[2/4] reading observations.csv", "[3/4] evaluating",
+                 "[4/4] writing p.xlsx"):  # fmt: skip
+        assert step in err
+    assert err.count("done in") == 4
+    assert main([*args, "--no-progress"]) == 0
+    assert "[1/3]" not in capsys.readouterr().err

@@ -15,10 +15,13 @@ usage: logicmodel schema [-h] [--debug] [-o FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,26 +248,71 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
+class _Steps:
+    """Progress of a long command on stderr: ``[2/4] reading obs.csv … 3.1 s`` updated while a
+    step runs, then ``done``. Off unless asked (``--progress``) or stderr is a terminal."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self.total = total
+        self.k = 0
+
+    @contextlib.contextmanager
+    def step(self, text: str) -> Iterator[None]:
+        self.k += 1
+        if not self.enabled:
+            yield
+            return
+        head = f"[{self.k}/{self.total}] {text}"
+        start = time.monotonic()
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.25):
+                sys.stderr.write(f"\r{head} … {time.monotonic() - start:.1f} s")
+                sys.stderr.flush()
+
+        sys.stderr.write(f"{head} …")
+        sys.stderr.flush()
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            sys.stderr.write(f"\r{head} … done in {time.monotonic() - start:.1f} s\n")
+            sys.stderr.flush()
+
+
+def _steps(args: argparse.Namespace, total: int) -> _Steps:
+    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+    return _Steps(bool(enabled), total)
+
+
+def _evaluate(args: argparse.Namespace, steps: _Steps) -> tuple[LogicModel, Progress]:
     from logicmodel.evaluation import evaluate
     from logicmodel.io import load
 
-    model = load(args.model)
-    observations = _read_observations(args.observations, args.sheet)
+    with steps.step(f"reading {Path(args.model).name}"):
+        model = load(args.model)
+    with steps.step(f"reading {Path(args.observations).name}"):
+        observations = _read_observations(args.observations, args.sheet)
     hierarchy = None
     if args.hierarchy == "japan":
         from logicmodel.orgs import Hierarchy
 
         hierarchy = Hierarchy.japan()
-    progress = evaluate(
-        model,
-        observations,
-        as_of=args.as_of,
-        hierarchy=hierarchy,
-        bands=args.bands,
-        lang=args.lang,
-        errors="drop" if args.skip_bad_rows else "raise",
-    )
+    with steps.step(f"evaluating {len(observations):,} observation rows"):
+        progress = evaluate(
+            model,
+            observations,
+            as_of=args.as_of,
+            hierarchy=hierarchy,
+            bands=args.bands,
+            lang=args.lang,
+            errors="drop" if args.skip_bad_rows else "raise",
+        )
     left_out = [i for i in progress.report.warnings if i.message.endswith("; left out")]
     for issue in left_out:  # file lines (header = line 1), as read_observations numbers them
         print(f"logicmodel: skipped: {issue}", file=sys.stderr)
@@ -287,9 +335,11 @@ def _write_tables(progress: Progress, out: Path) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    _, progress = _evaluate(args)
+    steps = _steps(args, 4 if args.output else 3)
+    _, progress = _evaluate(args, steps)
     if args.output:
-        _write_tables(progress, Path(args.output))
+        with steps.step(f"writing {Path(args.output).name}"):
+            _write_tables(progress, Path(args.output))
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(progress.summary().to_string(index=False) + "\n")
@@ -303,8 +353,10 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
-    model, progress = _evaluate(args)
-    dashboard(model, progress, out)
+    steps = _steps(args, 4)
+    model, progress = _evaluate(args, steps)
+    with steps.step(f"writing {out.name}"):
+        dashboard(model, progress, out)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -464,6 +516,12 @@ def _parser() -> argparse.ArgumentParser:
             help="japan: roll municipalities up to prefectures and the nation",
         )
         p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="show each step and its time on stderr (default: when stderr is a terminal)",
+        )
         p.add_argument(
             "--skip-bad-rows",
             dest="skip_bad_rows",
