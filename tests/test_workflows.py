@@ -606,3 +606,63 @@ def test_cli_progress_shows_each_step(tmp_path: Path, capsys: pytest.CaptureFixt
     assert err.count("done in") == 4
     assert main([*args, "--no-progress"]) == 0
     assert "[1/3]" not in capsys.readouterr().err
+
+
+# -- Excel: Japanese drop-downs, one pass, blank targets ----------------------------------------
+def _template_with(tmp_path: Path, rows: dict[str, list[list[object]]]) -> Path:
+    path = tmp_path / "t.xlsx"
+    lm.io.excel_template(path)
+    book = openpyxl.load_workbook(path)
+    for sheet, values in rows.items():
+        for row in values:
+            book[sheet].append(row)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_filled_from_the_japanese_dropdowns_reads(tmp_path: Path) -> None:
+    path = _template_with(
+        tmp_path,
+        {
+            "model": [["m", "窓口"]],
+            "nodes": [
+                ["o", "アウトプット (output)"],
+                ["u", "アウトカム (outcome)", "中期 (intermediate)"],
+            ],
+            "links": [["o", "u"]],
+            "indicators": [
+                ["share", "u", "割合", "KGI", "%", "上向き (increase)", None, None, None,
+                 "平均 (mean)", None, None, None, "年度 (fiscal_year)", None, "定量 (quantitative)"],
+            ],
+            "targets": [["share", "FY2025", "85％"], ["share", "FY2027", None]],
+            "observations": [["share", None, "FY2024", "▲5", "%", "実績 (actual)"]],
+        },
+    )  # fmt: skip
+    with pytest.warns(lm.FormatWarning, match="targets.*period but no value"):
+        data = read_excel(path)
+    ind = data.model.indicator("share")
+    assert (ind.direction, ind.aggregation, ind.frequency) == ("increase", "mean", "fiscal_year")
+    assert [(p.period, p.value) for p in ind.targets] == [("FY2025", 85.0)]
+    assert data.model.node("u").stage == "intermediate"
+    assert data.observations is not None
+    assert data.observations[["value", "kind"]].values.tolist() == [[-5.0, "actual"]]
+
+
+def test_excel_reports_cell_errors_and_unknown_ids_together(tmp_path: Path) -> None:
+    path = _template_with(
+        tmp_path,
+        {
+            "model": [["m", "窓口"]],
+            "nodes": [["o", "アウトプット (output)"], ["u", "outcome"]],
+            "links": [["o", "uu"]],
+            "indicators": [
+                ["n", "oo", "件数", "KPI", "件", None, None, None, None, None, None, "重い"]
+            ],
+        },
+    )
+    with pytest.raises(lm.FormatError) as info:
+        read_excel(path)
+    message = str(info.value)
+    assert "'重い' is not a number" in message
+    assert "unknown node 'uu'" in message
+    assert "unknown node 'oo'" in message

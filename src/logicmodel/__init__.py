@@ -84,7 +84,7 @@ from logicmodel.units import parse_unit
 
 # -- issue 12 (workflows): writers' loss warnings; the unit registry as lm.units.define ------
 from logicmodel import units  # isort: skip
-from logicmodel.errors import ConversionWarning  # isort: skip
+from logicmodel.errors import ConversionWarning, FormatWarning  # isort: skip
 from logicmodel.model import UnitDefinition  # isort: skip
 
 __version__ = "0.1.0"
@@ -144,4 +144,4 @@ __all__ = [
 ]
 
 # issue 12 (workflows)
-__all__ += ["ConversionWarning", "UnitDefinition", "units"]
+__all__ += ["ConversionWarning", "FormatWarning", "UnitDefinition", "units"]

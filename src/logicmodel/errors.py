@@ -25,6 +25,7 @@ __all__ = [
     "CheckError",
     "ConversionWarning",
     "FormatError",
+    "FormatWarning",
     "FormulaError",
     "LogicModelError",
     "ModelError",
@@ -197,3 +198,8 @@ class ConversionWarning(UserWarning):
     """A writer could not keep everything of a model in the target format (RS, IATI) and says
     what was changed or left out; the message lists each item. ``warnings.simplefilter("error",
     lm.ConversionWarning)`` turns it into an error."""
+
+
+class FormatWarning(UserWarning):
+    """A reader read around something it could not take (a target row with a year but no value
+    yet) and says where."""

@@ -277,7 +277,10 @@ def canonical_kind(value: Any) -> str | None:
     text = _normal(str(value)).casefold()
     if not text:
         return "actual"
-    return KIND_ALIASES.get(text)
+    found = KIND_ALIASES.get(text)
+    if found is None and (m := _BRACKETED.fullmatch(text)) is not None:
+        found = KIND_ALIASES.get(m.group(2)) or KIND_ALIASES.get(m.group(1))  # 実績 (actual)
+    return found
 
 
 def clean_unit_text(value: Any) -> str | None:

@@ -44,6 +44,7 @@ from logicmodel.io.frames import (
     _is_number,
     _num_text,
     build_model,
+    choice_entry,
     header_lookup,
     match_header,
     normalise_header,
@@ -226,8 +227,8 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
     for k, (name, values) in enumerate(CHOICES.items(), start=1):
         letter = get_column_letter(k)
         ws.cell(row=1, column=k, value=name)
-        for r, v in enumerate(values, start=2):
-            ws.cell(row=r, column=k, value=v)
+        for r, v in enumerate(values, start=2):  # アウトプット (output): either part is read
+            ws.cell(row=r, column=k, value=choice_entry(name, v))
         ranges[name] = f"{_LISTS}!${letter}$2:${letter}${len(values) + 1}"
     ws.sheet_state = "hidden"
     return ranges
