@@ -3,6 +3,7 @@ evaluate, observations from any sheet of a workbook, bad rows left out on reques
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +17,7 @@ from lxml import etree
 import logicmodel as lm
 from logicmodel.cli import main
 from logicmodel.evaluation.engine import pushdown
+from logicmodel.intake import parse_number, parse_numbers
 from logicmodel.io import read_rs, write_iati, write_rs
 from logicmodel.io.excel import read_excel, write_excel
 from logicmodel.io.iati import LM_NAMESPACE, read_iati
@@ -666,3 +668,31 @@ def test_excel_reports_cell_errors_and_unknown_ids_together(tmp_path: Path) -> N
     assert "'重い' is not a number" in message
     assert "unknown node 'uu'" in message
     assert "unknown node 'oo'" in message
+
+
+# -- the value rule, property-based -----------------------------------------------------------
+@given(
+    st.lists(st.one_of(st.text(max_size=12), st.floats(), st.integers(), st.none()), max_size=30)
+)
+def test_value_rule_never_raises_and_vector_equals_scalar(cells: list[object]) -> None:
+    values, missing, bad = parse_numbers(cells)
+    assert len(values) == len(cells)
+    assert not (missing & bad).any()
+    for k, cell in enumerate(cells):
+        one = parse_number(cell)
+        if missing[k]:
+            assert one is None
+        elif bad[k]:
+            assert one is not None
+            assert math.isnan(one)
+        else:
+            assert one == values[k]
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_written_numbers_read_back(x: float) -> None:
+    assert parse_number(repr(x)) == x
+    assert parse_number(f"{x:,}") == x
+    if x < 0:
+        assert parse_number("▲" + repr(-x)) == x
+        assert parse_number("\u2212" + repr(-x)) == x
