@@ -696,3 +696,16 @@ def test_written_numbers_read_back(x: float) -> None:
     if x < 0:
         assert parse_number("▲" + repr(-x)) == x
         assert parse_number("\u2212" + repr(-x)) == x
+
+
+def test_cli_convert_shows_its_steps_and_writes_rs_to_a_new_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new" / "rs"
+    args = ["convert", str(EXAMPLE / "model.yaml"), f"rs:{out}", "--project", "1", "--progress"]
+    with pytest.warns(lm.ConversionWarning, match="input 'grant' is written as an activity"):
+        assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "[1/2] reading" in err
+    assert "[2/2] writing" in err
+    assert len(list(out.glob("*.csv"))) == 2

@@ -236,8 +236,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         and Path(src).resolve() == Path(dst).resolve()
     ):
         raise _UsageError(f"input and output are the same file: {src}")
-    data = _read_any(src, args.project)
-    for path in _write_any(data, dst, args.project):
+    steps = _steps(args, 2)
+    with steps.step(f"reading {src}"):
+        data = _read_any(src, args.project)
+    with steps.step(f"writing {dst}"):
+        written = _write_any(data, dst, args.project)
+    for path in written:
         print(f"wrote {path}", file=sys.stderr)
     if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
         print(
@@ -492,6 +496,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="what to read: .yaml .yml .json .xlsx, .xml (IATI) or rs:PATH")
     p.add_argument("output", help="what to write (format by suffix, or rs:DIR)")
     p.add_argument("--project", metavar="ID", help="予算事業ID (RS) or iati-identifier to pick")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show each step and its time on stderr (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=_cmd_convert)
 
     for name, helptext in (
