@@ -398,15 +398,30 @@ def test_template_sheets_dropdowns_and_layout(tmp_path: Path) -> None:
         letter = ref.split("!$")[1][0]
         return list(values[lists[f"{letter}1"].value])
 
-    assert listed(wb["nodes"], "kind") == ["input", "activity", "output", "outcome", "impact"]
-    assert listed(wb["nodes"], "stage") == ["short", "intermediate", "long"]
-    assert listed(wb["indicators"], "direction") == ["increase", "decrease", "maintain"]
+    # issue 12: the drop-downs are in Japanese, with the key the reader also takes
+    assert listed(wb["nodes"], "kind") == [
+        "インプット (input)",
+        "アクティビティ (activity)",
+        "アウトプット (output)",
+        "アウトカム (outcome)",
+        "インパクト (impact)",
+    ]
+    assert listed(wb["nodes"], "stage") == ["短期 (short)", "中期 (intermediate)", "長期 (long)"]
+    assert listed(wb["indicators"], "direction") == [
+        "上向き (increase)",
+        "下向き (decrease)",
+        "維持 (maintain)",
+    ]
     assert listed(wb["indicators"], "role") == ["KGI", "KPI"]
-    assert listed(wb["indicators"], "measure") == ["quantitative", "qualitative"]
-    assert {"stock", "flow", "mean", "time:sum,orgs:mean"} <= set(
+    assert listed(wb["indicators"], "measure") == ["定量 (quantitative)", "定性 (qualitative)"]
+    assert {"ストック (stock)", "フロー (flow)", "平均 (mean)", "time:sum,orgs:mean"} <= set(
         listed(wb["indicators"], "aggregation")
     )
-    assert listed(wb["observations"], "kind") == ["actual", "target", "baseline"]
+    assert listed(wb["observations"], "kind") == [
+        "実績 (actual)",
+        "目標 (target)",
+        "基準 (baseline)",
+    ]
     assert _validations(wb["indicators"])["B"] == "=nodes!$A$2:$A$10000"
     for name in SHEETS[1:]:
         ws = wb[name]

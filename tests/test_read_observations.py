@@ -187,7 +187,9 @@ def test_duplicates_found_in_dense_and_sparse_key_spaces(n_orgs: int) -> None:
     )
     prepared = prepare_observations(sample_model(), obs)
     dups = [i for i in prepared.issues if i.code == "LM304"]
-    assert [(i.row, i.where) for i in dups] == [(1, f"observations rows 1, {n_orgs}, {n_orgs + 1}")]
+    assert [(i.row, i.where) for i in dups] == [
+        (1, f"observations rows 1, {n_orgs}, {n_orgs + 1} (0-based)")
+    ]
     assert "3 rows" in dups[0].message
     kept = prepared.table()
     assert len(kept) == n_orgs + 3 - 3

@@ -172,7 +172,7 @@ def test_unknown_unit_is_a_finding(report, p4):
     assert len(f) == 1
     assert f[0].row == 38
     assert f[0].ids == ("4", "outcome_2_i1")
-    assert "点" in f[0].message
+    assert "段階" in f[0].message
 
 
 def test_targets_and_target_year(p123):
@@ -479,10 +479,17 @@ def test_fixture_round_trip(tmp_path, p123):
 
 
 def test_write_is_atomic_on_bad_model(tmp_path):
+    # issue 12 changed the contract: an input is written as an activity with a warning, so the
+    # model that cannot be written is now one with a target at a month
     target = tmp_path / "a.csv"
     target.write_text("old", encoding="utf-8")
-    m = LogicModel(id="m", title="t", nodes=[lm.Input(id="money")])
-    with pytest.raises(ModelError, match="'money' is an input"):
+    m = LogicModel(
+        id="m",
+        title="t",
+        nodes=[Output(id="o")],
+        indicators=[Indicator(id="i", measures="o", unit="件", targets={"2024-06": 3})],
+    )
+    with pytest.raises(ModelError, match="'2024-06'"):
         write_rs(m, target, tmp_path / "b.csv", project_id="1")
     assert target.read_text(encoding="utf-8") == "old"
 
@@ -550,12 +557,15 @@ def rs_models(draw):
         for j in range(draw(st.integers(0, 2))):
             years = draw(st.lists(_YEARS, min_size=1, max_size=3, unique=True))
             iid = f"{n.id}_i{j + 1}"
+            unit = draw(_UNITS)
             indicators.append(
                 Indicator(
                     id=iid,
                     measures=n.id,
                     name=f"指標{j}",
-                    unit=draw(_UNITS),
+                    unit=unit,
+                    # a rate is averaged across organisations (a summed % fails LM216)
+                    aggregation="mean" if unit == "%" else "stock",
                     direction=draw(st.sampled_from(["increase", "decrease", None])),
                     targets=[
                         {

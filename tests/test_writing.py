@@ -387,11 +387,14 @@ def test_write_csvs_and_rs_change_everything_or_nothing(
             lm.io.write_rs(rs_model, a, b, project_id="1")
     assert (a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")) == ("old a", "old b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
-    # convert to an RS folder: a model that RS cannot hold leaves no folder behind
-    assert main(["convert", str(EXAMPLE), f"rs:{tmp_path / 'rs' / 'out'}"]) == 2
+    # convert to an RS folder: a write that fails (disk full at the second file) leaves no
+    # folder behind
+    lm.dump(rs_model, tmp_path / "rs.yaml")
+    with monkeypatch.context() as mp:
+        _Fault(mp, "fsync", errno.ENOSPC, at=2)
+        assert main(["convert", str(tmp_path / "rs.yaml"), f"rs:{tmp_path / 'rs' / 'out'}"]) == 2
     _one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "rs").exists()
-    lm.dump(rs_model, tmp_path / "rs.yaml")
     assert main(["convert", str(tmp_path / "rs.yaml"), f"rs:{tmp_path / 'rs' / 'out'}"]) == 0
     assert len(list((tmp_path / "rs" / "out").iterdir())) == 2
     assert _leftovers(tmp_path) == []

@@ -89,6 +89,11 @@ from logicmodel.report import dashboard, plot, to_dot, to_mermaid
 # -- units ------------------------------------------------------------------------------------
 from logicmodel.units import parse_unit
 
+# -- issue 12 (workflows): writers' loss warnings; the unit registry as lm.units.define ------
+from logicmodel import units  # isort: skip
+from logicmodel.errors import ConversionWarning, FormatWarning  # isort: skip
+from logicmodel.model import UnitDefinition  # isort: skip
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -150,3 +155,6 @@ __all__ = [
     "to_dot",
     "to_mermaid",
 ]
+
+# issue 12 (workflows)
+__all__ += ["ConversionWarning", "FormatWarning", "UnitDefinition", "units"]

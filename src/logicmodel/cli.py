@@ -19,10 +19,13 @@ usage: logicmodel schema [-h] [--debug] [--force] [-o FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,25 +74,14 @@ def _codes(values: list[str] | None) -> list[str] | None:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _read_observations(path: Path) -> pd.DataFrame:
-    """Observations from CSV, Parquet or Excel, codes kept as text."""
-    import logicmodel.io
+def _read_observations(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Observations from CSV, Parquet or Excel, codes kept as text; ``sheet`` for workbooks
+    (default: the observations sheet, found by :func:`logicmodel.read_observations`)."""
+    from logicmodel.io import read_observations
 
-    # lm.io.read_observations (io engineers) when it exists; until then CSV/Parquet here
-    reader = getattr(logicmodel.io, "read_observations", None)
-    if reader is not None:
-        frame: pd.DataFrame = reader(path)
-        return frame
-    import pandas as pd
-
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    raise FormatError(
-        f"unknown observations file suffix {suffix!r}; use .csv or .parquet", path=path
-    )
+    if sheet is not None and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise _UsageError(f"--sheet applies to Excel workbooks, not {path.name!r}")
+    return read_observations(path, sheet=sheet)
 
 
 def _write_text(text: str, out: str | None, *, force: bool = False) -> None:
@@ -139,7 +131,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from logicmodel.io import load
 
     model = load(args.model)
-    observations = None if args.observations is None else _read_observations(args.observations)
+    observations = (
+        None if args.observations is None else _read_observations(args.observations, args.sheet)
+    )
     report = check(
         model,
         observations,
@@ -245,8 +239,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         and Path(src).resolve() == Path(dst).resolve()
     ):
         raise _UsageError(f"input and output are the same file: {src}")
-    data = _read_any(src, args.project)
-    for path in _write_any(data, dst, args.project, force=args.force):
+    steps = _steps(args, 2)
+    with steps.step(f"reading {src}"):
+        data = _read_any(src, args.project)
+    with steps.step(f"writing {dst}"):
+        written = _write_any(data, dst, args.project, force=args.force)
+    for path in written:
         print(f"wrote {path}", file=sys.stderr)
     if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
         print(
@@ -257,73 +255,98 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[LogicModel, Progress]:
+class _Steps:
+    """Progress of a long command on stderr: ``[2/4] reading obs.csv … 3.1 s`` updated while a
+    step runs, then ``done``. Off unless asked (``--progress``) or stderr is a terminal."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled
+        self.total = total
+        self.k = 0
+
+    @contextlib.contextmanager
+    def step(self, text: str) -> Iterator[None]:
+        self.k += 1
+        if not self.enabled:
+            yield
+            return
+        head = f"[{self.k}/{self.total}] {text}"
+        start = time.monotonic()
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(0.25):
+                sys.stderr.write(f"\r{head} … {time.monotonic() - start:.1f} s")
+                sys.stderr.flush()
+
+        sys.stderr.write(f"{head} …")
+        sys.stderr.flush()
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            sys.stderr.write(f"\r{head} … done in {time.monotonic() - start:.1f} s\n")
+            sys.stderr.flush()
+
+
+def _steps(args: argparse.Namespace, total: int) -> _Steps:
+    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+    return _Steps(bool(enabled), total)
+
+
+def _evaluate(args: argparse.Namespace, steps: _Steps) -> tuple[LogicModel, Progress]:
     from logicmodel.evaluation import evaluate
     from logicmodel.io import load
 
-    model = load(args.model)
-    observations = _read_observations(args.observations)
+    with steps.step(f"reading {Path(args.model).name}"):
+        model = load(args.model)
+    with steps.step(f"reading {Path(args.observations).name}"):
+        observations = _read_observations(args.observations, args.sheet)
     hierarchy = None
     if args.hierarchy == "japan":
         from logicmodel.orgs import Hierarchy
 
         hierarchy = Hierarchy.japan()
-    progress = evaluate(
-        model, observations, as_of=args.as_of, hierarchy=hierarchy, bands=args.bands, lang=args.lang
-    )
+    with steps.step(f"evaluating {len(observations):,} observation rows"):
+        progress = evaluate(
+            model,
+            observations,
+            as_of=args.as_of,
+            hierarchy=hierarchy,
+            bands=args.bands,
+            lang=args.lang,
+            errors="drop" if args.skip_bad_rows else "raise",
+        )
+    left_out = [i for i in progress.report.warnings if i.message.endswith("; left out")]
+    for issue in left_out:  # file lines (header = line 1), as read_observations numbers them
+        print(f"logicmodel: skipped: {issue}", file=sys.stderr)
+    if left_out:
+        print(
+            f"logicmodel: {len(left_out)} problem(s) in {args.observations}: those lines were left "
+            "out and the rest evaluated",
+            file=sys.stderr,
+        )
     return model, progress
 
 
 def _write_tables(progress: Progress, out: Path, *, force: bool = False) -> None:
-    """Progress tables to CSV (indicators), Parquet (indicators) or Excel (every table)."""
-    import io as _io
+    """Progress tables to Excel (every table), CSV or Parquet (indicators)."""
+    if out.suffix.lower() not in (".xlsx", ".csv", ".parquet"):
+        raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
+    from logicmodel.io.progress import write_progress
 
-    from logicmodel.io.atomic import atomic_write
-    from logicmodel.io.files import neutralise
-    from logicmodel.io.frames import to_csv
-
-    suffix = out.suffix.lower()
-    # Parquet and xlsx are built in memory (small, compressed) and written by the atomic writer,
-    # so a full disk is one WriteError and no half-closed writer complains later
-    buf = _io.BytesIO()
-    if suffix == ".csv":
-        to_csv(progress.indicators, out, bom=True, overwrite=force)
-        return
-    if suffix == ".parquet":
-        progress.indicators.astype({"status": str}).to_parquet(buf, index=False)
-        atomic_write(out, buf.getvalue(), overwrite=force)
-        return
-    if suffix == ".xlsx":
-        import pandas as pd
-
-        tables = {
-            "indicators": progress.indicators,
-            "nodes": progress.nodes,
-            "history": progress.history,
-            "children": progress.children,
-            "milestones": progress.milestones,
-            "findings": progress.findings.drop(columns=["evidence"]),
-        }
-        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-            for name, frame in tables.items():
-                safe = frame.copy()
-                for col in safe.columns:
-                    if safe[col].dtype == object or str(safe[col].dtype) in (
-                        "str",
-                        "string",
-                        "category",
-                    ):
-                        safe[col] = [neutralise(v) for v in safe[col].astype(object).tolist()]
-                safe.to_excel(writer, sheet_name=name, index=False)
-        atomic_write(out, buf.getvalue(), overwrite=force)
-        return
-    raise _UsageError(f"write progress to .csv, .parquet or .xlsx, not {out.name!r}")
+    write_progress(progress, out, overwrite=force)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    _, progress = _evaluate(args)
+    steps = _steps(args, 4 if args.output else 3)
+    _, progress = _evaluate(args, steps)
     if args.output:
-        _write_tables(progress, Path(args.output), force=args.force)
+        with steps.step(f"writing {Path(args.output).name}"):
+            _write_tables(progress, Path(args.output), force=args.force)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(progress.summary().to_string(index=False) + "\n")
@@ -337,8 +360,10 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise _UsageError(f"the dashboard is an HTML file: give a .html path, not {out.name!r}")
-    model, progress = _evaluate(args)
-    dashboard(model, progress, out, org=args.org, overwrite=args.force)
+    steps = _steps(args, 4)
+    model, progress = _evaluate(args, steps)
+    with steps.step(f"writing {out.name}"):
+        dashboard(model, progress, out, org=args.org, overwrite=args.force)
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
@@ -464,7 +489,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", parents=[common], help="check a model (and its observations)")
     p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
-    p.add_argument("--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet)")
+    p.add_argument(
+        "--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet, .xlsx)"
+    )
+    p.add_argument("--sheet", metavar="NAME", help="the workbook sheet of the observations")
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", action="append", metavar="CODES", help="leave these codes out")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="message language")
@@ -481,6 +509,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="what to read: .yaml .yml .json .xlsx, .xml (IATI) or rs:PATH")
     p.add_argument("output", help="what to write (format by suffix, or rs:DIR)")
     p.add_argument("--project", metavar="ID", help="予算事業ID (RS) or iati-identifier to pick")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show each step and its time on stderr (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=_cmd_convert)
 
     for name, helptext in (
@@ -491,6 +525,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
         p.add_argument("observations", type=Path, help="observations (.csv, .parquet, .xlsx)")
         p.add_argument(
+            "--sheet",
+            metavar="NAME",
+            help="the workbook sheet of the observations (default: found by its name or header)",
+        )
+        p.add_argument(
             "--as-of", dest="as_of", metavar="DATE", help="date or period (default: latest)"
         )
         p.add_argument(
@@ -500,6 +539,18 @@ def _parser() -> argparse.ArgumentParser:
             help="japan: roll municipalities up to prefectures and the nation",
         )
         p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="show each step and its time on stderr (default: when stderr is a terminal)",
+        )
+        p.add_argument(
+            "--skip-bad-rows",
+            dest="skip_bad_rows",
+            action="store_true",
+            help="leave out observation lines with errors, evaluate the rest, list what was left out",
+        )
         p.add_argument("--lang", choices=("en", "ja"), default="en", help="label language")
         if name == "evaluate":
             p.add_argument("-o", "--output", metavar="FILE", help="write .csv, .parquet or .xlsx")

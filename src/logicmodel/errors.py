@@ -23,8 +23,10 @@ from typing import Any
 
 __all__ = [
     "CheckError",
+    "ConversionWarning",
     "EvidenceError",
     "FormatError",
+    "FormatWarning",
     "FormulaError",
     "LogicModelError",
     "ModelError",
@@ -241,3 +243,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     if not near:
         return "; no ids are defined"
     return "; nearest known ids: " + ", ".join(repr(x) for x in near)
+
+
+class ConversionWarning(UserWarning):
+    """A writer could not keep everything of a model in the target format (RS, IATI) and says
+    what was changed or left out; the message lists each item. ``warnings.simplefilter("error",
+    lm.ConversionWarning)`` turns it into an error."""
+
+
+class FormatWarning(UserWarning):
+    """A reader read around something it could not take (a target row with a year but no value
+    yet) and says where."""

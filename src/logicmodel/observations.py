@@ -39,6 +39,13 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, UnitError, nearest
+from logicmodel.intake.values import (
+    COLUMN_ALIASES,
+    KIND_ALIASES,
+    OBSERVATION_KINDS,
+    parse_numbers,
+    standard_column,
+)
 from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
@@ -58,50 +65,10 @@ __all__ = [
     "to_pandas",
 ]
 
-KIND_VALUES = ("actual", "target", "baseline")
+KIND_VALUES = OBSERVATION_KINDS
 """Values of the ``kind`` column (default ``actual``)."""
 
-COLUMN_ALIASES: dict[str, str] = {
-    "indicator": "indicator",
-    "indicator_id": "indicator",
-    "指標": "indicator",
-    "指標id": "indicator",
-    "period": "period",
-    "期間": "period",
-    "年度": "period",
-    "時点": "period",
-    "value": "value",
-    "値": "value",
-    "実績値": "value",
-    "数値": "value",
-    "org": "org",
-    "団体": "org",
-    "団体コード": "org",
-    "地方公共団体コード": "org",
-    "organisation": "org",
-    "organization": "org",
-    "unit": "unit",
-    "単位": "unit",
-    "kind": "kind",
-    "種別": "kind",
-    "区分": "kind",
-    "source_row": "source_row",
-}
-"""Accepted column names (case-insensitive, NFKC) and the standard column each maps to."""
-
-_KIND_ALIASES = {
-    "actual": "actual",
-    "actuals": "actual",
-    "実績": "actual",
-    "実績値": "actual",
-    "target": "target",
-    "targets": "target",
-    "目標": "target",
-    "目標値": "target",
-    "baseline": "baseline",
-    "基準": "baseline",
-    "基準値": "baseline",
-}
+_KIND_ALIASES = KIND_ALIASES  # the one table, in logicmodel.intake.values
 _MAX_LISTED = 20
 
 
@@ -458,18 +425,19 @@ def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
     """Map of standard name → actual column name among ``names``."""
     out: dict[str, Any] = {}
     for col in names:
-        key = unicodedata.normalize("NFKC", str(col)).strip().lower()
-        std = COLUMN_ALIASES.get(key)
+        std = standard_column(col)
         if std is not None and std not in out:
             out[std] = col
     return out
 
 
 def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
+    """``lines 2, 5`` (file lines, header = line 1) or ``rows 1, 4 (0-based)`` (frame rows)."""
     word = "line" if from_file else "row"
     shown = ", ".join(str(int(r)) for r in rows[:5])
     more = f" and {total - 5} more" if total > 5 else ""
-    return f"{word}{'s' if total > 1 else ''} {shown}{more}"
+    base = "" if from_file else " (0-based)"
+    return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -588,7 +556,7 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parsed = np.full(len(uniques) + 1, np.nan)
     bad_u = np.zeros(len(uniques) + 1, dtype=bool)
     # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
-    # the rest (blank, "1,234", full-width digits, words) one by one below
+    # the rest (blank, "1,234", full-width digits, words) by intake.values below
     slow = np.ones(len(uniques), dtype=bool)
     if _arrow_text(series) is not None:
         texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
@@ -601,23 +569,9 @@ def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         done = np.isfinite(fast_values)
         parsed[where[done]] = fast_values[done]
         slow[where[done]] = False
-    for k in np.flatnonzero(slow).tolist():
-        u = uniques[k]
-        if isinstance(u, int | float | np.integer | np.floating) and not isinstance(u, bool):
-            parsed[k] = float(u)
-            bad_u[k] = not np.isfinite(parsed[k]) and not np.isnan(parsed[k])
-            continue
-        text = unicodedata.normalize("NFKC", str(u)).strip().replace(",", "").replace("_", "")
-        if text in ("", "-", "―", "—", "nan", "NaN", "NA", "N/A"):
-            parsed[k] = np.nan
-            continue
-        try:
-            parsed[k] = float(text)
-            if not np.isfinite(parsed[k]):
-                raise ValueError(text)
-        except ValueError:
-            parsed[k] = np.nan
-            bad_u[k] = True
+    rest = np.flatnonzero(slow)
+    if len(rest):  # blanks, "1,234", "▲5", full-width digits, words: the one rule of intake.values
+        parsed[rest], _, bad_u[rest] = parse_numbers(uniques[rest])
     parsed[-1] = np.nan
     bad_u[-1] = False
     return parsed[codes], bad_u[codes]

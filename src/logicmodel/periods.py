@@ -67,8 +67,9 @@ KINDS: Final[tuple[str, ...]] = (
 )
 
 _FORMS: Final = (
-    "accepted: 2024-06, 2024年6月, 2024Q1, FY2024, FY2024Q1, 2024年度, 令和6年度, R6年度, 2024, "
-    "2024-06-30, 2020-07-01/2021-06-30, a date, a pandas.Period"
+    "accepted: 2024-06, 202406, 2024.06, 2024年6月, R6.6, 2024Q1, FY2024, FY2024Q1, FY2024H1, "
+    "2024年度, 令和6年度, R6年度, 2024年度上半期, 2024, 2024-06-30, 2020-07-01/2021-06-30, a date, "
+    "a pandas.Period"
 )
 
 # 和暦: era name (and its one-letter abbreviation) -> western year of the era's first year (元年).
@@ -92,20 +93,29 @@ _RE_YEAR: Final = re.compile(rf"{_Y}")
 _RE_DAYS: Final = (
     re.compile(rf"{_Y}-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}})"),
     re.compile(rf"{_Y}/(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})"),
+    re.compile(rf"{_Y}\.(?P<m>[0-9]{{1,2}})\.(?P<d>[0-9]{{1,2}})"),
     re.compile(rf"{_Y}(?P<m>[0-9]{{2}})(?P<d>[0-9]{{2}})"),
 )
+# 202404 (e-Stat and many exports), 2024.04
+_RE_MONTH_COMPACT: Final = re.compile(rf"{_Y}(?:\.(?P<m>[0-9]{{1,2}})|(?P<mm>[0-9]{{2}}))")
+# R7.4, H31.4.1, 令和7.4 (和暦 with dots)
+_RE_ERA_DOTS: Final = re.compile(
+    r"(?P<era>R|H|S|令和|平成|昭和)\s*(?P<ey>元|[0-9]{1,2})\.(?P<m>[0-9]{1,2})(?:\.(?P<d>[0-9]{1,2}))?"
+)
+# 2024H1 (calendar half year)
+_RE_HALF: Final = re.compile(rf"{_Y}[-\s]?H(?P<h>[0-9]+)")
 _RE_INTERVAL: Final = re.compile(
     r"(?P<a>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})\s*/\s*(?P<b>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
 )
 _RE_MONTH: Final = re.compile(rf"{_Y}[-/](?P<m>[0-9]{{1,2}})")
 _RE_QUARTER: Final = re.compile(rf"{_Y}[-\s]?Q(?P<q>[0-9]+)")
-_RE_FY: Final = re.compile(rf"FY\s*{_Y}(?:[-\s]?Q(?P<q>[0-9]+))?")
+_RE_FY: Final = re.compile(rf"FY\s*{_Y}(?:[-\s]?Q(?P<q>[0-9]+)|[-\s]?H(?P<h>[0-9]+))?")
 # Japanese forms: a western or era year, 年, then what follows (度, 6月, 第1四半期, …).
 _RE_JA: Final = re.compile(
     r"(?:(?P<west>[0-9]{4})|(?P<era>[^\W\d_]+?)\s*(?P<ey>元|[0-9]{1,3}))\s*年\s*(?P<rest>.*)"
 )
 _RE_JA_REST: Final = re.compile(
-    r"(?P<fy>度)?(?:第?(?P<q>[0-9]+)四半期|Q(?P<qq>[0-9]+))?"
+    r"(?P<fy>度)?(?:第?(?P<q>[0-9]+)四半期|Q(?P<qq>[0-9]+)|(?P<half>上半期|下半期|上期|下期))?"
     r"|(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})日)?"
 )
 
@@ -280,6 +290,17 @@ def _year(value: object, year: int) -> Period:
     return Period(start, end, f"{year:04d}", "year")
 
 
+def _half(value: object, year: int, half: int, fiscal_year_start: int | None) -> Period:
+    """The first or second six months of a fiscal year (``FY2024H1``, 2024年度上半期) or, without
+    ``fiscal_year_start``, of a calendar year (``2024H1``, 2024年上半期)."""
+    if half not in (1, 2):
+        raise _error(value, f"has half {half} outside 1..2")
+    month = 0 if fiscal_year_start is None else fiscal_year_start - 1
+    start, end = _span(value, _check_year(value, year) * 12 + month + 6 * (half - 1), 6)
+    label = f"{year:04d}H{half}" if fiscal_year_start is None else f"FY{year:04d}H{half}"
+    return Period(start, end, label, "interval")
+
+
 def _fiscal(value: object, year: int, quarter: int | None, fiscal_year_start: int) -> Period:
     first = _check_year(value, year) * 12 + fiscal_year_start - 1
     if quarter is None:
@@ -307,22 +328,27 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_DASHES).strip().upper()
 
 
+def _era_year(value: object, match: re.Match[str]) -> int:
+    """The western year of a 和暦 match with groups ``era`` and ``ey`` (元 or digits)."""
+    era = match["era"]
+    if era not in _ERAS:
+        raise _error(value, f"names an unknown era {era!r} (known: 令和/R, 平成/H, 昭和/S)")
+    era_year = 1 if match["ey"] == "元" else int(match["ey"])
+    if era_year < 1:
+        raise _error(value, f"has era year {era_year}; an era starts at 元年 (year 1)")
+    return _ERAS[era][1] + era_year - 1
+
+
 def _parse_japanese(value: object, match: re.Match[str], fiscal_year_start: int) -> Period:
-    if match["west"] is not None:
-        year = int(match["west"])
-    else:
-        era = match["era"]
-        if era not in _ERAS:
-            raise _error(value, f"names an unknown era {era!r} (known: 令和/R, 平成/H, 昭和/S)")
-        era_year = 1 if match["ey"] == "元" else int(match["ey"])
-        if era_year < 1:
-            raise _error(value, f"has era year {era_year}; an era starts at 元年 (year 1)")
-        year = _ERAS[era][1] + era_year - 1
+    year = int(match["west"]) if match["west"] is not None else _era_year(value, match)
     rest = re.sub(r"\s+", "", match["rest"])
     tail = _RE_JA_REST.fullmatch(rest)
     if tail is None:
         raise _error(value, f"has {rest!r} after 年 where 度, 6月 or 第1四半期 was expected")
     quarter = tail["q"] or tail["qq"]
+    if tail["half"]:
+        half = 1 if tail["half"].startswith("上") else 2
+        return _half(value, year, half, fiscal_year_start if tail["fy"] else None)
     if tail["fy"]:
         return _fiscal(value, year, None if quarter is None else int(quarter), fiscal_year_start)
     if quarter is not None:
@@ -355,11 +381,22 @@ def _parse_text(value: str, fiscal_year_start: int) -> Period:
         return Period(ends[0], ends[1], f"{ends[0].isoformat()}/{ends[1].isoformat()}", "interval")
     if m := _RE_MONTH.fullmatch(s):
         return _month(value, int(m["y"]), int(m["m"]))
+    if m := _RE_MONTH_COMPACT.fullmatch(s):
+        return _month(value, int(m["y"]), int(m["m"] or m["mm"]))
     if m := _RE_QUARTER.fullmatch(s):
         return _quarter(value, int(m["y"]), int(m["q"]))
+    if m := _RE_HALF.fullmatch(s):
+        return _half(value, int(m["y"]), int(m["h"]), None)
     if m := _RE_FY.fullmatch(s):
+        if m["h"] is not None:
+            return _half(value, int(m["y"]), int(m["h"]), fiscal_year_start)
         quarter = None if m["q"] is None else int(m["q"])
         return _fiscal(value, int(m["y"]), quarter, fiscal_year_start)
+    if m := _RE_ERA_DOTS.fullmatch(s):
+        year = _era_year(value, m)
+        if m["d"] is not None:
+            return _day(_date(value, year, int(m["m"]), int(m["d"])))
+        return _month(value, year, int(m["m"]))
     if m := _RE_JA.fullmatch(s):
         return _parse_japanese(value, m, fiscal_year_start)
     raise _error(value, "is not a recognised period")
@@ -389,6 +426,13 @@ def _classify(start: _dt.date, end: _dt.date, fiscal_year_start: int) -> Period:
     return Period(start, end, f"{start.isoformat()}/{end.isoformat()}", "interval")
 
 
+def _whole_number(value: object, number: int) -> Period:
+    """A year (``2024``) or, with six digits, a month (``202404``, as e-Stat writes months)."""
+    if 100_000 <= number <= 999_999:
+        return _month(value, number // 100, number % 100)
+    return _year(value, number)
+
+
 def _parse_one(value: object, fiscal_year_start: int) -> Period:
     if isinstance(value, Period):
         return value
@@ -413,13 +457,13 @@ def _parse_one(value: object, fiscal_year_start: int) -> Period:
             raise _error(value, "is outside the supported years")
         return _day(day)
     if isinstance(value, int | np.integer):
-        return _year(value, int(value))
+        return _whole_number(value, int(value))
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             raise _error(value, "is missing (NaN)")
         if not float(value).is_integer():
             raise _error(value, "is a fractional number, not a year")
-        return _year(value, int(value))
+        return _whole_number(value, int(value))
     raise _error(value, f"has unsupported type {type(value).__name__}")
 
 

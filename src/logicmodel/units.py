@@ -30,6 +30,7 @@ False
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -47,6 +48,8 @@ __all__ = [
     "MAX_UNIT_LENGTH",
     "conversion_factor",
     "convert",
+    "define",
+    "defined_units",
     "dimensionality",
     "is_percent",
     "known_units",
@@ -55,6 +58,8 @@ __all__ = [
     "parse_unit",
     "registry",
     "same_dimension",
+    "suggest_units",
+    "unit_table",
 ]
 
 MAX_UNIT_LENGTH: Final = 64
@@ -69,6 +74,23 @@ _DEFINITIONS: Final = (
     "lm_site = [site]",
     "lm_times = [times]",
     "lm_device = [device]",
+    # counting units of public administration (issue 12), each its own dimension
+    "lm_facility = [facility]",
+    "lm_institution = [institution]",
+    "lm_school = [school]",
+    "lm_household = [household]",
+    "lm_sheet = [sheet]",
+    "lm_item = [item]",
+    "lm_shop = [shop]",
+    "lm_hospital = [hospital]",
+    "lm_pharmacy = [pharmacy]",
+    "lm_company = [company]",
+    "lm_establishment = [establishment]",
+    "lm_dwelling = [dwelling]",
+    "lm_bed = [bed]",
+    "lm_piece = [piece]",
+    "lm_volume = [volume_book]",
+    "lm_thousand_household = 1000 * lm_household",
     "lm_yen = [currency]",
     "lm_thousand_yen = 1000 * lm_yen",
     "lm_ten_thousand_yen = 10000 * lm_yen",
@@ -89,6 +111,23 @@ _INTERNAL: Final[dict[str, str]] = {
     "箇所": "lm_site",
     "回": "lm_times",
     "台": "lm_device",
+    "施設": "lm_facility",
+    "機関": "lm_institution",
+    "校": "lm_school",
+    "世帯": "lm_household",
+    "千世帯": "lm_thousand_household",
+    "枚": "lm_sheet",
+    "点": "lm_item",
+    "店舗": "lm_shop",
+    "病院": "lm_hospital",
+    "薬局": "lm_pharmacy",
+    "社": "lm_company",
+    "事業所": "lm_establishment",
+    "戸": "lm_dwelling",
+    "床": "lm_bed",
+    "本": "lm_piece",
+    "冊": "lm_volume",
+    "ha": "hectare",
     "円": "lm_yen",
     "千円": "lm_thousand_yen",
     "万円": "lm_ten_thousand_yen",
@@ -129,6 +168,28 @@ _ALIASES: Final[dict[str, str]] = {
     "カ月": "月",
     "ケ月": "月",
     "ヵ月": "月",
+    "施設数": "施設",
+    "機関数": "機関",
+    "校数": "校",
+    "学校": "校",
+    "学校数": "校",
+    "世帯数": "世帯",
+    "枚数": "枚",
+    "店舗数": "店舗",
+    "店": "店舗",
+    "病院数": "病院",
+    "薬局数": "薬局",
+    "社数": "社",
+    "企業": "社",
+    "企業数": "社",
+    "事業所数": "事業所",
+    "戸数": "戸",
+    "床数": "床",
+    "病床": "床",
+    "病床数": "床",
+    "本数": "本",
+    "冊数": "冊",
+    "ヘクタール": "ha",
     "pt": "ポイント",
     "yen": "円",
     "JPY": "円",
@@ -143,6 +204,7 @@ _SCALED: Final[dict[str, tuple[str, float]]] = {
     "兆円": ("円", 1e12),
     "千人": ("人", 1e3),
     "万人": ("人", 1e4),
+    "千世帯": ("世帯", 1e3),
 }
 
 # Japanese numeral prefixes the RS normaliser accepts before a counting unit (千件, 万台, ...)
@@ -159,6 +221,60 @@ _RS_PREFIXES: Final[tuple[tuple[str, float], ...]] = (
 )
 
 _RATIO_INTERNAL: Final = frozenset({"percent", "lm_percentage_point", "lm_wari"})
+_COUNTING: Final = frozenset(
+    {"件", "人", "団体", "箇所", "回", "台", "施設", "機関", "校", "世帯", "枚", "点", "店舗",
+     "病院", "薬局", "社", "事業所", "戸", "床", "本", "冊"}
+)  # fmt: skip
+
+# Near in meaning: a character (or word) in an unknown unit → the units people mean by it. Used
+# for suggestions before near spellings ('施設数' and '館' suggest 施設, never '%' or 'JPY').
+_MEANING: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("館", ("施設", "箇所")),
+    ("園", ("施設", "箇所")),
+    ("場", ("施設", "箇所")),
+    ("所", ("事業所", "施設", "箇所")),
+    ("センター", ("施設", "機関")),
+    ("院", ("病院", "施設")),
+    ("局", ("薬局", "機関")),
+    ("店", ("店舗", "社")),
+    ("校", ("校",)),
+    ("学", ("校", "人")),
+    ("社", ("社", "団体")),
+    ("企業", ("社", "事業所")),
+    ("法人", ("団体", "社")),
+    ("家", ("世帯", "戸")),
+    ("住", ("戸", "世帯")),
+    ("床", ("床",)),
+    ("冊", ("冊",)),
+    ("部", ("冊", "枚")),
+    ("紙", ("枚",)),
+    ("枚", ("枚",)),
+    ("本", ("本",)),
+    ("個", ("件", "点")),
+    ("品", ("点", "件")),
+    ("名", ("人",)),
+    ("児", ("人",)),
+    ("生", ("人",)),
+    ("患", ("人",)),
+    ("者", ("人",)),
+    ("員", ("人",)),
+    ("回", ("回",)),
+    ("度", ("回",)),
+    ("台", ("台",)),
+    ("機", ("台",)),
+    ("金", ("円", "千円")),
+    ("額", ("円", "千円")),
+    ("率", ("%", "ポイント")),
+    ("割", ("割", "%")),
+    ("時", ("時間", "分")),
+    ("日", ("日",)),
+    ("面積", ("ha", "km^2")),
+    ("市", ("団体",)),
+    ("町", ("団体",)),
+    ("村", ("団体",)),
+    ("自治体", ("団体",)),
+    ("機関", ("機関",)),
+)
 _OPEN_CLOSE: Final = {"(": ")", "[": "]", "【": "】", "「": "」", "『": "』", "〔": "〕", "<": ">"}
 _BLANK_RS: Final = frozenset({"-", "―", "ー", "—", "‐", "−", "–", "なし", "無し", "なし。"})
 
@@ -166,6 +282,149 @@ _MUL_CHARS: Final = frozenset("*·・×")
 _NUMBER = re.compile(r"\d*\.?\d*(?:[eE][+-]?\d+)?")
 _TRAILING_NOTE = re.compile(r"(.+?)\(([^()]*)\)\Z")
 _ASCII_NAME = re.compile(r"[A-Za-z°][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class _Defined:
+    """Units added by :func:`define`: canonical name → pint name, alias → canonical name, and
+    each definition as given (to accept the same definition twice and refuse a different one)."""
+
+    internal: dict[str, str]
+    aliases: dict[str, str]
+    given: dict[str, tuple[Any, ...]]
+    dimensions: dict[str, str]
+
+
+@functools.cache
+def _defined() -> _Defined:
+    # lives beside the cached registry it extends; like pint's own registry it is process-wide
+    return _Defined({}, {}, {}, {})
+
+
+_DIMENSION = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z")
+
+
+def _one_word(text: str, what: str) -> str:
+    if not isinstance(text, str):
+        raise UnitError(f"{what} must be text, got {type(text).__name__}", text=None)
+    s, tokens = _prepare(text)
+    if len(tokens) != 1 or tokens[0].kind != "word" or tokens[0].text == "%":
+        raise _fail(text, f"{what} must be one word (letters, kana or kanji), such as '施設'")
+    return s
+
+
+def define(
+    name: str,
+    *,
+    dimension: str | None = None,
+    of: str | None = None,
+    factor: float = 1.0,
+    aliases: tuple[str, ...] | list[str] = (),
+) -> str:
+    """Add a unit to the application registry (for every model in this process).
+
+    Parameters
+    ----------
+    name
+        One word: ``"施設"``, ``"拠点"``, ``"千世帯"``. Stored NFKC-normalised.
+    dimension
+        A new dimension of its own (ASCII, e.g. ``"facility"``), so the unit never converts into
+        another; default: a dimension named after the unit. Two units of one dimension are
+        related with ``of``/``factor`` instead.
+    of, factor
+        Define the unit as ``factor`` × an existing unit (``define("千世帯", of="世帯",
+        factor=1000)``); then ``dimension`` must be left out.
+    aliases
+        Other spellings (``("拠点数",)``).
+
+    Returns
+    -------
+    str
+        The canonical name.
+
+    Raises
+    ------
+    UnitError
+        The name or an alias is not one word or is already a unit with another meaning, the
+        dimension is taken, ``of`` is not a unit, or ``factor`` is not a positive finite number.
+        Defining the same unit again the same way is accepted (model files can say it again).
+
+    Examples
+    --------
+    >>> define("拠点", dimension="lm_doc_base", aliases=["拠点数"])
+    '拠点'
+    >>> conversion_factor("拠点数", "拠点")
+    1.0
+    >>> define("拠点", dimension="lm_doc_base", aliases=["拠点数"])  # the same again: accepted
+    '拠点'
+    >>> define("施設", dimension="building")
+    Traceback (most recent call last):
+    ...
+    logicmodel.errors.UnitError: unit '施設' is already defined (built in); ...
+    """
+    canon = _one_word(name, "a unit name")
+    names = tuple(_one_word(a, "an alias") for a in aliases)
+    user = _defined()
+    given = (dimension, None if of is None else normalize_unit_text(of), float(factor), names)
+    if canon in user.given:
+        if user.given[canon] == given:
+            return canon
+        raise UnitError(
+            f"unit {canon!r} is already defined differently ({user.given[canon]!r}); a unit "
+            "keeps one meaning in a process",
+            text=name,
+        )
+    for word in (canon, *names):
+        if _canonical_name(word) is not None or _pint_name(word) is not None:
+            where = "built in" if _canonical_name(word) not in user.internal else "defined"
+            raise UnitError(
+                f"unit {word!r} is already defined ({where}); choose another name or use it as is",
+                text=word,
+            )
+    if not (math.isfinite(factor) and factor > 0):
+        raise UnitError(f"factor {factor!r} must be a positive finite number", text=name)
+    internal = f"lm_user_{len(user.internal)}"
+    ureg = registry()
+    if of is not None:
+        if dimension is not None:
+            raise UnitError("give either dimension= or of=, not both", text=name)
+        base = parse_unit(of)
+        ureg.define(f"{internal} = {float(factor)!r} * ({base})")
+    else:
+        dim = dimension if dimension is not None else f"lm_user_dim_{len(user.internal)}"
+        if not _DIMENSION.match(dim):
+            raise UnitError(
+                f"dimension {dim!r} must be an ASCII name such as 'facility'", text=name
+            )
+        if dim in user.dimensions:
+            raise UnitError(
+                f"dimension {dim!r} is already the dimension of {user.dimensions[dim]!r}; "
+                f"relate the units with of={user.dimensions[dim]!r}, factor=...",
+                text=name,
+            )
+        ureg.define(f"{internal} = [lm_user_{dim}]")
+        user.dimensions[dim] = canon
+    user.internal[canon] = internal
+    user.given[canon] = given
+    for alias in names:
+        user.aliases[alias] = canon
+    return canon
+
+
+def defined_units() -> dict[str, dict[str, Any]]:
+    """The units added by :func:`define`, as given (for writing them into a model file).
+
+    Examples
+    --------
+    >>> "拠点" in defined_units() or define("拠点", dimension="lm_doc_base", aliases=["拠点数"])
+    True
+    >>> defined_units()["拠点"]["aliases"]
+    ['拠点数']
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for canon, (dimension, of, factor, names) in _defined().given.items():
+        out[canon] = {"dimension": dimension, "of": of, "factor": factor, "aliases": list(names)}
+    return out
 
 
 @functools.cache
@@ -204,7 +463,41 @@ def known_units() -> tuple[str, ...]:
     >>> "件" in known_units() and "か所" in known_units()
     True
     """
-    return tuple(sorted({*_INTERNAL, *_ALIASES}))
+    user = _defined()
+    return tuple(sorted({*_INTERNAL, *_ALIASES, *user.internal, *user.aliases}))
+
+
+def unit_table(*, defined: bool = True) -> list[tuple[str, tuple[str, ...], str]]:
+    """Every Japanese and special unit (built in, then those added by :func:`define` unless
+    ``defined=False``): ``(name, aliases, meaning)``.
+
+    ``docs/units.md`` lists this table (a test keeps the page and the registry in step).
+
+    Examples
+    --------
+    >>> [row for row in unit_table() if row[0] in ("施設", "千円", "%")]
+    [('施設', ('施設数',), 'count of its own [facility]'), ('千円', (), '1000 円'), ('%', (), 'ratio')]
+    """
+    user = _defined() if defined else _Defined({}, {}, {}, {})
+    names = [*_INTERNAL, *(n for n in user.internal if n not in _INTERNAL)]
+    aliases: dict[str, list[str]] = {}
+    for alias, canon in (*_ALIASES.items(), *user.aliases.items()):
+        aliases.setdefault(canon, []).append(alias)
+    rows: list[tuple[str, tuple[str, ...], str]] = []
+    for name in names:
+        if name in _SCALED:
+            base, scale = _SCALED[name]
+            meaning = f"{scale:.0f} {base}"
+        elif name in user.given and user.given[name][1] is not None:
+            meaning = f"{user.given[name][2]:g} {user.given[name][1]}"
+        else:
+            dim = _dim_text(parse_unit(name).dimensionality)
+            if name in _COUNTING or name in user.internal:
+                meaning = f"count of its own {dim.replace('lm_user_', '')}"
+            else:
+                meaning = {"dimensionless": "ratio"}.get(dim, dim)
+        rows.append((name, tuple(aliases.get(name, ())), meaning))
+    return rows
 
 
 def normalize_unit_text(text: str) -> str:
@@ -292,10 +585,21 @@ def _tokenize(raw: str, s: str) -> list[_Token]:
 
 
 def _canonical_name(word: str) -> str | None:
-    """Our canonical name for a Japanese/special word, or None when it is not ours."""
+    """Our canonical name for a Japanese/special word (built in or defined), or None."""
     if word in _INTERNAL:
         return word
-    return _ALIASES.get(word)
+    found = _ALIASES.get(word)
+    if found is not None:
+        return found
+    user = _defined()
+    if word in user.internal:
+        return word
+    return user.aliases.get(word)
+
+
+def _internal_of(canonical: str) -> str:
+    """The pint name of one of our canonical names."""
+    return _INTERNAL.get(canonical) or _defined().internal[canonical]
 
 
 def _pint_name(word: str) -> str | None:
@@ -312,12 +616,41 @@ def _pint_name(word: str) -> str | None:
     return f"{prefix}{unit}{suffix}"
 
 
+def suggest_units(word: str, n: int = 3) -> list[str]:
+    """Known units near ``word`` in meaning first, then in spelling (a Japanese word is compared
+    with Japanese names only, so ``施設数`` never suggests ``'%'``, ``'JPY'`` or ``'pt'``).
+
+    Examples
+    --------
+    >>> suggest_units("図書館")
+    ['施設', '箇所']
+    >>> suggest_units("児童数")
+    ['人']
+    >>> suggest_units("kmh")
+    ['km', 'm']
+    """
+    out: list[str] = []
+    for key, units in _MEANING:
+        if key in word:
+            out.extend(u for u in units if u not in out)
+    if word.isascii():
+        pool = ["km", "m", "kg", "hour", "minute", "day", "ha", "JPY", "yen", "pt"]
+        near = nearest(word, pool, n=n)
+    else:
+        chars = set(word) - {"数", "延", "べ"}
+        names = sorted({_canonical_name(x) or x for x in known_units() if not x.isascii()})
+        near = [x for x in names if chars & set(x)]
+    out.extend(x for x in near if x not in out)
+    return out[:n]
+
+
 def _unknown_word(raw: str, word: str) -> UnitError:
-    near = nearest(word, known_units())
-    hint = ", ".join(repr(x) for x in near)
+    near = suggest_units(word)
+    hint = ", ".join(repr(x) for x in near) or "none"
     return UnitError(
         f"unit {raw!r} is not an allowed unit: unknown unit name {word!r}; nearest known units: "
-        f"{hint}",
+        f"{hint} (define a unit with lm.units.define({word!r}, dimension=...) or a 'units:' "
+        "section in the model file)",
         text=raw,
     )
 
@@ -423,7 +756,7 @@ def _registry_leaf(raw: str) -> Leaf:
     def leaf(word: str) -> pint.Quantity[Any]:
         canon = _canonical_name(word)
         if canon is not None:
-            return ureg.Quantity(1.0, _INTERNAL[canon])
+            return ureg.Quantity(1.0, _internal_of(canon))
         name = _pint_name(word)
         if name is None:
             raise _unknown_word(raw, word)
@@ -616,7 +949,7 @@ def _rs_word(word: str) -> tuple[str, float] | None:
     for prefix, scale in _RS_PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix):
             inner = _rs_word(word[len(prefix) :])
-            if inner is not None and inner[0] in {"件", "人", "団体", "箇所", "回", "台", "円"}:
+            if inner is not None and inner[0] in _COUNTING | {"円"}:
                 return inner[0], inner[1] * scale
     return None
 
@@ -701,7 +1034,7 @@ def normalize_rs_unit(text: str) -> tuple[str, float]:
     def leaf(word: str) -> pint.Quantity[Any]:
         found = _rs_word(word)
         if found is not None:
-            return ureg.Quantity(found[1], _INTERNAL[found[0]])
+            return ureg.Quantity(found[1], _internal_of(found[0]))
         name = _pint_name(word)
         if name is None:  # pragma: no cover - rejected above
             raise _unknown_word(text, word)

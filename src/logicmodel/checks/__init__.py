@@ -5,7 +5,7 @@ roadmap); LM3xx codes are reserved for observation checks. See ``docs/checks.md`
 """
 
 from logicmodel.checks import indicators, roadmap, structure
-from logicmodel.checks.api import check
+from logicmodel.checks.api import check, drop_bad_rows
 from logicmodel.checks.registry import (
     OBSERVATION_CODES,
     Rule,
@@ -22,6 +22,7 @@ __all__ = [
     "Rule",
     "RuleFunction",
     "check",
+    "drop_bad_rows",
     "indicators",
     "register_rule",
     "registered",

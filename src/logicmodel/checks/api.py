@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from logicmodel.checks._common import sharing
@@ -13,9 +14,10 @@ from logicmodel.issues import Issue, Report
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
-__all__ = ["check"]
+__all__ = ["check", "drop_bad_rows"]
 
 _LANGS = ("en", "ja")
+_ERRORS = ("raise", "drop")
 
 
 def _selectors(value: str | Iterable[str] | None, name: str, known: list[str]) -> tuple[str, ...]:
@@ -62,6 +64,7 @@ def check(
     ignore: str | Iterable[str] | None = None,
     lang: str = "en",
     rules: Mapping[str, Rule] | Iterable[Rule] | None = None,
+    errors: str = "raise",
 ) -> Report:
     """Check a model (and optionally its observations) and report every problem found.
 
@@ -84,6 +87,10 @@ def check(
         set while others register theirs. ``None`` (default) runs a snapshot of the process-wide
         registry taken when the call starts. The LM3xx observation checks always run when
         ``observations`` are given.
+    errors
+        ``"raise"`` (default): a bad observation row is an error. ``"drop"``: observation rows
+        with errors are left out and reported as warnings saying so (:func:`drop_bad_rows`), as
+        ``evaluate(errors="drop")`` does.
 
     Returns
     -------
@@ -138,6 +145,8 @@ def check(
         )
     if lang not in _LANGS:
         raise ModelError(f"lang {lang!r} is not one of {', '.join(_LANGS)}")
+    if errors not in _ERRORS:
+        raise ModelError(f"errors {errors!r} is not one of {', '.join(_ERRORS)}")
     rule_set = _rule_set(rules)
     known = sorted({*rule_set, *OBSERVATION_CODES})
     chosen_select = _selectors(select, "select", known)
@@ -154,7 +163,8 @@ def check(
                 err.add_note(f"while running check rule {code} ({rule.title})")
                 raise
     if observations is not None:
-        issues.extend(_observation_issues(model, observations))
+        found = _observation_issues(model, observations)
+        issues.extend(drop_bad_rows(found) if errors == "drop" else found)
     kept = (i for i in issues if _chosen(i.code, chosen_select, chosen_ignore))
     report = Report(kept)
     return report.in_language(lang) if lang != "en" else report
@@ -164,3 +174,35 @@ def _observation_issues(model: LogicModel, observations: Any) -> list[Issue]:
     from logicmodel.observations import observation_issues
 
     return list(observation_issues(model, observations))
+
+
+def drop_bad_rows(issues: Iterable[Issue]) -> list[Issue]:
+    """``issues`` with each observation error that concerns rows (LM3xx with a row) turned into a
+    warning saying its rows are left out; other issues unchanged.
+
+    The rows of such an issue are exactly the rows the intake leaves out of the clean
+    observations, so ``evaluate(errors="drop")`` evaluates the rest and reports these warnings in
+    ``progress.report``. An error without rows (a missing column) stays an error.
+
+    Examples
+    --------
+    >>> from logicmodel.issues import Issue
+    >>> bad = Issue("LM303", "error", "observations row 4 (0-based)", "value 'abc' is not a number",
+    ...             row=4, column="value")
+    >>> print(drop_bad_rows([bad])[0])
+    LM303 warning observations row 4 (0-based): value 'abc' is not a number; left out
+    """
+    out: list[Issue] = []
+    for issue in issues:
+        if issue.severity == "error" and issue.code.startswith("LM3") and issue.row is not None:
+            out.append(
+                replace(
+                    issue,
+                    severity="warning",
+                    message=f"{issue.message}; left out",
+                    message_ja=None if issue.message_ja is None else f"{issue.message_ja}（除外）",
+                )
+            )
+        else:
+            out.append(issue)
+    return out

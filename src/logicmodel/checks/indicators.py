@@ -126,7 +126,16 @@ def is_output_count(ind: Indicator) -> bool:
     True
     >>> is_output_count(KPI(id="c", measures="n", name="オンライン利用者数", unit="人"))
     False
+
+    A count the programme means to bring *down* (``direction="decrease"``: 重複投薬の疑義照会件数,
+    事故件数) is a change in what people do, never what the programme produced:
+
+    >>> is_output_count(KPI(id="d", measures="n", name="重複投薬の疑義照会件数", unit="件",
+    ...                     direction="decrease"))
+    False
     """
+    if ind.direction == "decrease":
+        return False
     dim = _count_dim(ind)
     if dim is None:
         return False

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from logicmodel.checks import check
-from logicmodel.errors import CheckError
+from logicmodel.checks import check, drop_bad_rows
+from logicmodel.errors import CheckError, ModelError
 from logicmodel.evaluation.achievement import achievement, forecast, plan_values
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
@@ -77,6 +77,8 @@ def evaluate(
     lang: str = "en",
     due_soon_days: int = 30,
     aggregators: Mapping[str, Aggregator] | None = None,
+    ignore: str | Iterable[str] | None = None,
+    errors: str = "raise",
 ) -> Progress:
     """Evaluate progress of ``model`` from long-format ``observations``.
 
@@ -102,6 +104,15 @@ def evaluate(
         embedding system can name its own without registering anything.
     lang
         ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
+    ignore
+        Check codes or prefixes to leave out of the model check that precedes the evaluation
+        (as :func:`logicmodel.check`'s ``ignore``), e.g. ``"LM216"``.
+    errors
+        ``"raise"`` (default): any observation error stops the evaluation (:class:`CheckError`).
+        ``"drop"``: observation rows with errors are left out, the rest is evaluated, and
+        ``progress.report`` lists what was left out as warnings. Rows are 0-based frame rows, or
+        file lines when the frame has ``source_row`` (as :func:`logicmodel.read_observations`
+        gives).
 
     Returns
     -------
@@ -139,7 +150,9 @@ def evaluate(
     if isinstance(rollup, str) and aggregators is not None and rollup in aggregators:
         rollup = resolve_aggregator(aggregators[rollup])  # checks it is callable
     bands_ = resolve_bands(bands)
-    report = check(model)
+    if errors not in ("raise", "drop"):
+        raise ModelError(f"errors {errors!r} is not one of raise, drop")
+    report = check(model, ignore=ignore)
     prepared = None
     if observations is not None:
         # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
@@ -153,7 +166,8 @@ def evaluate(
             else prepare_observations(model, observations)
         )
     if prepared is not None:
-        report = report + Report(prepared.issues)
+        found = prepared.issues
+        report = report + Report(drop_bad_rows(found) if errors == "drop" else found)
     if not report.ok:
         raise CheckError(report.in_language(lang))
     if prepared is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -195,3 +197,35 @@ class Progress:
             f"<div class='logicmodel-progress'><strong>{esc(self.model.title)}</strong> "
             f"— as of {esc(str(self.as_of))}, {n_find} finding(s){table}</div>"
         )
+
+    # -- export (issue 12): thin methods over logicmodel.io.progress, imported when called ------
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        tables: Sequence[str] | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Write every table (or ``tables``) to one ``.xlsx`` workbook, a sheet each, atomically
+        (:func:`logicmodel.io.progress.progress_to_excel`)."""
+        from logicmodel.io.progress import progress_to_excel
+
+        return progress_to_excel(self, path, tables=tables, overwrite=overwrite)
+
+    def to_csv(
+        self, path: str | os.PathLike[str], *, table: str = "indicators", overwrite: bool = False
+    ) -> Path:
+        """Write one table (default ``indicators``) as UTF-8 CSV with a BOM, formulas neutralised
+        (:func:`logicmodel.io.progress.progress_to_csv`)."""
+        from logicmodel.io.progress import progress_to_csv
+
+        return progress_to_csv(self, path, table=table, overwrite=overwrite)
+
+    def to_parquet(
+        self, path: str | os.PathLike[str], *, table: str = "indicators", overwrite: bool = False
+    ) -> Path:
+        """Write one table (default ``indicators``) as Parquet
+        (:func:`logicmodel.io.progress.progress_to_parquet`)."""
+        from logicmodel.io.progress import progress_to_parquet
+
+        return progress_to_parquet(self, path, table=table, overwrite=overwrite)

@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 
 from logicmodel.errors import FormatError, PeriodError, UnitError
+from logicmodel.intake.values import canonical_kind, parse_numbers
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_write
 from logicmodel.io.frames import (
-    _ALIASES,
     CHOICES,
     OBSERVATION_TABLE,
     TABLE_JA,
@@ -45,10 +45,10 @@ from logicmodel.io.frames import (
     _is_number,
     _num_text,
     build_model,
+    choice_entry,
     header_lookup,
     match_header,
     normalise_header,
-    parse_number_text,
     serial_to_date,
     to_frames,
 )
@@ -228,8 +228,8 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
     for k, (name, values) in enumerate(CHOICES.items(), start=1):
         letter = get_column_letter(k)
         ws.cell(row=1, column=k, value=name)
-        for r, v in enumerate(values, start=2):
-            ws.cell(row=r, column=k, value=v)
+        for r, v in enumerate(values, start=2):  # アウトプット (output): either part is read
+            ws.cell(row=r, column=k, value=choice_entry(name, v))
         ranges[name] = f"{_LISTS}!${letter}$2:${letter}${len(values) + 1}"
     ws.sheet_state = "hidden"
     return ranges
@@ -360,10 +360,15 @@ def _build_workbook(frames: Mapping[str, pd.DataFrame] | None, observations: Any
         _header(ws, obs_columns, extra)
         _append(ws, rows)
         _validations(ws, obs_columns, list_ranges)
-    keys = [c.key for c in obs_columns]
-    if "org" in keys:
-        from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter
 
+    keys = [c.key for c in obs_columns]
+    for key in ("indicator", "org", "period", "unit", "kind"):
+        if key in keys:
+            # text columns to the last row: a column style reaches every row Excel ever adds, so
+            # 011002 typed in row 5,000 stays 011002 and 2024-04 stays a period, not a date
+            ws.column_dimensions[get_column_letter(keys.index(key) + 1)].number_format = "@"
+    if "org" in keys:
         letter = get_column_letter(keys.index("org") + 1)
         for r in range(2, max(ws.max_row, 200) + 1):
             ws[f"{letter}{r}"].number_format = "@"
@@ -436,6 +441,18 @@ def write_excel(
     >>> read_excel(p).model == m
     True
     """
+    if model.units:
+        import warnings
+
+        from logicmodel.errors import ConversionWarning
+
+        names = ", ".join(repr(u.name) for u in model.units)
+        warnings.warn(
+            f"workbooks have no place for unit definitions: {names} are not written; define "
+            "them with lm.units.define before reading the workbook",
+            ConversionWarning,
+            stacklevel=2,
+        )
     return _save(_build_workbook(to_frames(model), observations), path, overwrite=overwrite)
 
 
@@ -727,22 +744,12 @@ def _obs_period(sheet: _Sheet, values: pd.Series) -> pd.Series:
 
 
 def _obs_value(sheet: _Sheet, values: pd.Series) -> pd.Series:
-    is_bool = values.map(lambda v: isinstance(v, bool)).astype(bool)
-    if is_bool.any():
-        pos = int(np.flatnonzero(is_bool.to_numpy())[0])
+    """Numbers by the one rule of :mod:`logicmodel.intake.values` (``85％``, ``▲5``, ``1,234``)."""
+    numbers, _missing, bad = parse_numbers(values.to_numpy(dtype=object))
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
         raise sheet.locate(pos, "value", f"{values.iloc[pos]!r} is not a number")
-    is_num = values.map(_is_number).astype(bool)
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out[is_num] = values[is_num].astype("float64")
-    is_text = values.notna() & ~is_num
-    if is_text.any():
-        parsed = values[is_text].astype(str).map(parse_number_text)
-        bad = parsed.isna()
-        if bad.any():
-            pos = int(np.flatnonzero(is_text.to_numpy())[np.flatnonzero(bad.to_numpy())[0]])
-            raise sheet.locate(pos, "value", f"{values.iloc[pos]!r} is not a number")
-        out[is_text] = parsed.astype("float64")
-    return out
+    return pd.Series(numbers, index=values.index, dtype="float64")
 
 
 def _obs_unit(sheet: _Sheet, values: pd.Series) -> pd.Series:
@@ -760,10 +767,7 @@ def _obs_unit(sheet: _Sheet, values: pd.Series) -> pd.Series:
 
 def _obs_kind(sheet: _Sheet, values: pd.Series) -> pd.Series:
     text = _obs_text(sheet, "kind", values, required=False, nfkc=True)
-    aliases = {**{k: k for k in CHOICES["obs_kind"]}, **_ALIASES["obs_kind"]}
-    mapped = text.str.casefold().map(
-        lambda v: aliases.get(v, aliases.get(str(v))), na_action="ignore"
-    )
+    mapped = text.map(canonical_kind, na_action="ignore")
     bad = text.notna() & mapped.isna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])

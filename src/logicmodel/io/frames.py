@@ -35,6 +35,7 @@ import numbers
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,8 @@ from typing import Any
 
 import pandas as pd
 
-from logicmodel.errors import FormatError, ModelError, WriteError, did_you_mean
+from logicmodel.errors import FormatError, FormatWarning, ModelError, WriteError, did_you_mean
+from logicmodel.intake.values import KIND_ALIASES, parse_number
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_write, staged_directory
 from logicmodel.model import KINDS, Aggregation, LogicModel
 
@@ -327,15 +329,53 @@ _ALIASES: dict[str, dict[str, str]] = {
         "年": "year",
         "暦年": "year",
     },
-    "obs_kind": {
-        "実績": "actual",
-        "実績値": "actual",
-        "目標": "target",
-        "目標値": "target",
-        "基準": "baseline",
-        "基準値": "baseline",
-    },
+    "obs_kind": {k: v for k, v in KIND_ALIASES.items() if k != v},
 }
+
+CHOICE_LABELS_JA: dict[str, dict[str, str]] = {
+    "kind": {
+        "input": "インプット",
+        "activity": "アクティビティ",
+        "output": "アウトプット",
+        "outcome": "アウトカム",
+        "impact": "インパクト",
+    },
+    "stage": {"short": "短期", "intermediate": "中期", "long": "長期"},
+    "direction": {"increase": "上向き", "decrease": "下向き", "maintain": "維持"},
+    "measure": {"quantitative": "定量", "qualitative": "定性"},
+    "frequency": {
+        "month": "月次",
+        "quarter": "四半期",
+        "fiscal_quarter": "年度の四半期",
+        "fiscal_year": "年度",
+        "year": "暦年",
+    },
+    "obs_kind": {"actual": "実績", "target": "目標", "baseline": "基準"},
+    "aggregation": {"stock": "ストック", "flow": "フロー", "mean": "平均"},
+}
+"""Japanese labels of the drop-down choices; lists show ``アウトプット (output)``."""
+
+
+def choice_entry(name: str, value: str) -> str:
+    """The drop-down entry of a choice: ``"アウトプット (output)"``, or the value itself.
+
+    Examples
+    --------
+    >>> choice_entry("kind", "output"), choice_entry("role", "KGI")
+    ('アウトプット (output)', 'KGI')
+    """
+    label = CHOICE_LABELS_JA.get(name, {}).get(value)
+    return f"{label} ({value})" if label else value
+
+
+_ENTRY = re.compile(r"(.+?)\s*\(\s*([^()]+?)\s*\)")
+
+
+def _entry_key(text: str) -> str:
+    """``"アウトプット (output)"`` → ``"output"``; other text unchanged."""
+    m = _ENTRY.fullmatch(text)
+    return m.group(2) if m is not None else text
+
 
 _AGG_ALIASES = {"ストック": "stock", "フロー": "flow", "平均": "mean"}
 _BOOL = {
@@ -377,24 +417,18 @@ def _num_text(value: float) -> str:
     return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
 
 
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-
-
 def parse_number_text(text: str) -> float | None:
-    """A number typed as text: full-width digits, thousands separators, ``▲``/``△`` for minus.
+    """A number typed as text, by the one rule of :func:`logicmodel.intake.parse_number`
+    (full-width digits, thousands separators, ``▲``/``△``/``−`` for minus, ``1_000``, ``85%``);
+    ``None`` when it is blank or not a number.
 
     Examples
     --------
     >>> parse_number_text("１，２３４"), parse_number_text("▲5.5"), parse_number_text("abc")
     (1234.0, -5.5, None)
     """
-    t = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
-    if t[:1] in ("▲", "△"):
-        t = "-" + t[1:]
-    t = t.replace("−", "-")
-    if not _NUMBER_TEXT.fullmatch(t):
-        return None
-    return float(t)
+    value = parse_number(text)
+    return None if value is None or math.isnan(value) else value
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -604,7 +638,7 @@ class _Cells:
         text = self.text(v)
         if text is None:
             return None
-        key = unicodedata.normalize("NFKC", text).strip()
+        key = _entry_key(unicodedata.normalize("NFKC", text).strip())
         allowed = CHOICES[name]
         if key.casefold() in allowed:
             return key.casefold()
@@ -620,7 +654,7 @@ class _Cells:
         text = self.text(v)
         if text is None:
             return None
-        t = unicodedata.normalize("NFKC", text).strip()
+        t = _entry_key(unicodedata.normalize("NFKC", text).strip())
         if t.casefold() in ("stock", "flow", "mean") or t in _AGG_ALIASES:
             return _AGG_ALIASES.get(t, t.casefold())
         parts = [p for p in re.split(r"[,;、]+", re.sub(r"\s+", "", t.casefold())) if p]
@@ -707,6 +741,8 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
                 value = cells.ident(raw, where)
             elif kind in ("text", "kind"):
                 value = cells.text(raw)
+                if value is not None and col.choices in CHOICE_LABELS_JA:
+                    value = _entry_key(value)  # 中期 (intermediate) from the drop-down
             elif kind == "number":
                 value = cells.number(raw, where)
             elif kind == "int":
@@ -796,6 +832,22 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
         indicators.append(item)
 
     for pos, row in enumerate(tables["targets"].rows if "targets" in tables else []):
+        if _blank(row.get("value")) and not _blank(row.get("period")):
+            # people enter the year first and the value when it is decided: read the rest
+            warnings.warn(
+                str(
+                    locate(
+                        "targets",
+                        pos,
+                        "value",
+                        "the target has a period but no value yet; "
+                        "the row is left out until a value is entered",
+                    )
+                ),
+                FormatWarning,
+                stacklevel=3,
+            )
+            continue
         item = convert("targets", pos, row)
         ind = item.pop("indicator", None)
         if ind is None:
@@ -815,6 +867,8 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
         origin[("milestones", len(milestones))] = pos
         milestones.append(item)
 
+    if problems.items:  # report unknown ids with the cell errors, in one pass
+        _reference_problems(problems, nodes, links, indicators, origin)
     problems.raise_if_any()
     data.update(nodes=nodes, links=links, indicators=indicators, milestones=milestones)
     try:
@@ -831,6 +885,37 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
             problems.add(table, pos, key, msg)
         problems.raise_if_any(err)
         raise  # pragma: no cover - raise_if_any always raises here
+
+
+def _reference_problems(
+    problems: _Problems,
+    nodes: Sequence[Mapping[str, Any]],
+    links: Sequence[Mapping[str, Any]],
+    indicators: Sequence[Mapping[str, Any]],
+    origin: Mapping[tuple[str, int], int],
+) -> None:
+    """Links and ``measures`` naming unknown node ids, as cell problems (the model would find
+    them only once every cell reads)."""
+    known = {str(n["id"]) for n in nodes if "id" in n}
+    for k, link in enumerate(links):
+        for key in ("source", "target"):
+            name = link.get(key)
+            if name is not None and str(name) not in known:
+                problems.add(
+                    "links",
+                    origin.get(("links", k), k),
+                    key,
+                    f"unknown node {name!r}{did_you_mean(str(name), known)}",
+                )
+    for k, ind in enumerate(indicators):
+        name = ind.get("measures")
+        if name is not None and str(name) not in known:
+            problems.add(
+                "indicators",
+                origin.get(("indicators", k), k),
+                "measures",
+                f"unknown node {name!r}{did_you_mean(str(name), known)}",
+            )
 
 
 def _cell_of(
@@ -1128,7 +1213,11 @@ def from_frames(frames: Mapping[str, pd.DataFrame]) -> LogicModel:
 
 def _neutralise_column(s: pd.Series) -> pd.Series:
     """Prefix ``'`` to text a spreadsheet would run as a formula (or already so prefixed)."""
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+    if (
+        pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_bool_dtype(s)
+        or pd.api.types.is_datetime64_any_dtype(s)
+    ):
         return s
     is_text = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
     if not is_text.any():

@@ -14,9 +14,18 @@ Mapping (also in ``docs/formats/iati.md``):
 * result type 1 → ``Output``, 2 → ``Outcome`` (stage ``outcome_stage``, default
   ``"intermediate"``), 3 → ``Impact``; 9 (other) and unknown codes → ``Output`` tagged
   ``iati-result-type:<code>`` so the writer restores the code. Node ids are ``result_{k}``;
-* links: the activity → every output; every output → every outcome; every outcome → every
-  impact; a missing level is skipped (the activity links straight to outcomes when there are no
-  outputs);
+* links: in a file :func:`write_iati` wrote, the model's own links (``<lm:link>``, with weight,
+  rationale and assumptions) and the nodes IATI results cannot hold (``<lm:node>``: inputs,
+  activities, nodes without indicators); in any other file the activity → every output; every
+  output → every outcome; every outcome → every impact; a missing level is skipped (the
+  activity links straight to outcomes when there are no outputs);
+* formulas, frequencies, weights and sources ride in ``lm:formula``, ``lm:frequency``,
+  ``lm:weight``, ``lm:source``; IATI itself has no formulas, so other IATI readers see a formula
+  indicator's values only;
+* periods written by :func:`write_iati` come back in the model's own spelling (``lm:period``:
+  ``2024-04``, ``FY2025``); others as ISO intervals ``2024-04-01/2025-03-31``;
+* an observation's ``org`` is written as a location ref and as ``lm:org``, and comes back as
+  ``org`` (not ``location``);
 * indicators ``r{k}_i{j}``: measure 1 (unit) → unit ``"1"`` (dimensionless count), 2 →
   ``"%"``, 4 (ordinal) → ``"1"``, 3 (nominal) and 5 (qualitative) → ``measure="qualitative"``;
   ``ascending`` false → ``direction="decrease"`` (absent → increase); ``aggregation-status``
@@ -44,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lxml import etree
 
 from logicmodel.errors import FormatError, LogicModelError, ModelError, did_you_mean
+from logicmodel.intake.values import canonical_kind, parse_number, parse_numbers
 from logicmodel.io.data import ModelData
 from logicmodel.io.files import atomic_write
 from logicmodel.model import (
@@ -52,6 +62,7 @@ from logicmodel.model import (
     Aggregation,
     Impact,
     Indicator,
+    Input,
     Link,
     LogicModel,
     Outcome,
@@ -84,7 +95,6 @@ MEASURES: dict[str, str] = {
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _MAX_BYTES = 200 * 1024 * 1024
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 _YEAR = re.compile(r"\+?[0-9]{1,4}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -254,13 +264,12 @@ def _refs(el: etree._Element, uri_attr: str) -> list[str]:
 
 
 def _number(raw: str | None) -> float | None:
+    """A value attribute by the one rule of :mod:`logicmodel.intake.values`; ``None`` when blank or
+    not a number (the text is kept beside it)."""
     if raw is None:
         return None
-    text = raw.strip()
-    if not _NUMBER.fullmatch(text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
+    value = parse_number(raw)
+    return None if value is None or math.isnan(value) else value
 
 
 @dataclass
@@ -273,10 +282,11 @@ class _Value:
     comment: str | None
     locations: list[str]
     dimensions: dict[str, str] = field(default_factory=dict)
+    org: str | None = None
 
     @property
     def plain(self) -> bool:
-        return not self.locations and not self.dimensions
+        return not self.locations and not self.dimensions and self.org is None
 
     @property
     def empty(self) -> bool:
@@ -292,11 +302,15 @@ def _value(ctx: _Ctx, el: etree._Element) -> _Value:
         value = (dim.get("value") or "").strip()
         dims[key] = f"{dims[key]};{value}" if key in dims else value
     raw = el.get("value")
+    org = (el.get(_lm("org")) or "").strip() or None
+    if org is not None and org in locations:
+        locations.remove(org)
     return _Value(
         el=el,
         raw=raw,
         number=_number(raw),
         comment=ctx.text(el.find("comment")),
+        org=org,
         locations=[x for x in locations if x],
         dimensions=dims,
     )
@@ -309,6 +323,7 @@ def _row(ind_id: str, period: str, unit: str | None, kind: str, v: _Value) -> di
         "value": math.nan if v.number is None else v.number,
         "unit": unit,
         "kind": kind,
+        "org": v.org,
         "location": ";".join(v.locations) if v.locations else None,
         "text": v.raw.strip() if v.raw is not None and v.number is None and v.raw.strip() else None,
         "comment": v.comment,
@@ -401,6 +416,7 @@ def _read_indicator(
             raise ctx.error(b, f"has @year={year_raw!r}, which is not a positive year (YYYY)")
         day = ctx.date(b, "iso-date")
         label = day.isoformat() if day else f"{int(year_raw):04d}"
+        label = _own_label(b, None, day) if b.get(_lm("period")) else label
         end = day or _dt.date(int(year_raw), 12, 31)
         baselines.append((end, label, _value(ctx, b)))
     chosen: tuple[_dt.date, str, _Value] | None = None
@@ -431,7 +447,7 @@ def _read_indicator(
                 p.find("period-end"),  # type: ignore[arg-type]
                 f"{bounds[1]} is before the period start {bounds[0]}",
             )
-        label = parse_period(f"{bounds[0].isoformat()}/{bounds[1].isoformat()}").label
+        label = _own_label(p, bounds[0], bounds[1])
         if label not in targets_by_period:
             targets_by_period[label] = []
             order.append(label)
@@ -465,9 +481,36 @@ def _read_indicator(
             aggregation=aggregation,
             measure=measure,
             refs=refs,
+            **_indicator_extras(el),
         )
     except ModelError as err:
         raise ctx.error(el, f"cannot become an indicator: {err}") from None
+
+
+def _own_label(el: etree._Element, start: _dt.date | None, end: _dt.date | None) -> str:
+    """The period label the writer kept in ``lm:period`` when it spans the same days (a month
+    stays ``2024-04``, a fiscal year ``FY2025``), else the ISO interval ``start/end``."""
+    own = el.get(_lm("period"))
+    if own is not None:
+        try:
+            p = parse_period(own)
+        except LogicModelError:
+            p = None
+        if p is not None and p.end == end and (start is None or p.start == start):
+            return p.label
+    if start is None or end is None:
+        return own or ""
+    return parse_period(f"{start.isoformat()}/{end.isoformat()}").label
+
+
+def _indicator_extras(el: etree._Element) -> dict[str, Any]:
+    """``formula``, ``frequency``, ``weight`` and ``source`` from the writer's ``lm:`` attributes."""
+    out: dict[str, Any] = {}
+    for name in ("formula", "frequency", "weight", "source"):
+        raw = el.get(_lm(name))
+        if raw is not None and raw.strip():
+            out[name] = raw.strip()
+    return out
 
 
 def _read_activity(
@@ -532,19 +575,27 @@ def _read_activity(
             act_id = f"activity_{act_id}"[:64]
     label = act.get(_lm("activity-label")) or title
     activity = Activity(id=act_id, label=label, refs=tuple(model_refs[:1]))
-    links: list[Link] = []
-    previous = [act_id]
-    for kind in ("output", "outcome", "impact"):
-        if levels[kind]:
-            links.extend(Link(source=s, target=t) for s in previous for t in levels[kind])
-            previous = levels[kind]
+    nodes.extend(_extension_nodes(ctx, act))
+    links = _extension_links(ctx, act)
+    own = [activity]
+    if act.findall(_lm("link")):
+        # written by write_iati: the model's own links; the activity element is a node of the
+        # model only when the writer said which one (lm:activity-id)
+        if act.get(_lm("activity-id")) is None:
+            own = []
+    else:  # a plain IATI file: links rebuilt level by level
+        previous = [act_id]
+        for kind in ("output", "outcome", "impact"):
+            if levels[kind]:
+                links.extend(Link(source=s, target=t) for s in previous for t in levels[kind])
+                previous = levels[kind]
     try:
         model = LogicModel(
             id=model_id,
             title=title or raw_id or model_id,
             owner=owner,
             description=ctx.text(act.find("description")),
-            nodes=[activity, *nodes],
+            nodes=[*own, *nodes],
             links=links,
             indicators=indicators,
             refs=model_refs,
@@ -552,11 +603,59 @@ def _read_activity(
     except ModelError as err:
         raise ctx.error(act, f"cannot become a logic model: {err}") from None
     dims = sorted({key for row in rows for key in row if key.startswith("dimension")})
-    columns = [*_OBS_BASE, "location", *dims, *_OBS_TAIL]
+    has_org = ["org"] if any(row["org"] is not None for row in rows) else []
+    columns = [*_OBS_BASE, *has_org, "location", *dims, *_OBS_TAIL]
     frame = pd.DataFrame(rows, columns=columns)
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return ModelData(model, frame)
+
+
+_NODE_CLASSES: dict[str, Any] = {
+    "input": Input,
+    "activity": Activity,
+    "output": Output,
+    "outcome": Outcome,
+    "impact": Impact,
+}
+
+
+def _extension_nodes(ctx: _Ctx, act: etree._Element) -> list[Any]:
+    """Nodes IATI results cannot hold (inputs, activities, nodes without indicators), from the
+    writer's ``<lm:node>`` elements."""
+    out: list[Any] = []
+    for el in act.findall(_lm("node")):
+        kind = (el.get("kind") or "").strip()
+        cls = _NODE_CLASSES.get(kind)
+        if cls is None:
+            raise ctx.error(el, f"has kind={kind!r}; expected one of {', '.join(_NODE_CLASSES)}")
+        fields: dict[str, Any] = {"id": _own_id_attr(ctx, el, "id") or el.get("id", "")}
+        for name in ("label", "description", "stage"):
+            if el.get(name) is not None:
+                fields[name] = el.get(name)
+        try:
+            out.append(cls(**fields))
+        except ModelError as err:
+            raise ctx.error(el, f"cannot become a node: {err}") from None
+    return out
+
+
+def _extension_links(ctx: _Ctx, act: etree._Element) -> list[Link]:
+    """The model's own links, from the writer's ``<lm:link>`` elements."""
+    out: list[Link] = []
+    for el in act.findall(_lm("link")):
+        fields: dict[str, Any] = {"source": el.get("source"), "target": el.get("target")}
+        for name in ("weight", "rationale"):
+            if el.get(name) is not None:
+                fields[name] = el.get(name)
+        assumptions = [a.text or "" for a in el.findall(_lm("assumption"))]
+        if assumptions:
+            fields["assumptions"] = assumptions
+        try:
+            out.append(Link(**fields))
+        except ModelError as err:
+            raise ctx.error(el, f"cannot become a link: {err}") from None
+    return out
 
 
 def _own_id_attr(ctx: _Ctx, el: etree._Element, name: str) -> str:
@@ -681,6 +780,8 @@ class _Out:
     comment: str | None = None
     locations: list[str] = field(default_factory=list)
     dimensions: list[tuple[str | None, str]] = field(default_factory=list)
+    org: str | None = None
+    period: str | None = None
 
 
 def _write_value(
@@ -691,6 +792,8 @@ def _write_value(
         el.set("value", _fmt(v.number))
     elif v.text:
         el.set("value", v.text)
+    if v.org is not None:  # also a location ref for IATI readers; lm:org gives it back as org
+        el.set(_lm("org"), v.org)
     for loc in v.locations:
         etree.SubElement(el, "location", ref=loc)
     for name, value in v.dimensions:
@@ -749,20 +852,20 @@ def _collect(
             row=pos,
             column="indicator",
         )
-    kinds = (
-        frame["kind"].fillna("actual").astype(str).str.strip().str.lower().to_numpy()
-        if "kind" in frame.columns
-        else np.full(n, "actual", dtype=object)
-    )
-    bad = np.flatnonzero(~np.isin(kinds, ["actual", "target", "baseline"]))
+    if "kind" in frame.columns:
+        raw_kinds = frame["kind"].astype(object).to_numpy()
+        codes, distinct = pd.factorize(pd.Series(raw_kinds, dtype=object), use_na_sentinel=False)
+        kinds = np.array([canonical_kind(k) for k in distinct], dtype=object)[codes]
+    else:
+        kinds = np.full(n, "actual", dtype=object)
+    bad = np.flatnonzero(pd.isna(kinds))
     if bad.size:
         raise FormatError(
-            f"observations: kind {kinds[bad[0]]!r} is not actual, target or baseline",
+            f"observations: kind {raw_kinds[bad[0]]!r} is not actual, target or baseline",
             row=int(bad[0]),
             column="kind",
         )
-    numbers = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64", copy=True)
-    numbers[~np.isfinite(numbers)] = np.nan
+    numbers = parse_numbers(frame["value"].astype(object).to_numpy())[0]
     if "unit" in frame.columns:
         units = frame["unit"].astype(object).where(frame["unit"].notna(), None).to_numpy()
         pairs = pd.DataFrame({"i": ids, "u": units}).dropna().drop_duplicates()
@@ -778,6 +881,7 @@ def _collect(
                 raise FormatError(f"observations: {err}", row=pos, column="unit") from None
     labels = frame["period"].astype(object).to_numpy()
     spans: dict[Any, tuple[_dt.date, _dt.date]] = {}
+    canonical: dict[Any, str] = {}
     for label in pd.unique(labels):
         try:
             p = parse_period(label, model.fiscal_year_start)
@@ -785,6 +889,7 @@ def _collect(
             pos = int(np.flatnonzero(pd.Series(labels).astype(str) == str(label))[0])
             raise FormatError(f"observations: {err}", row=pos, column="period") from None
         spans[label] = (p.start, p.end)
+        canonical[label] = p.label
 
     def column(name: str) -> list[Any]:
         if name not in frame.columns:
@@ -807,8 +912,9 @@ def _collect(
         if number is None and text is None and raw_values[pos] is not None:
             text = str(raw_values[pos]).strip() or None
         places = [x for x in str(locs[pos] or "").split(";") if x.strip()]
-        if orgs[pos] is not None and str(orgs[pos]).strip():
-            places.append(str(orgs[pos]).strip())
+        org = str(orgs[pos]).strip() if orgs[pos] is not None else ""
+        if org:
+            places.append(org)
         qualifiers = [
             (None if str(c) == "dimension" else str(c)[len("dimension_") :], str(dims[c][pos]))
             for c in dim_cols
@@ -820,6 +926,8 @@ def _collect(
             comment=None if comments[pos] is None else str(comments[pos]),
             locations=places,
             dimensions=qualifiers,
+            org=org or None,
+            period=canonical[labels[pos]],
         )
         if value.number is None and not value.text and not value.comment:
             continue
@@ -872,8 +980,9 @@ def write_iati(
     model
         The logic model. Nodes of kind output / outcome / impact that have indicators become
         ``<result type="1|2|3">`` (type 9 for nodes tagged ``iati-result-type:9``); inputs,
-        activities and links are not expressible in IATI results (the reader rebuilds links by
-        level).
+        activities, nodes without indicators and links are not expressible in IATI results:
+        they are written as ``<lm:node>`` / ``<lm:link>`` extension elements, which
+        :func:`read_iati` reads back (other IATI tools ignore them).
     observations
         ``None`` or a long data frame (pandas, or anything narwhals accepts) with ``indicator``,
         ``period``, ``value`` and optional ``kind`` (actual | target | baseline; default actual),
@@ -933,7 +1042,7 @@ def write_iati(
     >>> p = write_iati(m, None, pathlib.Path(tempfile.mkdtemp()) / "dx.xml", reporting_org="JP-1")
     >>> back = read_iati(p)[0].model
     >>> back.indicator("n").unit, back.indicator("n").targets[0].period
-    ('団体', '2025-04-01/2026-03-31')
+    ('団体', 'FY2025')
     """
     rows = _collect(model, observations)
     fy = model.fiscal_year_start
@@ -985,6 +1094,25 @@ def write_iati(
         _write_refs(res, node.refs, "vocabulary-uri")
         for ind in inds:
             starts.extend(_write_indicator(res, ind, rows.get(ind.id, {}), fy))
+    written = {r.get(_lm("id")) for r in act.findall("result")} | {act.get(_lm("activity-id"))}
+    for node in model.nodes:
+        if node.id in written:
+            continue
+        ext = etree.SubElement(act, _lm("node"), id=node.id, kind=node.kind)
+        if node.label:
+            ext.set("label", node.label)
+        if node.description:
+            ext.set("description", node.description)
+        if node.kind == "outcome":
+            ext.set("stage", node.stage)
+    for link in model.links:
+        ext = etree.SubElement(act, _lm("link"), source=link.source, target=link.target)
+        if link.weight != 1.0:
+            ext.set("weight", _fmt(float(link.weight)))
+        if link.rationale:
+            ext.set("rationale", link.rationale)
+        for text in link.assumptions:
+            etree.SubElement(ext, _lm("assumption")).text = text
     first = min(starts) if starts else _dt.date.today()
     date_el.set("iso-date", first.isoformat())
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -1012,6 +1140,14 @@ def _write_indicator(
     if ind.direction == "maintain":
         el.set(_lm("direction"), "maintain")
     el.set(_lm("aggregation"), _aggregation_text(ind))
+    if ind.formula is not None:  # IATI has no formulas: kept for read_iati, values stay numbers
+        el.set(_lm("formula"), ind.formula)
+    if ind.frequency is not None:
+        el.set(_lm("frequency"), ind.frequency)
+    if ind.source is not None:
+        el.set(_lm("source"), ind.source)
+    if ind.weight != 1.0:
+        el.set(_lm("weight"), _fmt(float(ind.weight)))
     _narrative(el, "title", ind.name or ind.id)
     if ind.description:
         _narrative(el, "description", ind.description)
@@ -1020,25 +1156,32 @@ def _write_indicator(
     baselines: list[tuple[_dt.date, _dt.date, _Out]] = []
     if ind.baseline is not None:
         p = parse_period(ind.baseline.period, fy)
-        baselines.append((p.start, p.end, _Out(ind.baseline.value, comment=ind.baseline.note)))
+        baselines.append(
+            (p.start, p.end, _Out(ind.baseline.value, comment=ind.baseline.note, period=p.label))
+        )
     baselines.extend(rows.get("baseline", []))
     for start, end, v in baselines:
         attrs = {"year": str(end.year)}
         if not (start == _dt.date(end.year, 1, 1) and end == _dt.date(end.year, 12, 31)):
             attrs["iso-date"] = end.isoformat()
+        if v.period is not None:
+            attrs[_lm("period")] = v.period
         _write_value(el, "baseline", v, attrs)
 
     periods: dict[tuple[_dt.date, _dt.date], dict[str, list[_Out]]] = {}
     for t in ind.targets:
         p = parse_period(t.period, fy)
         periods.setdefault((p.start, p.end), {}).setdefault("target", []).append(
-            _Out(t.value, comment=t.note)
+            _Out(t.value, comment=t.note, period=p.label)
         )
     for kind in ("target", "actual"):
         for start, end, v in rows.get(kind, []):
             periods.setdefault((start, end), {}).setdefault(kind, []).append(v)
     for (start, end), values in sorted(periods.items()):
         per = etree.SubElement(el, "period")
+        label = next((v.period for vs in values.values() for v in vs if v.period), None)
+        if label is not None:  # the model's own spelling (2024-04, FY2025) for read_iati
+            per.set(_lm("period"), label)
         etree.SubElement(per, "period-start", {"iso-date": start.isoformat()})
         etree.SubElement(per, "period-end", {"iso-date": end.isoformat()})
         for kind in ("target", "actual"):

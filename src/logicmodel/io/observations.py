@@ -54,7 +54,10 @@ def read_observations(
     path
         ``.csv``, ``.txt`` (comma) or ``.tsv`` (tab); ``.parquet``, ``.pq``; ``.xlsx``, ``.xlsm``.
     sheet
-        Excel only: the worksheet name (default the first sheet).
+        Excel only: the worksheet name. Default: the sheet named ``observations`` (the library's
+        own workbook; also ``実績値``), else the first sheet whose header names ``indicator``,
+        ``period`` and ``value`` (Japanese headers such as 指標ID, 期間, 値 count), else the
+        first sheet.
     encoding
         CSV only: the text encoding. Default: UTF-8 (with or without BOM), else cp932
         (Shift_JIS as Windows writes it) when the bytes are not UTF-8.
@@ -309,6 +312,25 @@ def _cell_text(value: Any) -> Any:
     return text if text.strip() else None
 
 
+_SHEET_NAMES = ("observations", "実績値", "実績", "観測値")
+"""Sheet names that hold observations (the library's own workbook calls it ``observations``)."""
+
+
+def _observation_sheet(book: Any) -> Any:
+    """The sheet of a workbook that holds observations: one named so (:data:`_SHEET_NAMES`), else
+    the first whose header row names ``indicator``, ``period`` and ``value``, else the first."""
+    by_name = {str(n).strip().casefold(): n for n in book.sheetnames}
+    for name in _SHEET_NAMES:
+        if name in by_name:
+            return book[by_name[name]]
+    for ws in book.worksheets:
+        header = next(ws.iter_rows(max_row=1, values_only=True), ())
+        cols = _standard_columns([v for v in header if v is not None])
+        if all(c in cols for c in _REQUIRED):
+            return ws
+    return book.worksheets[0]
+
+
 def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
     try:
         import openpyxl
@@ -322,7 +344,7 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         raise FormatError(f"not an Excel workbook (.xlsx): {err}", path=file) from None
     try:
         if sheet is None:
-            ws = book.worksheets[0]
+            ws = _observation_sheet(book)
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:

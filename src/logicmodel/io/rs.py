@@ -15,7 +15,8 @@ Mapping (see ``docs/formats/rs.md`` for the whole table):
 - each indicator spans the row types ``1.目標年度 / 2.目標値 / 3.実績値 / 4.達成率``; the k-th
   indicator of a node is ``{node_id}_i{k}``; its unit is normalised with
   :func:`~logicmodel.units.normalize_rs_unit` and every value is scaled to that unit (万人 → 人
-  ×10,000); 改善の上向き／下向き gives the direction; 出典 the source;
+  ×10,000); 改善の上向き／下向き gives the direction; 出典 the source; a percentage (``%``,
+  ``ポイント``, ``割``) is averaged across organisations (``aggregation="mean"``), never summed;
 - every numeric 目標値 is a target point ``FY{year}``; the years marked ``1`` on the 目標年度 row
   carry ``note="目標年度"``; there is no baseline (the sheet has none, and without one the
   achievement is ``a/t`` or ``t/a`` — the RS 達成率 convention);
@@ -51,7 +52,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from logicmodel.errors import FormatError, ModelError, PeriodError, UnitError, nearest
+from logicmodel.errors import (
+    ConversionWarning,
+    FormatError,
+    ModelError,
+    PeriodError,
+    UnitError,
+    nearest,
+)
+from logicmodel.intake.values import parse_numbers
+from logicmodel.io.atomic import write_error
 from logicmodel.io.data import ModelData
 from logicmodel.io.files import atomic_open, neutralise
 from logicmodel.issues import Issue, Report
@@ -66,7 +76,13 @@ from logicmodel.model import (
 )
 from logicmodel.model.base import MAX_ID_LENGTH, check_id
 from logicmodel.periods import parse_period
-from logicmodel.units import convert, normalize_rs_unit, normalize_unit_text, parse_unit
+from logicmodel.units import (
+    convert,
+    is_percent,
+    normalize_rs_unit,
+    normalize_unit_text,
+    parse_unit,
+)
 
 if TYPE_CHECKING:
     from logicmodel.issues import Severity
@@ -78,6 +94,7 @@ __all__ = [
     "RSRead",
     "read_rs",
     "read_rs_report",
+    "rs_losses",
     "write_rs",
 ]
 
@@ -202,10 +219,8 @@ RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
 
 _KIND_OF = {"アクティビティ": "activity", "アウトプット": "output", "アウトカム": "outcome"}
 _KIND_JA = {v: k for k, v in _KIND_OF.items()}
-_KIND_ORDER = {"activity": 0, "output": 1, "outcome": 2}
 _STAGE_JA = {"short": "1.短期", "intermediate": "2.中期", "long": "3.長期"}
 _ROW_JA = {1: "1.目標年度", 2: "2.目標値", 3: "3.実績値", 4: "4.達成率"}
-_BLANK_VALUES = frozenset({"", "-", "―", "‐", "−", "ー", "—", "–", "－", "ｰ", "*", "＊", "/", "／"})
 _FLAG_VALUES = frozenset({"1", "1.0", "○", "〇", "◯", "●"})
 _TARGET_NOTE = "目標年度"
 _TAG_PREFIX = "rs:"
@@ -311,11 +326,37 @@ def _from_zip(path: Path, raw: bytes, year: int | None) -> tuple[_Source | None,
     return out[0], out[1]
 
 
+def _sniff(path: Path) -> str | None:
+    """``"3-1"``/``"3-2"`` when the header line of a CSV file has that sheet's columns."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16_384)
+    except OSError:
+        return None
+    first = head.split(b"\n", 1)[0]  # the header line (RS headers are ~4 KB)
+    for enc in ("utf-8-sig", "cp932"):
+        try:
+            line = _header_key(first.decode(enc))
+        except UnicodeDecodeError:
+            continue
+        if _header_key(C_ROW) in line and _header_key(C_IND) in line:
+            return "3-1"
+        if _header_key(C_RATIONALE) in line:
+            return "3-2"
+        return None
+    return None
+
+
 def _from_dir(path: Path, year: int | None) -> tuple[_Source | None, _Source | None]:
     names = [p.name for p in sorted(path.iterdir()) if p.is_file()]
     out: list[_Source | None] = []
     for which in ("3-1", "3-2"):
         member = _pick(names, which, str(path), year)
+        if member is None:
+            # files renamed by people: recognise the sheet by its header line
+            sniffed = [n for n in names if n.lower().endswith(".csv") and _sniff(path / n) == which]
+            member = _pick([f"{which}_{n}" for n in sniffed], which, str(path), year)
+            member = member[len(which) + 1 :] if member is not None else None
         out.append(
             None if member is None else _Source(str(path / member), _read_bytes(path / member))
         )
@@ -334,7 +375,11 @@ def _resolve(
     if p1.is_dir():
         s1, s2 = _from_dir(p1, year)
         if s1 is None:
-            raise FormatError("no 3-1_RS_…_効果発現経路_目標・実績.csv in this folder", path=p1)
+            raise FormatError(
+                "no RS 3-1 sheet in this folder: no 3-1_RS_…_効果発現経路_目標・実績.csv and no CSV "
+                "file whose header has the 3-1 columns",
+                path=p1,
+            )
     else:
         raw = _read_bytes(p1)
         if raw[:4] == b"PK\x03\x04":
@@ -497,14 +542,6 @@ def _clean(series: pd.Series) -> pd.Series:
     return s.map({u: _nfkc(u).strip() for u in s.unique()}).astype(str)
 
 
-_NUMBER_FIXES = (
-    (r"[,、\s]", ""),
-    (r"[%％]$", ""),
-    (r"^▲", "-"),
-    (r"^\((.+)\)$", r"-\1"),
-)
-
-
 def _parse_numbers(
     text: pd.Series,
 ) -> tuple[
@@ -512,30 +549,9 @@ def _parse_numbers(
     np.ndarray[Any, np.dtype[np.bool_]],
     np.ndarray[Any, np.dtype[np.bool_]],
 ]:
-    """(values, missing, bad) for raw cell texts: blank/dash → missing; text → bad (vectorised).
-
-    Each distinct text is parsed once (cells repeat a lot). Plain numbers convert in one
-    ``to_numeric``; only the rest are normalised (full-width digits, thousands separators, ``%``,
-    ``▲`` for minus) and tried again.
-    """
-    codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
-    raw = np.asarray(uniq, dtype=object)
-    values = np.array(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
-    missing = np.zeros(len(raw), dtype=bool)
-    retry = np.flatnonzero(~np.isfinite(values))
-    if len(retry):
-        s = _clean(pd.Series(raw[retry], dtype=object))
-        gone = s.isin(_BLANK_VALUES).to_numpy()
-        missing[retry[gone]] = True
-        t = s
-        for pattern, repl in _NUMBER_FIXES:
-            t = t.str.replace(pattern, repl, regex=True)
-        values[retry] = pd.to_numeric(t.where(~gone, None), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan
-        )
-    values, missing = values[codes], missing[codes]
-    bad = ~missing & ~np.isfinite(values)
-    return values, missing, bad
+    """(values, missing, bad) for raw cell texts by the one rule of :mod:`logicmodel.intake.values`
+    (blank/dash → missing; text → bad; each distinct text parsed once)."""
+    return parse_numbers(text.to_numpy(dtype=object))
 
 
 def _stage_of(text: str) -> str | None:
@@ -1316,6 +1332,7 @@ def _read_report(
     # -- indicator objects, in node order (then group order) --------------------------------
     ind_objs: list[Any] = []
     ind_nc: list[int] = []
+    percent_units = {u for u in set(g_unit.tolist()) if u is not None and is_percent(u)}
     for g, (gid_, ncode, name, unit, direction, source, reason) in enumerate(
         zip(
             g_ind_id.tolist(),
@@ -1340,6 +1357,9 @@ def _read_report(
                 targets=tuple(points[t_bounds[g] : t_bounds[g + 1]]),
                 source=source,
             )
+            if unit is not None and unit in percent_units:
+                # a rate is averaged across organisations, never summed (LM216)
+                fields["aggregation"] = "mean"
         ind_objs.append(_build(Indicator, fields))
         ind_nc.append(ncode)
     # a 定性的 outcome without indicator rows still gets its qualitative indicator
@@ -1629,39 +1649,83 @@ def _place_links(
 
 
 # ------------------------------------------------------------------------------------ writing
-def _fy(period: str, where: str) -> int:
-    m = re.fullmatch(r"FY(\d{4})", period)
-    if m is None or not YEARS[0] <= int(m.group(1)) <= YEARS[-1]:
+def _fy(period: str, where: str, fiscal_year_start: int = 4) -> int:
+    """The fiscal year a period spells (``FY2025``, ``2025年度``, ``令和7年度``, ``R7年度`` …)."""
+    try:
+        p = parse_period(period, fiscal_year_start)
+    except PeriodError:
+        p = None
+    year = None
+    if p is not None and p.start.month == fiscal_year_start and p.start.day == 1:
+        nxt = p.start.replace(year=p.start.year + 1)
+        if (nxt - p.end).days == 1:
+            year = p.start.year
+    if year is None or not YEARS[0] <= year <= YEARS[-1]:
         raise ModelError(
             f"{where}: period {period!r} cannot be written to an RS sheet: it needs fiscal years "
-            f"FY{YEARS[0]}…FY{YEARS[-1]}"
+            f"FY{YEARS[0]}…FY{YEARS[-1]} (FY2025, 2025年度 and 令和7年度 are the same)"
         )
-    return int(m.group(1))
+    return year
+
+
+def _rs_kind(kind: str) -> str:
+    """The RS 種別 a node kind is written as: inputs as activities, impacts as outcomes."""
+    return {"input": "activity", "impact": "outcome"}.get(kind, kind)
 
 
 def _numbering(model: LogicModel) -> dict[str, tuple[str, str]]:
     """node id → (番号, 種別 kind); ``activity_3`` keeps 3, other ids get the next free number."""
     taken: dict[str, set[int]] = {"activity": set(), "output": set(), "outcome": set()}
     out: dict[str, tuple[str, str]] = {}
-    bad = [n for n in model.nodes if n.kind not in _KIND_ORDER]
-    if bad:
-        raise ModelError(
-            f"node {bad[0].id!r} is an {bad[0].kind}: RS sheets hold only activities, outputs "
-            "and outcomes "
-            "(write inputs as activities and impacts as long-term outcomes first)"
-        )
     for n in model.nodes:
-        m = re.fullmatch(rf"{n.kind}_(\d+)", n.id)
-        if m is not None and int(m.group(1)) not in taken[n.kind]:
-            taken[n.kind].add(int(m.group(1)))
-            out[n.id] = (str(int(m.group(1))), n.kind)
+        kind = _rs_kind(n.kind)
+        m = re.fullmatch(rf"{kind}_(\d+)", n.id)
+        if m is not None and int(m.group(1)) not in taken[kind]:
+            taken[kind].add(int(m.group(1)))
+            out[n.id] = (str(int(m.group(1))), kind)
     for n in model.nodes:
         if n.id not in out:
+            kind = _rs_kind(n.kind)
             k = 1
-            while k in taken[n.kind]:
+            while k in taken[kind]:
                 k += 1
-            taken[n.kind].add(k)
-            out[n.id] = (str(k), n.kind)
+            taken[kind].add(k)
+            out[n.id] = (str(k), kind)
+    return out
+
+
+def rs_losses(model: LogicModel) -> list[str]:
+    """What an RS sheet cannot hold of ``model``, one sentence per item (empty: nothing is lost).
+
+    RS 3-1/3-2 sheets hold activities, outputs and outcomes, each indicator's name, unit,
+    direction, source, fiscal-year targets and actuals, and links with their rationale. They have
+    no inputs, impacts, baselines, formulas, aggregation rules, weights, roles (KGI/KPI),
+    milestones, link weights or assumptions.
+
+    Examples
+    --------
+    >>> from logicmodel.testing import sample_model
+    >>> rs_losses(sample_model())[:1]  # doctest: +ELLIPSIS
+    ["input 'grant' is written as an activity (RS has no inputs)"...]
+    """
+    out: list[str] = []
+    for n in model.nodes:
+        if n.kind == "input":
+            out.append(f"input {n.id!r} is written as an activity (RS has no inputs)")
+        elif n.kind == "impact":
+            out.append(f"impact {n.id!r} is written as a long-term outcome (RS has no impacts)")
+    for ind in model.indicators:
+        if ind.formula is not None:
+            out.append(
+                f"indicator {ind.id!r}: formula {ind.formula!r} is not kept (RS holds values); "
+                "its targets are written, its actuals only where observations give them"
+            )
+        if ind.baseline is not None:
+            out.append(f"indicator {ind.id!r}: baseline {ind.baseline.period} is not kept")
+        if ind.role is not None:
+            out.append(f"indicator {ind.id!r}: role {ind.role} is not kept")
+    if model.milestones:
+        out.append(f"{len(model.milestones)} milestone(s) are not kept (RS has no roadmap)")
     return out
 
 
@@ -1681,7 +1745,9 @@ def _actual_table(
     if obs.empty:
         return {}
     periods = obs["period"].astype(str)
-    fy = periods.map({u: _fy(u, "observations") for u in periods.unique()}).to_numpy(dtype=np.int64)
+    fy = periods.map(
+        {u: _fy(u, "observations", model.fiscal_year_start) for u in periods.unique()}
+    ).to_numpy(dtype=np.int64)
     values = pd.to_numeric(obs["value"], errors="coerce").to_numpy(dtype=float)
     ind_ids = obs["indicator"].astype(str).to_numpy(dtype=object)
     if "unit" in obs.columns:
@@ -1732,7 +1798,8 @@ def write_rs(
         The 予算事業ID to write (kept as given, e.g. ``"000123"``).
     observations
         Actuals (columns ``indicator, period, value``, optional ``kind``, ``unit``,
-        ``reported_achievement``); overrides those of ``data``. Periods must be fiscal years.
+        ``reported_achievement``); overrides those of ``data``. Periods must be fiscal years
+        (any spelling).
     year
         The 事業年度 (review year); default: the model's ``rs:事業年度`` tag, else blank.
     overwrite
@@ -1764,8 +1831,17 @@ def write_rs(
         model, obs = data, None
     if observations is not None:
         obs = observations
+    fys = model.fiscal_year_start
     numbers = _numbering(model)
     actual = _actual_table(model, obs)
+    losses = rs_losses(model)
+    if losses:
+        warnings.warn(
+            "RS sheets cannot hold all of model "
+            f"{model.id!r}:\n" + "\n".join(f"- {x}" for x in losses),
+            ConversionWarning,
+            stacklevel=2,
+        )
     meta: dict[str, str] = dict.fromkeys(RS_3_1_COLUMNS, "")
     for tag in model.tags:
         if tag.startswith(_TAG_PREFIX) and "=" in tag:
@@ -1789,6 +1865,8 @@ def write_rs(
         base = {**head, C_NO: number, C_KIND: _KIND_JA[kind], C_LABEL: node.label or ""}
         if isinstance(node, Outcome):
             base[C_STAGE] = _STAGE_JA[node.stage]
+        elif node.kind == "impact":
+            base[C_STAGE] = _STAGE_JA["long"]
         base[C_QUAL] = node.description or ""
         inds = model.indicators_of(node.id)
         if not inds:
@@ -1802,22 +1880,18 @@ def write_rs(
                 C_UNIT: "" if qual else (ind.unit or ""),
                 C_DIR: {"increase": "上向き", "decrease": "下向き"}.get(ind.direction or "", ""),
                 C_SOURCE: ind.source or "",
-                C_MEASURE: "定性的" if qual else ("定量的" if node.kind == "outcome" else ""),
+                C_MEASURE: "定性的" if qual else ("定量的" if kind == "outcome" else ""),
                 C_REASON: (ind.description or "") if qual else "",
             }
-            if ind.formula is not None:
-                raise ModelError(
-                    f"indicator {ind.id!r} has a formula: RS sheets hold plain values only"
-                )
             r1, r2, r3, r4 = ({**common, C_ROW: _ROW_JA[t]} for t in (1, 2, 3, 4))
             if not qual:
                 noted = [p for p in ind.targets if p.note == _TARGET_NOTE]
                 final = ind.final_target
                 marks = noted or ([final] if final is not None else [])
                 for p in ind.targets:
-                    r2[str(_fy(p.period, f"indicator {ind.id!r} target"))] = _fmt(p.value)
+                    r2[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = _fmt(p.value)
                 for p in marks:
-                    r1[str(_fy(p.period, f"indicator {ind.id!r} target"))] = "1"
+                    r1[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = "1"
                 for (iid, y), (v, rate) in actual.items():
                     if iid == ind.id and math.isfinite(v):
                         r3[str(y)] = _fmt(v)
@@ -1836,7 +1910,11 @@ def write_rs(
             number, kind = numbers[nid]
             row[E2_NO[side]] = number
             row[E2_KIND[side]] = _KIND_JA[kind]
-            row[E2_STAGE[side]] = _STAGE_JA[node.stage] if isinstance(node, Outcome) else ""
+            row[E2_STAGE[side]] = (
+                _STAGE_JA[node.stage]
+                if isinstance(node, Outcome)
+                else (_STAGE_JA["long"] if node.kind == "impact" else "")
+            )
             row[E2_LABEL[side]] = node.label or ""
             first = model.indicators_of(nid)
             row[E2_IND[side]] = (first[0].name or "") if first else ""
@@ -1846,6 +1924,13 @@ def write_rs(
     edges = pd.DataFrame(edge_rows, columns=list(RS_3_2_COLUMNS), dtype=object).fillna("")
     edges = edges.map(neutralise)
 
+    for folder in {Path(path_3_1).parent, Path(path_3_2).parent}:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise write_error(
+                err, path_3_1 if folder == Path(path_3_1).parent else path_3_2
+            ) from err
     text_3_1 = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     text_3_2 = edges.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     # both written and synced before either is renamed: a full disk changes neither file

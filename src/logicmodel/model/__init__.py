@@ -30,6 +30,7 @@ from logicmodel.model.nodes import (
     Output,
     Stage,
 )
+from logicmodel.model.unit_definition import UnitDefinition
 
 __all__ = [
     "AGGREGATION_PRESETS",
@@ -61,6 +62,7 @@ __all__ = [
     "Role",
     "Stage",
     "TimeRule",
+    "UnitDefinition",
     "UnknownIdError",
     "Verdict",
     "check_id",

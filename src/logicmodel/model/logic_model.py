@@ -15,6 +15,7 @@ from logicmodel.model.evidence import LinkEvidence
 from logicmodel.model.indicators import Indicator
 from logicmodel.model.milestones import Milestone
 from logicmodel.model.nodes import Link, Node
+from logicmodel.model.unit_definition import UnitDefinition
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -67,6 +68,8 @@ class LogicModel(Frozen):
     owner: Text | None = None
     description: Text | None = None
     fiscal_year_start: int = Field(default=4, ge=1, le=12)
+    # before the indicators: validating a definition adds its unit, so they may use it
+    units: tuple[UnitDefinition, ...] = ()
     nodes: tuple[Node, ...] = ()
     links: tuple[Link, ...] = ()
     indicators: tuple[Indicator, ...] = ()
