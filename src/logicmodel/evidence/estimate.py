@@ -118,7 +118,7 @@ def _check_design(panel: Panel, control: str, anticipation: int, treatment: str 
         raise EvidenceError(
             f"no treated organisations: none adopts {what} within the outcome's periods "
             f"{panel.periods[0]!r}–{panel.periods[-1]!r}{outside}; check threshold= or pass "
-            "adoption=",
+            "adoption=" + "".join(f" ({note})" for note in panel.notes),
             option="threshold",
         )
     if n_never == 0 and control == "never_treated":
@@ -173,7 +173,7 @@ def _fit(
             study = result.aggregate("event_study")
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError) as err:
             raise EvidenceError(f"the estimator ({_software()}) could not run: {err}") from err
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    notes = tuple(dict.fromkeys([*panel.notes, *(str(w.message) for w in caught)]))
     return result, study, notes
 
 
@@ -295,8 +295,8 @@ def estimate_link(
         1 − confidence level of the intervals (default 0.05 → 95%).
     hierarchy
         An :class:`~logicmodel.Hierarchy`: org codes are normalised and checked against the tree
-        valid at each period, and only the finest level observed for the outcome are units (a
-        prefecture total in the same file is not a unit). A municipality created by a merger is
+        valid at each period, and an organisation whose descendants also report the outcome is
+        not a unit (a prefecture total in the same file, a designated city reporting by ward). A municipality created by a merger is
         its own unit from the merger on; the ones merged into it are units up to the merger.
     adoption
         Instead of the treatment indicator: a table with columns ``org`` and ``period`` (the

@@ -9,8 +9,10 @@ Stages (each a small frozen state):
 
 1. :func:`_intake` — clean rows of the treatment, outcome and covariate indicators (actuals with
    an organisation), each row's unit (organisation) code, with a hierarchy: the code normalised
-   and checked against the tree valid at the row's period, and only the finest level observed
-   for the outcome kept (prefecture or national totals in the same file are not units);
+   and checked against the tree valid at the row's period, and an organisation is a unit unless
+   the outcome is also observed at one of its descendants (prefecture or national totals in the
+   same file are not units; a designated city reporting by ward is its wards, while the other
+   municipalities stay units);
 2. :func:`_time_axis` — the outcome's distinct periods in order (one frequency);
 3. :func:`_adoption` — each organisation's adoption day: the start of its first treatment period
    with a value above ``threshold`` (absorbing: it stays treated), or an explicit table;
@@ -35,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import CheckError, EvidenceError, FormatError
+from logicmodel.errors import CheckError, EvidenceError, FormatError, PeriodError
 from logicmodel.issues import Report
 from logicmodel.observations import aligned_values, prepare_observations, to_pandas
-from logicmodel.periods import parse_periods
+from logicmodel.periods import parse_period, parse_periods
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -78,7 +80,8 @@ class Panel:
     outcome in its unit), ``first_treat`` (time index of the first treated period, 0 = not
     adopted within the window) and one column per covariate. ``always_treated`` lists the
     organisations left out because they adopted before their first observed period plus the
-    anticipation (no period before adoption to compare with).
+    anticipation (no period before adoption to compare with); ``notes`` remarks on the input
+    (adoption-table codes the observations do not have).
     """
 
     frame: pd.DataFrame
@@ -88,6 +91,7 @@ class Panel:
     covariates: tuple[str, ...]
     always_treated: tuple[str, ...]
     n_adopted_outside: int
+    notes: tuple[str, ...] = ()
 
     @property
     def n_treated(self) -> int:
@@ -164,16 +168,25 @@ def _intake(
             row=int(source),
             column=err.column,
         ) from None
-    normal = np.asarray(index.orgs, dtype=object)[index.position][pair_codes]
-    level = np.asarray(index.org_level, dtype=np.int64)[index.position][pair_codes]
-    finest = level[ind == outcome_k].max()
-    at_finest = level == finest
-    unit, codes = pd.factorize(normal[at_finest])
+    org_at = np.asarray(index.position, dtype=np.int64)
+    normal = np.asarray(index.orgs, dtype=object)[org_at][pair_codes]
+    # an organisation is a unit unless the outcome is also observed below it (a prefecture or
+    # national total, a designated city that reports by ward): mark every ancestor of a code
+    # the outcome is observed at, at that row's period, as covering
+    outcome_pair = np.zeros(len(pairs), dtype=bool)
+    outcome_pair[pair_codes[ind == outcome_k]] = True
+    ancestors = np.asarray(index.ancestors, dtype=np.int64)[outcome_pair]
+    own = np.asarray(index.org_level, dtype=np.int64)[org_at[outcome_pair]]
+    above = (np.arange(ancestors.shape[1])[None, :] < own[:, None]) & (ancestors >= 0)
+    covering = np.zeros(len(index.orgs), dtype=bool)
+    covering[ancestors[above]] = True
+    is_unit = ~covering[org_at][pair_codes]
+    unit, codes = pd.factorize(normal[is_unit])
     return _Rows(
-        ind[at_finest],
+        ind[is_unit],
         unit.astype(np.int64),
-        pcode[at_finest],
-        value[at_finest],
+        pcode[is_unit],
+        value[is_unit],
         np.asarray(codes, dtype=object),
     ), prepared
 
@@ -226,10 +239,14 @@ def _adoption_from_indicator(
 
 def _adoption_from_table(
     adoption: Any, rows: _Rows, fiscal_year_start: int, hierarchy: Hierarchy | None
-) -> np.ndarray:
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Adoption day per unit from an ``org, period`` table (or mapping), and a note on codes the
+    observations do not have."""
     never = np.iinfo(np.int64).max
     if isinstance(adoption, Mapping):
-        table = pd.DataFrame({"org": list(adoption), "period": list(adoption.values())})
+        table = pd.DataFrame(
+            {"org": pd.Series(list(adoption), dtype=object), "period": list(adoption.values())}
+        )
     else:
         table = to_pandas(adoption)
     missing = [c for c in ("org", "period") if c not in table.columns]
@@ -256,17 +273,47 @@ def _adoption_from_table(
                 column=err.column,
             ) from None
         org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
+    elif pd.api.types.infer_dtype(org, skipna=True) not in ("string", "empty"):
+        # the observations refuse numeric codes (LM309); a numeric code here would match nothing
+        bad = int(np.argmax([not isinstance(x, str) and not pd.isna(x) for x in org]))
+        raise FormatError(
+            f"adoption table: org code {org[bad]!r} (first at row {bad}) is a "
+            f"{type(org[bad]).__name__}, not text; read the column as strings, e.g. "
+            "pd.read_csv(path, dtype={'org': str}), so that codes such as 011002 keep their "
+            "leading zero",
+            row=bad,
+            column="org",
+        )
     period = table["period"]
-    given = period.notna().to_numpy()
+    # a missing or empty period means the organisation never adopts
+    given = period.notna().to_numpy() & (period.astype(str).str.strip() != "").to_numpy()
     days = np.full(len(table), never, dtype=np.int64)
     if given.any():
-        parsed = parse_periods(period[given].astype(str), fiscal_year_start=fiscal_year_start)
+        at = np.flatnonzero(given)
+        values = period.to_numpy()[at]
+        parsed = parse_periods(values, fiscal_year_start=fiscal_year_start, errors="coerce")
+        if not parsed.valid.all():
+            k = int(np.argmin(parsed.valid))
+            try:
+                parse_period(values[k], fiscal_year_start=fiscal_year_start)
+                why = f"period {values[k]!r} is not a period"  # pragma: no cover - coerce agrees
+            except PeriodError as err:
+                why = str(err)
+            raise FormatError(f"adoption table: {why}", row=int(at[k]), column="period") from None
         days[given] = np.asarray(parsed.start, dtype="datetime64[D]").astype(np.int64)
     per_code = pd.Series(days).groupby(pd.Series(org, dtype=object)).min()
-    out: np.ndarray = per_code.reindex(
-        pd.Index(rows.codes, dtype=object), fill_value=never
-    ).to_numpy(dtype=np.int64)
-    return out
+    known = pd.Index(rows.codes, dtype=object)
+    unknown = per_code.index[~per_code.index.isin(known)]
+    notes: tuple[str, ...] = ()
+    if len(unknown):
+        notes = (
+            f"adoption table: {len(unknown)} of its {len(per_code)} org codes are not among the "
+            f"observations' organisations and are ignored (first {str(unknown[0])!r}); codes must "
+            "match the observations' org column"
+            + ("" if hierarchy is not None else ", or pass hierarchy= to normalise 5-digit codes"),
+        )
+    out: np.ndarray = per_code.reindex(known, fill_value=never).to_numpy(dtype=np.int64)
+    return out, notes
 
 
 def build_panel(
@@ -299,8 +346,9 @@ def build_panel(
     outcome_k = names.index(outcome)
     rows, prepared = _intake(model, observations, names, outcome, hierarchy)
     axis = _time_axis(rows, outcome_k, prepared)
+    notes: tuple[str, ...] = ()
     if adoption is not None:
-        day = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
+        day, notes = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
     elif treatment is not None:
         day = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
     else:
@@ -318,11 +366,12 @@ def build_panel(
 
     # adoption day → first outcome period starting on or after it (0: not within the window)
     g_unit = np.searchsorted(axis.start_day, day, side="left") + 1
-    adopted_outside = (day != np.iinfo(np.int64).max) & (g_unit > n_t)
-    g_unit = np.where(g_unit > n_t, 0, g_unit)
     first_seen = np.full(len(rows.codes), n_t + 1, dtype=np.int64)
     np.minimum.at(first_seen, unit, time)
-    always = (g_unit > 0) & (g_unit - anticipation <= first_seen)
+    in_panel = first_seen <= n_t  # organisations with treatment rows only are not units
+    adopted_outside = in_panel & (day != np.iinfo(np.int64).max) & (g_unit > n_t)
+    g_unit = np.where(g_unit > n_t, 0, g_unit)
+    always = in_panel & (g_unit > 0) & (g_unit - anticipation <= first_seen)
     frame = pd.DataFrame(
         {
             "org": pd.Series(rows.codes[unit], dtype=object),
@@ -362,4 +411,5 @@ def build_panel(
         covariates=tuple(covariates),
         always_treated=tuple(str(c) for c in rows.codes[always]),
         n_adopted_outside=int(adopted_outside.sum()),
+        notes=notes,
     )

@@ -10,7 +10,7 @@ import pandas as pd
 
 from logicmodel.errors import ModelError
 from logicmodel.model import EventEffect, LinkEvidence
-from logicmodel.model.evidence import VERDICT_JA, verdict_of
+from logicmodel.model.evidence import VERDICT_JA, estimate_text, level_text, verdict_of
 
 __all__ = ["EVENT_STUDY_COLUMNS", "GROUP_TIME_COLUMNS", "Evidence", "verdict_of"]
 
@@ -34,10 +34,11 @@ _CONTROL_TEXT = {
 }
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+def _p_text(p: float | None) -> str:
+    """``p = 0.32``, ``p < 0.001``, ``p = —`` (no pre-adoption periods to test)."""
+    if p is None or not math.isfinite(p):
+        return "p = —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def _optional(value: float) -> float | None:
@@ -170,41 +171,68 @@ class Evidence:
             raise ModelError(f"lang {lang!r} is not one of 'en', 'ja'")
         source, target = self.link
         unit = f" {self.unit}" if self.unit else ""
-        level = f"{round((1 - self.alpha) * 100):g}%"
+        level = level_text(self.alpha)
         span = f"{self.periods[0]}–{self.periods[-1]}" if self.periods else ""
         control = _CONTROL_TEXT[lang][self.control]
-        att, lo, hi = _fmt(self.att), _fmt(self.ci_low), _fmt(self.ci_high)
-        pre = _fmt(self.pre_trend_p, 2)
+        att, lo, hi = (
+            estimate_text(self.att),
+            estimate_text(self.ci_low),
+            estimate_text(self.ci_high),
+        )
+        se, pre = estimate_text(self.se), _p_text(self.pre_trend_p)
+        n_left = len(self.always_treated)
+        maintain = self.direction == "maintain"
         if lang == "ja":
             verdict = {
                 "supports": "つながりを支持します",
                 "contradicts": "つながりと逆向きの効果です（仮説の見直しが必要です）",
-                "inconclusive": "効果があるとも逆ともいえません",
+                "inconclusive": (
+                    "指標の向きが「維持」のため、改善の向きがなく判定しません"
+                    if maintain
+                    else "効果があるとも逆ともいえません"
+                ),
             }[self.verdict]
             lines = [
                 f"つながり {source}→{target}: 導入（{self.treatment or '導入時期の表'}）が"
                 f"「{self.outcome}」に与えた効果",
-                f"平均効果（ATT）{att}{unit}（{level}信頼区間 {lo}〜{hi}、標準誤差 {_fmt(self.se)}）",
+                f"平均効果（ATT）{att}{unit}（{level}信頼区間 {lo}〜{hi}、標準誤差 {se}）",
                 f"導入団体 {self.n_treated}、比較対象（{control}）{self.n_control}、"
                 f"期間 {self.n_periods}（{span}）",
-                f"導入前の傾向の検定 p = {pre}（小さいと平行トレンドの仮定が疑わしい）",
+            ]
+            if n_left:
+                lines.append(
+                    f"最初の期間より前に導入済みの {n_left} 団体は比較できないため除外しました"
+                )
+            lines += [
+                f"導入前の傾向の検定 {pre}（小さいと平行トレンドの仮定が疑わしい）",
                 f"判定: {VERDICT_JA[self.verdict]} — {verdict}",
             ]
         else:
             verdict = {
                 "supports": "the evidence supports the link",
                 "contradicts": "the effect goes against the link's direction; revisit the assumption",
-                "inconclusive": "the interval includes no effect; the data cannot tell",
+                "inconclusive": (
+                    "the outcome is to be maintained, so no side of 0 counts as improving"
+                    if maintain
+                    else "the interval includes no effect; the data cannot tell"
+                ),
             }[self.verdict]
             method = _METHOD_NAMES.get(self.method, self.method)
             lines = [
                 f"link {source} → {target}: effect on {self.outcome} of adoption measured by "
                 f"{self.treatment or 'an adoption table'} ({method}, staggered "
                 "difference-in-differences)",
-                f"ATT {att}{unit} ({level} CI {lo} to {hi}; SE {_fmt(self.se)})",
+                f"ATT {att}{unit} ({level} CI {lo} to {hi}; SE {se})",
                 f"{self.n_treated} treated and {self.n_control} {control} organisations, "
                 f"{self.n_periods} periods ({span})",
-                f"pre-trend test p = {pre} (a small p warns that parallel trends may fail)",
+            ]
+            if n_left:
+                lines.append(
+                    f"{n_left} organisation(s) adopted by their first observed period and are left "
+                    "out (no period before adoption to compare with; see always_treated)"
+                )
+            lines += [
+                f"pre-trend test {pre} (a small p warns that parallel trends may fail)",
                 f"verdict: {self.verdict} — {verdict}",
             ]
         return "\n".join(lines)

@@ -44,7 +44,7 @@ import pandas as pd
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
-from logicmodel.model.evidence import VERDICT_JA
+from logicmodel.model.evidence import VERDICT_JA, estimate_text, level_text
 from logicmodel.periods import parse_period
 from logicmodel.report.dashboard import _COLUMNS, _wrap
 from logicmodel.report.mermaid import STATUS_COLOURS
@@ -810,7 +810,7 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
     lo = pd.to_numeric(es["ci_low"]).to_numpy(dtype=np.float64)
     hi = pd.to_numeric(es["ci_high"]).to_numpy(dtype=np.float64)
     colour = {"supports": "#1a7f37", "contradicts": "#cf222e"}.get(evidence.verdict, "#59636e")
-    level = f"{round((1 - evidence.alpha) * 100):g}%"
+    level = level_text(evidence.alpha)
     verdict = evidence.verdict if language == "en" else VERDICT_JA[evidence.verdict]
     with _japanese_text():
         ax = _new_axes(ax, (8.0, 4.5))
@@ -850,10 +850,10 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
         ax.set_title(
             text["title"].format(
                 link=link,
-                att=_number(evidence.att),
+                att=estimate_text(evidence.att),
                 level=level,
-                lo=_number(evidence.ci_low),
-                hi=_number(evidence.ci_high),
+                lo=estimate_text(evidence.ci_low),
+                hi=estimate_text(evidence.ci_high),
                 verdict=verdict,
             ),
             fontsize=10,
