@@ -703,6 +703,8 @@ def test_confidence_level_and_large_estimates_are_written_plainly() -> None:
     assert f"ATT {ev.att:,.0f} 分" in ev.summary()
     record = ev.to_link_evidence()
     assert "99.5%" in record.text()
+    with pytest.raises(lm.ModelError, match="lang 'fr'"):
+        record.text("fr")
     assert "e+" not in record.label()
     warning = next(i for i in lm.check(_model().with_evidence(ev)).issues if i.code == "LM109")
     assert f"ATT +{ev.att:,.0f} 分 (99.5% CI" in warning.message
@@ -790,3 +792,38 @@ def test_evidence_pickles_and_inputs_of_any_frame_library(small: pd.DataFrame) -
     pd.testing.assert_frame_equal(back.event_study, ev.event_study)
     for frame in (pl.from_pandas(small), pa.Table.from_pandas(small)):
         assert lm.estimate_link(_model(), frame, _model().links[0]).att == ev.att
+
+
+def test_adoption_inside_a_fiscal_year_treats_that_fiscal_year() -> None:
+    # a fiscal-year outcome; adoption reported by month (indicator) or in a table: the cohort is
+    # the fiscal year containing the adoption month, so the year before it is wholly untreated
+    obs, truth = staggered_panel(n_orgs=200, n_periods=5, cohorts=(3, 4), effect=-3.0, seed=4)
+    years = dict(
+        zip(sorted(obs["period"].unique()), [f"FY{y}" for y in range(2021, 2026)], strict=True)
+    )
+    yearly = obs[obs["indicator"] == "wait_min"].assign(period=lambda d: d["period"].map(years))
+    cohort = truth[truth["cohort"].notna()].groupby("org")["cohort"].first().map(years)
+    months = {"FY2023": "2023-06", "FY2024": "2024-11"}
+    calendar = pd.period_range("2021-04", periods=60, freq="M").strftime("%Y-%m").to_numpy()
+    adopted_month = cohort.map(months).to_numpy()
+    monthly = pd.DataFrame(
+        {
+            "org": np.repeat(cohort.index.to_numpy(), len(calendar)),
+            "period": np.tile(calendar, len(cohort)),
+            "value": (
+                np.tile(calendar, len(cohort)) >= np.repeat(adopted_month, len(calendar))
+            ).astype(float),
+        }
+    ).assign(indicator="adopted_n")
+    ev = lm.estimate_link(_model(), pd.concat([yearly, monthly]), ("adopted", "wait"))
+    assert sorted(ev.group_time["cohort"].unique()) == ["FY2023", "FY2024"]
+    assert ev.ci_low <= -3.0 <= ev.ci_high
+    table = pd.DataFrame({"org": cohort.index, "period": cohort.map(months).to_numpy()})
+    by_table = lm.estimate_link(_model(), yearly, ("adopted", "wait"), adoption=table)
+    assert by_table.att == pytest.approx(ev.att, rel=1e-12)
+    reiwa = table.assign(
+        period=table["period"].map({"2023-06": "令和5年度", "2024-11": "令和6年度"})
+    )
+    assert lm.estimate_link(_model(), yearly, ("adopted", "wait"), adoption=reiwa).att == (
+        pytest.approx(ev.att, rel=1e-12)
+    )

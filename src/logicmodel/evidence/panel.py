@@ -17,8 +17,8 @@ Stages (each a small frozen state):
 3. :func:`_adoption` — each organisation's adoption day: the start of its first treatment period
    with a value above ``threshold`` (absorbing: it stays treated), or an explicit table;
 4. :func:`build_panel` — the long frame ``org, time, y, first_treat`` (+ covariates) that the
-   estimator takes, with ``first_treat`` the first outcome period starting on or after adoption
-   (0 = not adopted within the window).
+   estimator takes, with ``first_treat`` the outcome period containing the adoption day (or the
+   next one, when adoption falls between outcome periods; 0 = not adopted within the window).
 
 Merged municipalities (versioned hierarchies): every code is its own unit over the periods it
 exists. A municipality created by a merger is one unit from the merger on, with its own adoption;
@@ -70,6 +70,7 @@ class _TimeAxis:
     pcodes: np.ndarray
     labels: tuple[str, ...]
     start_day: np.ndarray  # days since 1970-01-01 (int64)
+    end_day: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,10 @@ def _time_axis(rows: _Rows, outcome_k: int, prepared: Observations) -> _TimeAxis
             "(all months, or all fiscal years)"
         )
     return _TimeAxis(
-        used, tuple(str(x) for x in prepared.periods.label[used]), start.astype(np.int64)
+        used,
+        tuple(str(x) for x in prepared.periods.label[used]),
+        start.astype(np.int64),
+        end.astype(np.int64),
     )
 
 
@@ -364,8 +368,10 @@ def build_panel(
     unit = y.index.to_numpy() // (n_t + 1)
     time = y.index.to_numpy() % (n_t + 1)
 
-    # adoption day → first outcome period starting on or after it (0: not within the window)
-    g_unit = np.searchsorted(axis.start_day, day, side="left") + 1
+    # adoption day → the outcome period containing it, or the next one when it falls between
+    # periods (0: not within the window); the period before stays untreated, as the comparison
+    # with it needs
+    g_unit = np.searchsorted(axis.end_day, day, side="left") + 1
     first_seen = np.full(len(rows.codes), n_t + 1, dtype=np.int64)
     np.minimum.at(first_seen, unit, time)
     in_panel = first_seen <= n_t  # organisations with treatment rows only are not units

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from logicmodel.errors import ModelError
 from logicmodel.model.base import FiniteFloat, Frozen, Id, Text
 
 __all__ = [
@@ -149,7 +150,15 @@ class LinkEvidence(Frozen):
     event_study: tuple[EventEffect, ...] = ()
 
     def text(self, lang: str = "en") -> str:
-        """One line for a diagram's link label or a table cell (``lang`` ``"en"`` or ``"ja"``)."""
+        """One line for a diagram's link label or a table cell (``lang`` ``"en"`` or ``"ja"``).
+
+        Raises
+        ------
+        ModelError
+            ``lang`` is neither ``"en"`` nor ``"ja"``.
+        """
+        if lang not in ("en", "ja"):
+            raise ModelError(f"lang {lang!r} is not one of 'en', 'ja'")
         level = level_text(self.alpha)
         att, lo, hi = (
             estimate_text(self.att),
