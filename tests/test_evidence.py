@@ -827,3 +827,26 @@ def test_adoption_inside_a_fiscal_year_treats_that_fiscal_year() -> None:
     assert lm.estimate_link(_model(), yearly, ("adopted", "wait"), adoption=reiwa).att == (
         pytest.approx(ev.att, rel=1e-12)
     )
+
+
+def test_bootstrap_gives_a_simultaneous_band_wider_than_the_pointwise_intervals(
+    small: pd.DataFrame,
+) -> None:
+    from matplotlib.figure import Figure
+
+    analytic = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    assert analytic.event_study[["band_low", "band_high"]].isna().all().all()  # pointwise only
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=499, seed=3)
+    es = ev.event_study
+    assert (es["band_low"] < es["ci_low"]).all()
+    assert (es["band_high"] > es["ci_high"]).all()
+    assert ev.att == pytest.approx(analytic.att, rel=1e-12)  # the estimate does not change
+    assert ev.se == pytest.approx(analytic.se, rel=0.25)  # the bootstrap error is close
+    again = lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=499, seed=3)
+    pd.testing.assert_frame_equal(again.event_study, es)
+    assert ev.bootstrap == 499
+    assert "bootstrap with 499 draws" in ev.summary()
+    ax = lm.plot.event_study(ev, ax=Figure().subplots())
+    assert "band" in {a.get_gid() for a in ax.get_children()}
+    with pytest.raises(lm.ModelError, match="bootstrap=-1"):
+        lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=-1)

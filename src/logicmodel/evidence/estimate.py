@@ -144,7 +144,14 @@ def _software() -> str:
 
 
 def _fit(
-    panel: Panel, *, control: str, anticipation: int, alpha: float, estimation: str
+    panel: Panel,
+    *,
+    control: str,
+    anticipation: int,
+    alpha: float,
+    estimation: str,
+    bootstrap: int,
+    seed: int | None,
 ) -> tuple[Any, Any, tuple[str, ...]]:
     """Group-time effects and their event study; the library's warnings become notes."""
     try:
@@ -156,6 +163,9 @@ def _fit(
         anticipation=anticipation,
         estimation_method=estimation,
         alpha=alpha,
+        n_bootstrap=bootstrap,
+        seed=seed,
+        cband=bootstrap > 0,
     )
     # diff-diff reports cells it cannot estimate as warnings; they are kept on the result
     # (Evidence.notes) rather than printed, and the caller's filters are restored on exit
@@ -177,6 +187,13 @@ def _fit(
     return result, study, notes
 
 
+def _column(raw: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column of the library's table, all missing when it has none."""
+    if name not in raw:
+        return np.full(len(raw), np.nan)
+    return pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=np.float64)
+
+
 def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]]:
     raw = study.to_dataframe()
     raw = raw[~raw["is_reference"].astype(bool)] if "is_reference" in raw else raw
@@ -189,6 +206,8 @@ def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]
             "ci_low": raw["conf_int_lower"].to_numpy(dtype=np.float64),
             "ci_high": raw["conf_int_upper"].to_numpy(dtype=np.float64),
             "n_cohorts": pd.to_numeric(cohorts, errors="coerce").to_numpy(dtype=np.float64),
+            "band_low": _column(raw, "cband_lower"),
+            "band_high": _column(raw, "cband_upper"),
         },
         columns=list(EVENT_STUDY_COLUMNS),
     )
@@ -261,6 +280,8 @@ def estimate_link(
     covariates: Sequence[str] = (),
     anticipation: int = 0,
     estimation: str = "dr",
+    bootstrap: int = 0,
+    seed: int | None = None,
 ) -> Evidence:
     """Estimate the effect of a link's source on its target from staggered adoption.
 
@@ -310,6 +331,14 @@ def estimate_link(
         uses the period before those).
     estimation
         ``"dr"`` (doubly robust, default), ``"reg"`` or ``"ipw"``; the same without covariates.
+    bootstrap
+        Draws of the multiplier bootstrap (clustered by organisation; R ``did``'s default is
+        1000). 0 (default): analytic standard errors, and every interval is pointwise. Above 0:
+        bootstrap standard errors and intervals, and ``event_study`` gains a simultaneous
+        ``1 - alpha`` band (``band_low``, ``band_high``) that covers the whole event-study path at
+        once — the one to read when judging a chart by eye.
+    seed
+        Seed of the bootstrap draws (for results that repeat exactly).
 
     Returns
     -------
@@ -348,6 +377,12 @@ def estimate_link(
         raise ModelError(f"alpha={alpha!r} must be a number between 0 and 1 (0.05 → 95% intervals)")
     if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
         raise ModelError(f"anticipation={anticipation!r} must be a whole number ≥ 0 of periods")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise ModelError(
+            f"bootstrap={bootstrap!r} must be a whole number ≥ 0 of draws (0: analytic errors)"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ModelError(f"seed={seed!r} must be a whole number or None")
     level = 0.0 if threshold is None else float(threshold)
     if not math.isfinite(level):
         raise ModelError(f"threshold={threshold!r} must be a finite number")
@@ -370,7 +405,13 @@ def estimate_link(
     )
     _check_design(panel, control, anticipation, treat)
     result, study, notes = _fit(
-        panel, control=control, anticipation=anticipation, alpha=float(alpha), estimation=estimation
+        panel,
+        control=control,
+        anticipation=anticipation,
+        alpha=float(alpha),
+        estimation=estimation,
+        bootstrap=bootstrap,
+        seed=seed,
     )
     event_study, vcov, index = _event_study(study)
     low, high = (float(x) for x in result.overall_conf_int)
@@ -406,6 +447,7 @@ def estimate_link(
         unit=out.unit,
         periods=panel.periods,
         anticipation=anticipation,
+        bootstrap=bootstrap,
         covariates=covs,
         always_treated=panel.always_treated,
         notes=notes,

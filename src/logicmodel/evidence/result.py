@@ -14,7 +14,16 @@ from logicmodel.model.evidence import VERDICT_JA, estimate_text, level_text, ver
 
 __all__ = ["EVENT_STUDY_COLUMNS", "GROUP_TIME_COLUMNS", "Evidence", "verdict_of"]
 
-EVENT_STUDY_COLUMNS = ("event_time", "att", "se", "ci_low", "ci_high", "n_cohorts")
+EVENT_STUDY_COLUMNS = (
+    "event_time",
+    "att",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n_cohorts",
+    "band_low",
+    "band_high",
+)
 """Columns of :attr:`Evidence.event_study`."""
 GROUP_TIME_COLUMNS = (
     "cohort",
@@ -70,8 +79,11 @@ class Evidence:
         p-value of the joint Wald test that every pre-adoption event-study effect is 0 (``None``
         without pre-adoption periods to test). A small value warns that parallel trends may fail.
     event_study
-        DataFrame ``event_time, att, se, ci_low, ci_high, n_cohorts`` (event time 0 = the
-        adoption period; ``n_cohorts``: adoption cohorts observed that long after adoption).
+        DataFrame ``event_time, att, se, ci_low, ci_high, n_cohorts, band_low, band_high`` (event
+        time 0 = the adoption period; ``n_cohorts``: adoption cohorts observed that long after
+        adoption). ``ci_low``–``ci_high`` are **pointwise** ``1 - alpha`` intervals (each event
+        time on its own); ``band_low``–``band_high`` the **simultaneous** band over the whole path,
+        with ``bootstrap=`` draws (missing without).
     group_time
         DataFrame ``cohort, period, event_time, att, se, ci_low, ci_high`` of group-time effects.
     verdict
@@ -80,8 +92,8 @@ class Evidence:
         The outcome indicator's direction and unit.
     periods
         Labels of the outcome periods (time axis), first to last.
-    anticipation, covariates
-        Options used.
+    anticipation, bootstrap, covariates
+        Options used (``bootstrap``: multiplier-bootstrap draws, 0 = analytic errors).
     always_treated
         Organisations left out: adopted before their first observed period (plus anticipation).
     notes
@@ -111,6 +123,7 @@ class Evidence:
     unit: str | None = None
     periods: tuple[str, ...] = field(default=(), repr=False)
     anticipation: int = 0
+    bootstrap: int = 0
     covariates: tuple[str, ...] = ()
     always_treated: tuple[str, ...] = field(default=(), repr=False)
     notes: tuple[str, ...] = field(default=(), repr=False)
@@ -180,6 +193,7 @@ class Evidence:
             estimate_text(self.ci_high),
         )
         se, pre = estimate_text(self.se), _p_text(self.pre_trend_p)
+        draws = self.bootstrap
         n_left = len(self.always_treated)
         maintain = self.direction == "maintain"
         if lang == "ja":
@@ -195,7 +209,9 @@ class Evidence:
             lines = [
                 f"つながり {source}→{target}: 導入（{self.treatment or '導入時期の表'}）が"
                 f"「{self.outcome}」に与えた効果",
-                f"平均効果（ATT）{att}{unit}（{level}信頼区間 {lo}〜{hi}、標準誤差 {se}）",
+                f"平均効果（ATT）{att}{unit}（{level}信頼区間 {lo}〜{hi}、標準誤差 {se}"
+                + (f"、ブートストラップ {draws} 回" if draws else "")
+                + "）",
                 f"導入団体 {self.n_treated}、比較対象（{control}）{self.n_control}、"
                 f"期間 {self.n_periods}（{span}）",
             ]
@@ -222,7 +238,9 @@ class Evidence:
                 f"link {source} → {target}: effect on {self.outcome} of adoption measured by "
                 f"{self.treatment or 'an adoption table'} ({method}, staggered "
                 "difference-in-differences)",
-                f"ATT {att}{unit} ({level} CI {lo} to {hi}; SE {se})",
+                f"ATT {att}{unit} ({level} CI {lo} to {hi}; SE {se}"
+                + (f", multiplier bootstrap with {draws} draws" if draws else "")
+                + ")",
                 f"{self.n_treated} treated and {self.n_control} {control} organisations, "
                 f"{self.n_periods} periods ({span})",
             ]
