@@ -850,3 +850,20 @@ def test_bootstrap_gives_a_simultaneous_band_wider_than_the_pointwise_intervals(
     assert "band" in {a.get_gid() for a in ax.get_children()}
     with pytest.raises(lm.ModelError, match="bootstrap=-1"):
         lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=-1)
+
+
+def test_event_time_counts_calendar_periods_across_a_month_nobody_reported() -> None:
+    obs, truth = staggered_panel(
+        n_orgs=300, n_periods=12, cohorts=(5, 9), effect=-2.0, growth=0.5, noise=0.3, seed=0
+    )
+    gap = obs[~((obs["indicator"] == "wait_min") & (obs["period"] == "2023-10"))]
+    ev = lm.estimate_link(_model(), gap, ("adopted", "wait"))
+    assert ev.n_periods == 11
+    assert "2023-10" not in ev.periods
+    path = _true_path(truth)  # -2, -3, -4 … by months since adoption
+    es = ev.event_study.set_index("event_time")
+    assert list(es.index) == list(range(-7, 8))
+    gap_size = (es["att"] - path.reindex(es.index).fillna(0.0)).abs() / es["se"]
+    assert gap_size.max() < 4, gap_size.sort_values().tail()
+    cell = ev.group_time.set_index(["cohort", "period"]).loc[("2023-08", "2023-11")]
+    assert cell["event_time"] == 3

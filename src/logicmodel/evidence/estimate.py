@@ -243,17 +243,18 @@ def _pre_trend_p(
     return float(chi2.sf(stat, int(keep.sum())))
 
 
-def _group_time(result: Any, periods: tuple[str, ...]) -> pd.DataFrame:
+def _group_time(result: Any, panel: Panel) -> pd.DataFrame:
     raw = result.to_dataframe()
     if "skip_reason" in raw:
         raw = raw[raw["skip_reason"].isna()]
     g = raw["group"].to_numpy(dtype=np.int64)
     t = raw["time"].to_numpy(dtype=np.int64)
-    labels = np.asarray(periods, dtype=object)
+    labels = np.full(max(panel.positions, default=0) + 1, None, dtype=object)
+    labels[list(panel.positions)] = panel.periods
     return pd.DataFrame(
         {
-            "cohort": labels[g - 1],
-            "period": labels[t - 1],
+            "cohort": labels[g],
+            "period": labels[t],
             "event_time": t - g,
             "att": raw["effect"].to_numpy(dtype=np.float64),
             "se": raw["se"].to_numpy(dtype=np.float64),
@@ -441,7 +442,7 @@ def estimate_link(
         n_periods=len(panel.periods),
         pre_trend_p=_pre_trend_p(event_study, vcov, index, anticipation),
         event_study=event_study,
-        group_time=_group_time(result, panel.periods),
+        group_time=_group_time(result, panel),
         verdict=verdict_of(low, high, out.direction),
         direction=out.direction,
         unit=out.unit,

@@ -65,21 +65,46 @@ class _Rows:
 
 @dataclass(frozen=True, slots=True)
 class _TimeAxis:
-    """The outcome's periods in time order; ``time`` index k+1 is ``pcodes[k]``."""
+    """The outcome's periods in time order and their ``position`` (1-based) on the calendar grid
+    of their frequency: a period nobody reported leaves a hole, so event times count calendar
+    periods."""
 
     pcodes: np.ndarray
     labels: tuple[str, ...]
     start_day: np.ndarray  # days since 1970-01-01 (int64)
     end_day: np.ndarray
+    position: np.ndarray  # int64, increasing
+
+
+def _grid_positions(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """1-based positions of sorted, non-overlapping periods on their calendar grid: periods of
+    whole months of one length (months, quarters, fiscal years …) get their step count from the
+    first, so a month nobody reported is a hole; other periods (days, weeks) are numbered in
+    order."""
+    ranks = np.arange(1, len(start) + 1, dtype=np.int64)
+    first = start.astype("datetime64[D]").astype("datetime64[M]")
+    after = (end + 1).astype("datetime64[D]").astype("datetime64[M]")
+    whole = (first.astype("datetime64[D]").astype(np.int64) == start).all() and (
+        after.astype("datetime64[D]").astype(np.int64) == end + 1
+    ).all()
+    if len(start) < 2 or not whole:
+        return ranks
+    length = (after - first).astype(np.int64)
+    offset = (first - first[0]).astype(np.int64)
+    if (length != length[0]).any() or (offset % length[0]).any():
+        return ranks
+    out: np.ndarray = offset // length[0] + 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class Panel:
     """The estimator's input: one row per (organisation, outcome period) with an outcome value.
 
-    ``frame`` has columns ``org`` (code), ``time`` (1-based index into ``periods``), ``y`` (the
-    outcome in its unit), ``first_treat`` (time index of the first treated period, 0 = not
-    adopted within the window) and one column per covariate. ``always_treated`` lists the
+    ``frame`` has columns ``org`` (code), ``time`` (1-based calendar position: ``periods[k]`` is
+    at ``positions[k]``, and a period nobody reported leaves a hole), ``y`` (the outcome in its
+    unit), ``first_treat`` (position of the first treated period, 0 = not adopted within the
+    window) and one column per covariate. ``always_treated`` lists the
     organisations left out because they adopted before their first observed period plus the
     anticipation (no period before adoption to compare with); ``notes`` remarks on the input
     (adoption-table codes the observations do not have).
@@ -93,6 +118,7 @@ class Panel:
     always_treated: tuple[str, ...]
     n_adopted_outside: int
     notes: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()
 
     @property
     def n_treated(self) -> int:
@@ -212,6 +238,7 @@ def _time_axis(rows: _Rows, outcome_k: int, prepared: Observations) -> _TimeAxis
         tuple(str(x) for x in prepared.periods.label[used]),
         start.astype(np.int64),
         end.astype(np.int64),
+        _grid_positions(start.astype(np.int64), end.astype(np.int64)),
     )
 
 
@@ -361,8 +388,8 @@ def build_panel(
     # outcome rows → (unit, time); duplicate (org, period) rows are averaged
     mine = np.flatnonzero(rows.ind == outcome_k)
     t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
-    t_of_pcode[axis.pcodes] = np.arange(1, len(axis.pcodes) + 1)
-    n_t = len(axis.pcodes)
+    t_of_pcode[axis.pcodes] = axis.position
+    n_t = int(axis.position[-1])  # the last calendar position
     key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
     y = pd.Series(rows.value[mine]).groupby(key).mean()
     unit = y.index.to_numpy() // (n_t + 1)
@@ -371,12 +398,13 @@ def build_panel(
     # adoption day → the outcome period containing it, or the next one when it falls between
     # periods (0: not within the window); the period before stays untreated, as the comparison
     # with it needs
-    g_unit = np.searchsorted(axis.end_day, day, side="left") + 1
+    at = np.searchsorted(axis.end_day, day, side="left")
+    inside = at < len(axis.end_day)
+    g_unit = np.where(inside, axis.position[np.minimum(at, len(axis.end_day) - 1)], 0)
     first_seen = np.full(len(rows.codes), n_t + 1, dtype=np.int64)
     np.minimum.at(first_seen, unit, time)
     in_panel = first_seen <= n_t  # organisations with treatment rows only are not units
-    adopted_outside = in_panel & (day != np.iinfo(np.int64).max) & (g_unit > n_t)
-    g_unit = np.where(g_unit > n_t, 0, g_unit)
+    adopted_outside = in_panel & (day != np.iinfo(np.int64).max) & ~inside
     always = in_panel & (g_unit > 0) & (g_unit - anticipation <= first_seen)
     frame = pd.DataFrame(
         {
@@ -388,12 +416,15 @@ def build_panel(
     )
     # covariates: each (org, period) takes the covariate's value at that period or the shortest
     # period containing it (a yearly population enters every month of its year)
+    pcode_at = np.zeros(n_t + 1, dtype=np.int64)
+    pcode_at[axis.position] = axis.pcodes
+    label_at = dict(zip(axis.position.tolist(), axis.labels, strict=True))
     for name in covariates:
         k = names.index(name)
         theirs = rows.ind == k
         got = aligned_values(
             unit,
-            axis.pcodes[time - 1],
+            pcode_at[time],
             rows.unit[theirs],
             rows.pcode[theirs],
             rows.value[theirs],
@@ -403,7 +434,7 @@ def build_panel(
             bad = frame.loc[np.isnan(got), ["org", "time"]].iloc[0]
             raise EvidenceError(
                 f"covariate {name!r} has no value for {int(np.isnan(got).sum())} organisation-"
-                f"period(s), first org {bad['org']!r} at {axis.labels[int(bad['time']) - 1]!r}: "
+                f"period(s), first org {bad['org']!r} at {label_at[int(bad['time'])]!r}: "
                 "give it for every organisation and period of the outcome (or at a period "
                 "containing them)"
             )
@@ -412,6 +443,7 @@ def build_panel(
     return Panel(
         frame=frame,
         periods=axis.labels,
+        positions=tuple(int(x) for x in axis.position),
         treatment=treatment,
         outcome=outcome,
         covariates=tuple(covariates),
