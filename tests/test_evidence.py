@@ -302,6 +302,8 @@ def test_covariates_and_anticipation_are_options() -> None:
     assert ev.ci_low <= _true_att(truth) <= ev.ci_high
     ant = lm.estimate_link(_model(), obs, ("adopted", "wait"), anticipation=1)
     assert ant.anticipation == 1
+    assert ant.to_link_evidence().anticipation == 1  # a saved model says how it was made
+    assert ev.to_link_evidence().covariates == ("pop",)
     # with anticipation the overall effect counts the anticipation period too (t >= g - 1)
     cells = truth[truth["event_time"].notna() & (truth["event_time"] >= -1)]
     assert ant.ci_low <= float(cells["effect"].mean()) <= ant.ci_high

@@ -127,6 +127,8 @@ class LinkEvidence(Frozen):
     ``se`` (clustered by organisation) and ``1 - alpha`` interval ``ci_low``–``ci_high``.
     ``verdict`` says whether the interval lies on the improving side of the outcome's direction
     (``supports``), on the worsening side (``contradicts``) or neither (``inconclusive``).
+    ``anticipation``, ``covariates`` and ``bootstrap`` record the options of the estimate, so a
+    saved model says how it was made.
     """
 
     method: Text
@@ -143,6 +145,9 @@ class LinkEvidence(Frozen):
     n_periods: _Count
     pre_trend_p: Annotated[float, Field(ge=0, le=1)] | None = None
     verdict: Verdict
+    anticipation: _Count = 0
+    covariates: tuple[Id, ...] = ()
+    bootstrap: _Count = 0
     first_period: Text | None = None
     last_period: Text | None = None
     unit: Text | None = None
