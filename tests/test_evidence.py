@@ -869,3 +869,15 @@ def test_event_time_counts_calendar_periods_across_a_month_nobody_reported() -> 
     assert gap_size.max() < 4, gap_size.sort_values().tail()
     cell = ev.group_time.set_index(["cohort", "period"]).loc[("2023-08", "2023-11")]
     assert cell["event_time"] == 3
+
+
+def test_organisations_that_drop_out_are_used_where_observed(small: pd.DataFrame) -> None:
+    gone = small["org"].isin(["org0001", "org0002", "org0003"]) & (small["period"] >= "2023-10")
+    ev = lm.estimate_link(_model(), small[~gone], ("adopted", "wait"))
+    assert ev.n_treated + ev.n_control == 60  # still units, up to when they stop reporting
+    assert ev.notes == (
+        "unbalanced panel: 3 organisation(s) lack the outcome in some periods (merged away, "
+        "created, or not reported); each group-time effect uses the organisations observed in "
+        "both of its periods",
+    )
+    assert "allow_unbalanced_panel" not in " ".join(ev.notes)  # no option we do not offer

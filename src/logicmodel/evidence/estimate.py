@@ -183,8 +183,22 @@ def _fit(
             study = result.aggregate("event_study")
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError) as err:
             raise EvidenceError(f"the estimator ({_software()}) could not run: {err}") from err
-    notes = tuple(dict.fromkeys([*panel.notes, *(str(w.message) for w in caught)]))
+    said = [_our_words(str(w.message), panel) for w in caught]
+    notes = tuple(dict.fromkeys([*panel.notes, *said]))
     return result, study, notes
+
+
+def _our_words(message: str, panel: Panel) -> str:
+    """The library's note on an unbalanced panel names an option of its own; say it in ours."""
+    if not message.startswith("Unbalanced panel detected"):
+        return message
+    seen = panel.frame.groupby("org", sort=False)["time"].size()
+    short = int((seen < panel.frame["time"].nunique()).sum())
+    return (
+        f"unbalanced panel: {short} organisation(s) lack the outcome in some periods (merged "
+        "away, created, or not reported); each group-time effect uses the organisations "
+        "observed in both of its periods"
+    )
 
 
 def _column(raw: pd.DataFrame, name: str) -> np.ndarray:
