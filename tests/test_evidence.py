@@ -680,6 +680,16 @@ def test_designated_city_reporting_by_ward_keeps_the_other_municipalities() -> N
     assert ev.n_treated + ev.n_control + len(ev.always_treated) == len(others) + len(sapporo)
     flat = lm.estimate_link(_model(), obs, ("adopted", "wait"))
     assert ev.att == pytest.approx(flat.att, rel=1e-12)
+    assert ev.notes == ()
+    # adoption reported for the city, not its wards: not read as the wards' adoption, and said
+    city_adopts = pd.DataFrame(
+        {"indicator": "adopted_n", "org": "011002", "period": obs["period"].unique(), "value": 1.0}
+    )
+    by_city = pd.concat(
+        [obs[~(obs["org"].isin(sapporo) & (obs["indicator"] == "adopted_n"))], city_adopts]
+    )
+    ev = lm.estimate_link(_model(), by_city, ("adopted", "wait"), hierarchy=h)
+    assert "at 1 organisation(s) above the units (first '011002')" in ev.notes[0]
 
 
 def test_always_treated_are_reported_and_only_among_units(small: pd.DataFrame) -> None:

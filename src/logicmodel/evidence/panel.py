@@ -61,6 +61,7 @@ class _Rows:
     pcode: np.ndarray  # intake period code
     value: np.ndarray  # float64 in the indicator's unit
     codes: np.ndarray  # object array of unit codes (normalised with a hierarchy)
+    above: tuple[str, ...] = ()  # organisations above the units with rows of the first indicator
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +210,14 @@ def _intake(
     covering[ancestors[above]] = True
     is_unit = ~covering[org_at][pair_codes]
     unit, codes = pd.factorize(normal[is_unit])
+    above = pd.unique(normal[~is_unit & (ind == 0) & (outcome_k != 0)])
     return _Rows(
         ind[is_unit],
         unit.astype(np.int64),
         pcode[is_unit],
         value[is_unit],
         np.asarray(codes, dtype=object),
+        tuple(str(c) for c in above),
     ), prepared
 
 
@@ -382,6 +385,13 @@ def build_panel(
         day, notes = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
     elif treatment is not None:
         day = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
+        if rows.above:
+            notes = (
+                f"treatment {treatment!r}: its values at {len(rows.above)} organisation(s) above "
+                f"the units (first {rows.above[0]!r}) are not used — a total is not an adoption, "
+                "and adoption is read per unit; if those organisations adopt for their units "
+                "(a designated city for its wards), pass adoption= with the units' periods",
+            )
     else:
         raise EvidenceError("give treatment= (an indicator on the link's source) or adoption=")
 
