@@ -800,7 +800,9 @@ def test_evidence_pickles_and_inputs_of_any_frame_library(small: pd.DataFrame) -
 
     ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
     back = pickle.loads(pickle.dumps(ev))
+    assert back == ev
     assert back.to_dict() == ev.to_dict()
+    assert ev != lm.estimate_link(_model(), small, ("adopted", "wait"), alpha=0.1)
     pd.testing.assert_frame_equal(back.event_study, ev.event_study)
     for frame in (pl.from_pandas(small), pa.Table.from_pandas(small)):
         assert lm.estimate_link(_model(), frame, _model().links[0]).att == ev.att

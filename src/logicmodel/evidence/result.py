@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -260,6 +260,21 @@ class Evidence:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: the tables cell by cell (so a pickled copy equals it)."""
+        if not isinstance(other, Evidence):
+            return NotImplemented
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, pd.DataFrame):
+                if not (isinstance(theirs, pd.DataFrame) and mine.equals(theirs)):
+                    return False
+            elif mine != theirs:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and holds DataFrames
 
     def _repr_html_(self) -> str:
         import html
