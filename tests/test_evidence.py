@@ -893,3 +893,22 @@ def test_organisations_that_drop_out_are_used_where_observed(small: pd.DataFrame
         "both of its periods",
     )
     assert "allow_unbalanced_panel" not in " ".join(ev.notes)  # no option we do not offer
+
+
+def test_quarterly_outcome_with_monthly_adoption() -> None:
+    obs, truth = staggered_panel(n_orgs=240, n_periods=24, cohorts=(8, 14), effect=-2.0, seed=5)
+    wait = obs[obs["indicator"] == "wait_min"]
+    quarter = pd.PeriodIndex(wait["period"], freq="M").asfreq("Q").strftime("%YQ%q")
+    quarterly = (
+        wait.assign(period=quarter)
+        .groupby(["indicator", "org", "period"], as_index=False)["value"]
+        .mean()
+    )
+    monthly_adoption = obs[obs["indicator"] == "adopted_n"]
+    ev = lm.estimate_link(_model(), pd.concat([quarterly, monthly_adoption]), ("adopted", "wait"))
+    assert ev.periods[0] == "2023Q2"
+    assert ev.n_periods == 8
+    # month 8 = 2023-11 lies in 2023Q4, month 14 = 2024-05 in 2024Q2: the quarters containing them
+    assert sorted(ev.group_time["cohort"].unique()) == ["2023Q4", "2024Q2"]
+    assert ev.n_treated == int(truth.groupby("org")["cohort"].first().notna().sum())
+    assert ev.verdict == "supports"
