@@ -320,7 +320,7 @@ def test_covariates_and_anticipation_are_options() -> None:
 
 
 def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
-    obs, _ = staggered_panel(n_orgs=120, n_periods=24, cohorts=(7, 13), seed=12)
+    obs, truth = staggered_panel(n_orgs=120, n_periods=24, cohorts=(7, 13), seed=12)
     codes = sorted(obs["org"].unique())
     merged = ("org0001", "org0002")  # merged into "new" from 2024-10 (month 19)
     tree = pd.DataFrame(
@@ -351,6 +351,17 @@ def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
     # a row of a merged-away municipality after the merger is an error naming its validity
     with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2024-10-31") as err:
         lm.estimate_link(_model(), obs, ("adopted", "wait"), hierarchy=h)
+    # an adoption table names a merged-away municipality: checked at its adoption, not today
+    cohort = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    adoption = pd.DataFrame({"org": cohort.index, "period": cohort.to_numpy()})
+    assert set(merged) <= set(adoption["org"])
+    by_table = lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=adoption)
+    assert by_table.att == pytest.approx(ev.att, rel=1e-12)
+    after = pd.DataFrame({"org": ["org0001"], "period": ["2025-01"]})
+    with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2025-01-01"):
+        lm.estimate_link(
+            _model(), data, ("adopted", "wait"), hierarchy=h, adoption=pd.concat([adoption, after])
+        )
     table = pd.DataFrame({"org": ["org0003", "nowhere"], "period": ["2023-10", "2023-10"]})
     with pytest.raises(lm.FormatError, match="adoption table: unknown org code 'nowhere'") as bad:
         lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=table)

@@ -292,22 +292,7 @@ def _adoption_from_table(
             column=missing[0],
         )
     org = table["org"].to_numpy(dtype=object)
-    if hierarchy is not None:
-        inverse, uniques = pd.factorize(pd.Series(org, dtype=object))
-        try:
-            index = hierarchy.rollup_index(np.asarray(uniques, dtype=object), column="org")
-        except FormatError as err:
-            if err.row is None or not 0 <= err.row < len(uniques):
-                raise
-            first = int(np.argmax(inverse == err.row))
-            raise FormatError(
-                "adoption table: "
-                + err.message.replace(f"(first at row {err.row})", f"(first at row {first})"),
-                row=first,
-                column=err.column,
-            ) from None
-        org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
-    elif pd.api.types.infer_dtype(org, skipna=True) not in ("string", "empty"):
+    if hierarchy is None and pd.api.types.infer_dtype(org, skipna=True) not in ("string", "empty"):
         # the observations refuse numeric codes (LM309); a numeric code here would match nothing
         bad = int(np.argmax([not isinstance(x, str) and not pd.isna(x) for x in org]))
         raise FormatError(
@@ -319,22 +304,44 @@ def _adoption_from_table(
             column="org",
         )
     period = table["period"]
-    # a missing or empty period means the organisation never adopts
+    # a missing or empty period means the organisation never adopts (as if it were not listed)
     given = period.notna().to_numpy() & (period.astype(str).str.strip() != "").to_numpy()
-    days = np.full(len(table), never, dtype=np.int64)
-    if given.any():
-        at = np.flatnonzero(given)
-        values = period.to_numpy()[at]
-        parsed = parse_periods(values, fiscal_year_start=fiscal_year_start, errors="coerce")
-        if not parsed.valid.all():
-            k = int(np.argmin(parsed.valid))
-            try:
-                parse_period(values[k], fiscal_year_start=fiscal_year_start)
-                why = f"period {values[k]!r} is not a period"  # pragma: no cover - coerce agrees
-            except PeriodError as err:
-                why = str(err)
-            raise FormatError(f"adoption table: {why}", row=int(at[k]), column="period") from None
-        days[given] = np.asarray(parsed.start, dtype="datetime64[D]").astype(np.int64)
+    at = np.flatnonzero(given)
+    values = period.to_numpy()[at]
+    parsed = parse_periods(values, fiscal_year_start=fiscal_year_start, errors="coerce")
+    if not parsed.valid.all():
+        k = int(np.argmin(parsed.valid))
+        try:
+            parse_period(values[k], fiscal_year_start=fiscal_year_start)
+            why = f"period {values[k]!r} is not a period"  # pragma: no cover - coerce agrees
+        except PeriodError as err:
+            why = str(err)
+        raise FormatError(f"adoption table: {why}", row=int(at[k]), column="period") from None
+    start = np.asarray(parsed.start, dtype="datetime64[D]")
+    days = start.astype(np.int64)
+    org = org[at]
+    if hierarchy is not None and len(at):
+        # each code is checked against the tree valid when it adopts (a municipality merged
+        # away later is still a code then), one lookup per distinct (code, day)
+        inverse, pairs = pd.factorize(
+            pd.Series(org, dtype=object).astype(str) + "\x00" + pd.Series(days).astype(str)
+        )
+        first_row = np.unique(inverse, return_index=True)[1]  # factorize numbers pairs 0, 1, …
+        try:
+            index = hierarchy.rollup_index(
+                np.asarray(org[first_row], dtype=object), at=start[first_row], column="org"
+            )
+        except FormatError as err:
+            if err.row is None or not 0 <= err.row < len(pairs):
+                raise
+            row = int(at[first_row[err.row]])
+            raise FormatError(
+                "adoption table: "
+                + err.message.replace(f"(first at row {err.row})", f"(first at row {row})"),
+                row=row,
+                column=err.column,
+            ) from None
+        org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
     per_code = pd.Series(days).groupby(pd.Series(org, dtype=object)).min()
     known = pd.Index(rows.codes, dtype=object)
     unknown = per_code.index[~per_code.index.isin(known)]
