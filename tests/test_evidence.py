@@ -923,3 +923,14 @@ def test_quarterly_outcome_with_monthly_adoption() -> None:
     assert sorted(ev.group_time["cohort"].unique()) == ["2023Q4", "2024Q2"]
     assert ev.n_treated == int(truth.groupby("org")["cohort"].first().notna().sum())
     assert ev.verdict == "supports"
+
+
+def test_adoption_already_on_at_the_first_treatment_value_is_noted() -> None:
+    obs, truth = staggered_panel(n_orgs=100, n_periods=12, cohorts=(7, 10), seed=2)
+    # the adoption survey began in 2023-10, half a year after the outcome series
+    late = obs[(obs["indicator"] == "wait_min") | (obs["period"] >= "2023-10")]
+    ev = lm.estimate_link(_model(), late, ("adopted", "wait"))
+    early = int((truth.groupby("org")["cohort"].first() == "2023-10").sum())
+    assert f"{early} organisation(s) are already above the threshold" in ev.notes[0]
+    assert "cohort '2023-10'" in ev.notes[0]
+    assert not lm.estimate_link(_model(), obs, ("adopted", "wait")).notes

@@ -247,8 +247,9 @@ def _time_axis(rows: _Rows, outcome_k: int, prepared: Observations) -> _TimeAxis
 
 def _adoption_from_indicator(
     rows: _Rows, treatment_k: int, threshold: float, prepared: Observations, treatment: str
-) -> np.ndarray:
-    """Adoption day per unit (int64 days, ``iinfo.max`` = never) from the treatment's values."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adoption day per unit (int64 days, ``iinfo.max`` = never) from the treatment's values, and
+    the start day of each unit's first treatment value (``iinfo.max`` = none)."""
     never = np.iinfo(np.int64).max
     mine = rows.ind == treatment_k
     values = rows.value[mine]
@@ -268,7 +269,9 @@ def _adoption_from_indicator(
     start = prepared.periods.start[rows.pcode[mine]].astype("datetime64[D]").astype(np.int64)
     day = np.full(len(rows.codes), never, dtype=np.int64)
     np.minimum.at(day, rows.unit[mine][above], start[above])
-    return day
+    first = np.full(len(rows.codes), never, dtype=np.int64)
+    np.minimum.at(first, rows.unit[mine], start)
+    return day, first
 
 
 def _adoption_from_table(
@@ -391,7 +394,7 @@ def build_panel(
     if adoption is not None:
         day, notes = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
     elif treatment is not None:
-        day = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
+        day, first_value = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
         if rows.above:
             notes = (
                 f"treatment {treatment!r}: its values at {len(rows.above)} organisation(s) above "
@@ -415,6 +418,7 @@ def build_panel(
     # adoption day → the outcome period containing it, or the next one when it falls between
     # periods (0: not within the window); the period before stays untreated, as the comparison
     # with it needs
+    label_of = dict(zip(axis.position.tolist(), axis.labels, strict=True))
     at = np.searchsorted(axis.end_day, day, side="left")
     inside = at < len(axis.end_day)
     g_unit = np.where(inside, axis.position[np.minimum(at, len(axis.end_day) - 1)], 0)
@@ -423,6 +427,20 @@ def build_panel(
     in_panel = first_seen <= n_t  # organisations with treatment rows only are not units
     adopted_outside = in_panel & (day != np.iinfo(np.int64).max) & ~inside
     always = in_panel & (g_unit > 0) & (g_unit - anticipation <= first_seen)
+    if adoption is None:
+        # already above the threshold at its first treatment value, with outcome periods before
+        # it: the adoption read there may be later than the real one (left-censored)
+        censored = np.flatnonzero(in_panel & ~always & (g_unit > 0) & (day == first_value))
+        if len(censored):
+            k = int(censored[0])
+            notes = (
+                *notes,
+                f"treatment {treatment!r}: {len(censored)} organisation(s) are already above the "
+                f"threshold at their first value (first {str(rows.codes[k])!r}, cohort "
+                f"{label_of[int(g_unit[k])]!r}) while their outcome starts earlier: they may have "
+                "adopted before it; give the treatment from the outcome's first period, or pass "
+                "adoption=",
+            )
     frame = pd.DataFrame(
         {
             "org": pd.Series(rows.codes[unit], dtype=object),
@@ -435,7 +453,6 @@ def build_panel(
     # period containing it (a yearly population enters every month of its year)
     pcode_at = np.zeros(n_t + 1, dtype=np.int64)
     pcode_at[axis.position] = axis.pcodes
-    label_at = dict(zip(axis.position.tolist(), axis.labels, strict=True))
     for name in covariates:
         k = names.index(name)
         theirs = rows.ind == k
@@ -451,7 +468,7 @@ def build_panel(
             bad = frame.loc[np.isnan(got), ["org", "time"]].iloc[0]
             raise EvidenceError(
                 f"covariate {name!r} has no value for {int(np.isnan(got).sum())} organisation-"
-                f"period(s), first org {bad['org']!r} at {label_at[int(bad['time'])]!r}: "
+                f"period(s), first org {bad['org']!r} at {label_of[int(bad['time'])]!r}: "
                 "give it for every organisation and period of the outcome (or at a period "
                 "containing them)"
             )
