@@ -904,6 +904,8 @@ def test_organisations_that_drop_out_are_used_where_observed(small: pd.DataFrame
         "both of its periods",
     )
     assert "allow_unbalanced_panel" not in " ".join(ev.notes)  # no option we do not offer
+    assert ev.summary().splitlines()[-1].startswith("1 note(s) in ev.notes, first: unbalanced")
+    assert "注記 1 件" in ev.summary("ja")
 
 
 def test_quarterly_outcome_with_monthly_adoption() -> None:

@@ -226,6 +226,8 @@ class Evidence:
                 f"導入前の傾向の検定 {pre}（小さいと平行トレンドの仮定が疑わしい）",
                 f"判定: {VERDICT_JA[self.verdict]} — {verdict}",
             ]
+            if self.notes:
+                lines.append(f"注記 {len(self.notes)} 件（ev.notes）: {self.notes[0]}")
         else:
             verdict = {
                 "supports": "the evidence supports the link",
@@ -256,6 +258,8 @@ class Evidence:
                 f"pre-trend test {pre} (a small p warns that parallel trends may fail)",
                 f"verdict: {self.verdict} — {verdict}",
             ]
+            if self.notes:
+                lines.append(f"{len(self.notes)} note(s) in ev.notes, first: {self.notes[0]}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
