@@ -936,3 +936,17 @@ def test_adoption_already_on_at_the_first_treatment_value_is_noted() -> None:
     assert f"{early} organisation(s) are already above the threshold" in ev.notes[0]
     assert "cohort '2023-10'" in ev.notes[0]
     assert not lm.estimate_link(_model(), obs, ("adopted", "wait")).notes
+
+
+def test_two_spellings_of_one_code_are_duplicate_rows_with_a_hierarchy() -> None:
+    japan = lm.Hierarchy.japan()
+    codes = list(japan.codes("municipality")[:40])
+    obs, _ = staggered_panel(orgs=codes, n_periods=8, cohorts=(4,), seed=3)
+    again = obs[obs["org"] == codes[1]].assign(org=codes[1][:5])  # 5-digit spelling
+    data = pd.concat([obs, again], ignore_index=True)
+    first = int(data.index[(data["org"] == codes[1]) & (data["indicator"] == "wait_min")][0])
+    second = int(data.index[(data["org"] == codes[1][:5]) & (data["indicator"] == "wait_min")][0])
+    with pytest.raises(
+        lm.EvidenceError, match=rf"rows {first} and {second} both give the outcome 'wait_min'"
+    ):
+        lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=japan)

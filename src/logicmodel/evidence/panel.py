@@ -61,6 +61,7 @@ class _Rows:
     pcode: np.ndarray  # intake period code
     value: np.ndarray  # float64 in the indicator's unit
     codes: np.ndarray  # object array of unit codes (normalised with a hierarchy)
+    row: np.ndarray  # the observation row of each
     above: tuple[str, ...] = ()  # organisations above the units with rows of the first indicator
 
 
@@ -172,11 +173,12 @@ def _intake(
     ind, org_code = ind[rows], org_code[rows]
     pcode = f["pcode"].to_numpy(dtype=np.int64)[rows]
     value = f["value"].to_numpy(dtype=np.float64)[rows]
+    source = f["row"].to_numpy(dtype=np.int64)[rows]
     orgs = np.asarray(prepared.orgs, dtype=object)
     if hierarchy is None:
         unit, codes = pd.factorize(orgs[org_code])
         return _Rows(
-            ind, unit.astype(np.int64), pcode, value, np.asarray(codes, dtype=object)
+            ind, unit.astype(np.int64), pcode, value, np.asarray(codes, dtype=object), source
         ), prepared
     # one lookup per distinct (org, period): the tree valid at the period's end checks the code
     n_p = max(len(prepared.periods), 1)
@@ -217,6 +219,7 @@ def _intake(
         pcode[is_unit],
         value[is_unit],
         np.asarray(codes, dtype=object),
+        source[is_unit],
         tuple(str(c) for c in above),
     ), prepared
 
@@ -405,12 +408,23 @@ def build_panel(
     else:
         raise EvidenceError("give treatment= (an indicator on the link's source) or adoption=")
 
-    # outcome rows → (unit, time); duplicate (org, period) rows are averaged
+    # outcome rows → (unit, time); the intake refuses duplicate rows (LM304), but two spellings
+    # of one code (5 and 6 digits) meet only here, after the hierarchy normalised them
     mine = np.flatnonzero(rows.ind == outcome_k)
     t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
     t_of_pcode[axis.pcodes] = axis.position
     n_t = int(axis.position[-1])  # the last calendar position
     key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
+    order = np.argsort(key, kind="stable")
+    twice = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if len(twice):
+        a, b = mine[order[twice[0]]], mine[order[twice[0] + 1]]
+        raise EvidenceError(
+            f"observation rows {int(rows.row[a])} and {int(rows.row[b])} both give the outcome "
+            f"{outcome!r} of organisation {str(rows.codes[rows.unit[a]])!r} at "
+            f"{str(prepared.periods.label[rows.pcode[a]])!r} (two spellings of one code); "
+            "keep one row per organisation and period"
+        )
     y = pd.Series(rows.value[mine]).groupby(key).mean()
     unit = y.index.to_numpy() // (n_t + 1)
     time = y.index.to_numpy() % (n_t + 1)
