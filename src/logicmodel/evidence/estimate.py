@@ -118,7 +118,7 @@ def _check_design(panel: Panel, control: str, anticipation: int, treatment: str 
         raise EvidenceError(
             f"no treated organisations: none adopts {what} within the outcome's periods "
             f"{panel.periods[0]!r}–{panel.periods[-1]!r}{outside}; check threshold= or pass "
-            "adoption=",
+            "adoption=" + "".join(f" ({note})" for note in panel.notes),
             option="threshold",
         )
     if n_never == 0 and control == "never_treated":
@@ -144,7 +144,14 @@ def _software() -> str:
 
 
 def _fit(
-    panel: Panel, *, control: str, anticipation: int, alpha: float, estimation: str
+    panel: Panel,
+    *,
+    control: str,
+    anticipation: int,
+    alpha: float,
+    estimation: str,
+    bootstrap: int,
+    seed: int | None,
 ) -> tuple[Any, Any, tuple[str, ...]]:
     """Group-time effects and their event study; the library's warnings become notes."""
     try:
@@ -156,6 +163,9 @@ def _fit(
         anticipation=anticipation,
         estimation_method=estimation,
         alpha=alpha,
+        n_bootstrap=bootstrap,
+        seed=seed,
+        cband=bootstrap > 0,
     )
     # diff-diff reports cells it cannot estimate as warnings; they are kept on the result
     # (Evidence.notes) rather than printed, and the caller's filters are restored on exit
@@ -173,8 +183,29 @@ def _fit(
             study = result.aggregate("event_study")
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError) as err:
             raise EvidenceError(f"the estimator ({_software()}) could not run: {err}") from err
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    said = [_our_words(str(w.message), panel) for w in caught]
+    notes = tuple(dict.fromkeys([*panel.notes, *said]))
     return result, study, notes
+
+
+def _our_words(message: str, panel: Panel) -> str:
+    """The library's note on an unbalanced panel names an option of its own; say it in ours."""
+    if not message.startswith("Unbalanced panel detected"):
+        return message
+    seen = panel.frame.groupby("org", sort=False)["time"].size()
+    short = int((seen < panel.frame["time"].nunique()).sum())
+    return (
+        f"unbalanced panel: {short} organisation(s) lack the outcome in some periods (merged "
+        "away, created, or not reported); each group-time effect uses the organisations "
+        "observed in both of its periods"
+    )
+
+
+def _column(raw: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column of the library's table, all missing when it has none."""
+    if name not in raw:
+        return np.full(len(raw), np.nan)
+    return pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=np.float64)
 
 
 def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]]:
@@ -189,6 +220,8 @@ def _event_study(study: Any) -> tuple[pd.DataFrame, np.ndarray | None, list[int]
             "ci_low": raw["conf_int_lower"].to_numpy(dtype=np.float64),
             "ci_high": raw["conf_int_upper"].to_numpy(dtype=np.float64),
             "n_cohorts": pd.to_numeric(cohorts, errors="coerce").to_numpy(dtype=np.float64),
+            "band_low": _column(raw, "cband_lower"),
+            "band_high": _column(raw, "cband_upper"),
         },
         columns=list(EVENT_STUDY_COLUMNS),
     )
@@ -224,17 +257,18 @@ def _pre_trend_p(
     return float(chi2.sf(stat, int(keep.sum())))
 
 
-def _group_time(result: Any, periods: tuple[str, ...]) -> pd.DataFrame:
+def _group_time(result: Any, panel: Panel) -> pd.DataFrame:
     raw = result.to_dataframe()
     if "skip_reason" in raw:
         raw = raw[raw["skip_reason"].isna()]
     g = raw["group"].to_numpy(dtype=np.int64)
     t = raw["time"].to_numpy(dtype=np.int64)
-    labels = np.asarray(periods, dtype=object)
+    labels = np.full(max(panel.positions, default=0) + 1, None, dtype=object)
+    labels[list(panel.positions)] = panel.periods
     return pd.DataFrame(
         {
-            "cohort": labels[g - 1],
-            "period": labels[t - 1],
+            "cohort": labels[g],
+            "period": labels[t],
             "event_time": t - g,
             "att": raw["effect"].to_numpy(dtype=np.float64),
             "se": raw["se"].to_numpy(dtype=np.float64),
@@ -261,6 +295,8 @@ def estimate_link(
     covariates: Sequence[str] = (),
     anticipation: int = 0,
     estimation: str = "dr",
+    bootstrap: int = 0,
+    seed: int | None = None,
 ) -> Evidence:
     """Estimate the effect of a link's source on its target from staggered adoption.
 
@@ -295,8 +331,8 @@ def estimate_link(
         1 − confidence level of the intervals (default 0.05 → 95%).
     hierarchy
         An :class:`~logicmodel.Hierarchy`: org codes are normalised and checked against the tree
-        valid at each period, and only the finest level observed for the outcome are units (a
-        prefecture total in the same file is not a unit). A municipality created by a merger is
+        valid at each period, and an organisation whose descendants also report the outcome is
+        not a unit (a prefecture total in the same file, a designated city reporting by ward). A municipality created by a merger is
         its own unit from the merger on; the ones merged into it are units up to the merger.
     adoption
         Instead of the treatment indicator: a table with columns ``org`` and ``period`` (the
@@ -310,6 +346,14 @@ def estimate_link(
         uses the period before those).
     estimation
         ``"dr"`` (doubly robust, default), ``"reg"`` or ``"ipw"``; the same without covariates.
+    bootstrap
+        Draws of the multiplier bootstrap (clustered by organisation; R ``did``'s default is
+        1000). 0 (default): analytic standard errors, and every interval is pointwise. Above 0:
+        bootstrap standard errors and intervals, and ``event_study`` gains a simultaneous
+        ``1 - alpha`` band (``band_low``, ``band_high``) that covers the whole event-study path at
+        once — the one to read when judging a chart by eye.
+    seed
+        Seed of the bootstrap draws (for results that repeat exactly).
 
     Returns
     -------
@@ -348,6 +392,12 @@ def estimate_link(
         raise ModelError(f"alpha={alpha!r} must be a number between 0 and 1 (0.05 → 95% intervals)")
     if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
         raise ModelError(f"anticipation={anticipation!r} must be a whole number ≥ 0 of periods")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise ModelError(
+            f"bootstrap={bootstrap!r} must be a whole number ≥ 0 of draws (0: analytic errors)"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ModelError(f"seed={seed!r} must be a whole number or None")
     level = 0.0 if threshold is None else float(threshold)
     if not math.isfinite(level):
         raise ModelError(f"threshold={threshold!r} must be a finite number")
@@ -370,7 +420,13 @@ def estimate_link(
     )
     _check_design(panel, control, anticipation, treat)
     result, study, notes = _fit(
-        panel, control=control, anticipation=anticipation, alpha=float(alpha), estimation=estimation
+        panel,
+        control=control,
+        anticipation=anticipation,
+        alpha=float(alpha),
+        estimation=estimation,
+        bootstrap=bootstrap,
+        seed=seed,
     )
     event_study, vcov, index = _event_study(study)
     low, high = (float(x) for x in result.overall_conf_int)
@@ -400,12 +456,13 @@ def estimate_link(
         n_periods=len(panel.periods),
         pre_trend_p=_pre_trend_p(event_study, vcov, index, anticipation),
         event_study=event_study,
-        group_time=_group_time(result, panel.periods),
+        group_time=_group_time(result, panel),
         verdict=verdict_of(low, high, out.direction),
         direction=out.direction,
         unit=out.unit,
         periods=panel.periods,
         anticipation=anticipation,
+        bootstrap=bootstrap,
         covariates=covs,
         always_treated=panel.always_treated,
         notes=notes,

@@ -9,14 +9,16 @@ Stages (each a small frozen state):
 
 1. :func:`_intake` — clean rows of the treatment, outcome and covariate indicators (actuals with
    an organisation), each row's unit (organisation) code, with a hierarchy: the code normalised
-   and checked against the tree valid at the row's period, and only the finest level observed
-   for the outcome kept (prefecture or national totals in the same file are not units);
+   and checked against the tree valid at the row's period, and an organisation is a unit unless
+   the outcome is also observed at one of its descendants (prefecture or national totals in the
+   same file are not units; a designated city reporting by ward is its wards, while the other
+   municipalities stay units);
 2. :func:`_time_axis` — the outcome's distinct periods in order (one frequency);
 3. :func:`_adoption` — each organisation's adoption day: the start of its first treatment period
    with a value above ``threshold`` (absorbing: it stays treated), or an explicit table;
 4. :func:`build_panel` — the long frame ``org, time, y, first_treat`` (+ covariates) that the
-   estimator takes, with ``first_treat`` the first outcome period starting on or after adoption
-   (0 = not adopted within the window).
+   estimator takes, with ``first_treat`` the outcome period containing the adoption day (or the
+   next one, when adoption falls between outcome periods; 0 = not adopted within the window).
 
 Merged municipalities (versioned hierarchies): every code is its own unit over the periods it
 exists. A municipality created by a merger is one unit from the merger on, with its own adoption;
@@ -35,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import CheckError, EvidenceError, FormatError
+from logicmodel.errors import CheckError, EvidenceError, FormatError, PeriodError
 from logicmodel.issues import Report
 from logicmodel.observations import aligned_values, prepare_observations, to_pandas
-from logicmodel.periods import parse_periods
+from logicmodel.periods import parse_period, parse_periods
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -59,26 +61,55 @@ class _Rows:
     pcode: np.ndarray  # intake period code
     value: np.ndarray  # float64 in the indicator's unit
     codes: np.ndarray  # object array of unit codes (normalised with a hierarchy)
+    row: np.ndarray  # the observation row of each
+    above: tuple[str, ...] = ()  # organisations above the units with rows of the first indicator
 
 
 @dataclass(frozen=True, slots=True)
 class _TimeAxis:
-    """The outcome's periods in time order; ``time`` index k+1 is ``pcodes[k]``."""
+    """The outcome's periods in time order and their ``position`` (1-based) on the calendar grid
+    of their frequency: a period nobody reported leaves a hole, so event times count calendar
+    periods."""
 
     pcodes: np.ndarray
     labels: tuple[str, ...]
     start_day: np.ndarray  # days since 1970-01-01 (int64)
+    end_day: np.ndarray
+    position: np.ndarray  # int64, increasing
+
+
+def _grid_positions(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """1-based positions of sorted, non-overlapping periods on their calendar grid: periods of
+    whole months of one length (months, quarters, fiscal years …) get their step count from the
+    first, so a month nobody reported is a hole; other periods (days, weeks) are numbered in
+    order."""
+    ranks = np.arange(1, len(start) + 1, dtype=np.int64)
+    first = start.astype("datetime64[D]").astype("datetime64[M]")
+    after = (end + 1).astype("datetime64[D]").astype("datetime64[M]")
+    whole = (first.astype("datetime64[D]").astype(np.int64) == start).all() and (
+        after.astype("datetime64[D]").astype(np.int64) == end + 1
+    ).all()
+    if len(start) < 2 or not whole:
+        return ranks
+    length = (after - first).astype(np.int64)
+    offset = (first - first[0]).astype(np.int64)
+    if (length != length[0]).any() or (offset % length[0]).any():
+        return ranks
+    out: np.ndarray = offset // length[0] + 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class Panel:
     """The estimator's input: one row per (organisation, outcome period) with an outcome value.
 
-    ``frame`` has columns ``org`` (code), ``time`` (1-based index into ``periods``), ``y`` (the
-    outcome in its unit), ``first_treat`` (time index of the first treated period, 0 = not
-    adopted within the window) and one column per covariate. ``always_treated`` lists the
+    ``frame`` has columns ``org`` (code), ``time`` (1-based calendar position: ``periods[k]`` is
+    at ``positions[k]``, and a period nobody reported leaves a hole), ``y`` (the outcome in its
+    unit), ``first_treat`` (position of the first treated period, 0 = not adopted within the
+    window) and one column per covariate. ``always_treated`` lists the
     organisations left out because they adopted before their first observed period plus the
-    anticipation (no period before adoption to compare with).
+    anticipation (no period before adoption to compare with); ``notes`` remarks on the input
+    (adoption-table codes the observations do not have).
     """
 
     frame: pd.DataFrame
@@ -88,6 +119,8 @@ class Panel:
     covariates: tuple[str, ...]
     always_treated: tuple[str, ...]
     n_adopted_outside: int
+    notes: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()
 
     @property
     def n_treated(self) -> int:
@@ -140,11 +173,12 @@ def _intake(
     ind, org_code = ind[rows], org_code[rows]
     pcode = f["pcode"].to_numpy(dtype=np.int64)[rows]
     value = f["value"].to_numpy(dtype=np.float64)[rows]
+    source = f["row"].to_numpy(dtype=np.int64)[rows]
     orgs = np.asarray(prepared.orgs, dtype=object)
     if hierarchy is None:
         unit, codes = pd.factorize(orgs[org_code])
         return _Rows(
-            ind, unit.astype(np.int64), pcode, value, np.asarray(codes, dtype=object)
+            ind, unit.astype(np.int64), pcode, value, np.asarray(codes, dtype=object), source
         ), prepared
     # one lookup per distinct (org, period): the tree valid at the period's end checks the code
     n_p = max(len(prepared.periods), 1)
@@ -164,17 +198,29 @@ def _intake(
             row=int(source),
             column=err.column,
         ) from None
-    normal = np.asarray(index.orgs, dtype=object)[index.position][pair_codes]
-    level = np.asarray(index.org_level, dtype=np.int64)[index.position][pair_codes]
-    finest = level[ind == outcome_k].max()
-    at_finest = level == finest
-    unit, codes = pd.factorize(normal[at_finest])
+    org_at = np.asarray(index.position, dtype=np.int64)
+    normal = np.asarray(index.orgs, dtype=object)[org_at][pair_codes]
+    # an organisation is a unit unless the outcome is also observed below it (a prefecture or
+    # national total, a designated city that reports by ward): mark every ancestor of a code
+    # the outcome is observed at, at that row's period, as covering
+    outcome_pair = np.zeros(len(pairs), dtype=bool)
+    outcome_pair[pair_codes[ind == outcome_k]] = True
+    ancestors = np.asarray(index.ancestors, dtype=np.int64)[outcome_pair]
+    own = np.asarray(index.org_level, dtype=np.int64)[org_at[outcome_pair]]
+    above = (np.arange(ancestors.shape[1])[None, :] < own[:, None]) & (ancestors >= 0)
+    covering = np.zeros(len(index.orgs), dtype=bool)
+    covering[ancestors[above]] = True
+    is_unit = ~covering[org_at][pair_codes]
+    unit, codes = pd.factorize(normal[is_unit])
+    above = pd.unique(normal[~is_unit & (ind == 0) & (outcome_k != 0)])
     return _Rows(
-        ind[at_finest],
+        ind[is_unit],
         unit.astype(np.int64),
-        pcode[at_finest],
-        value[at_finest],
+        pcode[is_unit],
+        value[is_unit],
         np.asarray(codes, dtype=object),
+        source[is_unit],
+        tuple(str(c) for c in above),
     ), prepared
 
 
@@ -194,14 +240,19 @@ def _time_axis(rows: _Rows, outcome_k: int, prepared: Observations) -> _TimeAxis
             "(all months, or all fiscal years)"
         )
     return _TimeAxis(
-        used, tuple(str(x) for x in prepared.periods.label[used]), start.astype(np.int64)
+        used,
+        tuple(str(x) for x in prepared.periods.label[used]),
+        start.astype(np.int64),
+        end.astype(np.int64),
+        _grid_positions(start.astype(np.int64), end.astype(np.int64)),
     )
 
 
 def _adoption_from_indicator(
     rows: _Rows, treatment_k: int, threshold: float, prepared: Observations, treatment: str
-) -> np.ndarray:
-    """Adoption day per unit (int64 days, ``iinfo.max`` = never) from the treatment's values."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adoption day per unit (int64 days, ``iinfo.max`` = never) from the treatment's values, and
+    the start day of each unit's first treatment value (``iinfo.max`` = none)."""
     never = np.iinfo(np.int64).max
     mine = rows.ind == treatment_k
     values = rows.value[mine]
@@ -221,15 +272,21 @@ def _adoption_from_indicator(
     start = prepared.periods.start[rows.pcode[mine]].astype("datetime64[D]").astype(np.int64)
     day = np.full(len(rows.codes), never, dtype=np.int64)
     np.minimum.at(day, rows.unit[mine][above], start[above])
-    return day
+    first = np.full(len(rows.codes), never, dtype=np.int64)
+    np.minimum.at(first, rows.unit[mine], start)
+    return day, first
 
 
 def _adoption_from_table(
     adoption: Any, rows: _Rows, fiscal_year_start: int, hierarchy: Hierarchy | None
-) -> np.ndarray:
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Adoption day per unit from an ``org, period`` table (or mapping), and a note on codes the
+    observations do not have."""
     never = np.iinfo(np.int64).max
     if isinstance(adoption, Mapping):
-        table = pd.DataFrame({"org": list(adoption), "period": list(adoption.values())})
+        table = pd.DataFrame(
+            {"org": pd.Series(list(adoption), dtype=object), "period": list(adoption.values())}
+        )
     else:
         table = to_pandas(adoption)
     missing = [c for c in ("org", "period") if c not in table.columns]
@@ -241,32 +298,69 @@ def _adoption_from_table(
             column=missing[0],
         )
     org = table["org"].to_numpy(dtype=object)
-    if hierarchy is not None:
-        inverse, uniques = pd.factorize(pd.Series(org, dtype=object))
+    if hierarchy is None and pd.api.types.infer_dtype(org, skipna=True) not in ("string", "empty"):
+        # the observations refuse numeric codes (LM309); a numeric code here would match nothing
+        bad = int(np.argmax([not isinstance(x, str) and not pd.isna(x) for x in org]))
+        raise FormatError(
+            f"adoption table: org code {org[bad]!r} (first at row {bad}) is a "
+            f"{type(org[bad]).__name__}, not text; read the column as strings, e.g. "
+            "pd.read_csv(path, dtype={'org': str}), so that codes such as 011002 keep their "
+            "leading zero",
+            row=bad,
+            column="org",
+        )
+    period = table["period"]
+    # a missing or empty period means the organisation never adopts (as if it were not listed)
+    given = period.notna().to_numpy() & (period.astype(str).str.strip() != "").to_numpy()
+    at = np.flatnonzero(given)
+    values = period.to_numpy()[at]
+    parsed = parse_periods(values, fiscal_year_start=fiscal_year_start, errors="coerce")
+    if not parsed.valid.all():
+        k = int(np.argmin(parsed.valid))
         try:
-            index = hierarchy.rollup_index(np.asarray(uniques, dtype=object), column="org")
+            parse_period(values[k], fiscal_year_start=fiscal_year_start)
+            why = f"period {values[k]!r} is not a period"  # pragma: no cover - coerce agrees
+        except PeriodError as err:
+            why = str(err)
+        raise FormatError(f"adoption table: {why}", row=int(at[k]), column="period") from None
+    start = np.asarray(parsed.start, dtype="datetime64[D]")
+    days = start.astype(np.int64)
+    org = org[at]
+    if hierarchy is not None and len(at):
+        # each code is checked against the tree valid when it adopts (a municipality merged
+        # away later is still a code then), one lookup per distinct (code, day)
+        inverse, pairs = pd.factorize(
+            pd.Series(org, dtype=object).astype(str) + "\x00" + pd.Series(days).astype(str)
+        )
+        first_row = np.unique(inverse, return_index=True)[1]  # factorize numbers pairs 0, 1, …
+        try:
+            index = hierarchy.rollup_index(
+                np.asarray(org[first_row], dtype=object), at=start[first_row], column="org"
+            )
         except FormatError as err:
-            if err.row is None or not 0 <= err.row < len(uniques):
+            if err.row is None or not 0 <= err.row < len(pairs):
                 raise
-            first = int(np.argmax(inverse == err.row))
+            row = int(at[first_row[err.row]])
             raise FormatError(
                 "adoption table: "
-                + err.message.replace(f"(first at row {err.row})", f"(first at row {first})"),
-                row=first,
+                + err.message.replace(f"(first at row {err.row})", f"(first at row {row})"),
+                row=row,
                 column=err.column,
             ) from None
         org = np.asarray(index.orgs, dtype=object)[index.position][inverse]
-    period = table["period"]
-    given = period.notna().to_numpy()
-    days = np.full(len(table), never, dtype=np.int64)
-    if given.any():
-        parsed = parse_periods(period[given].astype(str), fiscal_year_start=fiscal_year_start)
-        days[given] = np.asarray(parsed.start, dtype="datetime64[D]").astype(np.int64)
     per_code = pd.Series(days).groupby(pd.Series(org, dtype=object)).min()
-    out: np.ndarray = per_code.reindex(
-        pd.Index(rows.codes, dtype=object), fill_value=never
-    ).to_numpy(dtype=np.int64)
-    return out
+    known = pd.Index(rows.codes, dtype=object)
+    unknown = per_code.index[~per_code.index.isin(known)]
+    notes: tuple[str, ...] = ()
+    if len(unknown):
+        notes = (
+            f"adoption table: {len(unknown)} of its {len(per_code)} org codes are not among the "
+            f"observations' organisations and are ignored (first {str(unknown[0])!r}); codes must "
+            "match the observations' org column"
+            + ("" if hierarchy is not None else ", or pass hierarchy= to normalise 5-digit codes"),
+        )
+    out: np.ndarray = per_code.reindex(known, fill_value=never).to_numpy(dtype=np.int64)
+    return out, notes
 
 
 def build_panel(
@@ -299,30 +393,68 @@ def build_panel(
     outcome_k = names.index(outcome)
     rows, prepared = _intake(model, observations, names, outcome, hierarchy)
     axis = _time_axis(rows, outcome_k, prepared)
+    notes: tuple[str, ...] = ()
     if adoption is not None:
-        day = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
+        day, notes = _adoption_from_table(adoption, rows, model.fiscal_year_start, hierarchy)
     elif treatment is not None:
-        day = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
+        day, first_value = _adoption_from_indicator(rows, 0, threshold, prepared, treatment)
+        if rows.above:
+            notes = (
+                f"treatment {treatment!r}: its values at {len(rows.above)} organisation(s) above "
+                f"the units (first {rows.above[0]!r}) are not used — a total is not an adoption, "
+                "and adoption is read per unit; if those organisations adopt for their units "
+                "(a designated city for its wards), pass adoption= with the units' periods",
+            )
     else:
         raise EvidenceError("give treatment= (an indicator on the link's source) or adoption=")
 
-    # outcome rows → (unit, time); duplicate (org, period) rows are averaged
+    # outcome rows → (unit, time); the intake refuses duplicate rows (LM304), but two spellings
+    # of one code (5 and 6 digits) meet only here, after the hierarchy normalised them
     mine = np.flatnonzero(rows.ind == outcome_k)
     t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
-    t_of_pcode[axis.pcodes] = np.arange(1, len(axis.pcodes) + 1)
-    n_t = len(axis.pcodes)
+    t_of_pcode[axis.pcodes] = axis.position
+    n_t = int(axis.position[-1])  # the last calendar position
     key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
+    order = np.argsort(key, kind="stable")
+    twice = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if len(twice):
+        a, b = mine[order[twice[0]]], mine[order[twice[0] + 1]]
+        raise EvidenceError(
+            f"observation rows {int(rows.row[a])} and {int(rows.row[b])} both give the outcome "
+            f"{outcome!r} of organisation {str(rows.codes[rows.unit[a]])!r} at "
+            f"{str(prepared.periods.label[rows.pcode[a]])!r} (two spellings of one code); "
+            "keep one row per organisation and period"
+        )
     y = pd.Series(rows.value[mine]).groupby(key).mean()
     unit = y.index.to_numpy() // (n_t + 1)
     time = y.index.to_numpy() % (n_t + 1)
 
-    # adoption day → first outcome period starting on or after it (0: not within the window)
-    g_unit = np.searchsorted(axis.start_day, day, side="left") + 1
-    adopted_outside = (day != np.iinfo(np.int64).max) & (g_unit > n_t)
-    g_unit = np.where(g_unit > n_t, 0, g_unit)
+    # adoption day → the outcome period containing it, or the next one when it falls between
+    # periods (0: not within the window); the period before stays untreated, as the comparison
+    # with it needs
+    label_of = dict(zip(axis.position.tolist(), axis.labels, strict=True))
+    at = np.searchsorted(axis.end_day, day, side="left")
+    inside = at < len(axis.end_day)
+    g_unit = np.where(inside, axis.position[np.minimum(at, len(axis.end_day) - 1)], 0)
     first_seen = np.full(len(rows.codes), n_t + 1, dtype=np.int64)
     np.minimum.at(first_seen, unit, time)
-    always = (g_unit > 0) & (g_unit - anticipation <= first_seen)
+    in_panel = first_seen <= n_t  # organisations with treatment rows only are not units
+    adopted_outside = in_panel & (day != np.iinfo(np.int64).max) & ~inside
+    always = in_panel & (g_unit > 0) & (g_unit - anticipation <= first_seen)
+    if adoption is None:
+        # already above the threshold at its first treatment value, with outcome periods before
+        # it: the adoption read there may be later than the real one (left-censored)
+        censored = np.flatnonzero(in_panel & ~always & (g_unit > 0) & (day == first_value))
+        if len(censored):
+            k = int(censored[0])
+            notes = (
+                *notes,
+                f"treatment {treatment!r}: {len(censored)} organisation(s) are already above the "
+                f"threshold at their first value (first {str(rows.codes[k])!r}, cohort "
+                f"{label_of[int(g_unit[k])]!r}) while their outcome starts earlier: they may have "
+                "adopted before it; give the treatment from the outcome's first period, or pass "
+                "adoption=",
+            )
     frame = pd.DataFrame(
         {
             "org": pd.Series(rows.codes[unit], dtype=object),
@@ -333,12 +465,14 @@ def build_panel(
     )
     # covariates: each (org, period) takes the covariate's value at that period or the shortest
     # period containing it (a yearly population enters every month of its year)
+    pcode_at = np.zeros(n_t + 1, dtype=np.int64)
+    pcode_at[axis.position] = axis.pcodes
     for name in covariates:
         k = names.index(name)
         theirs = rows.ind == k
         got = aligned_values(
             unit,
-            axis.pcodes[time - 1],
+            pcode_at[time],
             rows.unit[theirs],
             rows.pcode[theirs],
             rows.value[theirs],
@@ -348,7 +482,7 @@ def build_panel(
             bad = frame.loc[np.isnan(got), ["org", "time"]].iloc[0]
             raise EvidenceError(
                 f"covariate {name!r} has no value for {int(np.isnan(got).sum())} organisation-"
-                f"period(s), first org {bad['org']!r} at {axis.labels[int(bad['time']) - 1]!r}: "
+                f"period(s), first org {bad['org']!r} at {label_of[int(bad['time'])]!r}: "
                 "give it for every organisation and period of the outcome (or at a period "
                 "containing them)"
             )
@@ -357,9 +491,11 @@ def build_panel(
     return Panel(
         frame=frame,
         periods=axis.labels,
+        positions=tuple(int(x) for x in axis.position),
         treatment=treatment,
         outcome=outcome,
         covariates=tuple(covariates),
         always_treated=tuple(str(c) for c in rows.codes[always]),
         n_adopted_outside=int(adopted_outside.sum()),
+        notes=notes,
     )

@@ -25,9 +25,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from logicmodel.errors import ModelError
 from logicmodel.model.base import FiniteFloat, Frozen, Id, Text
 
-__all__ = ["VERDICTS", "Control", "EventEffect", "LinkEvidence", "Verdict", "verdict_of"]
+__all__ = [
+    "VERDICTS",
+    "Control",
+    "EventEffect",
+    "LinkEvidence",
+    "Verdict",
+    "estimate_text",
+    "level_text",
+    "verdict_of",
+]
 
 Verdict = Literal["supports", "contradicts", "inconclusive"]
 Control = Literal["never_treated", "not_yet_treated"]
@@ -41,9 +51,38 @@ VERDICT_JA: dict[str, str] = {"supports": "支持", "contradicts": "反証", "in
 _Count = Annotated[int, Field(ge=0)]
 
 
-def _number(value: float) -> str:
-    """A short figure for labels: 3 significant digits, no exponent for everyday sizes."""
-    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+def estimate_text(value: float | None, *, sign: bool = False) -> str:
+    """An estimate as people read it in a label or message: 3 significant digits below 1,000,
+    whole numbers with thousands separators above (no exponent for a figure in 円 or 人), an
+    exponent only for tiny or astronomic values; ``—`` for a missing one.
+
+    Examples
+    --------
+    >>> [estimate_text(v) for v in (-7.3569, 0.04123, 0.0, 1234.5, -3014567.0, 2.5e-5)]
+    ['-7.36', '0.0412', '0', '1,234', '-3,014,567', '2.50e-05']
+    >>> estimate_text(2.0, sign=True), estimate_text(None)
+    ('+2', '—')
+    """
+    if value is None or not math.isfinite(value):
+        return "—"
+    plus = "+" if sign else ""
+    size = abs(value)
+    if size != 0 and (size < 1e-3 or size >= 1e15):
+        return f"{value:{plus}.2e}"
+    if size >= 1000:
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus}.3g}"
+
+
+def level_text(alpha: float) -> str:
+    """The confidence level of a ``1 - alpha`` interval: ``95%``, ``90%``, ``99.5%``.
+
+    Examples
+    --------
+    >>> level_text(0.05), level_text(0.1), level_text(0.005), level_text(0.025)
+    ('95%', '90%', '99.5%', '97.5%')
+    """
+    return f"{(1 - alpha) * 100:.10g}%"
 
 
 def verdict_of(ci_low: float, ci_high: float, direction: str | None) -> Verdict:
@@ -88,6 +127,8 @@ class LinkEvidence(Frozen):
     ``se`` (clustered by organisation) and ``1 - alpha`` interval ``ci_low``–``ci_high``.
     ``verdict`` says whether the interval lies on the improving side of the outcome's direction
     (``supports``), on the worsening side (``contradicts``) or neither (``inconclusive``).
+    ``anticipation``, ``covariates`` and ``bootstrap`` record the options of the estimate, so a
+    saved model says how it was made.
     """
 
     method: Text
@@ -104,6 +145,9 @@ class LinkEvidence(Frozen):
     n_periods: _Count
     pre_trend_p: Annotated[float, Field(ge=0, le=1)] | None = None
     verdict: Verdict
+    anticipation: _Count = 0
+    covariates: tuple[Id, ...] = ()
+    bootstrap: _Count = 0
     first_period: Text | None = None
     last_period: Text | None = None
     unit: Text | None = None
@@ -111,16 +155,32 @@ class LinkEvidence(Frozen):
     event_study: tuple[EventEffect, ...] = ()
 
     def text(self, lang: str = "en") -> str:
-        """One line for a diagram's link label or a table cell (``lang`` ``"en"`` or ``"ja"``)."""
-        level = f"{round((1 - self.alpha) * 100):g}%"
-        att, lo, hi = _number(self.att), _number(self.ci_low), _number(self.ci_high)
+        """One line for a diagram's link label or a table cell (``lang`` ``"en"`` or ``"ja"``).
+
+        Raises
+        ------
+        ModelError
+            ``lang`` is neither ``"en"`` nor ``"ja"``.
+        """
+        if lang not in ("en", "ja"):
+            raise ModelError(f"lang {lang!r} is not one of 'en', 'ja'")
+        level = level_text(self.alpha)
+        att, lo, hi = (
+            estimate_text(self.att),
+            estimate_text(self.ci_low),
+            estimate_text(self.ci_high),
+        )
         if lang == "ja":
             return f"効果 {att}（{level}信頼区間 {lo}〜{hi}）: {VERDICT_JA[self.verdict]}"
         return f"ATT {att} ({level} CI {lo} to {hi}): {self.verdict}"
 
     def label(self) -> str:
         """A short bilingual label for a diagram's link: ``ATT -3.07 [-3.28, -2.87] 支持 supports``."""
-        att, lo, hi = _number(self.att), _number(self.ci_low), _number(self.ci_high)
+        att, lo, hi = (
+            estimate_text(self.att),
+            estimate_text(self.ci_low),
+            estimate_text(self.ci_high),
+        )
         return f"ATT {att} [{lo}, {hi}] {VERDICT_JA[self.verdict]} {self.verdict}"
 
     def finding_note(self, lang: str = "en") -> str:

@@ -243,15 +243,19 @@ class LogicModel(Frozen):
         Raises
         ------
         UnknownIdError
-            The link is not in the model (the message lists the links from its source).
+            The link is not in the model (the message lists the links from its source), or the
+            evidence's outcome or treatment indicator is not (evidence from another model).
         ModelError
-            ``evidence`` is neither, or ``link`` disagrees with the evidence's link.
+            ``evidence`` is neither, ``link`` disagrees with the evidence's link, or its outcome
+            (treatment) indicator does not measure the link's target (source).
 
         Examples
         --------
         >>> import logicmodel as lm
         >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Output(id="a"), lm.Outcome(id="b")],
-        ...                   links=[lm.Link(source="a", target="b")])
+        ...                   links=[lm.Link(source="a", target="b")],
+        ...                   indicators=[lm.KPI(id="a_n", measures="a"),
+        ...                               lm.KGI(id="b_n", measures="b")])
         >>> ev = lm.LinkEvidence(method="callaway_santanna", treatment="a_n", outcome="b_n",
         ...                      att=2.0, se=0.5, ci_low=1.0, ci_high=3.0, n_treated=10,
         ...                      n_control=5, n_periods=12, verdict="supports")
@@ -283,6 +287,17 @@ class LogicModel(Frozen):
             )
         source, target = (link.source, link.target) if isinstance(link, Link) else link
         found = self.link(source, target)
+        # evidence estimated on another model must name this model's indicators on the link
+        for role, ind_id, node in (
+            ("outcome", data.outcome, target),
+            ("treatment", data.treatment, source),
+        ):
+            if ind_id is not None and self.indicator(ind_id).measures != node:
+                raise ModelError(
+                    f"the evidence's {role} {ind_id!r} measures "
+                    f"{self.indicator(ind_id).measures!r}, not {node!r} of the link "
+                    f"{source!r} → {target!r}; was it estimated on another model?"
+                )
         return self.model_copy(
             update={
                 "links": [

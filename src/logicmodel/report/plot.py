@@ -44,7 +44,7 @@ import pandas as pd
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
-from logicmodel.model.evidence import VERDICT_JA
+from logicmodel.model.evidence import VERDICT_JA, estimate_text, level_text
 from logicmodel.periods import parse_period
 from logicmodel.report.dashboard._layout import COLUMNS, wrap_into
 from logicmodel.report.mermaid import STATUS_COLOURS
@@ -740,6 +740,7 @@ _EVENT_TEXT: dict[str, dict[str, str]] = {
         "y": "effect on {outcome}{unit}",
         "pre": "before adoption",
         "post": "after adoption",
+        "band": "simultaneous band",
         "title": "{link}: ATT {att} ({level} CI {lo} to {hi}) · {verdict}",
     },
     "ja": {
@@ -747,6 +748,7 @@ _EVENT_TEXT: dict[str, dict[str, str]] = {
         "y": "「{outcome}」への効果{unit}",
         "pre": "導入前",
         "post": "導入後",
+        "band": "同時信頼帯",
         "title": "{link}: 効果 {att}（{level}信頼区間 {lo}〜{hi}）· {verdict}",
     },
 }
@@ -768,9 +770,10 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
     Returns
     -------
     matplotlib.axes.Axes
-        Artists carry ids: ``pre`` and ``post`` (points with interval bars), ``zero`` (the no-effect
-        line), ``adoption`` (the line between event times −1 and 0) and ``att`` (the overall
-        effect over the post-adoption periods).
+        Artists carry ids: ``pre`` and ``post`` (points with pointwise interval bars), ``zero``
+        (the no-effect line), ``adoption`` (the line between event times −1 and 0), ``att`` (the
+        overall effect over the post-adoption periods) and, for an estimate made with
+        ``bootstrap=``, ``band`` (the simultaneous band over the whole path, shaded).
 
     Raises
     ------
@@ -810,8 +813,13 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
     att = es["att"].to_numpy(dtype=np.float64)
     lo = pd.to_numeric(es["ci_low"]).to_numpy(dtype=np.float64)
     hi = pd.to_numeric(es["ci_high"]).to_numpy(dtype=np.float64)
+    band = (
+        es[["band_low", "band_high"]].to_numpy(dtype=np.float64)
+        if {"band_low", "band_high"} <= set(es.columns)
+        else np.full((len(es), 2), np.nan)
+    )
     colour = {"supports": "#1a7f37", "contradicts": "#cf222e"}.get(evidence.verdict, "#59636e")
-    level = f"{round((1 - evidence.alpha) * 100):g}%"
+    level = level_text(evidence.alpha)
     verdict = evidence.verdict if language == "en" else VERDICT_JA[evidence.verdict]
     with _japanese_text():
         ax = _new_axes(ax, (8.0, 4.5))
@@ -831,6 +839,16 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
                 label=text[gid],
             )
             bars.lines[0].set_gid(gid)
+        if np.isfinite(band).all():  # a simultaneous band (bootstrap) around the whole path
+            ax.fill_between(
+                t,
+                band[:, 0],
+                band[:, 1],
+                color="#8c959f",
+                alpha=0.18,
+                linewidth=0,
+                label=text["band"],
+            ).set_gid("band")
         ax.axhline(0.0, color="#1f2328", linewidth=0.8).set_gid("zero")
         ax.axvline(-0.5, color=_AS_OF_COLOUR, linestyle=":", linewidth=1.0).set_gid("adoption")
         post = t >= 0
@@ -851,10 +869,10 @@ def event_study(evidence: Any, *, ax: Axes | None = None, lang: str = "en") -> A
         ax.set_title(
             text["title"].format(
                 link=link,
-                att=_number(evidence.att),
+                att=estimate_text(evidence.att),
                 level=level,
-                lo=_number(evidence.ci_low),
-                hi=_number(evidence.ci_high),
+                lo=estimate_text(evidence.ci_low),
+                hi=estimate_text(evidence.ci_high),
                 verdict=verdict,
             ),
             fontsize=10,
