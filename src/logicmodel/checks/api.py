@@ -12,6 +12,7 @@ from logicmodel.issues import Issue, Report
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
 
 __all__ = ["check"]
 
@@ -43,6 +44,7 @@ def check(
     select: str | Iterable[str] | None = None,
     ignore: str | Iterable[str] | None = None,
     lang: str = "en",
+    hierarchy: Hierarchy | None = None,
 ) -> Report:
     """Check a model (and optionally its observations) and report every problem found.
 
@@ -58,6 +60,10 @@ def check(
         list. ``ignore`` wins over ``select``.
     lang
         ``"en"`` or ``"ja"``: the language of the messages.
+    hierarchy
+        An :class:`~logicmodel.Hierarchy`: every org code of the observations that it does not
+        know (wrong check digit, lost leading zero, unknown code) is an LM309 error with its rows,
+        the same report :func:`~logicmodel.evaluate` raises.
 
     Returns
     -------
@@ -114,13 +120,15 @@ def check(
                 err.add_note(f"while running check rule {code} ({rule.title})")
                 raise
     if observations is not None:
-        issues.extend(_observation_issues(model, observations))
+        issues.extend(_observation_issues(model, observations, hierarchy))
     kept = (i for i in issues if _chosen(i.code, chosen_select, chosen_ignore))
     report = Report(kept)
     return report.in_language(lang) if lang != "en" else report
 
 
-def _observation_issues(model: LogicModel, observations: Any) -> list[Issue]:
+def _observation_issues(
+    model: LogicModel, observations: Any, hierarchy: Hierarchy | None
+) -> list[Issue]:
     from logicmodel.observations import observation_issues
 
-    return list(observation_issues(model, observations))
+    return list(observation_issues(model, observations, hierarchy))

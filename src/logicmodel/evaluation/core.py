@@ -11,8 +11,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.checks import check
-from logicmodel.errors import CheckError
-from logicmodel.evaluation.achievement import achievement, forecast, plan_values
+from logicmodel.errors import CheckError, ModelError
+from logicmodel.evaluation.achievement import forecast
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
     aggregate_orgs,
@@ -28,8 +28,16 @@ from logicmodel.evaluation.bands import (
     resolve_bands,
     status_categorical,
 )
+from logicmodel.evaluation.coverage import (
+    ExpectedCounts,
+    expected_counts,
+    incomplete_mask,
+    reporting_counts,
+)
 from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
 from logicmodel.evaluation.engine import pushdown, worth_pushing_down
+from logicmodel.evaluation.formulas import complete_formula_rows
+from logicmodel.evaluation.history import HistorySource, SeriesState, text_column
 from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, rollup
 from logicmodel.graph import compile_model
@@ -38,6 +46,7 @@ from logicmodel.observations import (
     Observations,
     PeriodTable,
     empty_observations,
+    org_code_issues,
     prepare_observations,
 )
 from logicmodel.periods import parse_period
@@ -49,6 +58,9 @@ if TYPE_CHECKING:
 __all__ = ["evaluate"]
 
 _DIRECTION_CODE = {"increase": 0, "decrease": 1, "maintain": 2}
+_LANGS = ("en", "ja")
+# period classes for the default as_of: day, month, quarter, anything longer (by length in days)
+_CLASS_BOUNDS = np.array([1, 31, 92], dtype=np.int64)
 _DAY = np.timedelta64(1, "D")
 
 
@@ -74,6 +86,7 @@ def evaluate(
     hierarchy: Hierarchy | None = None,
     bands: Bands | str | None = None,
     rollup: str | Aggregator | Callable[..., Any] = "weighted_mean",
+    min_coverage: float = 1.0,
     lang: str = "en",
     due_soon_days: int = 30,
 ) -> Progress:
@@ -87,7 +100,9 @@ def evaluate(
         Any dataframe narwhals accepts with columns ``indicator, period, value`` and optional
         ``org``, ``unit`` (converted to the indicator's unit) and ``kind`` (actual|target|baseline).
     as_of
-        A date or period (its last day); default the latest observed period end.
+        A date or period (its last day). Default: the latest end among the actual observations of
+        the finest reporting frequency present (months before quarters before years), so one
+        annual figure for a year still running does not move it into the future.
     hierarchy
         An :class:`~logicmodel.Hierarchy`; every org and every ancestor level then gets rows.
     bands
@@ -95,8 +110,14 @@ def evaluate(
     rollup
         Pathway aggregator: ``weighted_mean``, ``min``, ``max``, ``geometric_mean``,
         ``share_on_track`` or a callable (see :mod:`logicmodel.evaluation.rollup`).
+    min_coverage
+        Share (0–1) of the organisations at the counted level that must report for an additive
+        total (orgs rule ``sum``) above them to be judged against its target; below it the
+        row's status is ``incomplete`` (集計中). Every row carries ``reporting``, ``expected``
+        and ``coverage``.
     lang
-        ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
+        ``"en"`` or ``"ja"``: the default language of ``status_label`` columns and of
+        :meth:`Progress.summary` (which also takes ``lang=``).
 
     Returns
     -------
@@ -105,7 +126,10 @@ def evaluate(
     Raises
     ------
     CheckError
-        The model or the observations have errors (the report lists them all, with rows).
+        The model or the observations have errors (the report lists them all, with rows; with a
+        hierarchy every unknown org code too, as :func:`logicmodel.check` reports them).
+    ModelError
+        ``lang`` is not ``"en"`` or ``"ja"``, or ``min_coverage`` is not a number from 0 to 1.
 
     Notes
     -----
@@ -132,6 +156,108 @@ def evaluate(
     """
     fys = model.fiscal_year_start
     bands_ = resolve_bands(bands)
+    lang = _language(lang)
+    min_coverage = _fraction(min_coverage)
+    prepared, report = _intake(model, observations, hierarchy, lang)
+    periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
+    as_of_date = _as_of_date(as_of, fys) or default_as_of(prepared)
+    as_of_x = int(_days(np.array([np.datetime64(as_of_date, "D")]))[0])
+    org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
+    expected = expected_counts(org_index, hierarchy)
+    hist = _series_rows(model, prepared, periods, org_pos, anc_u, anc_code, org_index, as_of_x, expected)
+    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators})
+    del prepared, org_pos, anc_code  # the row-level arrays are not needed any more
+    state = _series_state(model, hist, points, periods, org_index, as_of_x)
+    source = HistorySource(
+        state=state,
+        ind_ids=tuple(i.id for i in model.indicators),
+        orgs=org_index.orgs,
+        org_names=_org_names(org_index),
+        org_level=org_index.org_level,
+        level_names=org_index.level_names,
+        counted=org_index.counted,
+        period_label=periods.label,
+        period_start=periods.start,
+        period_end=periods.end,
+        expected=expected,
+        additive=np.array(
+            [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
+        ),
+        bands=bands_,
+        min_coverage=min_coverage,
+    )
+    indicators, gi, go = _indicator_table(model, source, periods, org_index, as_of_x, lang)
+    children = _children_table(
+        gi, go, indicators["status"].cat.codes.to_numpy(), list(source.ind_ids), org_index,
+        expected, as_of_x,
+    )
+    nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
+    seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
+    periods_seen = pd.DataFrame(
+        {
+            "indicator": np.asarray(source.ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
+            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
+        }
+    )
+    milestones = milestone_table(model, as_of_date, due_soon_days)
+    freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
+    findings = diagnose_findings(model, nodes, indicators, periods_seen, milestones, as_of_date, freq)
+    return Progress(
+        model=model,
+        as_of=as_of_date,
+        indicators=indicators,
+        nodes=nodes,
+        milestones=milestones,
+        findings=findings,
+        children=children,
+        report=report,
+        bands=bands_,
+        lang=lang,
+        levels=org_index.level_names,
+        orgs=_org_table(org_index, expected, as_of_x),
+        history_source=source,
+        min_coverage=min_coverage,
+    )
+
+
+def default_as_of(prepared: Observations) -> dt.date:
+    """The latest end among the actual observations of the finest reporting frequency present
+    (days, then months, quarters, longer periods; DESIGN §4.4): one annual figure for a year still
+    running does not move ``as_of`` past the newest monthly data. Without actuals: today.
+
+    Worked on the distinct periods of the actual rows (one bincount), not per row.
+    """
+    frame = prepared.frame
+    periods = prepared.periods
+    actual = frame["kind_code"].to_numpy() == 0
+    if not len(frame) or not actual.any() or not len(periods):
+        return dt.date.today()
+    seen = np.flatnonzero(np.bincount(frame["pcode"].to_numpy()[actual], minlength=len(periods)))
+    end = periods.end_day[seen]
+    length = end - _days(periods.start[seen]) + 1
+    klass = np.searchsorted(_CLASS_BOUNDS, length, side="left")
+    latest = int(end[klass == klass.min()].max())
+    out: dt.date = (np.datetime64("1970-01-01", "D") + latest).astype(dt.date)
+    return out
+
+
+def _language(lang: object) -> str:
+    if lang not in _LANGS:
+        raise ModelError(f"lang {lang!r} is not one of {', '.join(_LANGS)}")
+    return str(lang)
+
+
+def _fraction(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ModelError(f"min_coverage must be a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _intake(
+    model: LogicModel, observations: Any, hierarchy: Hierarchy | None, lang: str
+) -> tuple[Observations, Report]:
+    """Stage 1: check the model and the observations (org codes against the hierarchy) and
+    bring the observations to integer codes; raises the full report when anything is wrong."""
     report = check(model)
     prepared = None
     if observations is not None:
@@ -145,29 +271,57 @@ def evaluate(
             if pushed is not None
             else prepare_observations(model, observations)
         )
-    if prepared is not None:
-        report = report + Report(prepared.issues)
+        report = report + Report([*prepared.issues, *org_code_issues(prepared, hierarchy)])
     if not report.ok:
         raise CheckError(report.in_language(lang))
     if prepared is None:
         prepared = Observations(
             empty_observations(), (), False, tuple(i.id for i in model.indicators)
         )
+    return prepared, report
+
+
+def _org_names(index: OrgIndex) -> npt.NDArray[np.object_]:
+    if index.names is not None:
+        return index.names
+    return np.asarray(index.orgs, dtype=object)
+
+
+def _org_table(index: OrgIndex, expected: ExpectedCounts, as_of_x: int) -> pd.DataFrame:
+    """One row per organisation of the evaluation: code, name, level, parent, expected."""
+    n = len(index.orgs)
+    return pd.DataFrame(
+        {
+            "org": index.orgs,
+            "org_name": _org_names(index),
+            "level": index.level_of(),
+            "parent": _parents(index),
+            "expected": expected.at(np.arange(n), np.full(n, as_of_x)),
+        }
+    )
+
+
+def _series_rows(
+    model: LogicModel,
+    prepared: Observations,
+    periods: PeriodTable,
+    org_pos: npt.NDArray[np.int32],
+    anc_u: npt.NDArray[np.int64],
+    anc_code: npt.NDArray[np.int32],
+    org_index: OrgIndex,
+    as_of_x: int,
+    expected: ExpectedCounts,
+) -> pd.DataFrame:
+    """Stage 2: actuals up to ``as_of`` → series rows (indicator position, org_i, pcode, value,
+    reporting) at every org: time rule to reporting periods (a period still running gives its
+    total so far), then orgs rule, formulas over the orgs that have every component."""
+    fys = model.fiscal_year_start
     clean = prepared.frame
-    periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
-    as_of_date = _as_of_date(as_of, fys)
-
-    # orgs: each row gets its org position and an ancestor row (per distinct org, or per distinct
-    # (org, period) for versioned trees, so data before a merger rolls up through the old tree)
-    org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
-
-    # series: time then orgs, formulas last -------------------------------------------------------
     inds = {i.id: i for i in model.indicators}
     ind_ids = [i.id for i in model.indicators]
     ind_pos = {k: n for n, k in enumerate(ind_ids)}
     freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
     base_needed: dict[tuple[str, str | None], None] = {}
-    formula_order = _formula_order(model)
 
     def need(name: str, f: str | None) -> None:
         ind = inds[name]
@@ -181,14 +335,17 @@ def evaluate(
     keys = list(base_needed)  # one series per (indicator, reporting frequency)
     ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
     # actual rows as integer columns (no copy when every row is an actual, the usual case)
+    pcode_all = clean["pcode"].to_numpy()
     is_actual = clean["kind_code"].to_numpy() == 0
+    n_observed = len(prepared.periods)
+    observed_end = prepared.periods.end_day
     every = bool(is_actual.all())
 
     def actual(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return values if every else values[is_actual]
 
     columns = {
-        "pcode": actual(clean["pcode"].to_numpy()),
+        "pcode": actual(pcode_all),
         "value": actual(clean["value"].to_numpy()),
         "org_i": actual(org_pos),
         "anc_code": actual(anc_code),
@@ -203,6 +360,11 @@ def evaluate(
         if f is None:
             as_observed.append((code, positions))
         else:
+            # a reporting period still running at as_of is the total so far (year to date):
+            # only observations that ended by as_of go into it
+            ended = observed_end[columns["pcode"][positions]] <= as_of_x
+            if not ended.all():
+                positions = positions[ended]
             rows = pd.DataFrame(
                 {
                     "indicator": np.full(len(positions), code, dtype=np.int32),
@@ -214,8 +376,12 @@ def evaluate(
             del rows
     all_rows = _stack_series(columns, as_observed, aggregated)
     del columns, as_observed, aggregated, by_indicator
+    if len(all_rows) and np.isnan(all_rows["value"].to_numpy()).any():
+        all_rows = all_rows[all_rows["value"].notna()].reset_index(drop=True)
     series: dict[tuple[str, str | None], pd.DataFrame] = {}
+    leaves: dict[tuple[str, str | None], pd.DataFrame] = {}
     hist_parts: list[pd.DataFrame] = []
+    end_day = periods.end_day
     if len(all_rows):
         sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
         grouped = aggregate_orgs(
@@ -226,7 +392,9 @@ def evaluate(
             len(periods),
             _weights(all_rows, sk_codes, inds, periods),
         )
-        del all_rows
+        grouped["reporting"] = reporting_counts(
+            all_rows, grouped, anc_u, org_index, expected, periods.end_day, len(periods)
+        )
         sk = grouped["indicator"].to_numpy()
         # the reported series of non-formula indicators go to the history in one take
         final = np.zeros(len(keys), dtype=bool)
@@ -236,149 +404,183 @@ def evaluate(
             part = grouped if main.all() else grouped[main]
             hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
         del main
-        # formula components (and observed formula values) by series
+        # formula components (and observed formula values) by series; the rows as observed too
         wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
         if wanted:
             where = pd.Series(np.arange(len(sk))).groupby(sk).indices
+            leaf_sk = all_rows["indicator"].to_numpy()
+            leaf_where = pd.Series(np.arange(len(leaf_sk))).groupby(leaf_sk).indices
             for code in wanted:
                 if code in where:
                     series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
+                if code in leaf_where:
+                    leaves[keys[code]] = all_rows.iloc[leaf_where[code]].reset_index(drop=True)
         del grouped, sk
-    for name in formula_order:
+    del all_rows
+    for name in _formula_order(model):
         ind = inds[name]
         f = freq[name]
         comps = {c: series.get((c, f), pd.DataFrame()) for c in ind.components}
         computed = formula_rows(ind, comps, periods)
-        observed = series.get((name, f), pd.DataFrame())
-        if len(computed):
-            merged = (
-                pd.concat([computed, observed[["org_i", "pcode", "value"]]], ignore_index=True)
-                if len(observed)
-                else computed
+        computed["reporting"] = _reporting_of(computed, comps, ind.components)
+        if not any(inds[c].formula for c in ind.components):
+            complete = complete_formula_rows(
+                ind,
+                [leaves.get((c, f), pd.DataFrame()) for c in ind.components],
+                [inds[c].orgs_rule for c in ind.components],
+                anc_u,
+                org_index,
+                periods,
+                expected,
             )
-            merged = merged.drop_duplicates(["org_i", "pcode"], keep="first")
-            series[(name, f)] = merged.reset_index(drop=True)
-        if len(series.get((name, f), ())):
-            hist_parts.append(series[(name, f)].assign(indicator=np.int32(ind_pos[name])))
-    cols = ["indicator", "org_i", "pcode", "value"]
-    hist = (
-        pd.concat([p[cols] for p in hist_parts], ignore_index=True)
-        if hist_parts
-        else pd.DataFrame({c: np.zeros(0, dtype=np.int32) for c in cols}).assign(value=np.zeros(0))
-    )
-    del hist_parts, series
-    hist = hist[hist["value"].notna()]
-    hist_pcode = hist["pcode"].to_numpy(dtype=np.int64)
-    end_day = periods.end_day
-    if as_of_date is None:
-        # the latest observed reporting period (a fiscal year summed from months ends with its March)
-        as_of_date = (
-            (np.datetime64("1970-01-01", "D") + int(end_day[hist_pcode].max())).astype(dt.date)
-            if len(hist)
-            else dt.date.today()
+            computed = pd.concat([complete, computed], ignore_index=True)
+        observed = series.get((name, f), pd.DataFrame())
+        merged = (
+            pd.concat([computed, observed[["org_i", "pcode", "value", "reporting"]]], ignore_index=True)
+            if len(observed)
+            else computed
         )
-    as_of_day = np.datetime64(as_of_date, "D")
+        merged = merged.drop_duplicates(["org_i", "pcode"], keep="first").reset_index(drop=True)
+        series[(name, f)] = merged
+        if len(merged):
+            hist_parts.append(merged.assign(indicator=np.int32(ind_pos[name])))
+    cols = ["indicator", "org_i", "pcode", "value", "reporting"]
+    if not hist_parts:
+        empty = {c: np.zeros(0, dtype=np.int64) for c in cols}
+        return pd.DataFrame(empty).assign(value=np.zeros(0))
+    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True)
+    # an observed period ending after as_of is not known yet; a reporting period built from
+    # observations that ended by as_of is kept (``period_complete`` false)
+    pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    later = (end_day[pcode] > as_of_x) & (pcode < n_observed)
+    return hist[hist["value"].notna().to_numpy() & ~later]
 
-    # points: baselines and targets per (indicator, org) -------------------------------------------
-    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, inds)
-    # the row-level arrays are not needed any more: let them go before the tables are built
-    del clean, prepared, org_pos, anc_code
 
-    # series codes over the full grid (indicators × orgs) ----------------------------------------
+def _reporting_of(
+    computed: pd.DataFrame, comps: dict[str, pd.DataFrame], names: tuple[str, ...]
+) -> npt.NDArray[np.int64]:
+    """Reporting of formula rows computed from aggregated components: the smallest of the
+    components' reporting at the same (org, period) (a fallback; see complete_formula_rows)."""
+    if not len(computed):
+        return np.zeros(0, dtype=np.int64)
+    out = np.full(len(computed), np.iinfo(np.int64).max, dtype=np.int64)
+    key = computed["org_i"].to_numpy(dtype=np.int64) * (1 << 32) + computed["pcode"].to_numpy(
+        dtype=np.int64
+    )
+    for name in names:
+        part = comps[name]
+        if not len(part) or "reporting" not in part:
+            continue
+        their = part["org_i"].to_numpy(dtype=np.int64) * (1 << 32) + part["pcode"].to_numpy(
+            dtype=np.int64
+        )
+        got = pd.Series(part["reporting"].to_numpy(dtype=np.int64), index=their)
+        got = got[~got.index.duplicated()]
+        vals = got.reindex(key).to_numpy(dtype=np.float64)
+        out = np.where(np.isnan(vals), out, np.minimum(out, np.nan_to_num(vals).astype(np.int64)))
+    return np.where(out == np.iinfo(np.int64).max, 0, out)
+
+
+def _series_state(
+    model: LogicModel,
+    hist: pd.DataFrame,
+    points: pd.DataFrame,
+    periods: PeriodTable,
+    org_index: OrgIndex,
+    as_of_x: int,
+) -> SeriesState:
+    """Stage 3: series rows sorted by (series, recency) and the plan points on the grid
+    series = indicator × n_org + org."""
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
     n_org = len(org_index.orgs)
-    hist_ind = hist["indicator"].to_numpy(dtype=np.int64)
-    hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
-    x_unsorted = end_day[hist_pcode]
-    # by series, then recency (end, then start: a month is more recent than the quarter ending
-    # with it); hist itself stays put
-    order = np.lexsort((periods.recency[hist_pcode], hist_series))
-    hist_series = hist_series[order]
-    x = x_unsorted[order]
-    actual_v = hist["value"].to_numpy(dtype=np.float64)[order]
     n_series = len(ind_ids) * n_org
-
+    pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    ind = hist["indicator"].to_numpy(dtype=np.int64)
+    series = ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
+    order = np.lexsort((periods.recency[pcode], series))
+    start_day = _days(periods.start)
     pts_series = _lookup(points["indicator"], ind_pos) * n_org + points["org_i"].to_numpy(
         dtype=np.int64
     )
     pts_x = _days(points["end"])
     porder = np.lexsort((pts_x, pts_series))
-    pts_series, pts_x, pts_value = (
-        pts_series[porder],
-        pts_x[porder],
-        points["value"].to_numpy(dtype=np.float64)[porder],
-    )
-    pts_kind = points["kind"].to_numpy(dtype=object)[porder]
+    pts_series, pts_x = pts_series[porder], pts_x[porder]
+    pts_value = points["value"].to_numpy(dtype=np.float64)[porder]
+    is_base = points["kind"].to_numpy(dtype=object)[porder] == "baseline"
     pts_period = points["period"].to_numpy(dtype=object)[porder]
-    is_base = pts_kind == "baseline"
     baseline = np.full(n_series, np.nan)
-    baseline_period = np.full(n_series, None, dtype=object)
     baseline[pts_series[is_base]] = pts_value[is_base]
+    baseline_period = np.full(n_series, None, dtype=object)
     baseline_period[pts_series[is_base]] = pts_period[is_base]
     is_tgt = ~is_base
     target = np.full(n_series, np.nan)
+    target[pts_series[is_tgt]] = pts_value[is_tgt]  # sorted by x: the last is the final target
     target_period = np.full(n_series, None, dtype=object)
-    target_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
-    target[pts_series[is_tgt]] = pts_value[is_tgt]  # sorted by x: last write is the final target
     target_period[pts_series[is_tgt]] = pts_period[is_tgt]
+    target_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
     target_end[pts_series[is_tgt]] = pts_x[is_tgt]
-    has_baseline = ~np.isnan(baseline)
     direction = np.repeat(
         np.array([_DIRECTION_CODE[inds[i].effective_direction] for i in ind_ids], dtype=np.int64),
         n_org,
     )
+    return SeriesState(
+        series=series[order],
+        x=periods.end_day[pcode][order].astype(np.int64),
+        start=start_day[pcode][order],
+        actual=hist["value"].to_numpy(dtype=np.float64)[order],
+        reporting=hist["reporting"].to_numpy(dtype=np.int64)[order],
+        pcode=pcode[order],
+        org_i=hist["org_i"].to_numpy(dtype=np.int64)[order],
+        indicator=ind[order],
+        n_org=n_org,
+        as_of_x=as_of_x,
+        pts_series=pts_series,
+        pts_x=pts_x,
+        pts_value=pts_value,
+        has_baseline=~np.isnan(baseline),
+        baseline=baseline,
+        target=target,
+        direction=direction,
+        baseline_period=baseline_period,
+        target_period=target_period,
+        target_end=target_end,
+        flow=np.array([inds[i].time_rule == "sum" for i in ind_ids], dtype=bool),
+    )
 
-    def plan_at(
-        rows: npt.NDArray[np.int64],
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Planned value, achievement and planned achievement of sorted rows ``rows``."""
-        s_ = hist_series[rows]
-        planned_ = plan_values(s_, x[rows], pts_series, pts_x, pts_value, has_baseline)
-        ach_ = achievement(actual_v[rows], baseline[s_], target[s_], direction[s_])
-        pach_ = achievement(planned_, baseline[s_], target[s_], direction[s_])
-        return planned_, ach_, pach_
 
-    level_names = org_index.level_of()
-    as_of_x = _days(np.array([as_of_day]))[0]
-    upto = x <= as_of_x
-
-    def build_history() -> pd.DataFrame:
-        """The history table, built on first use (plans for every period of every series)."""
-        rows = np.flatnonzero(upto)
-        planned_, ach_, pach_ = plan_at(rows)
-        s_ = hist_series[rows]
-        hstatus = bands_.classify_codes(ach_, pach_)
-        hstatus[np.isnan(target[s_])] = STATUSES.index("no_target")
-        src = order[rows]
-        org_i = hist["org_i"].to_numpy(dtype=np.int64)[src]
-        pcode = hist_pcode[src]
-        return pd.DataFrame(
-            {
-                "indicator": _text_column(ind_ids, hist_ind[src]),
-                "org": _text_column(org_index.orgs, org_i),
-                "level": _text_column(level_names, org_i),
-                "period": _text_column(periods.label, pcode),
-                "start": periods.start[pcode],
-                "end": periods.end[pcode],
-                "actual": actual_v[rows],
-                "planned": planned_,
-                "achievement": ach_,
-                "planned_achievement": pach_,
-                "status": pd.Categorical.from_codes(hstatus, categories=pd.Index(list(STATUSES))),
-            }
-        )
-
-    # current rows at as_of ----------------------------------------------------------------------------
+def _indicator_table(
+    model: LogicModel,
+    source: HistorySource,
+    periods: PeriodTable,
+    org_index: OrgIndex,
+    as_of_x: int,
+    lang: str,
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Stage 4: one row per (indicator, org) at ``as_of`` (and each row's indicator and org
+    positions)."""
+    st = source.state
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = list(source.ind_ids)
+    n_org = st.n_org
+    n_series = len(ind_ids) * n_org
+    fys = model.fiscal_year_start
+    bands_ = source.bands
+    target_end = st.target_end
     cur_idx = np.full(n_series, -1, dtype=np.int64)
-    sel = np.flatnonzero(upto)
-    cur_idx[hist_series[sel]] = sel  # rows sorted by x within series: last write is the latest
-    day, _slope = forecast(hist_series[upto], x[upto], actual_v[upto], n_series, target)
-    grid_series = np.arange(n_series)
+    cur_idx[st.series] = np.arange(len(st.series))  # sorted by recency: the last is the latest
+    # forecasts from complete periods only, and never further out than the data spans
+    usable = st.complete | ~st.flow[st.indicator]
+    day, _slope = forecast(st.series[usable], st.x[usable], st.actual[usable], n_series, st.target)
+    first_x = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_x, st.series, st.start)
     present = np.zeros(n_series, dtype=bool)
-    present[hist_series] = True
-    present[pts_series] = True
+    present[st.series] = True
+    present[st.pts_series] = True
     for top_pos in org_index.top:
         present[np.arange(len(ind_ids)) * n_org + top_pos] = True
-    g = grid_series[present]
+    g = np.flatnonzero(present)
     gi, go = g // n_org, g % n_org
     cur = cur_idx[g]
     has = cur >= 0
@@ -387,47 +589,64 @@ def evaluate(
     cur_planned = np.full(len(g), np.nan)
     cur_ach = np.full(len(g), np.nan)
     cur_pach = np.full(len(g), np.nan)
+    rows_now = take[has]
     if has.any():
-        rows_now = take[has]
-        cur_actual[has] = actual_v[rows_now]
-        cur_planned[has], cur_ach[has], cur_pach[has] = plan_at(rows_now)
+        cur_actual[has] = st.actual[rows_now]
+        cur_planned[has], cur_ach[has], cur_pach[has] = st.plan_at(rows_now)
     status = bands_.classify(cur_ach, cur_pach)
-    status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
+    status = np.where(np.isnan(st.target[g]), "no_target", np.where(has, status, "no_data"))
+    reporting = np.zeros(len(g), dtype=np.int64)
+    reporting[has] = st.reporting[rows_now]
+    cur_x = np.full(len(g), as_of_x, dtype=np.int64)
+    cur_x[has] = np.minimum(st.x[rows_now], as_of_x)
+    expected = source.expected.at(go, cur_x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(expected > 0, reporting / np.maximum(expected, 1), np.nan)
+    judged = np.isin(status, ["achieved", "on_track", "at_risk", "off_track"])
+    short = incomplete_mask(
+        source.additive[gi], source.org_level[go], source.counted, coverage, source.min_coverage
+    )
+    status = np.where(judged & short, "incomplete", status)
     fc_day = day[g]
-    # a nearly flat trend reaches the target centuries away: beyond 100 years is "not foreseeable"
-    fc_day = np.where(np.abs(fc_day - _days(np.array([as_of_day]))[0]) <= 36_525, fc_day, np.nan)
+    span = np.where(first_x[g] < np.iinfo(np.int64).max, as_of_x - first_x[g], 0)
+    horizon = np.minimum(np.maximum(span, 0), 36_525)
+    fc_day = np.where(np.abs(fc_day - as_of_x) <= horizon, fc_day, np.nan)
     fc_date = np.where(
         np.isnan(fc_day),
         np.datetime64("NaT"),
         np.datetime64("1970-01-01", "D") + np.nan_to_num(fc_day, nan=0).astype(np.int64),
     )
-    fc_period = _fy_labels(fc_date, fys)
     on_course = (fc_day <= target_end[g]).astype(object)
     on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
     on_course[status == "achieved"] = True
     cur_pcode = np.zeros(len(g), dtype=np.int64)
-    cur_pcode[has] = hist_pcode[order[take[has]]]
+    cur_pcode[has] = st.pcode[rows_now]
     cur_end = np.full(len(g), np.datetime64("NaT"), dtype="datetime64[D]")
+    complete = np.full(len(g), None, dtype=object)
     if has.any():
         cur_end[has] = periods.end[cur_pcode[has]]
+        complete[has] = st.complete[rows_now]
     ind_objs = [inds[ind_ids[k]] for k in gi]
-    indicators = pd.DataFrame(
+    level_names = np.asarray(source.level_names, dtype=object)[source.org_level]
+    table = pd.DataFrame(
         {
             "indicator": [i.id for i in ind_objs],
             "name": [i.title for i in ind_objs],
             "role": [i.role for i in ind_objs],
             "node": [i.measures for i in ind_objs],
             "unit": [i.unit for i in ind_objs],
-            "org": org_index.orgs[go],
+            "org": source.orgs[go],
+            "org_name": source.org_names[go],
             "level": level_names[go],
             "parent": _parents(org_index)[go],
             "period": _take_or_none(periods.label, cur_pcode, has),
             "actual_end": cur_end,
+            "period_complete": complete,
             "actual": cur_actual,
-            "baseline": baseline[g],
-            "baseline_period": baseline_period[g],
-            "target": target[g],
-            "target_period": target_period[g],
+            "baseline": st.baseline[g],
+            "baseline_period": st.baseline_period[g],
+            "target": st.target[g],
+            "target_period": st.target_period[g],
             "planned": cur_planned,
             "achievement": cur_ach,
             "planned_achievement": cur_pach,
@@ -437,44 +656,16 @@ def evaluate(
             .to_numpy(),
             "grade": bands_.grade(cur_ach),
             "forecast_date": fc_date.astype("datetime64[D]"),
-            "forecast_period": fc_period,
+            "forecast_period": _fy_labels(fc_date, fys),
             "on_course": on_course,
+            "reporting": reporting,
+            "expected": expected,
+            "coverage": coverage,
         }
     )
     if not bands_.grades:
-        indicators = indicators.drop(columns=["grade"])
-    children = _children_table(
-        gi, go, indicators["status"].cat.codes.to_numpy(), ind_ids, org_index
-    )
-    # distinct (indicator, period end) up to as_of, for the "stale" diagnostic
-    seen = pd.DataFrame({"i": hist_ind[order][upto], "x": x[upto]}).drop_duplicates()
-    periods_seen = pd.DataFrame(
-        {
-            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
-            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
-        }
-    )
-
-    # pathway roll-up per org ---------------------------------------------------------------------------
-    nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
-    milestones = milestone_table(model, as_of_date, due_soon_days)
-    findings = diagnose_findings(
-        model, nodes, indicators, periods_seen, milestones, as_of_date, freq
-    )
-    return Progress(
-        model,
-        as_of_date,
-        indicators,
-        nodes,
-        build_history,
-        milestones,
-        findings,
-        children,
-        report,
-        bands_,
-        lang,
-        org_index.level_names,
-    )
+        table = table.drop(columns=["grade"])
+    return table, gi, go
 
 
 def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]:
@@ -730,19 +921,7 @@ def _points(
     return pd.concat([base, tgt], ignore_index=True)
 
 
-def _text_column(categories: Any, codes: npt.NDArray[np.integer[Any]]) -> Any:
-    """``categories[codes]`` as a text column for a long table: gathered by Arrow when it is
-    installed (no Python object per row; pandas gets its Arrow-backed ``str``), else as objects.
-    Columns with no text at all stay ``None`` objects."""
-    cats = np.asarray(categories, dtype=object)
-    if not any(c is not None for c in cats.tolist()):
-        return cats[codes]
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
-        return cats[codes]
-    table = pa.array(cats.tolist(), type=pa.large_string())
-    return table.take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
+_text_column = text_column
 
 
 def _take_or_none(
@@ -782,38 +961,61 @@ def _children_table(
     status: npt.NDArray[np.integer[Any]],
     ind_ids: list[str],
     index: OrgIndex,
+    expected: ExpectedCounts,
+    as_of_x: int,
 ) -> pd.DataFrame:
-    """Per (indicator, parent org): number and share of children by status.
+    """Per (indicator, org above the counted level): the organisations at the counted level
+    below it by status, those without a row counted as ``no_data`` (all 1,741 municipalities
+    under the nation), and the shares achieved / on track of all of them.
 
     ``gi``, ``go`` and ``status`` are the indicator position, org position and status code
     (into :data:`STATUSES`) of each row of the indicators table; counted with one bincount.
     """
-    named = np.array([o is not None for o in index.orgs.tolist()] + [False])
-    parent = index.parents[go]
-    has = named[parent]  # parent -1 (none) → the appended False
     n_org, n_st = len(index.orgs), len(STATUSES)
-    key = gi[has] * n_org + parent[has]
-    groups, inverse = np.unique(key, return_inverse=True)
+    tree = np.arange(n_org) < index.n_tree
+    level = index.org_level
+    at_counted = (level[go] == index.counted) & tree[go]
+    keys: list[npt.NDArray[np.int64]] = []
+    codes: list[npt.NDArray[np.int64]] = []
+    anc = index.parents[go[at_counted]]
+    ind = gi[at_counted]
+    st = status[at_counted].astype(np.int64)
+    while len(anc) and (anc >= 0).any():
+        ok = anc >= 0
+        keys.append(ind[ok] * n_org + anc[ok])
+        codes.append(st[ok])
+        anc, ind, st = index.parents[anc[ok]], ind[ok], st[ok]
+    parents = np.flatnonzero(tree & (level < index.counted))
+    grid = (np.arange(len(ind_ids))[:, None] * n_org + parents[None, :]).ravel()
+    flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     counts = np.bincount(
-        inverse.ravel() * n_st + status[has], minlength=len(groups) * n_st
-    ).reshape(len(groups), n_st)
-    g_ind, g_org = groups // n_org, groups % n_org
-    # rows ordered by indicator id, then parent code (as text)
+        (flat * n_st + (np.concatenate(codes) if codes else flat)) if len(flat) else flat,
+        minlength=len(ind_ids) * n_org * n_st,
+    ).reshape(len(ind_ids) * n_org, n_st)[grid]
+    g_ind, g_org = grid // n_org, grid % n_org
+    total = expected.at(g_org, np.full(len(g_org), as_of_x))
+    seen = counts.sum(axis=1)
+    no_data = STATUSES.index("no_data")
+    counts[:, no_data] += np.maximum(total - seen, 0)
+    total = counts.sum(axis=1)
+    # rows ordered by indicator id, then org code (as text)
     ind_rank = np.argsort(np.argsort(np.asarray(ind_ids, dtype=object)))
     org_rank = np.argsort(np.argsort(np.asarray([str(o) for o in index.orgs], dtype=object)))
     order = np.lexsort((org_rank[g_org], ind_rank[g_ind]))
-    counts, g_ind, g_org = counts[order], g_ind[order], g_org[order]
-    total = counts.sum(axis=1)
+    counts, g_ind, g_org, total = counts[order], g_ind[order], g_org[order], total[order]
     achieved = counts[:, STATUSES.index("achieved")]
     columns: dict[str, Any] = {
         "indicator": np.asarray(ind_ids, dtype=object)[g_ind],
         "org": index.orgs[g_org],
+        "org_name": _org_names(index)[g_org],
         "level": index.level_of()[g_org],
     }
     columns.update({name: counts[:, k] for k, name in enumerate(STATUSES)})
     columns["n_children"] = total
-    columns["share_achieved"] = achieved / total
-    columns["share_on_track"] = (achieved + counts[:, STATUSES.index("on_track")]) / total
+    columns["reporting"] = total - counts[:, no_data]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["share_achieved"] = achieved / total
+        columns["share_on_track"] = (achieved + counts[:, STATUSES.index("on_track")]) / total
     return pd.DataFrame(columns)
 
 
@@ -872,8 +1074,10 @@ def _node_table(
             "stage": _text_column(stages, node_code),
             "label": _text_column(labels, node_code),
             "org": _text_column(index.orgs, org_code),
+            "org_name": _text_column(_org_names(index), org_code),
             "level": _text_column(level_names, org_code),
             "score": score.ravel(),
+            "measured": ~np.isnan(score.ravel()),
             "upstream": upstream.ravel(),
             "rolled": rolled.ravel(),
             "planned": prolled.ravel(),

@@ -46,6 +46,7 @@ _STATUS = {
     "off_track": ("遅れ", "off track"),
     "no_data": ("データなし", "no data"),
     "no_target": ("目標なし", "no target"),
+    "incomplete": ("集計中", "incomplete"),
 }
 _MS_STATUS = {
     "done": ("完了", "done"),

@@ -43,6 +43,7 @@ STATUS_COLOURS: Mapping[str, str] = {
     "off_track": "#cf222e",
     "no_data": "#8c959f",
     "no_target": "#d0d7de",
+    "incomplete": "#bf8700",
 }
 """Fill colours of the status codes (readable on white with black text, colour-blind distinct)."""
 
