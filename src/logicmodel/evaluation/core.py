@@ -40,6 +40,7 @@ from logicmodel.evaluation.formulas import complete_formula_rows
 from logicmodel.evaluation.history import HistorySource, SeriesState, text_column
 from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, rollup
+from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
 from logicmodel.observations import (
@@ -59,8 +60,6 @@ __all__ = ["evaluate"]
 
 _DIRECTION_CODE = {"increase": 0, "decrease": 1, "maintain": 2}
 _LANGS = ("en", "ja")
-# period classes for the default as_of: day, month, quarter, anything longer (by length in days)
-_CLASS_BOUNDS = np.array([1, 31, 92], dtype=np.int64)
 _DAY = np.timedelta64(1, "D")
 
 
@@ -158,13 +157,24 @@ def evaluate(
     bands_ = resolve_bands(bands)
     lang = _language(lang)
     min_coverage = _fraction(min_coverage)
-    prepared, report = _intake(model, observations, hierarchy, lang)
+    prepared, report, engine_end = _intake(model, observations, hierarchy, lang, as_of)
     periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
-    as_of_date = _as_of_date(as_of, fys) or default_as_of(prepared)
+    as_of_date = _as_of_date(as_of, fys) or engine_end or default_as_of(prepared)
     as_of_x = int(_days(np.array([np.datetime64(as_of_date, "D")]))[0])
     org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
     expected = expected_counts(org_index, hierarchy)
-    hist = _series_rows(model, prepared, periods, org_pos, anc_u, anc_code, org_index, as_of_x, expected)
+    hist = _series_rows(
+        model,
+        prepared,
+        periods,
+        org_pos,
+        anc_u,
+        anc_code,
+        org_index,
+        as_of_x,
+        expected,
+        reporting_cube=engine_end is not None,
+    )
     points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators})
     del prepared, org_pos, anc_code  # the row-level arrays are not needed any more
     state = _series_state(model, hist, points, periods, org_index, as_of_x)
@@ -222,22 +232,16 @@ def evaluate(
 
 def default_as_of(prepared: Observations) -> dt.date:
     """The latest end among the actual observations of the finest reporting frequency present
-    (days, then months, quarters, longer periods; DESIGN §4.4): one annual figure for a year still
-    running does not move ``as_of`` past the newest monthly data. Without actuals: today.
-
-    Worked on the distinct periods of the actual rows (one bincount), not per row.
-    """
+    (DESIGN §4.4; see :func:`~logicmodel.evaluation.timing.latest_end_of_finest`), worked on the
+    distinct periods of the actual rows. Without actuals: today."""
     frame = prepared.frame
     periods = prepared.periods
     actual = frame["kind_code"].to_numpy() == 0
     if not len(frame) or not actual.any() or not len(periods):
         return dt.date.today()
     seen = np.flatnonzero(np.bincount(frame["pcode"].to_numpy()[actual], minlength=len(periods)))
-    end = periods.end_day[seen]
-    length = end - _days(periods.start[seen]) + 1
-    klass = np.searchsorted(_CLASS_BOUNDS, length, side="left")
-    latest = int(end[klass == klass.min()].max())
-    out: dt.date = (np.datetime64("1970-01-01", "D") + latest).astype(dt.date)
+    latest = latest_end_of_finest(_days(periods.start[seen]), periods.end_day[seen])
+    out: dt.date = (np.datetime64("1970-01-01", "D") + int(latest or 0)).astype(dt.date)
     return out
 
 
@@ -254,17 +258,24 @@ def _fraction(value: object) -> float:
 
 
 def _intake(
-    model: LogicModel, observations: Any, hierarchy: Hierarchy | None, lang: str
-) -> tuple[Observations, Report]:
+    model: LogicModel, observations: Any, hierarchy: Hierarchy | None, lang: str, as_of: Any
+) -> tuple[Observations, Report, dt.date | None]:
     """Stage 1: check the model and the observations (org codes against the hierarchy) and
-    bring the observations to integer codes; raises the full report when anything is wrong."""
+    bring the observations to integer codes; raises the full report when anything is wrong.
+    Also gives the default ``as_of`` an engine found (its cube's periods are reporting periods)."""
     report = check(model)
     prepared = None
+    pushed = None
     if observations is not None:
         # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
-        # collect only the reporting-period cube; versioned hierarchies need every row's own date
-        pushed = None
-        if (hierarchy is None or not hierarchy.change_dates) and worth_pushing_down(observations):
+        # collect only the reporting-period cube; versioned hierarchies need every row's own date,
+        # and a given as_of inside a reporting period needs the observations up to it (the cube
+        # sums whole periods), so both go through the pandas intake
+        if (
+            as_of is None
+            and (hierarchy is None or not hierarchy.change_dates)
+            and worth_pushing_down(observations)
+        ):
             pushed = pushdown(model, observations)
         prepared = (
             pushed.prepare(model)
@@ -278,7 +289,7 @@ def _intake(
         prepared = Observations(
             empty_observations(), (), False, tuple(i.id for i in model.indicators)
         )
-    return prepared, report
+    return prepared, report, pushed.last_actual_end if pushed is not None else None
 
 
 def _org_names(index: OrgIndex) -> npt.NDArray[np.object_]:
@@ -311,6 +322,8 @@ def _series_rows(
     org_index: OrgIndex,
     as_of_x: int,
     expected: ExpectedCounts,
+    *,
+    reporting_cube: bool = False,
 ) -> pd.DataFrame:
     """Stage 2: actuals up to ``as_of`` → series rows (indicator position, org_i, pcode, value,
     reporting) at every org: time rule to reporting periods (a period still running gives its
@@ -337,7 +350,8 @@ def _series_rows(
     # actual rows as integer columns (no copy when every row is an actual, the usual case)
     pcode_all = clean["pcode"].to_numpy()
     is_actual = clean["kind_code"].to_numpy() == 0
-    n_observed = len(prepared.periods)
+    # an engine's cube holds reporting periods summed up to its data's end (not observed periods)
+    n_observed = 0 if reporting_cube else len(prepared.periods)
     observed_end = prepared.periods.end_day
     every = bool(is_actual.all())
 

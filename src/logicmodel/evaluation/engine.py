@@ -62,6 +62,7 @@ from logicmodel.observations import (
     _standard_columns,
     prepare_observations,
 )
+from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.periods import assign_periods, parse_period, parse_periods
 from logicmodel.units import conversion_factor
 
@@ -98,8 +99,9 @@ class Pushdown:
     rows_in
         Number of rows in the engine frame.
     last_actual_end
-        Latest observed period end of a valid actual row (the cube's reporting periods may end
-        later than the data does, e.g. a fiscal year summed from months up to January).
+        The default ``as_of``: the latest observed period end of the finest frequency among
+        actual rows (the cube's reporting periods may end later than the data does, e.g. a fiscal
+        year summed from months up to January).
     """
 
     frame: pd.DataFrame
@@ -350,10 +352,14 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
         cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
         del last, lv
-    actual = (cube["_k"] == "actual").to_numpy()
-    last_end = (
-        (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
+    # the default as_of: the latest end of the finest observed frequency (DESIGN §4.4), from the
+    # distinct observed periods of actual rows
+    is_actual = np.asarray(table["_k"], dtype=object) == "actual"
+    finest = latest_end_of_finest(
+        np.asarray(table["_os"], dtype=np.int64)[is_actual],
+        np.asarray(table["_oe"], dtype=np.int64)[is_actual],
     )
+    last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
     # text columns stay as collected (Arrow-backed): no Python object per row of the cube
     result = pd.DataFrame(
         {
