@@ -49,13 +49,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMN_ALIASES",
-    "org_code_issues",
     "KIND_VALUES",
     "Observations",
     "PeriodTable",
     "aligned_values",
     "empty_observations",
     "observation_issues",
+    "org_code_issues",
     "prepare_observations",
     "to_pandas",
 ]
@@ -1057,7 +1057,9 @@ def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list
     for k in bad[:_MAX_LISTED]:
         rows = row_of[positions.get(k, np.zeros(0, dtype=np.int64))]
         code, reason = prepared.orgs[k], problems[k]
-        where = f"observations {_where_rows(rows, False, len(rows))}" if len(rows) else "observations"
+        where = (
+            f"observations {_where_rows(rows, False, len(rows))}" if len(rows) else "observations"
+        )
         out.append(
             Issue(
                 "LM309",

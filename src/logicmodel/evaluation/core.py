@@ -175,7 +175,9 @@ def evaluate(
         expected,
         reporting_cube=engine_end is not None,
     )
-    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators})
+    points = _points(
+        model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators}
+    )
     del prepared, org_pos, anc_code  # the row-level arrays are not needed any more
     state = _series_state(model, hist, points, periods, org_index, as_of_x)
     source = HistorySource(
@@ -198,20 +200,29 @@ def evaluate(
     )
     indicators, gi, go = _indicator_table(model, source, periods, org_index, as_of_x, lang)
     children = _children_table(
-        gi, go, indicators["status"].cat.codes.to_numpy(), list(source.ind_ids), org_index,
-        expected, as_of_x,
+        gi,
+        go,
+        indicators["status"].cat.codes.to_numpy(),
+        list(source.ind_ids),
+        org_index,
+        expected,
+        as_of_x,
     )
     nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
     seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
     periods_seen = pd.DataFrame(
         {
-            "indicator": np.asarray(source.ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
+            "indicator": np.asarray(source.ind_ids, dtype=object)[
+                seen["i"].to_numpy(dtype=np.int64)
+            ],
             "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
         }
     )
     milestones = milestone_table(model, as_of_date, due_soon_days)
     freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
-    findings = diagnose_findings(model, nodes, indicators, periods_seen, milestones, as_of_date, freq)
+    findings = diagnose_findings(
+        model, nodes, indicators, periods_seen, milestones, as_of_date, freq
+    )
     return Progress(
         model=model,
         as_of=as_of_date,
@@ -450,7 +461,9 @@ def _series_rows(
             computed = pd.concat([complete, computed], ignore_index=True)
         observed = series.get((name, f), pd.DataFrame())
         merged = (
-            pd.concat([computed, observed[["org_i", "pcode", "value", "reporting"]]], ignore_index=True)
+            pd.concat(
+                [computed, observed[["org_i", "pcode", "value", "reporting"]]], ignore_index=True
+            )
             if len(observed)
             else computed
         )
@@ -467,7 +480,8 @@ def _series_rows(
     # observations that ended by as_of is kept (``period_complete`` false)
     pcode = hist["pcode"].to_numpy(dtype=np.int64)
     later = (end_day[pcode] > as_of_x) & (pcode < n_observed)
-    return hist[hist["value"].notna().to_numpy() & ~later]
+    kept: pd.DataFrame = hist[hist["value"].notna().to_numpy() & ~later]
+    return kept
 
 
 def _reporting_of(

@@ -114,9 +114,7 @@ def diagnose_findings(
         # broken link: a measured upstream node good, the node off track (a status inherited
         # through an unmeasured node says nothing about the link)
         broken = pairs[
-            pairs["s_measured"]
-            & pairs["s_status"].isin(_GOOD)
-            & (pairs["t_status"] == "off_track")
+            pairs["s_measured"] & pairs["s_status"].isin(_GOOD) & (pairs["t_status"] == "off_track")
         ]
         if len(broken):
             parts.append(

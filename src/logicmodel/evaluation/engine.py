@@ -53,6 +53,7 @@ import pandas as pd
 
 from logicmodel.errors import UnitError, nearest
 from logicmodel.evaluation.aggregate import effective_frequency
+from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.issues import Issue
 from logicmodel.observations import (
     _KIND_ALIASES,
@@ -62,7 +63,6 @@ from logicmodel.observations import (
     _standard_columns,
     prepare_observations,
 )
-from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.periods import assign_periods, parse_period, parse_periods
 from logicmodel.units import conversion_factor
 

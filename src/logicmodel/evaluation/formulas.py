@@ -117,8 +117,8 @@ def complete_formula_rows(
     first_key = first_grouped["org_i"].to_numpy(dtype=np.int64) * n_p + first_grouped[
         "pcode"
     ].to_numpy(dtype=np.int64)
-    rep = pd.Series(reporting, index=first_key)
-    rep = rep[~rep.index.duplicated()].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
+    by_key = pd.Series(reporting, index=first_key)
+    rep = by_key[~by_key.index.duplicated()].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
             "org_i": (keys // n_p).astype(np.int32),

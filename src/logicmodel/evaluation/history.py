@@ -125,7 +125,9 @@ class HistorySource:
             coverage = np.where(expected > 0, reporting / np.maximum(expected, 1), np.nan)
         level = self.org_level[org_i]
         judged = status < STATUSES.index("no_data")
-        short = incomplete_mask(self.additive[ind], level, self.counted, coverage, self.min_coverage)
+        short = incomplete_mask(
+            self.additive[ind], level, self.counted, coverage, self.min_coverage
+        )
         status[judged & short] = STATUSES.index("incomplete")
         return pd.DataFrame(
             {

@@ -114,9 +114,7 @@ class Progress:
         """The name of the top level (``total`` or e.g. ``nation``; a view's own level)."""
         return self.levels[0]
 
-    def _view(
-        self, kept: set[object], *, focus: str | None, levels: tuple[str, ...]
-    ) -> Progress:
+    def _view(self, kept: set[object], *, focus: str | None, levels: tuple[str, ...]) -> Progress:
         """The same progress with every org-level table kept to the organisations ``kept``."""
 
         def keep(frame: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +154,9 @@ class Progress:
         if len(hit) == 1:
             return str(hit["org"].iloc[0])
         if len(hit) > 1:
-            listed = ", ".join(f"{c} ({lv})" for c, lv in zip(hit["org"], hit["level"], strict=True))
+            listed = ", ".join(
+                f"{c} ({lv})" for c, lv in zip(hit["org"], hit["level"], strict=True)
+            )
             raise ModelError(f"{len(hit)} organisations are named {org!r}: {listed}; pass the code")
         known = [str(o) for o in codes.dropna()] + [str(n) for n in names.dropna()]
         hint = ", ".join(repr(x) for x in nearest(str(org), known))
@@ -268,10 +268,10 @@ class Progress:
                 heads["indicator"]: t["indicator"].to_numpy(dtype=object),
                 heads["name"]: t["name"].to_numpy(dtype=object),
                 heads["role"]: t["role"].fillna("").to_numpy(dtype=object),
-                heads["period"]: t["period"].to_numpy(dtype=object),
+                heads["period"]: [_text(v) for v in t["period"].tolist()],
                 heads["actual"]: [_number(v) for v in t["actual"].tolist()],
                 heads["target"]: [_number(v) for v in t["target"].tolist()],
-                heads["target_period"]: t["target_period"].to_numpy(dtype=object),
+                heads["target_period"]: [_text(v) for v in t["target_period"].tolist()],
                 heads["achievement"]: [_percent(v) for v in t["achievement"].tolist()],
                 heads["status"]: t["status"].astype(object).map(labels).to_numpy(dtype=object),
                 heads["coverage"]: _coverage_texts(t, ja),
@@ -377,6 +377,10 @@ def _number(value: object) -> str:
     if abs(v) >= 1000 or v == int(v):
         return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
     return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}".rstrip("0").rstrip(".")
+
+
+def _text(value: object) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _percent(value: object) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from logicmodel.evaluation.progress import coverage_text
 from logicmodel.io.files import atomic_write
 from logicmodel.report.mermaid import STATUS_COLOURS
 
@@ -117,6 +118,14 @@ class _Row:
             return self._data[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def _reporting(row: _Row) -> str:
+    """`` 200/1,741団体`` next to a total that not every organisation below reported."""
+    rep, exp = getattr(row, "reporting", None), getattr(row, "expected", None)
+    if rep is None or exp is None or not exp > 1 or not rep < exp:
+        return ""
+    return f" <small>{_E(coverage_text(int(rep), int(exp)))}</small>"
 
 
 def _records(frame: pd.DataFrame) -> list[_Row]:
@@ -410,7 +419,8 @@ def dashboard(
             f'<div class="card"><div class="n">KGI · {_E(str(row.name))}</div>'
             f'<div class="v">{_fmt(row.actual)} <small>{_E(_s(row.unit))}</small></div>'
             f'<div class="n">目標 target {_fmt(row.target)} ({_E(_s(row.target_period) or "–")}) · '
-            f"達成率 {_pct(row.achievement)}</div><div>{_badge(str(row.status), _STATUS)}</div></div>"
+            f"達成率 {_pct(row.achievement)}</div><div>{_badge(str(row.status), _STATUS)}"
+            f"{_reporting(row)}</div></div>"
         )
     rows = []
     for row in _records(ind):  # one row per indicator
@@ -429,7 +439,7 @@ def dashboard(
             f"<td class='num'>{_fmt(row.baseline)}</td><td class='num'>{_fmt(row.target)}</td>"
             f"<td>{_E(_s(row.target_period) or '–')}</td><td>{_E(_s(row.unit))}</td>"
             f"<td class='num'>{_pct(a)}</td><td><div class='bar'><i style='width:{fill:.0f}%;background:{colour}'></i>"
-            f"{mark}</div></td><td>{_badge(str(row.status), _STATUS)}</td>"
+            f"{mark}</div></td><td>{_badge(str(row.status), _STATUS)}{_reporting(row)}</td>"
             f"<td>{_sparkline(hist_by[row.indicator]) if row.indicator in hist_by else ''}</td></tr>"
         )
     orgs_html = ""
@@ -474,11 +484,18 @@ def dashboard(
     summary = " · ".join(
         f"{_STATUS[k][0]} {int(counts.get(k, 0))}" for k in _STATUS if counts.get(k, 0)
     )
+    focus = getattr(progress, "focus", None)
+    if focus is not None:  # a view about one organisation (progress.org(...))
+        named = progress.orgs.loc[(progress.orgs["org"] == focus).to_numpy(), "org_name"]
+        about = str(named.iloc[0]) if len(named) and named.iloc[0] is not None else str(focus)
+        title = f"{model.title} — {about}"
+    else:
+        title = model.title
     doc = f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{_E(model.title)} — 政策ダッシュボード / Policy dashboard</title><style>{_CSS}</style></head>
-<body><header><h1>{_E(model.title)}</h1><div class="sub">政策ダッシュボード / Policy dashboard · {_E(model.owner or "")}
+<title>{_E(title)} — 政策ダッシュボード / Policy dashboard</title><style>{_CSS}</style></head>
+<body><header><h1>{_E(title)}</h1><div class="sub">政策ダッシュボード / Policy dashboard · {_E(model.owner or "")}
  · 基準日 as of {progress.as_of} · {_E(summary)}</div></header><main>
 <h2>重要目標達成指標 / KGI</h2><div class="cards">{"".join(cards) or '<p class="sub">KGIがありません / no KGI</p>'}</div>
 <h2>効果発現経路 / Effect pathway</h2><div class="legend">{legend}</div><div class="scroll">{_pathway_svg(model, progress)}</div>

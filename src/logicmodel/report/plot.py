@@ -152,6 +152,10 @@ def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tupl
         chosen = None if first is None or pd.isna(first) else str(first)
     else:
         known = sorted({str(o) for o in orgs.dropna().unique()})
+        if str(org) not in known and "org_name" in frame:  # a name such as 釧路町
+            named = frame.loc[(frame["org_name"] == org).to_numpy(dtype=bool), "org"]
+            if named.nunique() == 1:
+                org = str(named.iloc[0])
         if str(org) not in known:
             if not known:
                 raise UnknownIdError(
