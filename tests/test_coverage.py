@@ -402,3 +402,16 @@ def test_check_and_evaluate_report_every_bad_org_code_with_rows() -> None:
     assert [(i.message, i.row) for i in raised] == [(i.message, i.row) for i in bad]
     # without a hierarchy the codes are just names
     assert lm.check(m, obs, select="LM3").ok
+
+
+def test_an_orgs_own_total_reports_for_everything_below_it() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    # 北海道 reports its own total; 東京都 only through 千代田区
+    p = evaluate(
+        m, frame([("n", HOKKAIDO, "FY2024", 100), ("n", CHIYODA, "FY2024", 5)]), hierarchy=japan()
+    )
+    hokkaido = row(p, "n", HOKKAIDO)
+    assert (hokkaido["actual"], hokkaido["reporting"], hokkaido["expected"]) == (100.0, 179, 179)
+    nation = row(p, "n", "JP")
+    assert nation["actual"] == pytest.approx(105.0)
+    assert (nation["reporting"], nation["expected"]) == (180, 1741)

@@ -92,22 +92,19 @@ def reporting_counts(
     that fed it.
     """
     n_children = grouped["n_children"].to_numpy(dtype=np.int64)
-    own_level = index.org_level[rows["org_i"].to_numpy(dtype=np.int64)] if len(rows) else None
+    n_org = len(index.orgs)
+    seen = np.bincount(rows["org_i"].to_numpy(), minlength=n_org) if len(rows) else np.zeros(0)
+    if not len(rows) or (index.org_level[np.flatnonzero(seen)] == index.counted).all():
+        # the usual case: every observed org is at the counted level, one row per org and
+        # period, so an aggregated row's contributing rows are its reporting organisations
+        return np.where(n_children > 0, n_children, 1).astype(np.int64)
+    own_level = index.org_level[rows["org_i"].to_numpy(dtype=np.int64)]
     g_org = grouped["org_i"].to_numpy(dtype=np.int64)
-    g_level = index.org_level[g_org] if len(g_org) else np.zeros(0, dtype=np.int64)
-    own_expected = np.where(
-        g_level < index.counted,
-        expected.at(g_org, end_day[grouped["pcode"].to_numpy(dtype=np.int64)]),
-        1,
-    )
-    if own_level is None or (own_level == index.counted).all():
-        # the usual case: every observed org is at the counted level, one row per org and period
-        return np.where(n_children > 0, n_children, own_expected).astype(np.int64)
+    g_level = index.org_level[g_org]
     sk = rows["indicator"].to_numpy(dtype=np.int64)
     org = rows["org_i"].to_numpy(dtype=np.int64)
     anc_code = rows["anc_code"].to_numpy(dtype=np.int64)
     pcode = rows["pcode"].to_numpy(dtype=np.int64)
-    n_org = len(index.orgs)
     unit = org.copy()
     below = own_level > index.counted
     unit[below] = anc_u[anc_code[below], index.counted]
