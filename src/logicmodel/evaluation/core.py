@@ -601,8 +601,11 @@ def _indicator_table(
     # forecasts from complete periods only, and never further out than the data spans
     usable = st.complete | ~st.flow[st.indicator]
     day, _slope = forecast(st.series[usable], st.x[usable], st.actual[usable], n_series, st.target)
+    # first day of each series' data (rows are sorted by series: one reduceat, no ufunc.at)
     first_x = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_x, st.series, st.start)
+    if len(st.series):
+        bounds = np.flatnonzero(np.r_[True, st.series[1:] != st.series[:-1]])
+        first_x[st.series[bounds]] = np.minimum.reduceat(st.start, bounds)
     present = np.zeros(n_series, dtype=bool)
     present[st.series] = True
     present[st.pts_series] = True

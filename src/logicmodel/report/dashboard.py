@@ -401,14 +401,21 @@ def _roadmap_svg(milestones: pd.DataFrame, as_of: dt.date) -> str:
 
 
 def dashboard(
-    model: LogicModel, progress: Progress, path: str | os.PathLike[str] | None = None
+    model: LogicModel,
+    progress: Progress,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    org: str | None = None,
 ) -> str:
     """The policy dashboard as one self-contained HTML string; also written to ``path`` if given.
 
     Sections: KGI cards, the effect pathway coloured by status, every indicator with its trend,
     organisations behind plan (with a hierarchy), the service roadmap, and pathway findings.
-    Nothing is fetched from the network; the file is written atomically.
+    Nothing is fetched from the network; the file is written atomically. ``org`` (a code or a
+    name) makes it that organisation's dashboard, as ``dashboard(model, progress.org(org))``.
     """
+    if org is not None:
+        progress = progress.org(org)
     top = progress.top_level
     ind = progress.indicators[progress.indicators["level"] == top]
     hist = progress.history[progress.history["level"] == top]
