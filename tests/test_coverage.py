@@ -10,6 +10,8 @@ import pickle
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import logicmodel as lm
 from logicmodel.errors import CheckError, ModelError
@@ -356,6 +358,8 @@ def test_summary_formats_numbers_for_people() -> None:
 def test_org_accepts_a_name_and_refuses_unknown_or_shared_names() -> None:
     p = _three_of_1741()
     assert p.org("釧路町").focus == KUSHIRO_TOWN
+    assert p.org("くしろちょう").focus == KUSHIRO_TOWN
+    assert p.org("ﾎｯｶｲﾄﾞｳ").focus == HOKKAIDO
     with pytest.raises(ModelError, match="nearest"):
         p.org("釧路村")
 
@@ -415,3 +419,27 @@ def test_an_orgs_own_total_reports_for_everything_below_it() -> None:
     nation = row(p, "n", "JP")
     assert nation["actual"] == pytest.approx(105.0)
     assert (nation["reporting"], nation["expected"]) == (180, 1741)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_reporting_counts_distinct_municipalities_at_every_level(data: st.DataObject) -> None:
+    municipalities = japan().codes("municipality")
+    wards = japan().codes("ward")
+    chosen = data.draw(
+        st.lists(st.sampled_from(municipalities + wards), min_size=1, max_size=25, unique=True)
+    )
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    p = evaluate(m, frame([("n", c, "FY2024", 1) for c in chosen]), hierarchy=japan())
+    # a ward reports for its city; each municipality counts once
+    counted = {japan().parent(c) if japan().level_of(c) == "ward" else c for c in chosen}
+    nation = row(p, "n", "JP")
+    assert (nation["reporting"], nation["expected"]) == (len(counted), 1741)
+    assert nation["actual"] == pytest.approx(len(chosen))
+    by_pref = pd.Series([japan().parent(c) for c in counted]).value_counts()
+    for pref, n in by_pref.items():
+        r = row(p, "n", str(pref))
+        assert r["reporting"] == n
+        assert r["expected"] == len(japan().children(str(pref)))
+    kids = p.children.set_index(["indicator", "org"]).loc[("n", "JP")]
+    assert kids["reporting"] == len(counted)

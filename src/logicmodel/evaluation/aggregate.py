@@ -192,6 +192,7 @@ class OrgIndex:
     counted: int = 0  # the level coverage counts (municipalities for Japan); see Hierarchy
     n_tree: int = 0  # orgs[:n_tree] are the tree's (total or hierarchy codes); the rest groupings
     names: npt.NDArray[np.object_] | None = None  # display names (None: the codes are the names)
+    kana: npt.NDArray[np.object_] | None = None  # readings in katakana, for search by kana
 
     def level_of(self) -> npt.NDArray[np.object_]:
         """Level name of each org."""
@@ -240,6 +241,7 @@ def build_org_index(
     n_tree = len(orgs)
     counted = hierarchy.levels.index(hierarchy.counted_level)
     display = np.asarray([hierarchy.name(str(c)) for c in orgs.tolist()], dtype=object)
+    kana = np.asarray([hierarchy.kana(str(c)) for c in orgs.tolist()], dtype=object)
     # custom groupings (population bands, 指定都市/中核市 …): each group becomes an org at a level
     # named after the grouping, fed by the codes at (or below) the grouped level
     extra_orgs: list[object] = []
@@ -259,6 +261,7 @@ def build_org_index(
     if extra_orgs:
         orgs = np.concatenate([orgs, np.asarray(extra_orgs, dtype=object)])
         display = np.concatenate([display, np.asarray(extra_orgs, dtype=object)])
+        kana = np.concatenate([kana, np.full(len(extra_orgs), None, dtype=object)])
         anc = np.column_stack([anc, *extra_cols])
     return (
         OrgIndex(
@@ -271,6 +274,7 @@ def build_org_index(
             counted=counted,
             n_tree=n_tree,
             names=display,
+            kana=kana,
         ),
         np.asarray(ri.position, dtype=np.int64),
         anc,

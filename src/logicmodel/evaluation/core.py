@@ -310,12 +310,13 @@ def _org_names(index: OrgIndex) -> npt.NDArray[np.object_]:
 
 
 def _org_table(index: OrgIndex, expected: ExpectedCounts, as_of_x: int) -> pd.DataFrame:
-    """One row per organisation of the evaluation: code, name, level, parent, expected."""
+    """One row per organisation of the evaluation: code, name, kana, level, parent, expected."""
     n = len(index.orgs)
     return pd.DataFrame(
         {
             "org": index.orgs,
             "org_name": _org_names(index),
+            "org_kana": index.kana if index.kana is not None else np.full(n, None, dtype=object),
             "level": index.level_of(),
             "parent": _parents(index),
             "expected": expected.at(np.arange(n), np.full(n, as_of_x)),

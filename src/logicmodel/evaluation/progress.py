@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ def _no_orgs() -> pd.DataFrame:
         {
             "org": pd.Series([None], dtype=object),
             "org_name": pd.Series([None], dtype=object),
+            "org_kana": pd.Series([None], dtype=object),
             "level": ["total"],
             "parent": pd.Series([None], dtype=object),
             "expected": [1],
@@ -60,7 +62,7 @@ class Progress:
     - ``findings``: pathway diagnostics (also :meth:`diagnose`);
     - ``children``: per org above the counted level and indicator, the organisations at the
       counted level below it by status (``no_data`` for those without a row);
-    - ``orgs``: one row per organisation: ``org, org_name, level, parent, expected``.
+    - ``orgs``: one row per organisation: ``org, org_name, org_kana, level, parent, expected``.
 
     Fields are keyword-only; a Progress pickles (before and after :attr:`history` is read).
     :meth:`org`, :meth:`at` and :meth:`select` give views about one organisation or level.
@@ -137,8 +139,8 @@ class Progress:
         )
 
     def resolve_org(self, org: str) -> str:
-        """The code of ``org``, given as a code or a name (``釧路町``) of an organisation in this
-        progress.
+        """The code of ``org``, given as a code, a name (``釧路町``) or a reading in kana
+        (``くしろちょう``) of an organisation in this progress.
 
         Raises
         ------
@@ -151,6 +153,9 @@ class Progress:
             return org
         names = self.orgs["org_name"].astype(object)
         hit = self.orgs[(names == org).to_numpy()]
+        if not len(hit) and "org_kana" in self.orgs:  # a reading: くしろちょう, ｸｼﾛﾁｮｳ
+            kana = self.orgs["org_kana"].astype(object).map(_fold, na_action="ignore")
+            hit = self.orgs[(kana == _fold(org)).to_numpy()]
         if len(hit) == 1:
             return str(hit["org"].iloc[0])
         if len(hit) > 1:
@@ -377,6 +382,12 @@ def _number(value: object) -> str:
     if abs(v) >= 1000 or v == int(v):
         return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
     return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}".rstrip("0").rstrip(".")
+
+
+def _fold(text: object) -> str:
+    """Kana folded for search: NFKC (half-width → full-width), hiragana → katakana."""
+    folded = unicodedata.normalize("NFKC", str(text)).replace(" ", "").replace("\u3000", "")
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in folded)
 
 
 def _text(value: object) -> str:
