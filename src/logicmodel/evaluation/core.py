@@ -60,6 +60,8 @@ __all__ = ["evaluate"]
 
 _DIRECTION_CODE = {"increase": 0, "decrease": 1, "maintain": 2}
 _LANGS = ("en", "ja")
+# shortest length in days of a period of each reporting frequency
+_FREQ_DAYS = {"month": 28, "quarter": 89, "fiscal_quarter": 89, "fiscal_year": 365, "year": 365}
 _DAY = np.timedelta64(1, "D")
 
 
@@ -173,7 +175,6 @@ def evaluate(
         org_index,
         as_of_x,
         expected,
-        reporting_cube=engine_end is not None,
     )
     points = _points(
         model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators}
@@ -280,14 +281,14 @@ def _intake(
     if observations is not None:
         # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
         # collect only the reporting-period cube; versioned hierarchies need every row's own date,
-        # and a given as_of inside a reporting period needs the observations up to it (the cube
-        # sums whole periods), so both go through the pandas intake
-        if (
-            as_of is None
-            and (hierarchy is None or not hierarchy.change_dates)
-            and worth_pushing_down(observations)
-        ):
+        # and a given as_of before the data's end needs the observations up to it (the cube sums
+        # whole periods), so both go through the pandas intake
+        if (hierarchy is None or not hierarchy.change_dates) and worth_pushing_down(observations):
             pushed = pushdown(model, observations)
+            given = _as_of_date(as_of, model.fiscal_year_start)
+            end = pushed.last_observed_end if pushed is not None else None
+            if given is not None and end is not None and end > given:
+                pushed = None
         prepared = (
             pushed.prepare(model)
             if pushed is not None
@@ -334,8 +335,6 @@ def _series_rows(
     org_index: OrgIndex,
     as_of_x: int,
     expected: ExpectedCounts,
-    *,
-    reporting_cube: bool = False,
 ) -> pd.DataFrame:
     """Stage 2: actuals up to ``as_of`` → series rows (indicator position, org_i, pcode, value,
     reporting) at every org: time rule to reporting periods (a period still running gives its
@@ -362,9 +361,8 @@ def _series_rows(
     # actual rows as integer columns (no copy when every row is an actual, the usual case)
     pcode_all = clean["pcode"].to_numpy()
     is_actual = clean["kind_code"].to_numpy() == 0
-    # an engine's cube holds reporting periods summed up to its data's end (not observed periods)
-    n_observed = 0 if reporting_cube else len(prepared.periods)
     observed_end = prepared.periods.end_day
+    observed_start = _days(prepared.periods.start)
     every = bool(is_actual.all())
 
     def actual(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -386,11 +384,16 @@ def _series_rows(
         if f is None:
             as_observed.append((code, positions))
         else:
-            # a reporting period still running at as_of is the total so far (year to date):
-            # only observations that ended by as_of go into it
-            ended = observed_end[columns["pcode"][positions]] <= as_of_x
+            # a reporting period still running at as_of is the total so far (year to date): the
+            # observations that ended by as_of go into it, and one already as long as the
+            # reporting period (a fiscal-year figure so far, an engine's cube) that has begun
+            pc = columns["pcode"][positions]
+            ended = observed_end[pc] <= as_of_x
             if not ended.all():
-                positions = positions[ended]
+                whole = (observed_start[pc] <= as_of_x) & (
+                    observed_end[pc] - observed_start[pc] + 1 >= _FREQ_DAYS.get(f, 1)
+                )
+                positions = positions[ended | whole]
             rows = pd.DataFrame(
                 {
                     "indicator": np.full(len(positions), code, dtype=np.int32),
@@ -480,7 +483,8 @@ def _series_rows(
     # an observed period ending after as_of is not known yet; a reporting period built from
     # observations that ended by as_of is kept (``period_complete`` false)
     pcode = hist["pcode"].to_numpy(dtype=np.int64)
-    later = (end_day[pcode] > as_of_x) & (pcode < n_observed)
+    as_observed_ind = np.array([freq[i] is None for i in ind_ids], dtype=bool)
+    later = (end_day[pcode] > as_of_x) & as_observed_ind[hist["indicator"].to_numpy(np.int64)]
     kept: pd.DataFrame = hist[hist["value"].notna().to_numpy() & ~later]
     return kept
 

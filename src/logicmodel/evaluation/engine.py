@@ -102,12 +102,16 @@ class Pushdown:
         The default ``as_of``: the latest observed period end of the finest frequency among
         actual rows (the cube's reporting periods may end later than the data does, e.g. a fiscal
         year summed from months up to January).
+    last_observed_end
+        The latest observed period end of any actual row: a given ``as_of`` before it falls
+        inside the cube's periods, so :func:`~logicmodel.evaluate` then reads the rows itself.
     """
 
     frame: pd.DataFrame
     issues: tuple[Issue, ...]
     rows_in: int
     last_actual_end: dt.date | None
+    last_observed_end: dt.date | None = None
 
     def prepare(self, model: LogicModel) -> Observations:
         """The cube through :func:`~logicmodel.observations.prepare_observations`, with the
@@ -360,6 +364,8 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         np.asarray(table["_oe"], dtype=np.int64)[is_actual],
     )
     last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
+    ends = np.asarray(table["_oe"], dtype=np.int64)[is_actual]
+    last_observed = (_EPOCH + np.int64(ends.max())).item() if len(ends) else None
     # text columns stay as collected (Arrow-backed): no Python object per row of the cube
     result = pd.DataFrame(
         {
@@ -371,7 +377,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         }
     ).reset_index(drop=True)
     del cube
-    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end)
+    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end, last_observed)
 
 
 def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
