@@ -325,6 +325,9 @@ def _org_table(index: OrgIndex, expected: ExpectedCounts, as_of_x: int) -> pd.Da
     )
 
 
+Key = tuple[str, str | None]  # (indicator id, reporting frequency): one series
+
+
 def _series_rows(
     model: LogicModel,
     prepared: Observations,
@@ -339,41 +342,75 @@ def _series_rows(
     """Stage 2: actuals up to ``as_of`` → series rows (indicator position, org_i, pcode, value,
     reporting) at every org: time rule to reporting periods (a period still running gives its
     total so far), then orgs rule, formulas over the orgs that have every component."""
-    fys = model.fiscal_year_start
-    clean = prepared.frame
+    keys, freq = _series_keys(model)
+    leaf_rows = _time_stage(model, prepared, periods, org_pos, anc_code, keys, as_of_x)
+    hist_parts, series, leaves = _org_stage(
+        model, leaf_rows, keys, freq, periods, anc_u, org_index, expected
+    )
+    del leaf_rows
+    hist_parts += _formula_stage(model, freq, series, leaves, periods, anc_u, org_index, expected)
+    cols = ["indicator", "org_i", "pcode", "value", "reporting"]
+    if not hist_parts:
+        empty = {c: np.zeros(0, dtype=np.int64) for c in cols}
+        return pd.DataFrame(empty).assign(value=np.zeros(0))
+    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True)
+    # an observed period ending after as_of is not known yet; a reporting period built from
+    # observations that ended by as_of is kept (``period_complete`` false)
+    pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    as_observed_ind = np.array([freq[i.id] is None for i in model.indicators], dtype=bool)
+    later = (periods.end_day[pcode] > as_of_x) & as_observed_ind[
+        hist["indicator"].to_numpy(np.int64)
+    ]
+    kept: pd.DataFrame = hist[hist["value"].notna().to_numpy() & ~later]
+    return kept
+
+
+def _series_keys(model: LogicModel) -> tuple[list[Key], dict[str, str | None]]:
+    """One series per (indicator, reporting frequency): each indicator at its own frequency and
+    a formula's components at the formula's."""
     inds = {i.id: i for i in model.indicators}
-    ind_ids = [i.id for i in model.indicators]
-    ind_pos = {k: n for n, k in enumerate(ind_ids)}
-    freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
-    base_needed: dict[tuple[str, str | None], None] = {}
+    freq = {i.id: effective_frequency(i, model.fiscal_year_start) for i in model.indicators}
+    needed: dict[Key, None] = {}
 
     def need(name: str, f: str | None) -> None:
-        ind = inds[name]
-        if ind.formula:
-            for c in ind.components:
-                need(c, f)
-        base_needed[(name, f)] = None
+        for c in inds[name].components if inds[name].formula else ():
+            need(c, f)
+        needed[(name, f)] = None
 
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
-    keys = list(base_needed)  # one series per (indicator, reporting frequency)
-    ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
-    # actual rows as integer columns (no copy when every row is an actual, the usual case)
-    pcode_all = clean["pcode"].to_numpy()
+    return list(needed), freq
+
+
+def _time_stage(
+    model: LogicModel,
+    prepared: Observations,
+    periods: PeriodTable,
+    org_pos: npt.NDArray[np.int32],
+    anc_code: npt.NDArray[np.int32],
+    keys: list[Key],
+    as_of_x: int,
+) -> pd.DataFrame:
+    """Actual rows → series rows (``indicator`` = series code, ``pcode, value, org_i,
+    anc_code``) at each series' reporting periods, by its time rule; missing values dropped."""
+    fys = model.fiscal_year_start
+    clean = prepared.frame
+    inds = {i.id: i for i in model.indicators}
     is_actual = clean["kind_code"].to_numpy() == 0
-    observed_end = prepared.periods.end_day
-    observed_start = _days(prepared.periods.start)
     every = bool(is_actual.all())
 
     def actual(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values if every else values[is_actual]
+        return values if every else values[is_actual]  # no copy when every row is an actual
 
     columns = {
-        "pcode": actual(pcode_all),
+        "pcode": actual(clean["pcode"].to_numpy()),
         "value": actual(clean["value"].to_numpy()),
         "org_i": actual(org_pos),
         "anc_code": actual(anc_code),
     }
+    observed_end = prepared.periods.end_day
+    observed_start = _days(prepared.periods.start)
+    ind_ids = [i.id for i in model.indicators]
     by_indicator = _positions_by_indicator(actual(clean["ind_code"].to_numpy()), ind_ids)
     as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
     aggregated: list[pd.DataFrame] = []
@@ -383,69 +420,104 @@ def _series_rows(
             continue
         if f is None:
             as_observed.append((code, positions))
-        else:
-            # a reporting period still running at as_of is the total so far (year to date): the
-            # observations that ended by as_of go into it, and one already as long as the
-            # reporting period (a fiscal-year figure so far, an engine's cube) that has begun
-            pc = columns["pcode"][positions]
-            ended = observed_end[pc] <= as_of_x
-            if not ended.all():
-                whole = (observed_start[pc] <= as_of_x) & (
-                    observed_end[pc] - observed_start[pc] + 1 >= _FREQ_DAYS.get(f, 1)
-                )
-                positions = positions[ended | whole]
-            rows = pd.DataFrame(
-                {
-                    "indicator": np.full(len(positions), code, dtype=np.int32),
-                    **{c: v[positions] for c, v in columns.items()},
-                },
-                copy=False,
+            continue
+        # a reporting period still running at as_of is the total so far (year to date): the
+        # observations that ended by as_of go into it, and one already as long as the
+        # reporting period (a fiscal-year figure so far, an engine's cube) that has begun
+        pc = columns["pcode"][positions]
+        ended = observed_end[pc] <= as_of_x
+        if not ended.all():
+            whole = (observed_start[pc] <= as_of_x) & (
+                observed_end[pc] - observed_start[pc] + 1 >= _FREQ_DAYS.get(f, 1)
             )
-            aggregated.append(aggregate_time(rows, f, inds[name].time_rule, fys, periods))
-            del rows
+            positions = positions[ended | whole]
+        rows = pd.DataFrame(
+            {
+                "indicator": np.full(len(positions), code, dtype=np.int32),
+                **{c: v[positions] for c, v in columns.items()},
+            },
+            copy=False,
+        )
+        aggregated.append(aggregate_time(rows, f, inds[name].time_rule, fys, periods))
+        del rows
     all_rows = _stack_series(columns, as_observed, aggregated)
-    del columns, as_observed, aggregated, by_indicator
     if len(all_rows) and np.isnan(all_rows["value"].to_numpy()).any():
         all_rows = all_rows[all_rows["value"].notna()].reset_index(drop=True)
-    series: dict[tuple[str, str | None], pd.DataFrame] = {}
-    leaves: dict[tuple[str, str | None], pd.DataFrame] = {}
+    return all_rows
+
+
+def _org_stage(
+    model: LogicModel,
+    all_rows: pd.DataFrame,
+    keys: list[Key],
+    freq: dict[str, str | None],
+    periods: PeriodTable,
+    anc_u: npt.NDArray[np.int64],
+    org_index: OrgIndex,
+    expected: ExpectedCounts,
+) -> tuple[list[pd.DataFrame], dict[Key, pd.DataFrame], dict[Key, pd.DataFrame]]:
+    """Series rows at every org by the orgs rule, with ``reporting``: the history parts of the
+    indicators without a formula, and for formulas the aggregated and the observed rows of
+    their components (and of observed formula values) by series."""
     hist_parts: list[pd.DataFrame] = []
-    end_day = periods.end_day
-    if len(all_rows):
-        sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
-        grouped = aggregate_orgs(
-            all_rows,
-            anc_u,
-            org_index,
-            [inds[name].orgs_rule for name, _f in keys],
-            len(periods),
-            _weights(all_rows, sk_codes, inds, periods),
-        )
-        grouped["reporting"] = reporting_counts(
-            all_rows, grouped, anc_u, org_index, expected, periods.end_day, len(periods)
-        )
-        sk = grouped["indicator"].to_numpy()
-        # the reported series of non-formula indicators go to the history in one take
-        final = np.zeros(len(keys), dtype=bool)
-        final[[keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula]] = True
-        main = final[sk]
-        if main.any():
-            part = grouped if main.all() else grouped[main]
-            hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
-        del main
-        # formula components (and observed formula values) by series; the rows as observed too
-        wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
-        if wanted:
-            where = pd.Series(np.arange(len(sk))).groupby(sk).indices
-            leaf_sk = all_rows["indicator"].to_numpy()
-            leaf_where = pd.Series(np.arange(len(leaf_sk))).groupby(leaf_sk).indices
-            for code in wanted:
-                if code in where:
-                    series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
-                if code in leaf_where:
-                    leaves[keys[code]] = all_rows.iloc[leaf_where[code]].reset_index(drop=True)
-        del grouped, sk
-    del all_rows
+    series: dict[Key, pd.DataFrame] = {}
+    leaves: dict[Key, pd.DataFrame] = {}
+    if not len(all_rows):
+        return hist_parts, series, leaves
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
+    ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
+    sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
+    grouped = aggregate_orgs(
+        all_rows,
+        anc_u,
+        org_index,
+        [inds[name].orgs_rule for name, _f in keys],
+        len(periods),
+        _weights(all_rows, sk_codes, inds, periods),
+    )
+    grouped["reporting"] = reporting_counts(
+        all_rows, grouped, anc_u, org_index, expected, periods.end_day, len(periods)
+    )
+    sk = grouped["indicator"].to_numpy()
+    # the reported series of non-formula indicators go to the history in one take
+    final = np.zeros(len(keys), dtype=bool)
+    final[[keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula]] = True
+    main = final[sk]
+    if main.any():
+        part = grouped if main.all() else grouped[main]
+        hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
+    del main
+    wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
+    if wanted:
+        where = pd.Series(np.arange(len(sk))).groupby(sk).indices
+        leaf_sk = all_rows["indicator"].to_numpy()
+        leaf_where = pd.Series(np.arange(len(leaf_sk))).groupby(leaf_sk).indices
+        for code in wanted:
+            if code in where:
+                series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
+            if code in leaf_where:
+                leaves[keys[code]] = all_rows.iloc[leaf_where[code]].reset_index(drop=True)
+    return hist_parts, series, leaves
+
+
+def _formula_stage(
+    model: LogicModel,
+    freq: dict[str, str | None],
+    series: dict[Key, pd.DataFrame],
+    leaves: dict[Key, pd.DataFrame],
+    periods: PeriodTable,
+    anc_u: npt.NDArray[np.int64],
+    org_index: OrgIndex,
+    expected: ExpectedCounts,
+) -> list[pd.DataFrame]:
+    """History parts of the formula indicators (components first): computed over the orgs with
+    every component (:func:`complete_formula_rows`), then from aggregated components where that
+    gives nothing (components observed at different levels), then observed formula values."""
+    inds = {i.id: i for i in model.indicators}
+    ind_pos = {i.id: n for n, i in enumerate(model.indicators)}
+    parts: list[pd.DataFrame] = []
     for name in _formula_order(model):
         ind = inds[name]
         f = freq[name]
@@ -464,29 +536,15 @@ def _series_rows(
             )
             computed = pd.concat([complete, computed], ignore_index=True)
         observed = series.get((name, f), pd.DataFrame())
-        merged = (
-            pd.concat(
+        if len(observed):
+            computed = pd.concat(
                 [computed, observed[["org_i", "pcode", "value", "reporting"]]], ignore_index=True
             )
-            if len(observed)
-            else computed
-        )
-        merged = merged.drop_duplicates(["org_i", "pcode"], keep="first").reset_index(drop=True)
+        merged = computed.drop_duplicates(["org_i", "pcode"], keep="first").reset_index(drop=True)
         series[(name, f)] = merged
         if len(merged):
-            hist_parts.append(merged.assign(indicator=np.int32(ind_pos[name])))
-    cols = ["indicator", "org_i", "pcode", "value", "reporting"]
-    if not hist_parts:
-        empty = {c: np.zeros(0, dtype=np.int64) for c in cols}
-        return pd.DataFrame(empty).assign(value=np.zeros(0))
-    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True)
-    # an observed period ending after as_of is not known yet; a reporting period built from
-    # observations that ended by as_of is kept (``period_complete`` false)
-    pcode = hist["pcode"].to_numpy(dtype=np.int64)
-    as_observed_ind = np.array([freq[i] is None for i in ind_ids], dtype=bool)
-    later = (end_day[pcode] > as_of_x) & as_observed_ind[hist["indicator"].to_numpy(np.int64)]
-    kept: pd.DataFrame = hist[hist["value"].notna().to_numpy() & ~later]
-    return kept
+            parts.append(merged.assign(indicator=np.int32(ind_pos[name])))
+    return parts
 
 
 def _reporting_of(
