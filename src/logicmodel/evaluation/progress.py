@@ -182,8 +182,9 @@ class Progress:
         Examples
         --------
         >>> import pandas as pd, logicmodel as lm
-        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Output(id="o")], indicators=[
-        ...     lm.KPI(id="n", measures="o", unit="件", targets={"FY2025": 10})])
+        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Output(id="o"), lm.Outcome(id="c")],
+        ...     links=[lm.Link(source="o", target="c")],
+        ...     indicators=[lm.KPI(id="n", measures="o", unit="件", targets={"FY2025": 10})])
         >>> obs = pd.DataFrame({"indicator": "n", "org": ["011011", "016616"],
         ...                     "period": "FY2024", "value": [3, 4]})
         >>> p = lm.evaluate(m, obs, hierarchy=lm.Hierarchy.japan())
