@@ -339,6 +339,7 @@ def test_a_prefectures_own_summary_and_dashboard() -> None:
     assert "マイナ保険証 — 北海道" in html
     assert "KGIがありません" not in html
     assert "2/179団体" in html
+    assert lm.dashboard(p.model, p, org="北海道") == html  # the same as the view's
     # the nation's summary shows who reported
     top = p.summary()
     assert top["reporting"].tolist() == ["3/1,741 orgs"]
@@ -443,3 +444,14 @@ def test_reporting_counts_distinct_municipalities_at_every_level(data: st.DataOb
         assert r["expected"] == len(japan().children(str(pref)))
     kids = p.children.set_index(["indicator", "org"]).loc[("n", "JP")]
     assert kids["reporting"] == len(counted)
+
+
+def test_flat_orgs_without_a_hierarchy_count_the_orgs_seen() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件", targets={"FY2024": 10}))
+    obs = frame([("n", "a", "FY2023", 1), ("n", "b", "FY2023", 2), ("n", "a", "FY2024", 4)])
+    p = evaluate(m, obs)
+    total = row(p, "n", None)
+    # FY2024: only a of the two orgs seen reported → 1/2, an additive total short of coverage
+    assert (total["period"], total["reporting"], total["expected"]) == ("FY2024", 1, 2)
+    assert total["status"] == "incomplete"
+    assert p.children.set_index("indicator").loc["n", "n_children"] == 2
