@@ -376,13 +376,24 @@ def _check_lang(lang: str) -> str:
 
 
 def _number(value: object) -> str:
-    """A number for people: thousands separators, at most 3 significant decimals, no ``e+06``."""
+    """A number for people: thousands separators, a few decimals, never ``e+06`` or ``e-07``.
+
+    Examples
+    --------
+    >>> [_number(v) for v in (1234567.0, 2500.25, 61.98, 0.55, 0.00001, float("nan"))]
+    ['1,234,567', '2,500.2', '61.98', '0.55', '0', '–']
+    """
     if value is None or not isinstance(value, int | float) or math.isnan(value):
         return "–"
     v = float(value)
-    if abs(v) >= 1000 or v == int(v):
-        return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
-    return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}".rstrip("0").rstrip(".")
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == round(v):
+        return f"{v:,.0f}"
+    if abs(v) >= 1000:
+        return f"{v:,.1f}"
+    digits = 4 if abs(v) < 1 else 2
+    return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
 
 
 def _fold(text: object) -> str:
