@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -166,63 +166,25 @@ def evaluate(
     org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
     expected = expected_counts(org_index, hierarchy)
     hist = _series_rows(
-        model,
-        prepared,
-        periods,
-        org_pos,
-        anc_u,
-        anc_code,
-        org_index,
-        as_of_x,
-        expected,
+        model, prepared, periods, org_pos, anc_u, anc_code, org_index, as_of_x, expected
     )
-    points = _points(
-        model, prepared, org_pos, anc_code, org_index, anc_u, {i.id: i for i in model.indicators}
-    )
+    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u)
     del prepared, org_pos, anc_code  # the row-level arrays are not needed any more
     state = _series_state(model, hist, points, periods, org_index, as_of_x)
-    source = HistorySource(
-        state=state,
-        ind_ids=tuple(i.id for i in model.indicators),
-        orgs=org_index.orgs,
-        org_names=_org_names(org_index),
-        org_level=org_index.org_level,
-        level_names=org_index.level_names,
-        counted=org_index.counted,
-        period_label=periods.label,
-        period_start=periods.start,
-        period_end=periods.end,
-        expected=expected,
-        additive=np.array(
-            [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
-        ),
-        bands=bands_,
-        min_coverage=min_coverage,
-    )
+    source = _history_source(model, state, org_index, periods, expected, bands_, min_coverage)
     indicators, gi, go = _indicator_table(model, source, periods, org_index, as_of_x, lang)
-    children = _children_table(
-        gi,
-        go,
-        indicators["status"].cat.codes.to_numpy(),
-        list(source.ind_ids),
-        org_index,
-        expected,
-        as_of_x,
-    )
+    status = indicators["status"].cat.codes.to_numpy()
+    children = _children_table(gi, go, status, source.ind_ids, org_index, expected, as_of_x)
     nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
-    seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
-    periods_seen = pd.DataFrame(
-        {
-            "indicator": np.asarray(source.ind_ids, dtype=object)[
-                seen["i"].to_numpy(dtype=np.int64)
-            ],
-            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
-        }
-    )
     milestones = milestone_table(model, as_of_date, due_soon_days)
-    freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
     findings = diagnose_findings(
-        model, nodes, indicators, periods_seen, milestones, as_of_date, freq
+        model,
+        nodes,
+        indicators,
+        _periods_seen(state, source.ind_ids, as_of_x),
+        milestones,
+        as_of_date,
+        {i.id: effective_frequency(i, fys) for i in model.indicators},
     )
     return Progress(
         model=model,
@@ -239,6 +201,47 @@ def evaluate(
         orgs=_org_table(org_index, expected, as_of_x),
         history_source=source,
         min_coverage=min_coverage,
+    )
+
+
+def _history_source(
+    model: LogicModel,
+    state: SeriesState,
+    org_index: OrgIndex,
+    periods: PeriodTable,
+    expected: ExpectedCounts,
+    bands: Bands,
+    min_coverage: float,
+) -> HistorySource:
+    """Stage 4: what the history table is made from (arrays only, so a Progress pickles)."""
+    return HistorySource(
+        state=state,
+        ind_ids=tuple(i.id for i in model.indicators),
+        orgs=org_index.orgs,
+        org_names=_org_names(org_index),
+        org_level=org_index.org_level,
+        level_names=org_index.level_names,
+        counted=org_index.counted,
+        period_label=periods.label,
+        period_start=periods.start,
+        period_end=periods.end,
+        expected=expected,
+        additive=np.array(
+            [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
+        ),
+        bands=bands,
+        min_coverage=min_coverage,
+    )
+
+
+def _periods_seen(state: SeriesState, ind_ids: tuple[str, ...], as_of_x: int) -> pd.DataFrame:
+    """Distinct (indicator, period end up to as_of) of the actuals, for the ``stale`` finding."""
+    seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
+    return pd.DataFrame(
+        {
+            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
+            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
+        }
     )
 
 
@@ -912,10 +915,10 @@ def _points(
     anc_code: npt.NDArray[np.int32],
     index: OrgIndex,
     anc_u: npt.NDArray[np.int64],
-    inds: dict[str, Indicator],
 ) -> pd.DataFrame:
     """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7."""
     fys = model.fiscal_year_start
+    inds = {i.id: i for i in model.indicators}
     rows = np.flatnonzero(prepared.frame["kind_code"].to_numpy() > 0)  # targets and baselines
     explicit = prepared.table(rows).assign(org_i=org_pos[rows], anc_code=anc_code[rows])
     frames = []
@@ -1053,7 +1056,7 @@ def _children_table(
     gi: npt.NDArray[np.int64],
     go: npt.NDArray[np.int64],
     status: npt.NDArray[np.integer[Any]],
-    ind_ids: list[str],
+    ind_ids: Sequence[str],
     index: OrgIndex,
     expected: ExpectedCounts,
     as_of_x: int,
