@@ -312,8 +312,11 @@ def test_indicator_for_a_japanese_municipality() -> None:
     progress = lm.evaluate(model, obs, hierarchy=lm.Hierarchy.japan(), lang="ja")
     ax = plot.indicator(progress, "wait_min", org="131016")
     assert list(_line(ax, "actual").get_ydata()) == [35.0, 30.0]
+    assert "千代田区 (131016)" in ax.get_title()  # issue 10: names, not bare codes
+    by_name = plot.indicator(progress, "wait_min", org="千代田区")
+    assert list(_line(by_name, "actual").get_ydata()) == [35.0, 30.0]
     top = plot.indicator(progress, "wait_min")
-    assert "団体 JP" in top.get_title()
+    assert "全国 (JP)" in top.get_title()
     assert list(_line(top, "actual").get_ydata()) == [36.5, 31.5]
 
 

@@ -172,6 +172,16 @@ def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tupl
     return chosen, mask.to_numpy(dtype=bool)
 
 
+def _org_label(progress: Any, code: str) -> str:
+    """``釧路町 (016616)`` when the progress knows the org's name, else the code."""
+    orgs = getattr(progress, "orgs", None)
+    if orgs is None or "org_name" not in orgs:
+        return code
+    named = orgs.loc[(orgs["org"] == code).to_numpy(dtype=bool), "org_name"]
+    name = named.iloc[0] if len(named) else None
+    return f"{name} ({code})" if isinstance(name, str) and name != code else code
+
+
 def _number(value: float) -> str:
     """``1,741``, ``61.98``, ``0.5``: up to four significant decimals, thousands separated."""
     if not math.isfinite(value):
@@ -483,7 +493,7 @@ def indicator(
             )
         name = ind.title + (f"（{ind.unit}）" if ind.unit else "")
         if chosen is not None:
-            name += f" — {text['org'].format(org=chosen)}"
+            name += f" — {text['org'].format(org=_org_label(progress, chosen))}"
         detail = [labels.get(status, status)]
         if row is not None and _present(row["achievement"]):
             detail.append(text["achievement"].format(pct=_pct(row["achievement"])))
@@ -711,7 +721,7 @@ def pathway(
         if progress is not None:
             heading += "\n" + text["as_of"].format(date=progress.as_of.isoformat())
             if chosen is not None:
-                heading += " · " + text["org"].format(org=chosen)
+                heading += " · " + text["org"].format(org=_org_label(progress, chosen))
             present = [s for s in STATUSES if any(v[0] == s for v in status.values())]
             handles = [
                 Patch(facecolor=STATUS_COLOURS[s], edgecolor="#1f2328", label=labels[s])
