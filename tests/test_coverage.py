@@ -317,6 +317,7 @@ def test_no_broken_link_through_an_unmeasured_node() -> None:
     broken = p.findings[p.findings["code"] == "broken_link"]
     # a → d is a measured link off track; b → c rests on an inherited status: no finding
     assert broken["node"].tolist() == ["d"]
+    assert "org_name" in p.findings.columns
 
 
 # -- names, views, summaries ----------------------------------------------------------------------------------

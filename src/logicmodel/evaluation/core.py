@@ -186,6 +186,7 @@ def evaluate(
         as_of_date,
         {i.id: effective_frequency(i, fys) for i in model.indicators},
     )
+    findings.insert(3, "org_name", _names_of(findings["org"], org_index))
     return Progress(
         model=model,
         as_of=as_of_date,
@@ -232,6 +233,16 @@ def _history_source(
         bands=bands,
         min_coverage=min_coverage,
     )
+
+
+def _names_of(codes: pd.Series, index: OrgIndex) -> npt.NDArray[np.object_]:
+    """Display names of org codes (one lookup per distinct code)."""
+    names = {
+        k: v for k, v in zip(index.orgs.tolist(), _org_names(index).tolist(), strict=True) if k
+    }
+    named = codes.astype(object).map(names).astype(object)
+    out: npt.NDArray[np.object_] = named.where(named.notna(), None).to_numpy(dtype=object)
+    return out
 
 
 def _periods_seen(state: SeriesState, ind_ids: tuple[str, ...], as_of_x: int) -> pd.DataFrame:

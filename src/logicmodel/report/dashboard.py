@@ -480,7 +480,7 @@ def dashboard(
     finding_rows = (
         "".join(
             f"<tr><td>{_E(_FINDINGS.get(str(f.code), (str(f.code), ''))[0])}<div class='en'>{_E(str(f.code))}</div></td>"
-            f"<td>{_E(str(f.node))}</td><td>{_E(_s(f.org))}</td>"
+            f"<td>{_E(str(f.node))}</td><td>{_E(_s(getattr(f, 'org_name', None) or f.org))}</td>"
             f"<td>{_E(_s(f.message_ja))}<div class='en'>{_E(str(f.message))}</div></td></tr>"
             for f in _records(findings.head(200))
         )
