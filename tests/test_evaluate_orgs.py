@@ -523,6 +523,9 @@ def test_custom_grouping_is_a_separate_axis() -> None:
     assert band.loc[("n", "small"), "actual"] == 30  # 10 + 20 (sum of its municipalities)
     assert band.loc[("n", "large"), "actual"] == 40
     assert band.loc[("r", "small"), "actual"] == 30  # mean of 20 and 40
+    # issue 10: a group expects the municipalities of its members (2 and 1), all reported
+    assert (band.loc[("n", "small"), "reporting"], band.loc[("n", "small"), "expected"]) == (2, 2)
+    assert band.loc[("n", "large"), "expected"] == 1
     # the tree is unchanged: the nation is still the sum over all municipalities, once
     nation = p.at("nation").indicators.set_index("indicator")
     assert nation.loc["n", "actual"] == 70

@@ -33,7 +33,7 @@ class ExpectedCounts:
     """Organisations expected under each org of an :class:`OrgIndex`, per tree version.
 
     ``table[org_i, epoch]``; the epoch of a day is ``searchsorted(breaks, day, "right")``.
-    A count of 0 means unknown (custom groupings) and gives a missing coverage.
+    Custom groupings count the organisations at the counted level under their members.
     """
 
     table: npt.NDArray[np.int64]
@@ -72,6 +72,12 @@ def expected_counts(index: OrgIndex, hierarchy: Hierarchy | None) -> ExpectedCou
             at = epoch + (int(breaks[0]) - 1 if e == 0 else int(breaks[e - 1]))
         if n_tree:
             table[:n_tree, e] = hierarchy.expected_counts(codes, at=at)
+        # custom groupings: the organisations at the counted level under each group's members
+        level_of = index.level_of()
+        for name in hierarchy.groupings:
+            members = np.flatnonzero(level_of == name)
+            counts = hierarchy.group_expected_counts(name, at=at)
+            table[members, e] = [counts.get(str(g), 0) for g in index.orgs[members].tolist()]
     return ExpectedCounts(table, breaks)
 
 
