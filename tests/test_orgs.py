@@ -705,3 +705,20 @@ def test_find_by_code_name_full_name_and_kana() -> None:
         h.find("伊達市")
     with pytest.raises(ModelError, match="nearest"):
         h.find("釧路村")
+
+
+def test_japan_round_trips_through_a_frame_with_its_counted_level() -> None:
+    h = Hierarchy.japan()
+    again = Hierarchy.from_frame(
+        h.to_frame(),
+        name="name",
+        kana="kana",
+        valid_from="valid_from",
+        valid_to="valid_to",
+        counted_level=h.counted_level,
+    )
+    assert again.counted_level == "municipality"
+    assert again.expected_counts(["JP", "010006"]).tolist() == [1741, 179]
+    assert again.level_of("011011") == "ward"
+    with pytest.raises(ModelError, match="counted_level"):
+        Hierarchy.from_frame(h.to_frame(), counted_level="village")
