@@ -675,14 +675,6 @@ def _indicator_table(
     target_end = st.target_end
     cur_idx = np.full(n_series, -1, dtype=np.int64)
     cur_idx[st.series] = np.arange(len(st.series))  # sorted by recency: the last is the latest
-    # forecasts from complete periods only, and never further out than the data spans
-    usable = st.complete | ~st.flow[st.indicator]
-    day, _slope = forecast(st.series[usable], st.x[usable], st.actual[usable], n_series, st.target)
-    # first day of each series' data (rows are sorted by series: one reduceat, no ufunc.at)
-    first_x = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
-    if len(st.series):
-        bounds = np.flatnonzero(np.r_[True, st.series[1:] != st.series[:-1]])
-        first_x[st.series[bounds]] = np.minimum.reduceat(st.start, bounds)
     present = np.zeros(n_series, dtype=bool)
     present[st.series] = True
     present[st.pts_series] = True
@@ -715,10 +707,7 @@ def _indicator_table(
         source.additive[gi], source.org_level[go], source.counted, coverage, source.min_coverage
     )
     status = np.where(judged & short, "incomplete", status)
-    fc_day = day[g]
-    span = np.where(first_x[g] < np.iinfo(np.int64).max, as_of_x - first_x[g], 0)
-    horizon = np.minimum(np.maximum(span, 0), 36_525)
-    fc_day = np.where(np.abs(fc_day - as_of_x) <= horizon, fc_day, np.nan)
+    fc_day = _forecast_days(st, n_series, as_of_x)[g]
     fc_date = np.where(
         np.isnan(fc_day),
         np.datetime64("NaT"),
@@ -774,6 +763,22 @@ def _indicator_table(
     if not bands_.grades:
         table = table.drop(columns=["grade"])
     return table, gi, go
+
+
+def _forecast_days(st: SeriesState, n_series: int, as_of_x: int) -> npt.NDArray[np.float64]:
+    """Day each series would reach its final target on its recent trend (NaN: not foreseeable):
+    from complete periods only, and never further from ``as_of`` than the data reaches back."""
+    usable = st.complete | ~st.flow[st.indicator]
+    day, _slope = forecast(st.series[usable], st.x[usable], st.actual[usable], n_series, st.target)
+    # first day of each series' data (rows are sorted by series: one reduceat, no ufunc.at)
+    first_x = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
+    if len(st.series):
+        bounds = np.flatnonzero(np.r_[True, st.series[1:] != st.series[:-1]])
+        first_x[st.series[bounds]] = np.minimum.reduceat(st.start, bounds)
+    span = np.where(first_x < np.iinfo(np.int64).max, as_of_x - first_x, 0)
+    horizon = np.minimum(np.maximum(span, 0), 36_525)
+    out: npt.NDArray[np.float64] = np.where(np.abs(day - as_of_x) <= horizon, day, np.nan)
+    return out
 
 
 def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]:
