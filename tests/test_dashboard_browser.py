@@ -46,7 +46,7 @@ STATUS_LABELS = {
     "off_track": ("遅れ", "off track"),
     "no_data": ("データなし", "no data"),
     "no_target": ("目標なし", "no target"),
-    "incomplete": ("集計中", "incomplete"),
+    "incomplete": ("集計中", "incomplete"),  # issue 10: a total short of min_coverage
 }
 MILESTONE_COLOURS = {  # the roadmap's dots
     "done": "#197a4b",

@@ -191,7 +191,12 @@ def test_per_org_targets_of_an_additive_indicator_sum_to_the_parents() -> None:
         ("n", CHUO, "FY2024", 110, "actual"),
         ("n", MINATO, "FY2024", 165, "actual"),
     ]
-    p = evaluate(m, frame(rows, ("indicator", "org", "period", "value", "kind")), hierarchy=japan())
+    data = frame(rows, ("indicator", "org", "period", "value", "kind"))
+    # issue 10: 3 of Tokyo's 62 municipalities reported, so by default the sums are 集計中
+    strict = evaluate(m, data, hierarchy=japan())
+    assert at(strict, "n", TOKYO)["status"] == "incomplete"
+    assert at(strict, "n", TOKYO)["coverage"] == pytest.approx(3 / 62)
+    p = evaluate(m, data, hierarchy=japan(), min_coverage=0)
     # Tokyo and the nation: baseline 60, target 600, actual 330 → (330 − 60)/(600 − 60) = 0.5
     for code in (TOKYO, "JP"):
         r = at(p, "n", code)
@@ -224,17 +229,21 @@ def test_children_status_shares() -> None:
     p = evaluate(m, frame(rows), hierarchy=japan())
     assert at(p, "w", MINATO)["achievement"] == pytest.approx(0.25)
     assert at(p, "w", MINATO)["status"] == "off_track"
+    # issue 10: children count every municipality below (東京都 has 62), those without data too
     c = p.children.set_index(["indicator", "org"]).loc[("w", TOKYO)]
-    assert c["n_children"] == 3
+    assert c["n_children"] == 62
+    assert c["reporting"] == 3
     assert c["achieved"] == 2
     assert c["off_track"] == 1
-    assert c["share_achieved"] == pytest.approx(2 / 3)
-    assert c["share_on_track"] == pytest.approx(2 / 3)
+    assert c["no_data"] == 59
+    assert c["share_achieved"] == pytest.approx(2 / 62)
+    assert c["share_on_track"] == pytest.approx(2 / 62)
     assert c["level"] == "prefecture"
-    # Tokyo's mean 58/3 = 19.33 分 → 10/19.33 = 0.517 → off_track; the nation has one child (Tokyo)
+    assert c["org_name"] == "東京都"
+    # the nation counts its 1,741 municipalities, not the prefectures with rows
     n = p.children.set_index(["indicator", "org"]).loc[("w", "JP")]
-    assert n["n_children"] == 1
-    assert n["off_track"] == 1
+    assert n["n_children"] == 1741
+    assert (n["achieved"], n["off_track"], n["no_data"]) == (2, 1, 1738)
     assert at(p, "w", TOKYO)["achievement"] == pytest.approx(10 / (58 / 3))
 
 
@@ -514,6 +523,9 @@ def test_custom_grouping_is_a_separate_axis() -> None:
     assert band.loc[("n", "small"), "actual"] == 30  # 10 + 20 (sum of its municipalities)
     assert band.loc[("n", "large"), "actual"] == 40
     assert band.loc[("r", "small"), "actual"] == 30  # mean of 20 and 40
+    # issue 10: a group expects the municipalities of its members (2 and 1), all reported
+    assert (band.loc[("n", "small"), "reporting"], band.loc[("n", "small"), "expected"]) == (2, 2)
+    assert band.loc[("n", "large"), "expected"] == 1
     # the tree is unchanged: the nation is still the sum over all municipalities, once
     nation = p.at("nation").indicators.set_index("indicator")
     assert nation.loc["n", "actual"] == 70

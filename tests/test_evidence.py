@@ -676,9 +676,9 @@ def test_designated_city_reporting_by_ward_keeps_the_other_municipalities() -> N
         "011096",
         "011100",
     ]
-    frame = japan.to_frame()[["code", "parent", "level"]]
-    ward_rows = pd.DataFrame({"code": sapporo, "parent": "011002", "level": "ward"})
-    h = lm.Hierarchy.from_frame(pd.concat([frame, ward_rows], ignore_index=True))
+    # Hierarchy.japan() carries the 175 wards of the designated cities (DESIGN §4.5)
+    assert {japan.parent(w) for w in sapporo} == {"011002"}
+    h = japan
     others = [c for c in japan.codes("municipality")[:60] if c != "011002"]
     obs, _ = staggered_panel(orgs=[*others, *sapporo], n_periods=12, cohorts=(4, 7), seed=3)
     city = (

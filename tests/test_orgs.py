@@ -152,13 +152,15 @@ def test_four_digit_code_hints_lost_zero() -> None:
 
 def test_japan_counts_and_levels() -> None:
     h = Hierarchy.japan()
-    assert h.levels == ("nation", "prefecture", "municipality")
+    assert h.levels == ("nation", "prefecture", "municipality", "ward")
+    assert h.counted_level == "municipality"
     assert h.root == "JP"
     assert h.roots == ("JP",)
     assert len(h.codes(level="prefecture")) == 47
     municipalities = h.codes(level="municipality")
     assert len(municipalities) == 1741
-    assert len(h) == 1 + 47 + 1741
+    assert len(h) == 1 + 47 + 1741 + 175
+    assert len(h.codes(level="ward")) == 175
     assert len(h.children("JP")) == 47
     suffix = pd.Series([h.name(c) for c in municipalities]).str[-1].value_counts()
     assert suffix.to_dict() == {"市": 792, "町": 743, "村": 183, "区": 23}
@@ -202,8 +204,8 @@ def test_japan_frame_columns_and_copy() -> None:
         "valid_from",
         "valid_to",
     ]
-    assert len(frame) == 1789
-    assert frame["code"].str.len().eq(6).sum() == 1788
+    assert len(frame) == 1789 + 175  # with the wards of the designated cities
+    assert frame["code"].str.len().eq(6).sum() == 1788 + 175
     frame.loc[0, "name"] = "changed"
     assert h.name("JP") == "全国"
     assert Hierarchy.japan() is Hierarchy.japan()  # cached, built once
@@ -249,7 +251,7 @@ def test_pickle_round_trip() -> None:
 def test_rollup_index_japan() -> None:
     h = Hierarchy.japan()
     ri = h.rollup_index(pd.Series(["131016", "13102", "011002", "130001"]))
-    assert ri.levels == h.levels
+    assert ri.levels == h.levels[:3]  # the ward level only when wards are observed
     assert ri.orgs.tolist() == ["JP", "010006", "130001", "011002", "131016", "131024"]
     assert ri.org_level.tolist() == [0, 1, 1, 2, 2, 2]
     assert ri.parents.tolist() == [-1, 0, 0, 1, 2, 2]
@@ -640,3 +642,83 @@ def test_rollup_index_matches_reference(
         parent = h.parent(org, at=days[0])
         got = one_date.parents[k]
         assert (None if got < 0 else one_date.orgs[got]) == parent
+
+
+# ------------------------------------------------------------------ wards, names, coverage counts
+
+
+def test_japan_wards_of_designated_cities() -> None:
+    h = Hierarchy.japan()
+    # 札幌市 011002 has 10 wards; 中央区 011011 is one of them, under the city
+    assert h.level_of("011011") == "ward"
+    assert h.parent("011011") == "011002"
+    assert h.ancestors("011011") == ("011002", "010006", "JP")
+    assert len(h.children("011002")) == 10
+    assert h.name("011011") == "中央区"
+    assert h.name("011011", full=True) == "北海道札幌市中央区"
+    assert h.kana("011011") == "チュウオウク"
+    # 20 designated cities have wards; 東京都's 特別区 are municipalities, not wards
+    wards = h.codes(level="ward")
+    assert len({h.parent(w) for w in wards}) == 20
+    assert h.level_of("131016") == "municipality"
+
+
+def test_expected_counts_at_the_counted_level() -> None:
+    h = Hierarchy.japan()
+    assert h.expected_counts(["JP", "010006", "130001", "011002", "011011"]).tolist() == [
+        1741,
+        179,
+        62,
+        1,
+        1,
+    ]
+
+
+def test_expected_counts_follow_a_merger() -> None:
+    rows = pd.DataFrame(
+        {
+            "code": ["P", "A", "B", "C"],
+            "parent": [None, "P", "P", "P"],
+            "level": ["pref", "muni", "muni", "muni"],
+            "to": [None, "2025-01-01", "2025-01-01", None],
+            "from": [None, None, None, "2025-01-01"],
+        }
+    )
+    h = Hierarchy.from_frame(rows, valid_from="from", valid_to="to")
+    assert h.counted_level == "muni"
+    got = h.expected_counts(
+        ["P", "P", "A", "C"], at=["2024-12-31", "2025-01-01", "2025-06-30", "2024-01-01"]
+    )
+    assert got.tolist() == [2, 1, 0, 0]
+
+
+def test_find_by_code_name_full_name_and_kana() -> None:
+    h = Hierarchy.japan()
+    assert h.find("016616") == "016616"
+    assert h.find("01661") == "016616"
+    assert h.find("釧路町") == "016616"
+    assert h.find("北海道釧路町") == "016616"
+    assert h.find("くしろちょう") == "016616"
+    assert h.find("ｸｼﾛﾁｮｳ") == "016616"
+    assert h.find("全国") == "JP"
+    with pytest.raises(ModelError, match="012335"):
+        h.find("伊達市")
+    with pytest.raises(ModelError, match="nearest"):
+        h.find("釧路村")
+
+
+def test_japan_round_trips_through_a_frame_with_its_counted_level() -> None:
+    h = Hierarchy.japan()
+    again = Hierarchy.from_frame(
+        h.to_frame(),
+        name="name",
+        kana="kana",
+        valid_from="valid_from",
+        valid_to="valid_to",
+        counted_level=h.counted_level,
+    )
+    assert again.counted_level == "municipality"
+    assert again.expected_counts(["JP", "010006"]).tolist() == [1741, 179]
+    assert again.level_of("011011") == "ward"
+    with pytest.raises(ModelError, match="counted_level"):
+        Hierarchy.from_frame(h.to_frame(), counted_level="village")

@@ -52,6 +52,7 @@ from logicmodel.units import conversion_factor
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -61,6 +62,7 @@ __all__ = [
     "aligned_values",
     "empty_observations",
     "observation_issues",
+    "org_code_issues",
     "prepare_observations",
     "to_pandas",
 ]
@@ -992,6 +994,55 @@ def empty_observations() -> pd.DataFrame:
     )
 
 
-def observation_issues(model: LogicModel, observations: Any) -> list[Issue]:
-    """Every LM3xx issue of ``observations`` against ``model`` (used by :func:`logicmodel.check`)."""
-    return list(prepare_observations(model, observations).issues)
+def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list[Issue]:
+    """LM309 for every distinct org code that ``hierarchy`` does not know (a wrong check digit, a
+    lost leading zero, an unknown code), each with its rows; checked once per distinct code."""
+    if hierarchy is None or not prepared.has_org or not len(prepared.orgs):
+        return []
+    problems = hierarchy.code_problems(prepared.orgs)
+    bad = [k for k, p in enumerate(problems) if p is not None]
+    if not bad:
+        return []
+    org_code = prepared.frame["org_code"].to_numpy()
+    row_of = prepared.frame["row"].to_numpy()
+    hit = np.isin(org_code, np.asarray(bad, dtype=org_code.dtype))
+    positions = pd.Series(np.flatnonzero(hit)).groupby(org_code[hit], sort=False).indices
+    out: list[Issue] = []
+    for k in bad[:_MAX_LISTED]:
+        rows = row_of[positions.get(k, np.zeros(0, dtype=np.int64))]
+        code, reason = prepared.orgs[k], problems[k]
+        where = (
+            f"observations {_where_rows(rows, False, len(rows))}" if len(rows) else "observations"
+        )
+        out.append(
+            Issue(
+                "LM309",
+                "error",
+                where,
+                f"org code {code!r} {reason}",
+                message_ja=f"団体コード {code!r} は使えません: {reason}",
+                row=int(rows[0]) if len(rows) else None,
+                column="org",
+            )
+        )
+    if len(bad) > _MAX_LISTED:
+        out.append(
+            Issue(
+                "LM309",
+                "error",
+                "observations",
+                f"{len(bad) - _MAX_LISTED} more bad org codes not listed",
+                message_ja=f"ほかに{len(bad) - _MAX_LISTED}件の不正な団体コードがあります",
+                column="org",
+            )
+        )
+    return out
+
+
+def observation_issues(
+    model: LogicModel, observations: Any, hierarchy: Hierarchy | None = None
+) -> list[Issue]:
+    """Every LM3xx issue of ``observations`` against ``model`` (used by :func:`logicmodel.check`);
+    with a ``hierarchy``, org codes are checked against it too (LM309)."""
+    prepared = prepare_observations(model, observations)
+    return [*prepared.issues, *org_code_issues(prepared, hierarchy)]

@@ -13,6 +13,7 @@ from logicmodel.issues import Issue, Report
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
 
 __all__ = ["check", "drop_bad_rows"]
 
@@ -65,6 +66,7 @@ def check(
     lang: str = "en",
     rules: Mapping[str, Rule] | Iterable[Rule] | None = None,
     errors: str = "raise",
+    hierarchy: Hierarchy | None = None,
 ) -> Report:
     """Check a model (and optionally its observations) and report every problem found.
 
@@ -91,6 +93,10 @@ def check(
         ``"raise"`` (default): a bad observation row is an error. ``"drop"``: observation rows
         with errors are left out and reported as warnings saying so (:func:`drop_bad_rows`), as
         ``evaluate(errors="drop")`` does.
+    hierarchy
+        An :class:`~logicmodel.Hierarchy`: every org code of the observations that it does not
+        know (wrong check digit, lost leading zero, unknown code) is an LM309 error with its rows,
+        the same report :func:`~logicmodel.evaluate` raises.
 
     Returns
     -------
@@ -163,17 +169,26 @@ def check(
                 err.add_note(f"while running check rule {code} ({rule.title})")
                 raise
     if observations is not None:
-        found = _observation_issues(model, observations)
-        issues.extend(drop_bad_rows(found) if errors == "drop" else found)
+        found = _observation_issues(model, observations, hierarchy, drop=errors == "drop")
+        issues.extend(found)
     kept = (i for i in issues if _chosen(i.code, chosen_select, chosen_ignore))
     report = Report(kept)
     return report.in_language(lang) if lang != "en" else report
 
 
-def _observation_issues(model: LogicModel, observations: Any) -> list[Issue]:
+def _observation_issues(
+    model: LogicModel, observations: Any, hierarchy: Hierarchy | None, *, drop: bool = False
+) -> list[Issue]:
     from logicmodel.observations import observation_issues
 
-    return list(observation_issues(model, observations))
+    if not drop:
+        return list(observation_issues(model, observations, hierarchy))
+    from logicmodel.observations import org_code_issues, prepare_observations
+
+    # the rows of an issue with rows are left out (warnings); unknown org codes stay errors, as in
+    # evaluate(errors="drop")
+    prepared = prepare_observations(model, observations)
+    return [*drop_bad_rows(prepared.issues), *org_code_issues(prepared, hierarchy)]
 
 
 def drop_bad_rows(issues: Iterable[Issue]) -> list[Issue]:

@@ -189,6 +189,10 @@ class OrgIndex:
     # (ancestor column, level): rows whose own level is deeper than ``level`` feed that column;
     # the tree's levels first, then one column per custom grouping (a separate axis)
     targets: tuple[tuple[int, int], ...] = ()
+    counted: int = 0  # the level coverage counts (municipalities for Japan); see Hierarchy
+    n_tree: int = 0  # orgs[:n_tree] are the tree's (total or hierarchy codes); the rest groupings
+    names: npt.NDArray[np.object_] | None = None  # display names (None: the codes are the names)
+    kana: npt.NDArray[np.object_] | None = None  # readings in katakana, for search by kana
 
     def level_of(self) -> npt.NDArray[np.object_]:
         """Level name of each org."""
@@ -222,7 +226,10 @@ def build_org_index(
         names = ("total", "org") if named else ("total",)
         if not named:
             anc = anc[:, :1]
-        return OrgIndex(orgs, names, level, parents, (0,), ((0, 0),)), pos, anc
+        index = OrgIndex(
+            orgs, names, level, parents, (0,), ((0, 0),), counted=len(names) - 1, n_tree=len(orgs)
+        )
+        return index, pos, anc
     ri = hierarchy.rollup_index(codes_arr, at=ends)
     orgs = np.asarray(ri.orgs, dtype=object)
     org_level = np.asarray(ri.org_level, dtype=np.int64)
@@ -231,6 +238,10 @@ def build_org_index(
     levels = tuple(ri.levels)
     targets = [(j, j) for j in range(len(levels) - 1)]
     top = tuple(int(k) for k in np.flatnonzero(parents < 0))
+    n_tree = len(orgs)
+    counted = hierarchy.levels.index(hierarchy.counted_level)
+    display = np.asarray([hierarchy.name(str(c)) for c in orgs.tolist()], dtype=object)
+    kana = np.asarray([hierarchy.kana(str(c)) for c in orgs.tolist()], dtype=object)
     # custom groupings (population bands, 指定都市/中核市 …): each group becomes an org at a level
     # named after the grouping, fed by the codes at (or below) the grouped level
     extra_orgs: list[object] = []
@@ -249,9 +260,22 @@ def build_org_index(
         parents = np.append(parents, np.full(len(group.labels), -1, dtype=np.int64))
     if extra_orgs:
         orgs = np.concatenate([orgs, np.asarray(extra_orgs, dtype=object)])
+        display = np.concatenate([display, np.asarray(extra_orgs, dtype=object)])
+        kana = np.concatenate([kana, np.full(len(extra_orgs), None, dtype=object)])
         anc = np.column_stack([anc, *extra_cols])
     return (
-        OrgIndex(orgs, levels, org_level, parents, top, tuple(targets)),
+        OrgIndex(
+            orgs,
+            levels,
+            org_level,
+            parents,
+            top,
+            tuple(targets),
+            counted=counted,
+            n_tree=n_tree,
+            names=display,
+            kana=kana,
+        ),
         np.asarray(ri.position, dtype=np.int64),
         anc,
     )

@@ -14,7 +14,9 @@ from logicmodel.errors import ModelError
 
 __all__ = ["STATUSES", "STATUS_LABELS", "Bands", "Status", "status_categorical"]
 
-Status = Literal["achieved", "on_track", "at_risk", "off_track", "no_data", "no_target"]
+Status = Literal[
+    "achieved", "on_track", "at_risk", "off_track", "no_data", "no_target", "incomplete"
+]
 STATUSES: tuple[Status, ...] = (
     "achieved",
     "on_track",
@@ -22,8 +24,10 @@ STATUSES: tuple[Status, ...] = (
     "off_track",
     "no_data",
     "no_target",
+    "incomplete",
 )
-"""The six status codes, best first."""
+"""The status codes, best first; ``incomplete`` (集計中): an additive total built from fewer than
+``min_coverage`` of the organisations below it, never judged against its target."""
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -33,6 +37,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         "off_track": "off track",
         "no_data": "no data",
         "no_target": "no target",
+        "incomplete": "incomplete",
     },
     "ja": {
         "achieved": "達成",
@@ -41,6 +46,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
         "off_track": "遅れ",
         "no_data": "データなし",
         "no_target": "目標なし",
+        "incomplete": "集計中",
     },
 }
 """Display labels of the status codes in English and Japanese."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 
 from logicmodel.checks import check, drop_bad_rows
 from logicmodel.errors import CheckError, ModelError
-from logicmodel.evaluation.achievement import achievement, forecast, plan_values
+from logicmodel.evaluation.achievement import forecast
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
     aggregate_orgs,
@@ -28,16 +28,26 @@ from logicmodel.evaluation.bands import (
     resolve_bands,
     status_categorical,
 )
+from logicmodel.evaluation.coverage import (
+    ExpectedCounts,
+    expected_counts,
+    incomplete_mask,
+    reporting_counts,
+)
 from logicmodel.evaluation.diagnostics import diagnose_findings, milestone_table
 from logicmodel.evaluation.engine import pushdown, worth_pushing_down
+from logicmodel.evaluation.formulas import complete_formula_rows
+from logicmodel.evaluation.history import HistorySource, SeriesState, text_column
 from logicmodel.evaluation.progress import Progress
 from logicmodel.evaluation.rollup import Aggregator, resolve_aggregator, rollup
+from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.graph import compile_model
 from logicmodel.issues import Report
 from logicmodel.observations import (
     Observations,
     PeriodTable,
     empty_observations,
+    org_code_issues,
     prepare_observations,
 )
 from logicmodel.periods import parse_period
@@ -49,6 +59,9 @@ if TYPE_CHECKING:
 __all__ = ["evaluate"]
 
 _DIRECTION_CODE = {"increase": 0, "decrease": 1, "maintain": 2}
+_LANGS = ("en", "ja")
+# shortest length in days of a period of each reporting frequency
+_FREQ_DAYS = {"month": 28, "quarter": 89, "fiscal_quarter": 89, "fiscal_year": 365, "year": 365}
 _DAY = np.timedelta64(1, "D")
 
 
@@ -74,6 +87,7 @@ def evaluate(
     hierarchy: Hierarchy | None = None,
     bands: Bands | str | None = None,
     rollup: str | Aggregator | Callable[..., Any] = "weighted_mean",
+    min_coverage: float = 1.0,
     lang: str = "en",
     due_soon_days: int = 30,
     aggregators: Mapping[str, Aggregator] | None = None,
@@ -90,7 +104,9 @@ def evaluate(
         Any dataframe narwhals accepts with columns ``indicator, period, value`` and optional
         ``org``, ``unit`` (converted to the indicator's unit) and ``kind`` (actual|target|baseline).
     as_of
-        A date or period (its last day); default the latest observed period end.
+        A date or period (its last day). Default: the latest end among the actual observations of
+        the finest reporting frequency present (months before quarters before years), so one
+        annual figure for a year still running does not move it into the future.
     hierarchy
         An :class:`~logicmodel.Hierarchy`; every org and every ancestor level then gets rows.
     bands
@@ -98,12 +114,19 @@ def evaluate(
     rollup
         Pathway aggregator: ``weighted_mean``, ``min``, ``max``, ``geometric_mean``,
         ``share_on_track`` or a callable (see :mod:`logicmodel.evaluation.rollup`).
+    min_coverage
+        Share (0–1) of the organisations at the counted level that must report for an additive
+        total (orgs rule ``sum``) above them to be judged against its target; below it the
+        row's status is ``incomplete`` (集計中). Every row carries ``reporting``, ``expected``
+        and ``coverage``.
+    lang
+        ``"en"`` or ``"ja"``: the default language of ``status_label`` columns and of
+        :meth:`Progress.summary` (which also takes ``lang=``).
+
     aggregators
         Named aggregators of this call only: a name in ``rollup`` is looked up here first, then
         in the process-wide registry (:func:`~logicmodel.register_aggregator`), so a thread or an
         embedding system can name its own without registering anything.
-    lang
-        ``"en"`` or ``"ja"`` for ``status_label`` columns and the summary.
     ignore
         Check codes or prefixes to leave out of the model check that precedes the evaluation
         (as :func:`logicmodel.check`'s ``ignore``), e.g. ``"LM216"``.
@@ -112,7 +135,7 @@ def evaluate(
         ``"drop"``: observation rows with errors are left out, the rest is evaluated, and
         ``progress.report`` lists what was left out as warnings. Rows are 0-based frame rows, or
         file lines when the frame has ``source_row`` (as :func:`logicmodel.read_observations`
-        gives).
+        gives). Organisation codes the hierarchy does not know stay errors.
 
     Returns
     -------
@@ -121,7 +144,10 @@ def evaluate(
     Raises
     ------
     CheckError
-        The model or the observations have errors (the report lists them all, with rows).
+        The model or the observations have errors (the report lists them all, with rows; with a
+        hierarchy every unknown org code too, as :func:`logicmodel.check` reports them).
+    ModelError
+        ``lang`` is not ``"en"`` or ``"ja"``, or ``min_coverage`` is not a number from 0 to 1.
 
     Notes
     -----
@@ -150,63 +176,276 @@ def evaluate(
     if isinstance(rollup, str) and aggregators is not None and rollup in aggregators:
         rollup = resolve_aggregator(aggregators[rollup])  # checks it is callable
     bands_ = resolve_bands(bands)
+    lang = _language(lang)
+    min_coverage = _fraction(min_coverage)
     if errors not in ("raise", "drop"):
         raise ModelError(f"errors {errors!r} is not one of raise, drop")
+    prepared, report, engine_end = _intake(
+        model, observations, hierarchy, lang, as_of, ignore=ignore, drop=errors == "drop"
+    )
+    periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
+    as_of_date = _as_of_date(as_of, fys) or engine_end or default_as_of(prepared)
+    as_of_x = int(_days(np.array([np.datetime64(as_of_date, "D")]))[0])
+    org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
+    expected = expected_counts(org_index, hierarchy)
+    hist = _series_rows(
+        model, prepared, periods, org_pos, anc_u, anc_code, org_index, as_of_x, expected
+    )
+    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u)
+    del prepared, org_pos, anc_code  # the row-level arrays are not needed any more
+    state = _series_state(model, hist, points, periods, org_index, as_of_x)
+    source = _history_source(model, state, org_index, periods, expected, bands_, min_coverage)
+    indicators, gi, go = _indicator_table(model, source, periods, org_index, as_of_x, lang)
+    status = indicators["status"].cat.codes.to_numpy()
+    children = _children_table(gi, go, status, source.ind_ids, org_index, expected, as_of_x)
+    nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
+    milestones = milestone_table(model, as_of_date, due_soon_days)
+    findings = diagnose_findings(
+        model,
+        nodes,
+        indicators,
+        _periods_seen(state, source.ind_ids, as_of_x),
+        milestones,
+        as_of_date,
+        {i.id: effective_frequency(i, fys) for i in model.indicators},
+    )
+    findings.insert(3, "org_name", _names_of(findings["org"], org_index))
+    return Progress(
+        model=model,
+        as_of=as_of_date,
+        indicators=indicators,
+        nodes=nodes,
+        milestones=milestones,
+        findings=findings,
+        children=children,
+        report=report,
+        bands=bands_,
+        lang=lang,
+        levels=org_index.level_names,
+        orgs=_org_table(org_index, expected, as_of_x),
+        history_source=source,
+        min_coverage=min_coverage,
+    )
+
+
+def _history_source(
+    model: LogicModel,
+    state: SeriesState,
+    org_index: OrgIndex,
+    periods: PeriodTable,
+    expected: ExpectedCounts,
+    bands: Bands,
+    min_coverage: float,
+) -> HistorySource:
+    """Stage 4: what the history table is made from (arrays only, so a Progress pickles)."""
+    return HistorySource(
+        state=state,
+        ind_ids=tuple(i.id for i in model.indicators),
+        orgs=org_index.orgs,
+        org_names=_org_names(org_index),
+        org_level=org_index.org_level,
+        level_names=org_index.level_names,
+        counted=org_index.counted,
+        period_label=periods.label,
+        period_start=periods.start,
+        period_end=periods.end,
+        expected=expected,
+        additive=np.array(
+            [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
+        ),
+        bands=bands,
+        min_coverage=min_coverage,
+    )
+
+
+def _names_of(codes: pd.Series, index: OrgIndex) -> npt.NDArray[np.object_]:
+    """Display names of org codes (one lookup per distinct code)."""
+    names = {
+        k: v for k, v in zip(index.orgs.tolist(), _org_names(index).tolist(), strict=True) if k
+    }
+    named = codes.astype(object).map(names).astype(object)
+    out: npt.NDArray[np.object_] = named.where(named.notna(), None).to_numpy(dtype=object)
+    return out
+
+
+def _periods_seen(state: SeriesState, ind_ids: tuple[str, ...], as_of_x: int) -> pd.DataFrame:
+    """Distinct (indicator, period end up to as_of) of the actuals, for the ``stale`` finding."""
+    seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
+    return pd.DataFrame(
+        {
+            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
+            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
+        }
+    )
+
+
+def default_as_of(prepared: Observations) -> dt.date:
+    """The latest end among the actual observations of the finest reporting frequency present
+    (DESIGN §4.4; see :func:`~logicmodel.evaluation.timing.latest_end_of_finest`), worked on the
+    distinct periods of the actual rows. Without actuals: today."""
+    frame = prepared.frame
+    periods = prepared.periods
+    actual = frame["kind_code"].to_numpy() == 0
+    if not len(frame) or not actual.any() or not len(periods):
+        return dt.date.today()
+    seen = np.flatnonzero(np.bincount(frame["pcode"].to_numpy()[actual], minlength=len(periods)))
+    latest = latest_end_of_finest(_days(periods.start[seen]), periods.end_day[seen])
+    out: dt.date = (np.datetime64("1970-01-01", "D") + int(latest or 0)).astype(dt.date)
+    return out
+
+
+def _language(lang: object) -> str:
+    if lang not in _LANGS:
+        raise ModelError(f"lang {lang!r} is not one of {', '.join(_LANGS)}")
+    return str(lang)
+
+
+def _fraction(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ModelError(f"min_coverage must be a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _intake(
+    model: LogicModel,
+    observations: Any,
+    hierarchy: Hierarchy | None,
+    lang: str,
+    as_of: Any,
+    *,
+    ignore: str | Iterable[str] | None = None,
+    drop: bool = False,
+) -> tuple[Observations, Report, dt.date | None]:
+    """Stage 1: check the model and the observations (org codes against the hierarchy) and
+    bring the observations to integer codes; raises the full report when anything is wrong.
+    Also gives the default ``as_of`` an engine found (its cube's periods are reporting periods)."""
     report = check(model, ignore=ignore)
     prepared = None
+    pushed = None
     if observations is not None:
         # engine frames (polars, duckdb, pyspark …): validate and time-aggregate in the engine and
-        # collect only the reporting-period cube; versioned hierarchies need every row's own date
-        pushed = None
+        # collect only the reporting-period cube; versioned hierarchies need every row's own date,
+        # and a given as_of before the data's end needs the observations up to it (the cube sums
+        # whole periods), so both go through the pandas intake
         if (hierarchy is None or not hierarchy.change_dates) and worth_pushing_down(observations):
             pushed = pushdown(model, observations)
+            given = _as_of_date(as_of, model.fiscal_year_start)
+            end = pushed.last_observed_end if pushed is not None else None
+            if given is not None and end is not None and end > given:
+                pushed = None
         prepared = (
             pushed.prepare(model)
             if pushed is not None
             else prepare_observations(model, observations)
         )
-    if prepared is not None:
-        found = prepared.issues
-        report = report + Report(drop_bad_rows(found) if errors == "drop" else found)
+        found = drop_bad_rows(prepared.issues) if drop else list(prepared.issues)
+        report = report + Report([*found, *org_code_issues(prepared, hierarchy)])
     if not report.ok:
         raise CheckError(report.in_language(lang))
     if prepared is None:
         prepared = Observations(
             empty_observations(), (), False, tuple(i.id for i in model.indicators)
         )
-    clean = prepared.frame
-    periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
-    as_of_date = _as_of_date(as_of, fys)
+    return prepared, report, pushed.last_actual_end if pushed is not None else None
 
-    # orgs: each row gets its org position and an ancestor row (per distinct org, or per distinct
-    # (org, period) for versioned trees, so data before a merger rolls up through the old tree)
-    org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
 
-    # series: time then orgs, formulas last -------------------------------------------------------
+def _org_names(index: OrgIndex) -> npt.NDArray[np.object_]:
+    if index.names is not None:
+        return index.names
+    return np.asarray(index.orgs, dtype=object)
+
+
+def _org_table(index: OrgIndex, expected: ExpectedCounts, as_of_x: int) -> pd.DataFrame:
+    """One row per organisation of the evaluation: code, name, kana, level, parent, expected."""
+    n = len(index.orgs)
+    return pd.DataFrame(
+        {
+            "org": index.orgs,
+            "org_name": _org_names(index),
+            "org_kana": index.kana if index.kana is not None else np.full(n, None, dtype=object),
+            "level": index.level_of(),
+            "parent": _parents(index),
+            "expected": expected.at(np.arange(n), np.full(n, as_of_x)),
+        }
+    )
+
+
+Key = tuple[str, str | None]  # (indicator id, reporting frequency): one series
+
+
+def _series_rows(
+    model: LogicModel,
+    prepared: Observations,
+    periods: PeriodTable,
+    org_pos: npt.NDArray[np.int32],
+    anc_u: npt.NDArray[np.int64],
+    anc_code: npt.NDArray[np.int32],
+    org_index: OrgIndex,
+    as_of_x: int,
+    expected: ExpectedCounts,
+) -> pd.DataFrame:
+    """Stage 2: actuals up to ``as_of`` → series rows (indicator position, org_i, pcode, value,
+    reporting) at every org: time rule to reporting periods (a period still running gives its
+    total so far), then orgs rule, formulas over the orgs that have every component."""
+    keys, freq = _series_keys(model)
+    leaf_rows = _time_stage(model, prepared, periods, org_pos, anc_code, keys, as_of_x)
+    hist_parts, series, leaves = _org_stage(
+        model, leaf_rows, keys, freq, periods, anc_u, org_index, expected
+    )
+    del leaf_rows
+    hist_parts += _formula_stage(model, freq, series, leaves, periods, anc_u, org_index, expected)
+    cols = ["indicator", "org_i", "pcode", "value", "reporting"]
+    if not hist_parts:
+        empty = {c: np.zeros(0, dtype=np.int64) for c in cols}
+        return pd.DataFrame(empty).assign(value=np.zeros(0))
+    hist = pd.concat([p[cols] for p in hist_parts], ignore_index=True)
+    # an observed period ending after as_of is not known yet; a reporting period built from
+    # observations that ended by as_of is kept (``period_complete`` false)
+    pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    as_observed_ind = np.array([freq[i.id] is None for i in model.indicators], dtype=bool)
+    later = (periods.end_day[pcode] > as_of_x) & as_observed_ind[
+        hist["indicator"].to_numpy(np.int64)
+    ]
+    kept: pd.DataFrame = hist[hist["value"].notna().to_numpy() & ~later]
+    return kept
+
+
+def _series_keys(model: LogicModel) -> tuple[list[Key], dict[str, str | None]]:
+    """One series per (indicator, reporting frequency): each indicator at its own frequency and
+    a formula's components at the formula's."""
     inds = {i.id: i for i in model.indicators}
-    ind_ids = [i.id for i in model.indicators]
-    ind_pos = {k: n for n, k in enumerate(ind_ids)}
-    freq = {i.id: effective_frequency(i, fys) for i in model.indicators}
-    base_needed: dict[tuple[str, str | None], None] = {}
-    formula_order = _formula_order(model)
+    freq = {i.id: effective_frequency(i, model.fiscal_year_start) for i in model.indicators}
+    needed: dict[Key, None] = {}
 
     def need(name: str, f: str | None) -> None:
-        ind = inds[name]
-        if ind.formula:
-            for c in ind.components:
-                need(c, f)
-        base_needed[(name, f)] = None
+        for c in inds[name].components if inds[name].formula else ():
+            need(c, f)
+        needed[(name, f)] = None
 
     for ind in model.indicators:
         need(ind.id, freq[ind.id])
-    keys = list(base_needed)  # one series per (indicator, reporting frequency)
-    ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
-    # actual rows as integer columns (no copy when every row is an actual, the usual case)
+    return list(needed), freq
+
+
+def _time_stage(
+    model: LogicModel,
+    prepared: Observations,
+    periods: PeriodTable,
+    org_pos: npt.NDArray[np.int32],
+    anc_code: npt.NDArray[np.int32],
+    keys: list[Key],
+    as_of_x: int,
+) -> pd.DataFrame:
+    """Actual rows → series rows (``indicator`` = series code, ``pcode, value, org_i,
+    anc_code``) at each series' reporting periods, by its time rule; missing values dropped."""
+    fys = model.fiscal_year_start
+    clean = prepared.frame
+    inds = {i.id: i for i in model.indicators}
     is_actual = clean["kind_code"].to_numpy() == 0
     every = bool(is_actual.all())
 
     def actual(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values if every else values[is_actual]
+        return values if every else values[is_actual]  # no copy when every row is an actual
 
     columns = {
         "pcode": actual(clean["pcode"].to_numpy()),
@@ -214,6 +453,9 @@ def evaluate(
         "org_i": actual(org_pos),
         "anc_code": actual(anc_code),
     }
+    observed_end = prepared.periods.end_day
+    observed_start = _days(prepared.periods.start)
+    ind_ids = [i.id for i in model.indicators]
     by_indicator = _positions_by_indicator(actual(clean["ind_code"].to_numpy()), ind_ids)
     as_observed: list[tuple[int, npt.NDArray[np.int64]]] = []  # series without a frequency
     aggregated: list[pd.DataFrame] = []
@@ -223,183 +465,253 @@ def evaluate(
             continue
         if f is None:
             as_observed.append((code, positions))
-        else:
-            rows = pd.DataFrame(
-                {
-                    "indicator": np.full(len(positions), code, dtype=np.int32),
-                    **{c: v[positions] for c, v in columns.items()},
-                },
-                copy=False,
+            continue
+        # a reporting period still running at as_of is the total so far (year to date): the
+        # observations that ended by as_of go into it, and one already as long as the
+        # reporting period (a fiscal-year figure so far, an engine's cube) that has begun
+        pc = columns["pcode"][positions]
+        ended = observed_end[pc] <= as_of_x
+        if not ended.all():
+            whole = (observed_start[pc] <= as_of_x) & (
+                observed_end[pc] - observed_start[pc] + 1 >= _FREQ_DAYS.get(f, 1)
             )
-            aggregated.append(aggregate_time(rows, f, inds[name].time_rule, fys, periods))
-            del rows
-    all_rows = _stack_series(columns, as_observed, aggregated)
-    del columns, as_observed, aggregated, by_indicator
-    series: dict[tuple[str, str | None], pd.DataFrame] = {}
-    hist_parts: list[pd.DataFrame] = []
-    if len(all_rows):
-        sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
-        grouped = aggregate_orgs(
-            all_rows,
-            anc_u,
-            org_index,
-            [inds[name].orgs_rule for name, _f in keys],
-            len(periods),
-            _weights(all_rows, sk_codes, inds, periods),
+            positions = positions[ended | whole]
+        rows = pd.DataFrame(
+            {
+                "indicator": np.full(len(positions), code, dtype=np.int32),
+                **{c: v[positions] for c, v in columns.items()},
+            },
+            copy=False,
         )
-        del all_rows
-        sk = grouped["indicator"].to_numpy()
-        # the reported series of non-formula indicators go to the history in one take
-        final = np.zeros(len(keys), dtype=bool)
-        final[[keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula]] = True
-        main = final[sk]
-        if main.any():
-            part = grouped if main.all() else grouped[main]
-            hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
-        del main
-        # formula components (and observed formula values) by series
-        wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
-        if wanted:
-            where = pd.Series(np.arange(len(sk))).groupby(sk).indices
-            for code in wanted:
-                if code in where:
-                    series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
-        del grouped, sk
-    for name in formula_order:
+        aggregated.append(aggregate_time(rows, f, inds[name].time_rule, fys, periods))
+        del rows
+    all_rows = _stack_series(columns, as_observed, aggregated)
+    if len(all_rows) and np.isnan(all_rows["value"].to_numpy()).any():
+        all_rows = all_rows[all_rows["value"].notna()].reset_index(drop=True)
+    return all_rows
+
+
+def _org_stage(
+    model: LogicModel,
+    all_rows: pd.DataFrame,
+    keys: list[Key],
+    freq: dict[str, str | None],
+    periods: PeriodTable,
+    anc_u: npt.NDArray[np.int64],
+    org_index: OrgIndex,
+    expected: ExpectedCounts,
+) -> tuple[list[pd.DataFrame], dict[Key, pd.DataFrame], dict[Key, pd.DataFrame]]:
+    """Series rows at every org by the orgs rule, with ``reporting``: the history parts of the
+    indicators without a formula, and for formulas the aggregated and the observed rows of
+    their components (and of observed formula values) by series."""
+    hist_parts: list[pd.DataFrame] = []
+    series: dict[Key, pd.DataFrame] = {}
+    leaves: dict[Key, pd.DataFrame] = {}
+    if not len(all_rows):
+        return hist_parts, series, leaves
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
+    ind_of_sk = np.array([ind_pos[k[0]] for k in keys], dtype=np.int32)
+    sk_codes = {name: [c for c, k in enumerate(keys) if k[0] == name] for name in ind_ids}
+    grouped = aggregate_orgs(
+        all_rows,
+        anc_u,
+        org_index,
+        [inds[name].orgs_rule for name, _f in keys],
+        len(periods),
+        _weights(all_rows, sk_codes, inds, periods),
+    )
+    grouped["reporting"] = reporting_counts(
+        all_rows, grouped, anc_u, org_index, expected, periods.end_day, len(periods)
+    )
+    sk = grouped["indicator"].to_numpy()
+    # the reported series of non-formula indicators go to the history in one take
+    final = np.zeros(len(keys), dtype=bool)
+    final[[keys.index((i.id, freq[i.id])) for i in model.indicators if not i.formula]] = True
+    main = final[sk]
+    if main.any():
+        part = grouped if main.all() else grouped[main]
+        hist_parts.append(part.assign(indicator=ind_of_sk[part["indicator"].to_numpy()]))
+    del main
+    wanted = {keys.index(k) for k in keys if inds[k[0]].formula or _is_component(k[0], inds)}
+    if wanted:
+        where = pd.Series(np.arange(len(sk))).groupby(sk).indices
+        leaf_sk = all_rows["indicator"].to_numpy()
+        leaf_where = pd.Series(np.arange(len(leaf_sk))).groupby(leaf_sk).indices
+        for code in wanted:
+            if code in where:
+                series[keys[code]] = grouped.iloc[where[code]].reset_index(drop=True)
+            if code in leaf_where:
+                leaves[keys[code]] = all_rows.iloc[leaf_where[code]].reset_index(drop=True)
+    return hist_parts, series, leaves
+
+
+def _formula_stage(
+    model: LogicModel,
+    freq: dict[str, str | None],
+    series: dict[Key, pd.DataFrame],
+    leaves: dict[Key, pd.DataFrame],
+    periods: PeriodTable,
+    anc_u: npt.NDArray[np.int64],
+    org_index: OrgIndex,
+    expected: ExpectedCounts,
+) -> list[pd.DataFrame]:
+    """History parts of the formula indicators (components first): computed over the orgs with
+    every component (:func:`complete_formula_rows`), then from aggregated components where that
+    gives nothing (components observed at different levels), then observed formula values."""
+    inds = {i.id: i for i in model.indicators}
+    ind_pos = {i.id: n for n, i in enumerate(model.indicators)}
+    parts: list[pd.DataFrame] = []
+    for name in _formula_order(model):
         ind = inds[name]
         f = freq[name]
         comps = {c: series.get((c, f), pd.DataFrame()) for c in ind.components}
         computed = formula_rows(ind, comps, periods)
-        observed = series.get((name, f), pd.DataFrame())
-        if len(computed):
-            merged = (
-                pd.concat([computed, observed[["org_i", "pcode", "value"]]], ignore_index=True)
-                if len(observed)
-                else computed
+        computed["reporting"] = _reporting_of(computed, comps, ind.components)
+        if not any(inds[c].formula for c in ind.components):
+            complete = complete_formula_rows(
+                ind,
+                [leaves.get((c, f), pd.DataFrame()) for c in ind.components],
+                [inds[c].orgs_rule for c in ind.components],
+                anc_u,
+                org_index,
+                periods,
+                expected,
             )
-            merged = merged.drop_duplicates(["org_i", "pcode"], keep="first")
-            series[(name, f)] = merged.reset_index(drop=True)
-        if len(series.get((name, f), ())):
-            hist_parts.append(series[(name, f)].assign(indicator=np.int32(ind_pos[name])))
-    cols = ["indicator", "org_i", "pcode", "value"]
-    hist = (
-        pd.concat([p[cols] for p in hist_parts], ignore_index=True)
-        if hist_parts
-        else pd.DataFrame({c: np.zeros(0, dtype=np.int32) for c in cols}).assign(value=np.zeros(0))
+            computed = pd.concat([complete, computed], ignore_index=True)
+        observed = series.get((name, f), pd.DataFrame())
+        if len(observed):
+            computed = pd.concat(
+                [computed, observed[["org_i", "pcode", "value", "reporting"]]], ignore_index=True
+            )
+        merged = computed.drop_duplicates(["org_i", "pcode"], keep="first").reset_index(drop=True)
+        series[(name, f)] = merged
+        if len(merged):
+            parts.append(merged.assign(indicator=np.int32(ind_pos[name])))
+    return parts
+
+
+def _reporting_of(
+    computed: pd.DataFrame, comps: dict[str, pd.DataFrame], names: tuple[str, ...]
+) -> npt.NDArray[np.int64]:
+    """Reporting of formula rows computed from aggregated components: the smallest of the
+    components' reporting at the same (org, period) (a fallback; see complete_formula_rows)."""
+    if not len(computed):
+        return np.zeros(0, dtype=np.int64)
+    out = np.full(len(computed), np.iinfo(np.int64).max, dtype=np.int64)
+    key = computed["org_i"].to_numpy(dtype=np.int64) * (1 << 32) + computed["pcode"].to_numpy(
+        dtype=np.int64
     )
-    del hist_parts, series
-    hist = hist[hist["value"].notna()]
-    hist_pcode = hist["pcode"].to_numpy(dtype=np.int64)
-    end_day = periods.end_day
-    if as_of_date is None:
-        # the latest observed reporting period (a fiscal year summed from months ends with its March)
-        as_of_date = (
-            (np.datetime64("1970-01-01", "D") + int(end_day[hist_pcode].max())).astype(dt.date)
-            if len(hist)
-            else dt.date.today()
+    for name in names:
+        part = comps[name]
+        if not len(part) or "reporting" not in part:
+            continue
+        their = part["org_i"].to_numpy(dtype=np.int64) * (1 << 32) + part["pcode"].to_numpy(
+            dtype=np.int64
         )
-    as_of_day = np.datetime64(as_of_date, "D")
+        got = pd.Series(part["reporting"].to_numpy(dtype=np.int64), index=their)
+        got = got[~got.index.duplicated()]
+        vals = got.reindex(key).to_numpy(dtype=np.float64)
+        out = np.where(np.isnan(vals), out, np.minimum(out, np.nan_to_num(vals).astype(np.int64)))
+    return np.where(out == np.iinfo(np.int64).max, 0, out)
 
-    # points: baselines and targets per (indicator, org) -------------------------------------------
-    points = _points(model, prepared, org_pos, anc_code, org_index, anc_u, inds)
-    # the row-level arrays are not needed any more: let them go before the tables are built
-    del clean, prepared, org_pos, anc_code
 
-    # series codes over the full grid (indicators × orgs) ----------------------------------------
+def _series_state(
+    model: LogicModel,
+    hist: pd.DataFrame,
+    points: pd.DataFrame,
+    periods: PeriodTable,
+    org_index: OrgIndex,
+    as_of_x: int,
+) -> SeriesState:
+    """Stage 3: series rows sorted by (series, recency) and the plan points on the grid
+    series = indicator × n_org + org."""
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = [i.id for i in model.indicators]
+    ind_pos = {k: n for n, k in enumerate(ind_ids)}
     n_org = len(org_index.orgs)
-    hist_ind = hist["indicator"].to_numpy(dtype=np.int64)
-    hist_series = hist_ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
-    x_unsorted = end_day[hist_pcode]
-    # by series, then recency (end, then start: a month is more recent than the quarter ending
-    # with it); hist itself stays put
-    order = np.lexsort((periods.recency[hist_pcode], hist_series))
-    hist_series = hist_series[order]
-    x = x_unsorted[order]
-    actual_v = hist["value"].to_numpy(dtype=np.float64)[order]
     n_series = len(ind_ids) * n_org
-
+    pcode = hist["pcode"].to_numpy(dtype=np.int64)
+    ind = hist["indicator"].to_numpy(dtype=np.int64)
+    series = ind * n_org + hist["org_i"].to_numpy(dtype=np.int64)
+    order = np.lexsort((periods.recency[pcode], series))
+    start_day = _days(periods.start)
     pts_series = _lookup(points["indicator"], ind_pos) * n_org + points["org_i"].to_numpy(
         dtype=np.int64
     )
     pts_x = _days(points["end"])
     porder = np.lexsort((pts_x, pts_series))
-    pts_series, pts_x, pts_value = (
-        pts_series[porder],
-        pts_x[porder],
-        points["value"].to_numpy(dtype=np.float64)[porder],
-    )
-    pts_kind = points["kind"].to_numpy(dtype=object)[porder]
+    pts_series, pts_x = pts_series[porder], pts_x[porder]
+    pts_value = points["value"].to_numpy(dtype=np.float64)[porder]
+    is_base = points["kind"].to_numpy(dtype=object)[porder] == "baseline"
     pts_period = points["period"].to_numpy(dtype=object)[porder]
-    is_base = pts_kind == "baseline"
     baseline = np.full(n_series, np.nan)
-    baseline_period = np.full(n_series, None, dtype=object)
     baseline[pts_series[is_base]] = pts_value[is_base]
+    baseline_period = np.full(n_series, None, dtype=object)
     baseline_period[pts_series[is_base]] = pts_period[is_base]
     is_tgt = ~is_base
     target = np.full(n_series, np.nan)
+    target[pts_series[is_tgt]] = pts_value[is_tgt]  # sorted by x: the last is the final target
     target_period = np.full(n_series, None, dtype=object)
-    target_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
-    target[pts_series[is_tgt]] = pts_value[is_tgt]  # sorted by x: last write is the final target
     target_period[pts_series[is_tgt]] = pts_period[is_tgt]
+    target_end = np.full(n_series, np.iinfo(np.int64).min, dtype=np.int64)
     target_end[pts_series[is_tgt]] = pts_x[is_tgt]
-    has_baseline = ~np.isnan(baseline)
     direction = np.repeat(
         np.array([_DIRECTION_CODE[inds[i].effective_direction] for i in ind_ids], dtype=np.int64),
         n_org,
     )
+    return SeriesState(
+        series=series[order],
+        x=periods.end_day[pcode][order].astype(np.int64),
+        start=start_day[pcode][order],
+        actual=hist["value"].to_numpy(dtype=np.float64)[order],
+        reporting=hist["reporting"].to_numpy(dtype=np.int64)[order],
+        pcode=pcode[order],
+        org_i=hist["org_i"].to_numpy(dtype=np.int64)[order],
+        indicator=ind[order],
+        n_org=n_org,
+        as_of_x=as_of_x,
+        pts_series=pts_series,
+        pts_x=pts_x,
+        pts_value=pts_value,
+        has_baseline=~np.isnan(baseline),
+        baseline=baseline,
+        target=target,
+        direction=direction,
+        baseline_period=baseline_period,
+        target_period=target_period,
+        target_end=target_end,
+        flow=np.array([inds[i].time_rule == "sum" for i in ind_ids], dtype=bool),
+    )
 
-    def plan_at(
-        rows: npt.NDArray[np.int64],
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Planned value, achievement and planned achievement of sorted rows ``rows``."""
-        s_ = hist_series[rows]
-        planned_ = plan_values(s_, x[rows], pts_series, pts_x, pts_value, has_baseline)
-        ach_ = achievement(actual_v[rows], baseline[s_], target[s_], direction[s_])
-        pach_ = achievement(planned_, baseline[s_], target[s_], direction[s_])
-        return planned_, ach_, pach_
 
-    level_names = org_index.level_of()
-    as_of_x = _days(np.array([as_of_day]))[0]
-    upto = x <= as_of_x
-
-    def build_history() -> pd.DataFrame:
-        """The history table, built on first use (plans for every period of every series)."""
-        rows = np.flatnonzero(upto)
-        planned_, ach_, pach_ = plan_at(rows)
-        s_ = hist_series[rows]
-        hstatus = bands_.classify_codes(ach_, pach_)
-        hstatus[np.isnan(target[s_])] = STATUSES.index("no_target")
-        src = order[rows]
-        org_i = hist["org_i"].to_numpy(dtype=np.int64)[src]
-        pcode = hist_pcode[src]
-        return pd.DataFrame(
-            {
-                "indicator": _text_column(ind_ids, hist_ind[src]),
-                "org": _text_column(org_index.orgs, org_i),
-                "level": _text_column(level_names, org_i),
-                "period": _text_column(periods.label, pcode),
-                "start": periods.start[pcode],
-                "end": periods.end[pcode],
-                "actual": actual_v[rows],
-                "planned": planned_,
-                "achievement": ach_,
-                "planned_achievement": pach_,
-                "status": pd.Categorical.from_codes(hstatus, categories=pd.Index(list(STATUSES))),
-            }
-        )
-
-    # current rows at as_of ----------------------------------------------------------------------------
+def _indicator_table(
+    model: LogicModel,
+    source: HistorySource,
+    periods: PeriodTable,
+    org_index: OrgIndex,
+    as_of_x: int,
+    lang: str,
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Stage 4: one row per (indicator, org) at ``as_of`` (and each row's indicator and org
+    positions)."""
+    st = source.state
+    inds = {i.id: i for i in model.indicators}
+    ind_ids = list(source.ind_ids)
+    n_org = st.n_org
+    n_series = len(ind_ids) * n_org
+    fys = model.fiscal_year_start
+    bands_ = source.bands
+    target_end = st.target_end
     cur_idx = np.full(n_series, -1, dtype=np.int64)
-    sel = np.flatnonzero(upto)
-    cur_idx[hist_series[sel]] = sel  # rows sorted by x within series: last write is the latest
-    day, _slope = forecast(hist_series[upto], x[upto], actual_v[upto], n_series, target)
-    grid_series = np.arange(n_series)
+    cur_idx[st.series] = np.arange(len(st.series))  # sorted by recency: the last is the latest
     present = np.zeros(n_series, dtype=bool)
-    present[hist_series] = True
-    present[pts_series] = True
+    present[st.series] = True
+    present[st.pts_series] = True
     for top_pos in org_index.top:
         present[np.arange(len(ind_ids)) * n_org + top_pos] = True
-    g = grid_series[present]
+    g = np.flatnonzero(present)
     gi, go = g // n_org, g % n_org
     cur = cur_idx[g]
     has = cur >= 0
@@ -408,47 +720,61 @@ def evaluate(
     cur_planned = np.full(len(g), np.nan)
     cur_ach = np.full(len(g), np.nan)
     cur_pach = np.full(len(g), np.nan)
+    rows_now = take[has]
     if has.any():
-        rows_now = take[has]
-        cur_actual[has] = actual_v[rows_now]
-        cur_planned[has], cur_ach[has], cur_pach[has] = plan_at(rows_now)
+        cur_actual[has] = st.actual[rows_now]
+        cur_planned[has], cur_ach[has], cur_pach[has] = st.plan_at(rows_now)
     status = bands_.classify(cur_ach, cur_pach)
-    status = np.where(np.isnan(target[g]), "no_target", np.where(has, status, "no_data"))
-    fc_day = day[g]
-    # a nearly flat trend reaches the target centuries away: beyond 100 years is "not foreseeable"
-    fc_day = np.where(np.abs(fc_day - _days(np.array([as_of_day]))[0]) <= 36_525, fc_day, np.nan)
+    status = np.where(np.isnan(st.target[g]), "no_target", np.where(has, status, "no_data"))
+    reporting = np.zeros(len(g), dtype=np.int64)
+    reporting[has] = st.reporting[rows_now]
+    cur_x = np.full(len(g), as_of_x, dtype=np.int64)
+    cur_x[has] = np.minimum(st.x[rows_now], as_of_x)
+    expected = source.expected.at(go, cur_x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(expected > 0, reporting / np.maximum(expected, 1), np.nan)
+    judged = np.isin(status, ["achieved", "on_track", "at_risk", "off_track"])
+    short = incomplete_mask(
+        source.additive[gi], source.org_level[go], source.counted, coverage, source.min_coverage
+    )
+    status = np.where(judged & short, "incomplete", status)
+    fc_day = _forecast_days(st, n_series, as_of_x)[g]
     fc_date = np.where(
         np.isnan(fc_day),
         np.datetime64("NaT"),
         np.datetime64("1970-01-01", "D") + np.nan_to_num(fc_day, nan=0).astype(np.int64),
     )
-    fc_period = _fy_labels(fc_date, fys)
     on_course = (fc_day <= target_end[g]).astype(object)
     on_course[np.isnan(fc_day) | (target_end[g] == np.iinfo(np.int64).min)] = None
     on_course[status == "achieved"] = True
     cur_pcode = np.zeros(len(g), dtype=np.int64)
-    cur_pcode[has] = hist_pcode[order[take[has]]]
+    cur_pcode[has] = st.pcode[rows_now]
     cur_end = np.full(len(g), np.datetime64("NaT"), dtype="datetime64[D]")
+    complete = np.full(len(g), None, dtype=object)
     if has.any():
         cur_end[has] = periods.end[cur_pcode[has]]
+        complete[has] = st.complete[rows_now]
     ind_objs = [inds[ind_ids[k]] for k in gi]
-    indicators = pd.DataFrame(
+    level_names = np.asarray(source.level_names, dtype=object)[source.org_level]
+    table = pd.DataFrame(
         {
             "indicator": [i.id for i in ind_objs],
             "name": [i.title for i in ind_objs],
             "role": [i.role for i in ind_objs],
             "node": [i.measures for i in ind_objs],
             "unit": [i.unit for i in ind_objs],
-            "org": org_index.orgs[go],
+            "org": source.orgs[go],
+            "org_name": source.org_names[go],
             "level": level_names[go],
             "parent": _parents(org_index)[go],
             "period": _take_or_none(periods.label, cur_pcode, has),
             "actual_end": cur_end,
+            "period_complete": complete,
             "actual": cur_actual,
-            "baseline": baseline[g],
-            "baseline_period": baseline_period[g],
-            "target": target[g],
-            "target_period": target_period[g],
+            "baseline": st.baseline[g],
+            "baseline_period": st.baseline_period[g],
+            "target": st.target[g],
+            "target_period": st.target_period[g],
             "planned": cur_planned,
             "achievement": cur_ach,
             "planned_achievement": cur_pach,
@@ -458,44 +784,32 @@ def evaluate(
             .to_numpy(),
             "grade": bands_.grade(cur_ach),
             "forecast_date": fc_date.astype("datetime64[D]"),
-            "forecast_period": fc_period,
+            "forecast_period": _fy_labels(fc_date, fys),
             "on_course": on_course,
+            "reporting": reporting,
+            "expected": expected,
+            "coverage": coverage,
         }
     )
     if not bands_.grades:
-        indicators = indicators.drop(columns=["grade"])
-    children = _children_table(
-        gi, go, indicators["status"].cat.codes.to_numpy(), ind_ids, org_index
-    )
-    # distinct (indicator, period end) up to as_of, for the "stale" diagnostic
-    seen = pd.DataFrame({"i": hist_ind[order][upto], "x": x[upto]}).drop_duplicates()
-    periods_seen = pd.DataFrame(
-        {
-            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
-            "end": np.datetime64("1970-01-01", "D") + seen["x"].to_numpy(dtype=np.int64),
-        }
-    )
+        table = table.drop(columns=["grade"])
+    return table, gi, go
 
-    # pathway roll-up per org ---------------------------------------------------------------------------
-    nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
-    milestones = milestone_table(model, as_of_date, due_soon_days)
-    findings = diagnose_findings(
-        model, nodes, indicators, periods_seen, milestones, as_of_date, freq
-    )
-    return Progress(
-        model,
-        as_of_date,
-        indicators,
-        nodes,
-        build_history,
-        milestones,
-        findings,
-        children,
-        report,
-        bands_,
-        lang,
-        org_index.level_names,
-    )
+
+def _forecast_days(st: SeriesState, n_series: int, as_of_x: int) -> npt.NDArray[np.float64]:
+    """Day each series would reach its final target on its recent trend (NaN: not foreseeable):
+    from complete periods only, and never further from ``as_of`` than the data reaches back."""
+    usable = st.complete | ~st.flow[st.indicator]
+    day, _slope = forecast(st.series[usable], st.x[usable], st.actual[usable], n_series, st.target)
+    # first day of each series' data (rows are sorted by series: one reduceat, no ufunc.at)
+    first_x = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
+    if len(st.series):
+        bounds = np.flatnonzero(np.r_[True, st.series[1:] != st.series[:-1]])
+        first_x[st.series[bounds]] = np.minimum.reduceat(st.start, bounds)
+    span = np.where(first_x < np.iinfo(np.int64).max, as_of_x - first_x, 0)
+    horizon = np.minimum(np.maximum(span, 0), 36_525)
+    out: npt.NDArray[np.float64] = np.where(np.abs(day - as_of_x) <= horizon, day, np.nan)
+    return out
 
 
 def _lookup(column: pd.Series, mapping: dict[str, int]) -> npt.NDArray[np.int64]:
@@ -648,10 +962,10 @@ def _points(
     anc_code: npt.NDArray[np.int32],
     index: OrgIndex,
     anc_u: npt.NDArray[np.int64],
-    inds: dict[str, Indicator],
 ) -> pd.DataFrame:
     """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7."""
     fys = model.fiscal_year_start
+    inds = {i.id: i for i in model.indicators}
     rows = np.flatnonzero(prepared.frame["kind_code"].to_numpy() > 0)  # targets and baselines
     explicit = prepared.table(rows).assign(org_i=org_pos[rows], anc_code=anc_code[rows])
     frames = []
@@ -751,19 +1065,7 @@ def _points(
     return pd.concat([base, tgt], ignore_index=True)
 
 
-def _text_column(categories: Any, codes: npt.NDArray[np.integer[Any]]) -> Any:
-    """``categories[codes]`` as a text column for a long table: gathered by Arrow when it is
-    installed (no Python object per row; pandas gets its Arrow-backed ``str``), else as objects.
-    Columns with no text at all stay ``None`` objects."""
-    cats = np.asarray(categories, dtype=object)
-    if not any(c is not None for c in cats.tolist()):
-        return cats[codes]
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow comes with the parquet extra
-        return cats[codes]
-    table = pa.array(cats.tolist(), type=pa.large_string())
-    return table.take(pa.array(np.asarray(codes, dtype=np.int64))).to_pandas()
+_text_column = text_column
 
 
 def _take_or_none(
@@ -801,40 +1103,63 @@ def _children_table(
     gi: npt.NDArray[np.int64],
     go: npt.NDArray[np.int64],
     status: npt.NDArray[np.integer[Any]],
-    ind_ids: list[str],
+    ind_ids: Sequence[str],
     index: OrgIndex,
+    expected: ExpectedCounts,
+    as_of_x: int,
 ) -> pd.DataFrame:
-    """Per (indicator, parent org): number and share of children by status.
+    """Per (indicator, org above the counted level): the organisations at the counted level
+    below it by status, those without a row counted as ``no_data`` (all 1,741 municipalities
+    under the nation), and the shares achieved / on track of all of them.
 
     ``gi``, ``go`` and ``status`` are the indicator position, org position and status code
     (into :data:`STATUSES`) of each row of the indicators table; counted with one bincount.
     """
-    named = np.array([o is not None for o in index.orgs.tolist()] + [False])
-    parent = index.parents[go]
-    has = named[parent]  # parent -1 (none) → the appended False
     n_org, n_st = len(index.orgs), len(STATUSES)
-    key = gi[has] * n_org + parent[has]
-    groups, inverse = np.unique(key, return_inverse=True)
+    tree = np.arange(n_org) < index.n_tree
+    level = index.org_level
+    at_counted = (level[go] == index.counted) & tree[go]
+    keys: list[npt.NDArray[np.int64]] = []
+    codes: list[npt.NDArray[np.int64]] = []
+    anc = index.parents[go[at_counted]]
+    ind = gi[at_counted]
+    st = status[at_counted].astype(np.int64)
+    while len(anc) and (anc >= 0).any():
+        ok = anc >= 0
+        keys.append(ind[ok] * n_org + anc[ok])
+        codes.append(st[ok])
+        anc, ind, st = index.parents[anc[ok]], ind[ok], st[ok]
+    parents = np.flatnonzero(tree & (level < index.counted))
+    grid = (np.arange(len(ind_ids))[:, None] * n_org + parents[None, :]).ravel()
+    flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     counts = np.bincount(
-        inverse.ravel() * n_st + status[has], minlength=len(groups) * n_st
-    ).reshape(len(groups), n_st)
-    g_ind, g_org = groups // n_org, groups % n_org
-    # rows ordered by indicator id, then parent code (as text)
+        (flat * n_st + (np.concatenate(codes) if codes else flat)) if len(flat) else flat,
+        minlength=len(ind_ids) * n_org * n_st,
+    ).reshape(len(ind_ids) * n_org, n_st)[grid]
+    g_ind, g_org = grid // n_org, grid % n_org
+    total = expected.at(g_org, np.full(len(g_org), as_of_x))
+    seen = counts.sum(axis=1)
+    no_data = STATUSES.index("no_data")
+    counts[:, no_data] += np.maximum(total - seen, 0)
+    total = counts.sum(axis=1)
+    # rows ordered by indicator id, then org code (as text)
     ind_rank = np.argsort(np.argsort(np.asarray(ind_ids, dtype=object)))
     org_rank = np.argsort(np.argsort(np.asarray([str(o) for o in index.orgs], dtype=object)))
     order = np.lexsort((org_rank[g_org], ind_rank[g_ind]))
-    counts, g_ind, g_org = counts[order], g_ind[order], g_org[order]
-    total = counts.sum(axis=1)
+    counts, g_ind, g_org, total = counts[order], g_ind[order], g_org[order], total[order]
     achieved = counts[:, STATUSES.index("achieved")]
     columns: dict[str, Any] = {
         "indicator": np.asarray(ind_ids, dtype=object)[g_ind],
         "org": index.orgs[g_org],
+        "org_name": _org_names(index)[g_org],
         "level": index.level_of()[g_org],
     }
     columns.update({name: counts[:, k] for k, name in enumerate(STATUSES)})
     columns["n_children"] = total
-    columns["share_achieved"] = achieved / total
-    columns["share_on_track"] = (achieved + counts[:, STATUSES.index("on_track")]) / total
+    columns["reporting"] = total - counts[:, no_data]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["share_achieved"] = achieved / total
+        columns["share_on_track"] = (achieved + counts[:, STATUSES.index("on_track")]) / total
     return pd.DataFrame(columns)
 
 
@@ -893,8 +1218,10 @@ def _node_table(
             "stage": _text_column(stages, node_code),
             "label": _text_column(labels, node_code),
             "org": _text_column(index.orgs, org_code),
+            "org_name": _text_column(_org_names(index), org_code),
             "level": _text_column(level_names, org_code),
             "score": score.ravel(),
+            "measured": ~np.isnan(score.ravel()),
             "upstream": upstream.ravel(),
             "rolled": rolled.ravel(),
             "planned": prolled.ravel(),

@@ -113,8 +113,10 @@ def diagnose_findings(
     if len(links) and len(status):
         s = status.rename(columns={"node": "source", "status": "s_status", "rolled": "s_rolled"})
         t = status.rename(columns={"node": "target", "status": "t_status", "rolled": "t_rolled"})
+        s["s_measured"] = s["score"].notna()
         pairs = links.merge(
-            s[["source", "org_key", "org", "level", "s_status", "s_rolled"]], on="source"
+            s[["source", "org_key", "org", "level", "s_status", "s_rolled", "s_measured"]],
+            on="source",
         )
         pairs = pairs.merge(
             t[["target", "org_key", "t_status", "t_rolled", "score"]].rename(
@@ -122,8 +124,11 @@ def diagnose_findings(
             ),
             on=["target", "org_key"],
         )
-        # broken link: upstream good, node off track
-        broken = pairs[pairs["s_status"].isin(_GOOD) & (pairs["t_status"] == "off_track")]
+        # broken link: a measured upstream node good, the node off track (a status inherited
+        # through an unmeasured node says nothing about the link)
+        broken = pairs[
+            pairs["s_measured"] & pairs["s_status"].isin(_GOOD) & (pairs["t_status"] == "off_track")
+        ]
         if len(broken):
             parts.append(
                 pd.DataFrame(

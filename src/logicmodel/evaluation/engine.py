@@ -53,6 +53,7 @@ import pandas as pd
 
 from logicmodel.errors import UnitError, nearest
 from logicmodel.evaluation.aggregate import effective_frequency
+from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.issues import Issue
 from logicmodel.observations import (
     _KIND_ALIASES,
@@ -98,14 +99,19 @@ class Pushdown:
     rows_in
         Number of rows in the engine frame.
     last_actual_end
-        Latest observed period end of a valid actual row (the cube's reporting periods may end
-        later than the data does, e.g. a fiscal year summed from months up to January).
+        The default ``as_of``: the latest observed period end of the finest frequency among
+        actual rows (the cube's reporting periods may end later than the data does, e.g. a fiscal
+        year summed from months up to January).
+    last_observed_end
+        The latest observed period end of any actual row: a given ``as_of`` before it falls
+        inside the cube's periods, so :func:`~logicmodel.evaluate` then reads the rows itself.
     """
 
     frame: pd.DataFrame
     issues: tuple[Issue, ...]
     rows_in: int
     last_actual_end: dt.date | None
+    last_observed_end: dt.date | None = None
 
     def prepare(self, model: LogicModel) -> Observations:
         """The cube through :func:`~logicmodel.observations.prepare_observations`, with the
@@ -350,10 +356,16 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
         cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
         del last, lv
-    actual = (cube["_k"] == "actual").to_numpy()
-    last_end = (
-        (_EPOCH + np.int64(cube.loc[actual, "_last_end"].max())).item() if actual.any() else None
+    # the default as_of: the latest end of the finest observed frequency (DESIGN §4.4), from the
+    # distinct observed periods of actual rows
+    is_actual = np.asarray(table["_k"], dtype=object) == "actual"
+    finest = latest_end_of_finest(
+        np.asarray(table["_os"], dtype=np.int64)[is_actual],
+        np.asarray(table["_oe"], dtype=np.int64)[is_actual],
     )
+    last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
+    ends = np.asarray(table["_oe"], dtype=np.int64)[is_actual]
+    last_observed = (_EPOCH + np.int64(ends.max())).item() if len(ends) else None
     # text columns stay as collected (Arrow-backed): no Python object per row of the cube
     result = pd.DataFrame(
         {
@@ -365,7 +377,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         }
     ).reset_index(drop=True)
     del cube
-    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end)
+    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end, last_observed)
 
 
 def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:

@@ -4,22 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from logicmodel.errors import ModelError, nearest
 from logicmodel.evaluation.bands import STATUS_LABELS, Bands
+from logicmodel.evaluation.history import HistorySource
 from logicmodel.issues import Report
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
 
-__all__ = ["Finding", "Progress"]
+__all__ = ["Finding", "Progress", "coverage_text"]
+
+
+def _no_orgs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "org": pd.Series([None], dtype=object),
+            "org_name": pd.Series([None], dtype=object),
+            "org_kana": pd.Series([None], dtype=object),
+            "level": ["total"],
+            "parent": pd.Series([None], dtype=object),
+            "expected": [1],
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +52,29 @@ class Finding:
     message_ja: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Progress:
     """Progress of one model as of a date (DESIGN §4.4). Tables are pandas DataFrames:
 
-    - ``indicators``: one row per (indicator, org) at ``as_of``;
-    - ``nodes``: one row per (node, org) with ``score``, ``upstream``, ``rolled``, ``status``;
-    - ``history``: one row per (indicator, org, period);
+    - ``indicators``: one row per (indicator, org) at ``as_of``, with ``org_name``,
+      ``reporting``/``expected``/``coverage`` and ``period_complete``;
+    - ``nodes``: one row per (node, org) with ``score``, ``measured``, ``upstream``, ``rolled``,
+      ``status``;
+    - ``history``: one row per (indicator, org, period), built on first use;
     - ``milestones``: ``milestone, due, done, status``;
     - ``findings``: pathway diagnostics (also :meth:`diagnose`);
-    - ``children``: per parent org and indicator, counts and shares of children by status.
+    - ``children``: per org above the counted level and indicator, the organisations at the
+      counted level below it by status (``no_data`` for those without a row);
+    - ``orgs``: one row per organisation: ``org, org_name, org_kana, level, parent, expected``.
+
+    Fields are keyword-only; a Progress pickles (before and after :attr:`history` is read).
+    :meth:`org`, :meth:`at` and :meth:`select` give views about one organisation or level.
     """
 
     model: LogicModel
     as_of: dt.date
     indicators: pd.DataFrame
     nodes: pd.DataFrame
-    _history: pd.DataFrame | Callable[[], pd.DataFrame]
     milestones: pd.DataFrame
     findings: pd.DataFrame
     children: pd.DataFrame
@@ -59,16 +82,31 @@ class Progress:
     bands: Bands
     lang: str = "en"
     levels: tuple[str, ...] = ("total",)
+    orgs: pd.DataFrame = field(default_factory=_no_orgs)
+    history_source: HistorySource | None = field(default=None, repr=False)
+    min_coverage: float = 1.0
+    focus: str | None = None
+    view_orgs: tuple[object, ...] | None = field(default=None, repr=False)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def history(self) -> pd.DataFrame:
-        """One row per (indicator, org, period) up to ``as_of``: actual, planned, achievement,
-        planned achievement and status. Built on first use (it has a row for every period of every
-        series, so evaluations that only need the current rows do not pay for it)."""
-        if callable(self._history):
-            object.__setattr__(self, "_history", self._history())
-        frame: pd.DataFrame = self._history  # type: ignore[assignment]
-        return frame
+        """One row per (indicator, org, period) up to ``as_of``: actual (year-to-date for a
+        period still running, ``period_complete`` false), planned, achievement, planned
+        achievement, status and coverage. Built on first use and kept."""
+        if "history" not in self._cache:
+            self._cache["history"] = self._build_history()
+        return self._cache["history"]
+
+    def _build_history(self) -> pd.DataFrame:
+        src = self.history_source
+        if src is None:
+            return pd.DataFrame(columns=list(HISTORY_COLUMNS))
+        keep = None
+        if self.view_orgs is not None:
+            keep = pd.Series(src.orgs, dtype=object).isin(list(self.view_orgs)).to_numpy()
+        table = src.table(keep)
+        return _own_rows_first(table, self.focus)
 
     # -- views -----------------------------------------------------------------------------------
     @property
@@ -78,45 +116,104 @@ class Progress:
 
     @property
     def top_level(self) -> str:
-        """The name of the top level (``total`` or e.g. ``nation``)."""
+        """The name of the top level (``total`` or e.g. ``nation``; a view's own level)."""
         return self.levels[0]
 
-    def _where(self, column: str, value: object) -> Progress:
-        """The same progress with every org-level table kept to rows where ``column == value``."""
+    def _view(self, kept: set[object], *, focus: str | None, levels: tuple[str, ...]) -> Progress:
+        """The same progress with every org-level table kept to the organisations ``kept``."""
 
-        def keep(frame: pd.DataFrame) -> pd.DataFrame:
-            if column not in frame:
+        def keep(frame: pd.DataFrame, *, unowned: bool = False) -> pd.DataFrame:
+            if "org" not in frame:
                 return frame
-            return frame[frame[column] == value].reset_index(drop=True)
+            mask = frame["org"].astype(object).isin(list(kept))
+            if unowned:  # findings about the whole model (a milestone overdue) concern every org
+                mask |= frame["org"].isna()
+            return _own_rows_first(frame[mask.to_numpy()].reset_index(drop=True), focus)
 
-        return Progress(
-            self.model,
-            self.as_of,
-            keep(self.indicators),
-            keep(self.nodes),
-            lambda: keep(self.history),
-            self.milestones,
-            keep(self.findings),
-            keep(self.children),
-            self.report,
-            self.bands,
-            self.lang,
-            self.levels,
+        return replace(
+            self,
+            indicators=keep(self.indicators),
+            nodes=keep(self.nodes),
+            findings=keep(self.findings, unowned=True),
+            children=keep(self.children),
+            orgs=keep(self.orgs),
+            levels=levels,
+            focus=focus,
+            view_orgs=tuple(kept),
+            _cache={},
         )
+
+    def resolve_org(self, org: str) -> str:
+        """The code of ``org``, given as a code, a name (``釧路町``) or a reading in kana
+        (``くしろちょう``) of an organisation in this progress.
+
+        Raises
+        ------
+        ModelError
+            No organisation has that code or name (the message lists the nearest), or the name
+            is shared (the message lists the codes).
+        """
+        codes = self.orgs["org"].astype(object)
+        if org in set(codes.dropna().tolist()):
+            return org
+        names = self.orgs["org_name"].astype(object)
+        hit = self.orgs[(names == org).to_numpy()]
+        if not len(hit) and "org_kana" in self.orgs:  # a reading: くしろちょう, ｸｼﾛﾁｮｳ
+            kana = self.orgs["org_kana"].astype(object).map(_fold, na_action="ignore")
+            hit = self.orgs[(kana == _fold(org)).to_numpy()]
+        if len(hit) == 1:
+            return str(hit["org"].iloc[0])
+        if len(hit) > 1:
+            listed = ", ".join(
+                f"{c} ({lv})" for c, lv in zip(hit["org"], hit["level"], strict=True)
+            )
+            raise ModelError(f"{len(hit)} organisations are named {org!r}: {listed}; pass the code")
+        known = [str(o) for o in codes.dropna()] + [str(n) for n in names.dropna()]
+        hint = ", ".join(repr(x) for x in nearest(str(org), known))
+        raise ModelError(f"no org {org!r} in this progress; nearest: {hint or 'none'}")
 
     def at(self, level: str) -> Progress:
         """The same progress restricted to one level (e.g. ``"prefecture"``)."""
         if level not in self.levels:
             raise ModelError(f"unknown level {level!r}; levels are {', '.join(self.levels)}")
-        return self._where("level", level)
+        at_level = self.orgs["level"].astype(object) == level
+        kept = set(self.orgs["org"][at_level.to_numpy()].astype(object).tolist())
+        return self._view(kept, focus=None, levels=(level,))
 
     def org(self, code: str) -> Progress:
-        """The same progress restricted to one organisation (code as in the tables)."""
-        orgs = [str(o) for o in self.indicators["org"].dropna().unique()]
-        if code not in orgs:
-            hint = ", ".join(repr(x) for x in nearest(code, orgs))
-            raise ModelError(f"no org {code!r} in this progress; nearest: {hint or 'none'}")
-        return self._where("org", code)
+        """The same progress about one organisation, given by code or name: its own rows first,
+        then the organisations below it; ``summary()``, charts and the dashboard are about it.
+
+        Examples
+        --------
+        >>> import pandas as pd, logicmodel as lm
+        >>> m = lm.LogicModel(id="m", title="t", nodes=[lm.Output(id="o"), lm.Outcome(id="c")],
+        ...     links=[lm.Link(source="o", target="c")],
+        ...     indicators=[lm.KPI(id="n", measures="o", unit="件", targets={"FY2025": 10})])
+        >>> obs = pd.DataFrame({"indicator": "n", "org": ["011011", "016616"],
+        ...                     "period": "FY2024", "value": [3, 4]})
+        >>> p = lm.evaluate(m, obs, hierarchy=lm.Hierarchy.japan())
+        >>> hokkaido = p.org("北海道")
+        >>> hokkaido.top_level, hokkaido.indicators[["org_name", "actual", "reporting", "expected"]]
+        ('prefecture',       org_name  actual  reporting  expected
+        0        北海道     7.0          2       179
+        1        札幌市     3.0          1         1
+        2        釧路町     4.0          1         1
+        3        中央区     3.0          1         1)
+        """
+        chosen = self.resolve_org(code)
+        parent = dict(
+            zip(self.orgs["org"].astype(object), self.orgs["parent"].astype(object), strict=True)
+        )
+        kept = {o for o in parent if _under(o, chosen, parent)}
+        level = str(self.orgs.loc[(self.orgs["org"] == chosen).to_numpy(), "level"].iloc[0])
+        below = self.levels[self.levels.index(level) :] if level in self.levels else (level,)
+        return self._view(kept, focus=chosen, levels=below)
+
+    def select(self, *, level: str | None = None, org: str | None = None) -> Progress:
+        """A view: ``org`` (code or name) and its organisations below, then only ``level``."""
+        out = self.org(org) if org is not None else self
+        return out.at(level) if level is not None else out
 
     def behind_plan(
         self, *, level: str | None = None, indicator: str | None = None, n: int = 20
@@ -163,38 +260,69 @@ class Progress:
             )
         ]
 
-    def summary(self) -> pd.DataFrame:
-        """One short table a director reads: each KGI/KPI at the top level with status label."""
-        t = self.indicators[self.indicators["level"] == self.top_level]
-        labels = STATUS_LABELS["ja" if self.lang == "ja" else "en"]
-        cols = {
-            "indicator": "指標" if self.lang == "ja" else "indicator",
-            "name": "名称" if self.lang == "ja" else "name",
-            "role": "区分" if self.lang == "ja" else "role",
-            "period": "時点" if self.lang == "ja" else "period",
-            "actual": "実績値" if self.lang == "ja" else "actual",
-            "target": "目標値" if self.lang == "ja" else "target",
-            "target_period": "目標年度" if self.lang == "ja" else "target period",
-            "achievement": "達成率" if self.lang == "ja" else "achievement",
-            "status": "状況" if self.lang == "ja" else "status",
-        }
-        out = t[list(cols)].copy()
-        out["achievement"] = out["achievement"].round(3)
-        out["status"] = out["status"].astype(object).map(labels)
-        out["role"] = out["role"].fillna("")
-        return out.rename(columns=cols).reset_index(drop=True)
+    def summary(self, lang: str | None = None) -> pd.DataFrame:
+        """One short table a director reads: each KGI/KPI of the top level (a view's own
+        organisation), numbers formatted for people (thousands separators, %), and the
+        organisations behind an aggregated total (``200/1,741団体``) where not all reported.
+
+        ``lang``: ``"en"`` or ``"ja"`` (headers and status labels); default :attr:`lang`.
+        """
+        language = _check_lang(self.lang if lang is None else lang)
+        ja = language == "ja"
+        t = self.indicators[(self.indicators["level"] == self.top_level).to_numpy()]
+        if self.focus is not None:
+            t = t[(t["org"] == self.focus).to_numpy()]
+        labels = STATUS_LABELS[language]
+        heads = _SUMMARY_JA if ja else _SUMMARY_EN
+        out = pd.DataFrame(
+            {
+                heads["indicator"]: t["indicator"].to_numpy(dtype=object),
+                heads["name"]: t["name"].to_numpy(dtype=object),
+                heads["role"]: t["role"].fillna("").to_numpy(dtype=object),
+                heads["period"]: [_text(v) for v in t["period"].tolist()],
+                heads["actual"]: [_number(v) for v in t["actual"].tolist()],
+                heads["target"]: [_number(v) for v in t["target"].tolist()],
+                heads["target_period"]: [_text(v) for v in t["target_period"].tolist()],
+                heads["achievement"]: [_percent(v) for v in t["achievement"].tolist()],
+                heads["status"]: t["status"].astype(object).map(labels).to_numpy(dtype=object),
+                heads["coverage"]: _coverage_texts(t, ja),
+            }
+        )
+        if len(self.orgs) > 1 or self.focus is not None:
+            name = self.orgs.set_index(self.orgs["org"].astype(object))["org_name"]
+            who = [name.get(o, o) for o in t["org"].astype(object).tolist()]
+            out.insert(0, heads["org"], [("" if w is None else str(w)) for w in who])
+        return out.reset_index(drop=True)
 
     def __repr__(self) -> str:
-        counts = self.indicators["status"].value_counts()
+        top = self.indicators[(self.indicators["level"] == self.top_level).to_numpy()]
+        if self.focus is not None:
+            top = top[(top["org"] == self.focus).to_numpy()]
+        counts = top["status"].value_counts()
         shown = ", ".join(f"{k} {int(v)}" for k, v in counts.items() if v)
-        return f"<Progress {self.model.id!r} as of {self.as_of}: {len(self.indicators)} indicator rows ({shown})>"
+        about = ""
+        if self.focus is not None:
+            row = self.orgs[(self.orgs["org"] == self.focus).to_numpy()]
+            name = row["org_name"].iloc[0] if len(row) else None
+            about = f" for {self.focus}" + (f" {name}" if name else "")
+        cover = _coverage_texts(top, False)
+        partial = sorted({c for c in cover if c})
+        note = f"; reporting {', '.join(partial[:3])}" if partial else ""
+        return (
+            f"<Progress {self.model.id!r}{about} as of {self.as_of}: {len(top)} "
+            f"{self.top_level} indicator rows ({shown}){note}; {len(self.indicators)} rows in all>"
+        )
 
     def _repr_html_(self) -> str:
         esc = html.escape
         table = self.summary().to_html(index=False, escape=True, na_rep="–")
         n_find = len(self.findings)
+        about = ""
+        if self.focus is not None:
+            row = self.orgs[(self.orgs["org"] == self.focus).to_numpy()]
+            about = f" — {esc(str(row['org_name'].iloc[0] if len(row) else self.focus))}"
         return (
-            f"<div class='logicmodel-progress'><strong>{esc(self.model.title)}</strong> "
+            f"<div class='logicmodel-progress'><strong>{esc(self.model.title)}</strong>{about} "
             f"— as of {esc(str(self.as_of))}, {n_find} finding(s){table}</div>"
         )
 
@@ -229,3 +357,131 @@ class Progress:
         from logicmodel.io.progress import progress_to_parquet
 
         return progress_to_parquet(self, path, table=table, overwrite=overwrite)
+
+
+HISTORY_COLUMNS = (
+    "indicator",
+    "org",
+    "org_name",
+    "level",
+    "period",
+    "start",
+    "end",
+    "period_complete",
+    "actual",
+    "planned",
+    "achievement",
+    "planned_achievement",
+    "status",
+    "reporting",
+    "expected",
+    "coverage",
+)
+
+_SUMMARY_EN = {
+    "org": "org",
+    "indicator": "indicator",
+    "name": "name",
+    "role": "role",
+    "period": "period",
+    "actual": "actual",
+    "target": "target",
+    "target_period": "target period",
+    "achievement": "achievement",
+    "status": "status",
+    "coverage": "reporting",
+}
+_SUMMARY_JA = {
+    "org": "団体",
+    "indicator": "指標",
+    "name": "名称",
+    "role": "区分",
+    "period": "時点",
+    "actual": "実績値",
+    "target": "目標値",
+    "target_period": "目標年度",
+    "achievement": "達成率",
+    "status": "状況",
+    "coverage": "報告団体",
+}
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in STATUS_LABELS:
+        raise ModelError(f"lang {lang!r} is not one of {', '.join(STATUS_LABELS)}")
+    return lang
+
+
+def _number(value: object) -> str:
+    """A number for people: thousands separators, a few decimals, never ``e+06`` or ``e-07``.
+
+    Examples
+    --------
+    >>> [_number(v) for v in (1234567.0, 2500.25, 61.98, 0.55, 0.00001, float("nan"))]
+    ['1,234,567', '2,500.2', '61.98', '0.55', '0', '–']
+    """
+    if value is None or not isinstance(value, int | float) or math.isnan(value):
+        return "–"
+    v = float(value)
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == round(v):
+        return f"{v:,.0f}"
+    if abs(v) >= 1000:
+        return f"{v:,.1f}"
+    digits = 4 if abs(v) < 1 else 2
+    return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _fold(text: object) -> str:
+    """Kana folded for search: NFKC (half-width → full-width), hiragana → katakana."""
+    folded = unicodedata.normalize("NFKC", str(text)).replace(" ", "").replace("\u3000", "")
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in folded)
+
+
+def _text(value: object) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _percent(value: object) -> str:
+    if value is None or not isinstance(value, int | float) or math.isnan(value):
+        return "–"
+    return f"{float(value) * 100:,.1f}%"
+
+
+def coverage_text(reporting: int, expected: int, ja: bool = True) -> str:
+    """``200/1,741団体`` (``200/1,741 orgs`` in English)."""
+    return f"{reporting:,}/{expected:,}{'団体' if ja else ' orgs'}"
+
+
+def _coverage_texts(rows: pd.DataFrame, ja: bool) -> list[str]:
+    """``200/1,741団体`` for aggregated rows that not every organisation below reported, else ``""``."""
+    if "coverage" not in rows:
+        return [""] * len(rows)
+    out = []
+    for rep, exp in zip(rows["reporting"].tolist(), rows["expected"].tolist(), strict=True):
+        partial = exp is not None and exp > 1 and rep < exp
+        out.append(coverage_text(int(rep), int(exp), ja) if partial else "")
+    return out
+
+
+def _under(org: object, ancestor: object, parent: dict[object, object]) -> bool:
+    """Whether ``org`` is ``ancestor`` or below it (org-sized walk up the parent chain)."""
+    seen = 0
+    while org is not None and seen < 64:
+        if org == ancestor:
+            return True
+        org = parent.get(org)
+        seen += 1
+    return False
+
+
+def _own_rows_first(frame: pd.DataFrame, focus: str | None) -> pd.DataFrame:
+    """A view's own organisation's rows on top, the rest after (stable)."""
+    if focus is None or "org" not in frame or not len(frame):
+        return frame
+    own = (frame["org"] == focus).to_numpy()
+    if own.all() or not own.any():
+        return frame
+    order = np.concatenate([np.flatnonzero(own), np.flatnonzero(~own)])
+    return frame.iloc[order].reset_index(drop=True)

@@ -161,6 +161,10 @@ def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tupl
         chosen = None if first is None or pd.isna(first) else str(first)
     else:
         known = sorted({str(o) for o in orgs.dropna().unique()})
+        if str(org) not in known and "org_name" in frame:  # a name such as 釧路町
+            named = frame.loc[(frame["org_name"] == org).to_numpy(dtype=bool), "org"]
+            if named.nunique() == 1:
+                org = str(named.iloc[0])
         if str(org) not in known:
             if not known:
                 raise UnknownIdError(
@@ -175,6 +179,16 @@ def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tupl
         chosen = str(org)
     mask = orgs.isna() if chosen is None else orgs == chosen
     return chosen, mask.to_numpy(dtype=bool)
+
+
+def _org_label(progress: Any, code: str) -> str:
+    """``釧路町 (016616)`` when the progress knows the org's name, else the code."""
+    orgs = getattr(progress, "orgs", None)
+    if orgs is None or "org_name" not in orgs:
+        return code
+    named = orgs.loc[(orgs["org"] == code).to_numpy(dtype=bool), "org_name"]
+    name = named.iloc[0] if len(named) else None
+    return f"{name} ({code})" if isinstance(name, str) and name != code else code
 
 
 def _number(value: float) -> str:
@@ -488,7 +502,7 @@ def indicator(
             )
         name = ind.title + (f"（{ind.unit}）" if ind.unit else "")
         if chosen is not None:
-            name += f" — {text['org'].format(org=chosen)}"
+            name += f" — {text['org'].format(org=_org_label(progress, chosen))}"
         detail = [labels.get(status, status)]
         if row is not None and _present(row["achievement"]):
             detail.append(text["achievement"].format(pct=_pct(row["achievement"])))
@@ -710,7 +724,7 @@ def pathway(
         if progress is not None:
             heading += "\n" + text["as_of"].format(date=progress.as_of.isoformat())
             if chosen is not None:
-                heading += " · " + text["org"].format(org=chosen)
+                heading += " · " + text["org"].format(org=_org_label(progress, chosen))
             present = [s for s in STATUSES if any(v[0] == s for v in status.values())]
             handles = [
                 Patch(facecolor=STATUS_COLOURS[s], edgecolor="#1f2328", label=labels[s])

@@ -33,6 +33,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from logicmodel.io.files import atomic_write
 from logicmodel.report.dashboard._data import build
 
@@ -45,6 +47,16 @@ __all__ = ["dashboard"]
 
 def _static(name: str) -> str:
     return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _org_name(progress: Progress, org: str) -> str:
+    """The organisation's name from the progress's ``orgs`` table, else its code."""
+    table = getattr(progress, "orgs", None)
+    if isinstance(table, pd.DataFrame) and {"org", "org_name"} <= set(table.columns):
+        names = table.loc[table["org"] == org, "org_name"].dropna()
+        if len(names):
+            return str(names.iloc[0])
+    return org
 
 
 def _json(data: object) -> str:
@@ -72,7 +84,7 @@ def dashboard(
     overwrite
         Replace a read-only file at ``path`` (a :class:`~logicmodel.errors.WriteError` otherwise).
     org
-        An organisation code: that organisation's own dashboard (its KGIs, pathway, indicators,
+        An organisation code or name: that organisation's own dashboard (its KGIs, pathway, indicators,
         findings, and the organisations below it), instead of the national picture.
 
     Returns
@@ -92,6 +104,9 @@ def dashboard(
     readers), every indicator with its trend, the organisations below by status, the service
     roadmap and the pathway findings (all of them, most important first, paged).
     """
+    if org is not None and hasattr(progress, "org"):
+        progress = progress.org(org)  # a name or kana as well as a code; the same as a view's
+    org = getattr(progress, "focus", None)  # a view (progress.org(...)) is about its org
     data = build(model, progress, org)
     script = _static("dashboard.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -101,7 +116,7 @@ def dashboard(
     )
     parts = {
         "CSP": csp,
-        "TITLE": html.escape(model.title),
+        "TITLE": html.escape(model.title + (f" — {_org_name(progress, org)}" if org else "")),
         "CSS": _static("dashboard.css"),
         "DATA": _json(data),
         "SCRIPT": script,

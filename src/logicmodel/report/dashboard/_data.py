@@ -131,20 +131,28 @@ def _status_string(status: pd.Series, rows: npt.NDArray[np.int64], n: int) -> st
 
 
 def _hierarchy(progress: Progress, codes: pd.Index) -> pd.DataFrame | None:
-    """``code, name, kana`` of the organisations, from the progress's hierarchy or Japan's."""
+    """``code, parent, level, name, kana`` of the organisations: Japan's whole tree when the codes
+    are JIS codes (so every prefecture has a tile), else the evaluation's own ``orgs`` table."""
     hierarchy = getattr(progress, "hierarchy", None)
-    if hierarchy is None and {"nation", "prefecture"} <= set(progress.levels):
+    if hierarchy is None and {"prefecture", "municipality"} & set(progress.levels):
         from logicmodel.orgs import Hierarchy
 
         hierarchy = Hierarchy.japan()
-    if hierarchy is None or not hasattr(hierarchy, "to_frame"):
-        return None
-    frame = hierarchy.to_frame()
-    if "code" not in frame or not codes.isin(frame["code"]).all():
-        return None
-    cols = [c for c in ("code", "parent", "level", "name", "kana") if c in frame]
-    out: pd.DataFrame = frame[cols].drop_duplicates("code").reset_index(drop=True)
-    return out
+    if hierarchy is not None and hasattr(hierarchy, "to_frame"):
+        frame = hierarchy.to_frame()
+        if "code" in frame and codes.isin(frame["code"]).all():
+            cols = [c for c in ("code", "parent", "level", "name", "kana") if c in frame]
+            out: pd.DataFrame = frame[cols].drop_duplicates("code").reset_index(drop=True)
+            return out
+    table = getattr(progress, "orgs", None)  # the evaluation's organisations (names and kana)
+    if isinstance(table, pd.DataFrame) and {"org", "org_name", "level"} <= set(table.columns):
+        named = table.rename(columns={"org": "code", "org_name": "name", "org_kana": "kana"})
+        named = named[named["code"].notna()]
+        if codes.isin(named["code"]).all():
+            cols = [c for c in ("code", "parent", "level", "name", "kana") if c in named]
+            found: pd.DataFrame = named[cols].drop_duplicates("code").reset_index(drop=True)
+            return found
+    return None
 
 
 def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
