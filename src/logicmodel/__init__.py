@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 # -- subpackages users reach as lm.<name> -----------------------------------------------------
-from logicmodel import io, orgs
+from logicmodel import io, limits, orgs
 
 # -- checks -----------------------------------------------------------------------------------
 from logicmodel.checks import check, register_rule, rules
@@ -27,6 +27,7 @@ from logicmodel.errors import (
     CheckError,
     FormatError,
     FormulaError,
+    LimitError,
     LogicModelError,
     ModelError,
     PeriodError,
@@ -101,6 +102,7 @@ __all__ = [
     "Indicator",
     "Input",
     "Issue",
+    "LimitError",
     "Link",
     "LogicModel",
     "LogicModelError",
@@ -123,6 +125,7 @@ __all__ = [
     "evaluate",
     "io",
     "json_schema",
+    "limits",
     "load",
     "orgs",
     "parse_formula",

@@ -25,11 +25,13 @@ __all__ = [
     "CheckError",
     "FormatError",
     "FormulaError",
+    "LimitError",
     "LogicModelError",
     "ModelError",
     "PeriodError",
     "UnitError",
     "nearest",
+    "short_repr",
 ]
 
 
@@ -190,3 +192,59 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     if not near:
         return "; no ids are defined"
     return "; nearest known ids: " + ", ".join(repr(x) for x in near)
+
+
+class LimitError(FormatError):
+    """An input larger or deeper than a safety limit of :mod:`logicmodel.limits`.
+
+    ``limit`` is the limit's name (``yaml_nodes`` …) and ``value`` its value when the input was
+    refused; the message says how to raise it (``with lm.limits.override(yaml_nodes=...)``).
+
+    Examples
+    --------
+    >>> err = LimitError("too deep", limit="depth", value=64, path="m.json")
+    >>> isinstance(err, FormatError), err.limit
+    (True, 'depth')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        value: int,
+        path: object = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        hint = f" (limit {limit}={value:,}; raise it with lm.limits.override({limit}=...))"
+        super().__init__(message + hint, path=path, sheet=sheet, row=row, column=column)
+        self.limit = limit
+        self.value = value
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, saying how long the whole was.
+
+    Messages never repeat a huge input (a 1 MB id gives a short message). Containers are not
+    ``repr``-ed in full: only their type and size are named.
+
+    Examples
+    --------
+    >>> short_repr("x" * 1000, 10)
+    "'xxxxxxxxxx'… (1,000 characters)"
+    >>> short_repr([1, 2, 3]), short_repr(3.5)
+    ('a list of 3 items', '3.5')
+    """
+    if isinstance(value, str | bytes):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return f"a {type(value).__name__} of {len(value):,} items"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not hide the real error
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import FormatError, UnitError, nearest
+from logicmodel.errors import FormatError, UnitError, nearest, short_repr
 from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
@@ -460,7 +460,14 @@ def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
     for col in names:
         key = unicodedata.normalize("NFKC", str(col)).strip().lower()
         std = COLUMN_ALIASES.get(key)
-        if std is not None and std not in out:
+        if std is not None and std in out:
+            # two columns for one meaning (value and 値, or value twice): one would be dropped
+            raise FormatError(
+                f"columns {short_repr(str(out[std]), 40)} and {short_repr(str(col), 40)} are both "
+                f"the {std} column; keep one",
+                column=str(col)[:40],
+            )
+        if std is not None:
             out[std] = col
     return out
 

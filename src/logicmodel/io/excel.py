@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import FormatError, PeriodError, UnitError
+from logicmodel import limits
+from logicmodel.errors import FormatError, LimitError, PeriodError, UnitError, short_repr
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_path
 from logicmodel.io.frames import (
@@ -51,6 +52,7 @@ from logicmodel.io.frames import (
     serial_to_date,
     to_frames,
 )
+from logicmodel.io.workbook_guard import check_workbook
 from logicmodel.model import LogicModel
 
 if TYPE_CHECKING:
@@ -511,6 +513,16 @@ class _Sheet:
             if _blank(text):
                 keys.append(None)
                 continue
+            if len(str(text)) > limits.current().header_chars:
+                raise LimitError(
+                    f"column header {short_repr(str(text), 40)} is {len(str(text)):,} characters",
+                    limit="header_chars",
+                    value=limits.current().header_chars,
+                    path=path,
+                    sheet=ws.title,
+                    row=self.header_row,
+                    column=letter,
+                )
             key = match_header(text, lookup)
             if key is None:
                 if not extra_ok:
@@ -520,7 +532,7 @@ class _Sheet:
                     )
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     raise self.error(
-                        f"unknown column header {str(text).strip()!r}{hint}; the columns of "
+                        f"unknown column header {short_repr(str(text).strip(), 60)}{hint}; the columns of "
                         f"this sheet are {', '.join(col.header for col in columns)}",
                         self.header_row,
                         letter,
@@ -597,10 +609,7 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
     """
     openpyxl = _openpyxl()
     p = Path(path)
-    if not p.exists():
-        raise FormatError("file not found", path=p)
-    if p.is_dir():
-        raise FormatError("is a folder, not a file", path=p)
+    check_workbook(p)  # regular file, zip, used range, formulas without values (issue 12)
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
@@ -614,6 +623,10 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         ValueError,
         TypeError,
         OSError,
+        SyntaxError,  # xml.etree.ElementTree.ParseError: a sheet XML that is not well-formed
+        IndexError,
+        AttributeError,
+        EOFError,
     ) as err:
         hint = (
             " (old .xls files must be saved as .xlsx first)" if p.suffix.lower() == ".xls" else ""
