@@ -222,7 +222,18 @@ def deep_value(depth: int, kind: str = "dict") -> Any:
 
 def yaml_json_cases() -> Iterator[Case]:
     for levels in (7, 9):
-        for where in ("kind", "stage", "id", "label", "nodes", "indicators", "title", "unit", "tags", "targets"):
+        for where in (
+            "kind",
+            "stage",
+            "id",
+            "label",
+            "nodes",
+            "indicators",
+            "title",
+            "unit",
+            "tags",
+            "targets",
+        ):
             text = bomb_yaml(levels, where)
             yield raises(
                 f"yaml/alias-bomb-{levels}-levels-in-{where}",
@@ -238,12 +249,44 @@ def yaml_json_cases() -> Iterator[Case]:
         ("top-title", "id: m\ntitle: a\ntitle: b\n", "title", 3),
         ("top-nodes", "id: m\ntitle: t\nnodes: []\nnodes: []\n", "nodes", 4),
         ("node-id", "id: m\ntitle: t\nnodes:\n  - id: a\n    id: b\n    kind: output\n", "id", 5),
-        ("node-kind", "id: m\ntitle: t\nnodes:\n  - id: a\n    kind: output\n    kind: input\n", "kind", 6),
-        ("node-label", "id: m\ntitle: t\nnodes:\n  - id: a\n    kind: output\n    label: x\n    label: y\n", "label", 7),
-        ("indicator-unit", GOOD_YAML.replace("    unit: 団体\n", "    unit: 団体\n    unit: 件\n"), "unit", 23),
-        ("point-value", GOOD_YAML.replace("        value: 100\n", "        value: 100\n        value: 200\n"), "value", 27),
-        ("flow-baseline", GOOD_YAML.replace("{period: FY2023, value: 10}", "{period: FY2023, value: 10, value: 11}"), "value", 23),
-        ("link-target", GOOD_YAML.replace("    target: o\n", "    target: o\n    target: a\n"), "target", 16),
+        (
+            "node-kind",
+            "id: m\ntitle: t\nnodes:\n  - id: a\n    kind: output\n    kind: input\n",
+            "kind",
+            6,
+        ),
+        (
+            "node-label",
+            "id: m\ntitle: t\nnodes:\n  - id: a\n    kind: output\n    label: x\n    label: y\n",
+            "label",
+            7,
+        ),
+        (
+            "indicator-unit",
+            GOOD_YAML.replace("    unit: 団体\n", "    unit: 団体\n    unit: 件\n"),
+            "unit",
+            23,
+        ),
+        (
+            "point-value",
+            GOOD_YAML.replace("        value: 100\n", "        value: 100\n        value: 200\n"),
+            "value",
+            27,
+        ),
+        (
+            "flow-baseline",
+            GOOD_YAML.replace(
+                "{period: FY2023, value: 10}", "{period: FY2023, value: 10, value: 11}"
+            ),
+            "value",
+            23,
+        ),
+        (
+            "link-target",
+            GOOD_YAML.replace("    target: o\n", "    target: o\n    target: a\n"),
+            "target",
+            16,
+        ),
         ("aggregation", GOOD_YAML + "    aggregation: {time: sum, time: last}\n", "time", 27),
     ]
     for label, text, key, line in dups:
@@ -256,11 +299,31 @@ def yaml_json_cases() -> Iterator[Case]:
             f"line {line}",
         )
     json_dups = [
-        ("top-indicators", '{"id": "m", "title": "t", "indicators": [],\n "indicators": []}', "indicators", 2),
+        (
+            "top-indicators",
+            '{"id": "m", "title": "t", "indicators": [],\n "indicators": []}',
+            "indicators",
+            2,
+        ),
         ("top-id", '{"id": "m",\n"id": "x", "title": "t"}', "id", 2),
-        ("node-id", '{"id": "m", "title": "t", "nodes": [\n{"id": "a", "kind": "output",\n "id": "b"}]}', "id", 3),
-        ("deep", '{"id": "m", "title": "t", "indicators": [{"id": "n", "measures": "o",\n "baseline": {"period": "FY2023", "value": 1, "value": 2}}]}', "value", 2),
-        ("aggregation", '{"id": "m", "title": "t", "indicators": [{"id": "n", "measures": "o", "aggregation": {"time": "sum",\n"time": "last"}}]}', "time", 2),
+        (
+            "node-id",
+            '{"id": "m", "title": "t", "nodes": [\n{"id": "a", "kind": "output",\n "id": "b"}]}',
+            "id",
+            3,
+        ),
+        (
+            "deep",
+            '{"id": "m", "title": "t", "indicators": [{"id": "n", "measures": "o",\n "baseline": {"period": "FY2023", "value": 1, "value": 2}}]}',
+            "value",
+            2,
+        ),
+        (
+            "aggregation",
+            '{"id": "m", "title": "t", "indicators": [{"id": "n", "measures": "o", "aggregation": {"time": "sum",\n"time": "last"}}]}',
+            "time",
+            2,
+        ),
     ]
     for label, text, key, line in json_dups:
         yield raises(
@@ -272,8 +335,19 @@ def yaml_json_cases() -> Iterator[Case]:
             f"line {line}",
         )
     for depth in (65, 1_000, 50_000):
-        yield raises(f"json/deep-list-{depth}", load("m.json", deep_list_json(depth)), "FormatError", "m.json")
-        yield raises(f"json/deep-dict-{depth}", load("m.json", deep_dict_json(depth)), "LimitError", "m.json", "depth")
+        yield raises(
+            f"json/deep-list-{depth}",
+            load("m.json", deep_list_json(depth)),
+            "FormatError",
+            "m.json",
+        )
+        yield raises(
+            f"json/deep-dict-{depth}",
+            load("m.json", deep_dict_json(depth)),
+            "LimitError",
+            "m.json",
+            "depth",
+        )
         yield raises(
             f"json/deep-in-title-{depth}",
             load("m.json", '{"id": "m", "title": ' + deep_list_json(depth) + "}"),
@@ -281,7 +355,12 @@ def yaml_json_cases() -> Iterator[Case]:
             "m.json",
             "depth",
         )
-        yield raises(f"yaml/deep-flow-list-{depth}", load("m.yaml", deep_list_json(depth)), "FormatError", "m.yaml")
+        yield raises(
+            f"yaml/deep-flow-list-{depth}",
+            load("m.yaml", deep_list_json(depth)),
+            "FormatError",
+            "m.yaml",
+        )
         yield raises(
             f"yaml/deep-flow-in-title-{depth}",
             load("m.yaml", "id: m\ntitle: " + deep_list_json(depth) + "\n"),
@@ -290,49 +369,243 @@ def yaml_json_cases() -> Iterator[Case]:
             "depth",
         )
     for depth in (65, 3_000):
-        block = "".join("  " * (k + 1) + f"k{k}:\n" for k in range(depth)) + "  " * (depth + 1) + "1\n"
-        yield raises(f"yaml/deep-block-{depth}", load("m.yaml", "id: m\ntitle: t\nx:\n" + block), "LimitError", "m.yaml", "depth")
+        block = (
+            "".join("  " * (k + 1) + f"k{k}:\n" for k in range(depth)) + "  " * (depth + 1) + "1\n"
+        )
+        yield raises(
+            f"yaml/deep-block-{depth}",
+            load("m.yaml", "id: m\ntitle: t\nx:\n" + block),
+            "LimitError",
+            "m.yaml",
+            "depth",
+        )
     big = "1" * 5_000
     for field, yaml_text, json_text in (
         ("value", GOOD_YAML.replace("value: 100", f"value: {big}"), None),
-        ("weight", GOOD_YAML.replace("    unit: 団体\n", f"    unit: 団体\n    weight: {big}\n"), None),
-        ("fiscal-year-start", f"id: m\ntitle: t\nfiscal_year_start: {big}\n", f'{{"id": "m", "title": "t", "fiscal_year_start": {big}}}'),
+        (
+            "weight",
+            GOOD_YAML.replace("    unit: 団体\n", f"    unit: 団体\n    weight: {big}\n"),
+            None,
+        ),
+        (
+            "fiscal-year-start",
+            f"id: m\ntitle: t\nfiscal_year_start: {big}\n",
+            f'{{"id": "m", "title": "t", "fiscal_year_start": {big}}}',
+        ),
         ("id", f"id: {big}\ntitle: t\n", f'{{"id": {big}, "title": "t"}}'),
-        ("negative", f"id: m\ntitle: t\nfiscal_year_start: -{big}\n", f'{{"id": "m", "title": "t", "fiscal_year_start": -{big}}}'),
-        ("101-digits", f"id: m\ntitle: t\nfiscal_year_start: {'9' * 101}\n", f'{{"id": "m", "title": "t", "fiscal_year_start": {"9" * 101}}}'),
+        (
+            "negative",
+            f"id: m\ntitle: t\nfiscal_year_start: -{big}\n",
+            f'{{"id": "m", "title": "t", "fiscal_year_start": -{big}}}',
+        ),
+        (
+            "101-digits",
+            f"id: m\ntitle: t\nfiscal_year_start: {'9' * 101}\n",
+            f'{{"id": "m", "title": "t", "fiscal_year_start": {"9" * 101}}}',
+        ),
     ):
-        yield raises(f"yaml/int-digits-{field}", load("m.yaml", yaml_text), "LimitError", "m.yaml", "int_digits", "line")
+        yield raises(
+            f"yaml/int-digits-{field}",
+            load("m.yaml", yaml_text),
+            "LimitError",
+            "m.yaml",
+            "int_digits",
+            "line",
+        )
         if json_text is not None:
-            yield raises(f"json/int-digits-{field}", load("m.json", json_text), "LimitError", "m.json", "int_digits")
+            yield raises(
+                f"json/int-digits-{field}",
+                load("m.json", json_text),
+                "LimitError",
+                "m.json",
+                "int_digits",
+            )
     for suffix in ("yaml", "json"):
         name = f"m.{suffix}"
-        yield raises(f"{suffix}/fifo", special(name, fifo), "FormatError", name, "not a regular file")
-        yield raises(f"{suffix}/dev-zero", special(name, link_to("/dev/zero")), "FormatError", name, "not a regular file")
-        yield raises(f"{suffix}/dev-urandom", special(name, link_to("/dev/urandom")), "FormatError", name, "not a regular file")
-        yield raises(f"{suffix}/dev-null", special(name, link_to("/dev/null")), "FormatError", name, "not a regular file")
-        yield raises(f"{suffix}/symlink-loop", special(name, loop), "FormatError", name, "symbolic links")
-        yield raises(f"{suffix}/dangling-symlink", special(name, link_to("nowhere.yaml")), "FormatError", name, "not found")
+        yield raises(
+            f"{suffix}/fifo", special(name, fifo), "FormatError", name, "not a regular file"
+        )
+        yield raises(
+            f"{suffix}/dev-zero",
+            special(name, link_to("/dev/zero")),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"{suffix}/dev-urandom",
+            special(name, link_to("/dev/urandom")),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"{suffix}/dev-null",
+            special(name, link_to("/dev/null")),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"{suffix}/symlink-loop", special(name, loop), "FormatError", name, "symbolic links"
+        )
+        yield raises(
+            f"{suffix}/dangling-symlink",
+            special(name, link_to("nowhere.yaml")),
+            "FormatError",
+            name,
+            "not found",
+        )
         yield raises(f"{suffix}/folder", special(name, folder), "FormatError", name, "folder")
         yield raises(f"{suffix}/missing", load(name), "FormatError", name, "not found")
-        yield raises(f"{suffix}/sparse-60MB", special(name, sparse(60 * 1024**2)), "LimitError", name, "model_file_bytes")
+        yield raises(
+            f"{suffix}/sparse-60MB",
+            special(name, sparse(60 * 1024**2)),
+            "LimitError",
+            name,
+            "model_file_bytes",
+        )
         yield raises(f"{suffix}/binary", load(name, bytes(range(256)) * 4), "FormatError", name)
-        yield raises(f"{suffix}/not-utf8", load(name, "id: 窓口\n".encode("cp932")), "FormatError", name, "UTF-8")
+        yield raises(
+            f"{suffix}/not-utf8",
+            load(name, "id: 窓口\n".encode("cp932")),
+            "FormatError",
+            name,
+            "UTF-8",
+        )
         yield raises(f"{suffix}/empty", load(name, ""), "FormatError", name)
-        yield raises(f"{suffix}/nul-byte", load(name, b"id: m\x00\ntitle: t\n"), "FormatError", name)
-        yield raises(f"{suffix}/top-level-list", load(name, "[1, 2]"), "FormatError", name, "mapping")
+        yield raises(
+            f"{suffix}/nul-byte", load(name, b"id: m\x00\ntitle: t\n"), "FormatError", name
+        )
+        yield raises(
+            f"{suffix}/top-level-list", load(name, "[1, 2]"), "FormatError", name, "mapping"
+        )
         yield raises(f"{suffix}/top-level-number", load(name, "12"), "FormatError", name, "mapping")
-        yield raises(f"{suffix}/megabyte-id", load(name, json.dumps({"id": "x" * 1_000_000, "title": "t"})), "ModelError", name, "id")
-        yield raises(f"{suffix}/megabyte-title", load(name, json.dumps({"id": "m", "title": "x" * 1_000_000})), "ModelError", name, "title")
-        yield raises(f"{suffix}/megabyte-kind", load(name, json.dumps(model_data(nodes=[{"id": "a", "kind": "k" * 1_000_000}]))), "ModelError", name, "nodes[0]")
-        yield raises(f"{suffix}/megabyte-unit", load(name, json.dumps(model_data(indicators=[{"id": "n", "measures": "o", "unit": "件" * 1_000_000}]))), "ModelError", name, "unit")
-        yield raises(f"{suffix}/megabyte-stage", load(name, json.dumps(model_data(nodes=[{"id": "a", "kind": "outcome", "stage": "s" * 1_000_000}]))), "ModelError", name, "stage")
-        yield raises(f"{suffix}/many-errors", load(name, json.dumps(model_data(nodes=[{"id": f"{k}x", "kind": "output"} for k in range(5_000)]))), "ModelError", name, "5000 problems")
-        yield raises(f"{suffix}/nan-value", load(name, json.dumps(model_data(indicators=[{"id": "n", "measures": "o", "baseline": {"period": "FY2023", "value": float("nan")}}]))), "ModelError", name, "baseline")
-        yield raises(f"{suffix}/fiscal-year-start-true", load(name, json.dumps({"id": "m", "title": "t", "fiscal_year_start": True})), "ModelError", name, "fiscal_year_start")
-        yield raises(f"{suffix}/fiscal-year-start-13", load(name, json.dumps({"id": "m", "title": "t", "fiscal_year_start": 13})), "ModelError", name, "fiscal_year_start")
-        yield raises(f"{suffix}/nodes-not-list", load(name, json.dumps({"id": "m", "title": "t", "nodes": "abc"})), "ModelError", name, "nodes")
-        yield raises(f"{suffix}/node-is-number", load(name, json.dumps({"id": "m", "title": "t", "nodes": [5]})), "ModelError", name, "nodes[0]")
-        yield raises(f"{suffix}/targets-huge-map", load(name, json.dumps(model_data(indicators=[{"id": "n", "measures": "o", "targets": {f"FY{2000 + k}x": 1 for k in range(2000)}}]))), "ModelError", name, "targets")
+        yield raises(
+            f"{suffix}/megabyte-id",
+            load(name, json.dumps({"id": "x" * 1_000_000, "title": "t"})),
+            "ModelError",
+            name,
+            "id",
+        )
+        yield raises(
+            f"{suffix}/megabyte-title",
+            load(name, json.dumps({"id": "m", "title": "x" * 1_000_000})),
+            "ModelError",
+            name,
+            "title",
+        )
+        yield raises(
+            f"{suffix}/megabyte-kind",
+            load(name, json.dumps(model_data(nodes=[{"id": "a", "kind": "k" * 1_000_000}]))),
+            "ModelError",
+            name,
+            "nodes[0]",
+        )
+        yield raises(
+            f"{suffix}/megabyte-unit",
+            load(
+                name,
+                json.dumps(
+                    model_data(indicators=[{"id": "n", "measures": "o", "unit": "件" * 1_000_000}])
+                ),
+            ),
+            "ModelError",
+            name,
+            "unit",
+        )
+        yield raises(
+            f"{suffix}/megabyte-stage",
+            load(
+                name,
+                json.dumps(
+                    model_data(nodes=[{"id": "a", "kind": "outcome", "stage": "s" * 1_000_000}])
+                ),
+            ),
+            "ModelError",
+            name,
+            "stage",
+        )
+        yield raises(
+            f"{suffix}/many-errors",
+            load(
+                name,
+                json.dumps(
+                    model_data(nodes=[{"id": f"{k}x", "kind": "output"} for k in range(5_000)])
+                ),
+            ),
+            "ModelError",
+            name,
+            "5000 problems",
+        )
+        yield raises(
+            f"{suffix}/nan-value",
+            load(
+                name,
+                json.dumps(
+                    model_data(
+                        indicators=[
+                            {
+                                "id": "n",
+                                "measures": "o",
+                                "baseline": {"period": "FY2023", "value": float("nan")},
+                            }
+                        ]
+                    )
+                ),
+            ),
+            "ModelError",
+            name,
+            "baseline",
+        )
+        yield raises(
+            f"{suffix}/fiscal-year-start-true",
+            load(name, json.dumps({"id": "m", "title": "t", "fiscal_year_start": True})),
+            "ModelError",
+            name,
+            "fiscal_year_start",
+        )
+        yield raises(
+            f"{suffix}/fiscal-year-start-13",
+            load(name, json.dumps({"id": "m", "title": "t", "fiscal_year_start": 13})),
+            "ModelError",
+            name,
+            "fiscal_year_start",
+        )
+        yield raises(
+            f"{suffix}/nodes-not-list",
+            load(name, json.dumps({"id": "m", "title": "t", "nodes": "abc"})),
+            "ModelError",
+            name,
+            "nodes",
+        )
+        yield raises(
+            f"{suffix}/node-is-number",
+            load(name, json.dumps({"id": "m", "title": "t", "nodes": [5]})),
+            "ModelError",
+            name,
+            "nodes[0]",
+        )
+        yield raises(
+            f"{suffix}/targets-huge-map",
+            load(
+                name,
+                json.dumps(
+                    model_data(
+                        indicators=[
+                            {
+                                "id": "n",
+                                "measures": "o",
+                                "targets": {f"FY{2000 + k}x": 1 for k in range(2000)},
+                            }
+                        ]
+                    )
+                ),
+            ),
+            "ModelError",
+            name,
+            "targets",
+        )
     yaml_only = [
         ("python-object-tag", "id: !!python/object/apply:os.system ['true']\ntitle: t\n", "m.yaml"),
         ("binary-tag", "id: !!binary aGVsbG8=\ntitle: t\n", "m.yaml"),
@@ -395,14 +668,30 @@ API_FIELDS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "link.source": lambda v: model_data(links=[{"source": v, "target": "o"}]),
     "link.weight": lambda v: model_data(links=[{"source": "a", "target": "o", "weight": v}]),
     "indicator.unit": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "unit": v}]),
-    "indicator.direction": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "direction": v}]),
-    "indicator.baseline": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "baseline": v}]),
-    "indicator.targets": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "targets": v}]),
-    "indicator.aggregation": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "aggregation": v}]),
-    "indicator.formula": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "formula": v}]),
-    "indicator.weight": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "weight": v}]),
-    "point.value": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "baseline": {"period": "FY2023", "value": v}}]),
-    "point.period": lambda v: model_data(indicators=[{"id": "n", "measures": "o", "baseline": {"period": v, "value": 1}}]),
+    "indicator.direction": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "direction": v}]
+    ),
+    "indicator.baseline": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "baseline": v}]
+    ),
+    "indicator.targets": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "targets": v}]
+    ),
+    "indicator.aggregation": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "aggregation": v}]
+    ),
+    "indicator.formula": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "formula": v}]
+    ),
+    "indicator.weight": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "weight": v}]
+    ),
+    "point.value": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "baseline": {"period": "FY2023", "value": v}}]
+    ),
+    "point.period": lambda v: model_data(
+        indicators=[{"id": "n", "measures": "o", "baseline": {"period": v, "value": 1}}]
+    ),
     "milestone.due": lambda v: model_data(milestones=[{"id": "ms", "title": "t", "due": v}]),
 }
 
@@ -434,7 +723,15 @@ def api_cases() -> Iterator[Case]:
             return lm.KPI(id="k", measures="o", unit=make()).id
 
         yield raises(f"api/KPI(unit={vname})", run_ind, "ModelError", "unit")
-    yield raises("api/fiscal_year_start=True", lambda tmp: __import__("logicmodel").LogicModel(id="m", title="t", fiscal_year_start=True).id, "ModelError", "fiscal_year_start", "bool")
+    yield raises(
+        "api/fiscal_year_start=True",
+        lambda tmp: (
+            __import__("logicmodel").LogicModel(id="m", title="t", fiscal_year_start=True).id
+        ),
+        "ModelError",
+        "fiscal_year_start",
+        "bool",
+    )
 
 
 # -- evaluate and check ------------------------------------------------------------------------
@@ -474,23 +771,48 @@ def evaluate_cases() -> Iterator[Case]:
     yield raises("evaluate/model=None", _evaluate(model=None), "LogicModelError", "model")
     yield raises("evaluate/model=dict", _evaluate(model={"id": "m"}), "LogicModelError", "model")
     yield raises("evaluate/model=str", _evaluate(model="m.yaml"), "LogicModelError", "model")
-    yield raises("evaluate/hierarchy=japan", _evaluate(hierarchy="japan"), "LogicModelError", "hierarchy")
+    yield raises(
+        "evaluate/hierarchy=japan", _evaluate(hierarchy="japan"), "LogicModelError", "hierarchy"
+    )
     yield raises("evaluate/hierarchy=42", _evaluate(hierarchy=42), "LogicModelError", "hierarchy")
-    yield raises("evaluate/as_of=garbage", _evaluate(as_of="not a period"), "LogicModelError", "not a period")
+    yield raises(
+        "evaluate/as_of=garbage", _evaluate(as_of="not a period"), "LogicModelError", "not a period"
+    )
     yield raises("evaluate/as_of=object", _evaluate(as_of=object()), "LogicModelError", "as_of")
     yield raises("evaluate/as_of=megabyte", _evaluate(as_of="x" * 1_000_000), "LogicModelError")
     yield raises("evaluate/rollup=nope", _evaluate(rollup="nope"), "LogicModelError", "nope")
     yield raises("evaluate/rollup=42", _evaluate(rollup=42), "LogicModelError", "rollup")
     yield raises("evaluate/bands=x", _evaluate(bands="x"), "LogicModelError", "bands")
-    yield raises("evaluate/min_coverage=2", _evaluate(min_coverage=2.0), "LogicModelError", "min_coverage")
-    yield raises("evaluate/min_coverage=text", _evaluate(min_coverage="all"), "LogicModelError", "min_coverage")
-    yield raises("evaluate/observations=42", _evaluate(observations=42), "LogicModelError", "observations")
-    yield raises("evaluate/observations=str", _evaluate(observations="obs.csv"), "LogicModelError", "observations")
-    yield raises("evaluate/observations=list", _evaluate(observations=[1, 2, 3]), "LogicModelError", "observations")
+    yield raises(
+        "evaluate/min_coverage=2", _evaluate(min_coverage=2.0), "LogicModelError", "min_coverage"
+    )
+    yield raises(
+        "evaluate/min_coverage=text",
+        _evaluate(min_coverage="all"),
+        "LogicModelError",
+        "min_coverage",
+    )
+    yield raises(
+        "evaluate/observations=42", _evaluate(observations=42), "LogicModelError", "observations"
+    )
+    yield raises(
+        "evaluate/observations=str",
+        _evaluate(observations="obs.csv"),
+        "LogicModelError",
+        "observations",
+    )
+    yield raises(
+        "evaluate/observations=list",
+        _evaluate(observations=[1, 2, 3]),
+        "LogicModelError",
+        "observations",
+    )
     yield raises("check/model=None", _check(model=None), "LogicModelError", "LogicModel")
     yield raises("check/select=5", _check(select=5), "LogicModelError", "select")
     yield raises("check/lang=xx", _check(lang="xx"), "LogicModelError", "lang")
-    yield raises("check/observations=42", _check(observations=42), "LogicModelError", "observations")
+    yield raises(
+        "check/observations=42", _check(observations=42), "LogicModelError", "observations"
+    )
 
     def frame(**cols: Any) -> Any:
         return pd.DataFrame(cols)
@@ -510,17 +832,27 @@ def evaluate_cases() -> Iterator[Case]:
         "object-values": lambda: frame(indicator=["n"], period=["FY2024"], value=[_Hostile()]),
         "complex-values": lambda: frame(indicator=["n"], period=["FY2024"], value=[1 + 2j]),
         "int-period": lambda: frame(indicator=["n"], period=[2024], value=[1.0]),
-        "megabyte-indicator": lambda: frame(indicator=["x" * 1_000_000], period=["FY2024"], value=[1.0]),
+        "megabyte-indicator": lambda: frame(
+            indicator=["x" * 1_000_000], period=["FY2024"], value=[1.0]
+        ),
         "megabyte-period": lambda: frame(indicator=["n"], period=["x" * 1_000_000], value=[1.0]),
-        "megabyte-value": lambda: frame(indicator=["n"], period=["FY2024"], value=["9" * 1_000_000]),
-        "nul-org": lambda: frame(indicator=["n"], period=["FY2024"], value=[1.0], org=["01\x00100"]),
+        "megabyte-value": lambda: frame(
+            indicator=["n"], period=["FY2024"], value=["9" * 1_000_000]
+        ),
+        "nul-org": lambda: frame(
+            indicator=["n"], period=["FY2024"], value=[1.0], org=["01\x00100"]
+        ),
         "multiindex-columns": lambda: pd.DataFrame(
             [["n", "FY2024", 1.0]],
-            columns=pd.MultiIndex.from_tuples([("a", "indicator"), ("a", "period"), ("a", "value")]),
+            columns=pd.MultiIndex.from_tuples(
+                [("a", "indicator"), ("a", "period"), ("a", "value")]
+            ),
         ),
         "int-column-names": lambda: pd.DataFrame([["n", "FY2024", 1.0]], columns=[0, 1, 2]),
         "no-columns": lambda: pd.DataFrame(),
-        "inf-values": lambda: frame(indicator=["n", "n"], period=["FY2024", "FY2025"], value=[np.inf, -np.inf]),
+        "inf-values": lambda: frame(
+            indicator=["n", "n"], period=["FY2024", "FY2025"], value=[np.inf, -np.inf]
+        ),
     }
     for label, make in bad_frames.items():
 
@@ -560,7 +892,11 @@ def evaluate_cases() -> Iterator[Case]:
         )
         report = lm.check(good_model(), obs)
         text = str(report)
-        return {"codes": sorted({i.code for i in report.issues}), "chars": len(text), "text": text[:300]}
+        return {
+            "codes": sorted({i.code for i in report.issues}),
+            "chars": len(text),
+            "text": text[:300],
+        }
 
     def few_lines(value: Any) -> None:
         assert value["chars"] < 20_000, value["chars"]
@@ -579,7 +915,9 @@ def evaluate_cases() -> Iterator[Case]:
         text = "\n".join(i.message for i in progress.issues)
         return {"chars": len(text), "text": text[:300]}
 
-    yield returns("evaluate/100000-unknown-indicator-ids", unknown_ids_evaluate, few_lines, area="evaluate")
+    yield returns(
+        "evaluate/100000-unknown-indicator-ids", unknown_ids_evaluate, few_lines, area="evaluate"
+    )
 
 
 def _has_error_code(codes: Any) -> None:
@@ -621,10 +959,17 @@ def check_cases() -> Iterator[Case]:
         "bidi-override": "abc\u202edef",
     }
     for label, text in texts.items():
-        yield returns(f"checks/title-{label}", _codes_of(model_data(title=text)), has_code("LM1"), area="checks")
+        yield returns(
+            f"checks/title-{label}",
+            _codes_of(model_data(title=text)),
+            has_code("LM1"),
+            area="checks",
+        )
         yield returns(
             f"checks/label-{label}",
-            _codes_of(model_data(nodes=[{"id": "a", "kind": "activity", "label": text}, *NODES[1:]])),
+            _codes_of(
+                model_data(nodes=[{"id": "a", "kind": "activity", "label": text}, *NODES[1:]])
+            ),
             has_code("LM1", "a"),
             area="checks",
         )
@@ -658,25 +1003,39 @@ def check_cases() -> Iterator[Case]:
         )
     yield returns(
         "checks/negative-count",
-        _codes_of(model_data(), lambda: pd.DataFrame({"indicator": ["n"], "period": ["FY2024"], "value": [-5.0]})),
+        _codes_of(
+            model_data(),
+            lambda: pd.DataFrame({"indicator": ["n"], "period": ["FY2024"], "value": [-5.0]}),
+        ),
         has_code("LM3"),
         area="checks",
     )
     yield returns(
         "checks/negative-baseline-count",
-        _codes_of(model_data(indicators=[{**INDICATORS[0], "baseline": {"period": "FY2023", "value": -3}}])),
+        _codes_of(
+            model_data(
+                indicators=[{**INDICATORS[0], "baseline": {"period": "FY2023", "value": -3}}]
+            )
+        ),
         has_code("LM2", "n"),
         area="checks",
     )
     yield returns(
         "checks/future-period-observation",
-        _codes_of(model_data(), lambda: pd.DataFrame({"indicator": ["n"], "period": ["FY2090"], "value": [5.0]})),
+        _codes_of(
+            model_data(),
+            lambda: pd.DataFrame({"indicator": ["n"], "period": ["FY2090"], "value": [5.0]}),
+        ),
         has_code("LM3"),
         area="checks",
     )
     yield returns(
         "checks/future-target",
-        _codes_of(model_data(indicators=[{**INDICATORS[0], "targets": [{"period": "FY2099", "value": 100}]}])),
+        _codes_of(
+            model_data(
+                indicators=[{**INDICATORS[0], "targets": [{"period": "FY2099", "value": 100}]}]
+            )
+        ),
         has_code("LM2", "n"),
         area="checks",
     )
@@ -685,7 +1044,12 @@ def check_cases() -> Iterator[Case]:
         _codes_of(
             model_data(),
             lambda: pd.DataFrame(
-                {"indicator": ["n", "n"], "period": ["FY2024", "FY2024"], "value": [1e308, 1e308], "org": ["011002", "012025"]}
+                {
+                    "indicator": ["n", "n"],
+                    "period": ["FY2024", "FY2024"],
+                    "value": [1e308, 1e308],
+                    "org": ["011002", "012025"],
+                }
             ),
         ),
         has_code("LM3"),
@@ -698,11 +1062,19 @@ def check_cases() -> Iterator[Case]:
         import logicmodel as lm
 
         obs = pd.DataFrame(
-            {"indicator": ["n", "n"], "period": ["FY2024", "FY2024"], "value": [1e308, 1e308], "org": ["011002", "012025"]}
+            {
+                "indicator": ["n", "n"],
+                "period": ["FY2024", "FY2024"],
+                "value": [1e308, 1e308],
+                "org": ["011002", "012025"],
+            }
         )
         progress = lm.evaluate(good_model(), obs)
         ach = progress.indicators["achievement"].to_numpy(dtype=float)
-        return {"inf": bool(np.isinf(ach).any()), "codes": sorted({i.code for i in progress.issues})}
+        return {
+            "inf": bool(np.isinf(ach).any()),
+            "codes": sorted({i.code for i in progress.issues}),
+        }
 
     def no_inf(value: Any) -> None:
         assert not value["inf"], value
@@ -746,16 +1118,65 @@ def observation_cases() -> Iterator[Case]:
     }
     for label, (text, where) in csvs.items():
         yield raises(f"obs-csv/{label}", read_obs("obs.csv", text), "FormatError", "obs.csv", where)
-    yield raises("obs-tsv/ragged", read_obs("obs.tsv", "indicator\tperiod\tvalue\nn\tFY2024\t1\t2\n"), "FormatError", "obs.tsv", "line 2")
-    yield raises("obs-csv/binary", read_obs("obs.csv", bytes(range(256)) * 8), "FormatError", "obs.csv")
+    yield raises(
+        "obs-tsv/ragged",
+        read_obs("obs.tsv", "indicator\tperiod\tvalue\nn\tFY2024\t1\t2\n"),
+        "FormatError",
+        "obs.tsv",
+        "line 2",
+    )
+    yield raises(
+        "obs-csv/binary", read_obs("obs.csv", bytes(range(256)) * 8), "FormatError", "obs.csv"
+    )
     for name in ("obs.csv", "obs.parquet", "obs.xlsx", "obs.tsv"):
-        yield raises(f"obs/{name}-fifo", special(name, fifo, "observations"), "FormatError", name, "not a regular file")
-        yield raises(f"obs/{name}-dev-urandom", special(name, link_to("/dev/urandom"), "observations"), "FormatError", name, "not a regular file")
-        yield raises(f"obs/{name}-dev-zero", special(name, link_to("/dev/zero"), "observations"), "FormatError", name, "not a regular file")
-        yield raises(f"obs/{name}-symlink-loop", special(name, loop, "observations"), "FormatError", name, "symbolic links")
-        yield raises(f"obs/{name}-folder", special(name, folder, "observations"), "FormatError", name, "folder")
-        yield raises(f"obs/{name}-empty", special(name, lambda p: p.write_bytes(b""), "observations"), "FormatError", name)
-    yield raises("obs-csv/sparse-2GB", special("obs.csv", sparse(2 * 1024**3), "observations"), "LimitError", "obs.csv", "data_file_bytes")
+        yield raises(
+            f"obs/{name}-fifo",
+            special(name, fifo, "observations"),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"obs/{name}-dev-urandom",
+            special(name, link_to("/dev/urandom"), "observations"),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"obs/{name}-dev-zero",
+            special(name, link_to("/dev/zero"), "observations"),
+            "FormatError",
+            name,
+            "not a regular file",
+        )
+        yield raises(
+            f"obs/{name}-symlink-loop",
+            special(name, loop, "observations"),
+            "FormatError",
+            name,
+            "symbolic links",
+        )
+        yield raises(
+            f"obs/{name}-folder",
+            special(name, folder, "observations"),
+            "FormatError",
+            name,
+            "folder",
+        )
+        yield raises(
+            f"obs/{name}-empty",
+            special(name, lambda p: p.write_bytes(b""), "observations"),
+            "FormatError",
+            name,
+        )
+    yield raises(
+        "obs-csv/sparse-2GB",
+        special("obs.csv", sparse(2 * 1024**3), "observations"),
+        "LimitError",
+        "obs.csv",
+        "data_file_bytes",
+    )
     yield raises("obs/unknown-suffix", read_obs("obs.json", "{}"), "FormatError", "obs.json")
 
     def parquet(table: Callable[[], Any]) -> Callable[[Path], Any]:
@@ -785,7 +1206,9 @@ def observation_cases() -> Iterator[Case]:
     parquets = {
         "list-int64-value": pa_table(value=lambda: pa.array([[1, 2]], type=pa.list_(pa.int64()))),
         "struct-value": pa_table(value=lambda: pa.array([{"a": 1}])),
-        "map-value": pa_table(value=lambda: pa.array([[("a", 1)]], type=pa.map_(pa.string(), pa.int64()))),
+        "map-value": pa_table(
+            value=lambda: pa.array([[("a", 1)]], type=pa.map_(pa.string(), pa.int64()))
+        ),
         "list-org": pa_table(value=lambda: pa.array([1.0]), org=lambda: pa.array([["011002"]])),
         "binary-indicator": pa_table(value=lambda: pa.array([1.0])),
         "duplicate-names": lambda: pa.Table.from_arrays(
@@ -800,12 +1223,34 @@ def observation_cases() -> Iterator[Case]:
     }
     for label, table in parquets.items():
         if label == "binary-indicator":
-            table = lambda: pa.table({"indicator": pa.array([b"\xff"]), "period": pa.array(["FY2024"]), "value": pa.array([1.0])})  # noqa: E731
+            table = lambda: pa.table(
+                {
+                    "indicator": pa.array([b"\xff"]),
+                    "period": pa.array(["FY2024"]),
+                    "value": pa.array([1.0]),
+                }
+            )  # noqa: E731
         if label == "list-period":
-            table = lambda: pa.table({"indicator": pa.array(["n"]), "period": pa.array([["FY2024"]]), "value": pa.array([1.0])})  # noqa: E731
+            table = lambda: pa.table(
+                {
+                    "indicator": pa.array(["n"]),
+                    "period": pa.array([["FY2024"]]),
+                    "value": pa.array([1.0]),
+                }
+            )  # noqa: E731
         yield raises(f"obs-parquet/{label}", parquet(table), "FormatError", "obs.parquet")
-    yield raises("obs-parquet/truncated", read_obs("obs.parquet", b"PAR1" + b"\x00" * 100), "FormatError", "obs.parquet")
-    yield raises("obs-parquet/text", read_obs("obs.parquet", "indicator,period\n"), "FormatError", "obs.parquet")
+    yield raises(
+        "obs-parquet/truncated",
+        read_obs("obs.parquet", b"PAR1" + b"\x00" * 100),
+        "FormatError",
+        "obs.parquet",
+    )
+    yield raises(
+        "obs-parquet/text",
+        read_obs("obs.parquet", "indicator,period\n"),
+        "FormatError",
+        "obs.parquet",
+    )
 
 
 # -- Excel workbooks -----------------------------------------------------------------------------
@@ -902,7 +1347,11 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
     def merged(path: Path) -> None:
         workbook(
             path,
-            sheet(_rows(OBS_ROWS), "A1:K1048576", '<mergeCells count="1"><mergeCell ref="K1:K1048576"/></mergeCells>'),
+            sheet(
+                _rows(OBS_ROWS),
+                "A1:K1048576",
+                '<mergeCells count="1"><mergeCell ref="K1:K1048576"/></mergeCells>',
+            ),
         )
 
     def many_rows(n: int, dimension: bool) -> Callable[[Path], None]:
@@ -938,11 +1387,17 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
         workbook(path, _SHEET_HEAD + "<sheetData><row r='1'><c r='A1'><v>1</v></c>")
 
     def formula_no_value(path: Path) -> None:
-        body = _rows(OBS_ROWS[:1]) + '<row r="2"><c r="A2" t="inlineStr"><is><t>n</t></is></c><c r="B2" t="inlineStr"><is><t>011002</t></is></c><c r="C2" t="inlineStr"><is><t>FY2024</t></is></c><c r="D2"><f>SUM(E1:E9)</f></c></row>'
+        body = (
+            _rows(OBS_ROWS[:1])
+            + '<row r="2"><c r="A2" t="inlineStr"><is><t>n</t></is></c><c r="B2" t="inlineStr"><is><t>011002</t></is></c><c r="C2" t="inlineStr"><is><t>FY2024</t></is></c><c r="D2"><f>SUM(E1:E9)</f></c></row>'
+        )
         workbook(path, sheet(body))
 
     def long_header(path: Path) -> None:
-        workbook(path, sheet(_rows([["x" * 32_000, "indicator", "period", "value"], [1, "n", "FY2024", 1]])))
+        workbook(
+            path,
+            sheet(_rows([["x" * 32_000, "indicator", "period", "value"], [1, "n", "FY2024", 1]])),
+        )
 
     def wide_header(path: Path) -> None:
         head = "".join(_cell(f"{_col(c)}1", f"h{c}") for c in range(3_000))
@@ -953,7 +1408,10 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
 
     def xml_bomb(path: Path) -> None:
         ent = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]>'
-        xml = _SHEET_HEAD.replace("<worksheet", ent + "<worksheet") + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&h;</t></is></c></row></sheetData></worksheet>'
+        xml = (
+            _SHEET_HEAD.replace("<worksheet", ent + "<worksheet")
+            + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&h;</t></is></c></row></sheetData></worksheet>'
+        )
         workbook(path, xml)
 
     return {
@@ -984,7 +1442,13 @@ def _col(k: int) -> str:
 
 def excel_cases() -> Iterator[Case]:
     for label, (make, where) in excel_files().items():
-        yield raises(f"obs-xlsx/{label}", special("obs.xlsx", make, "observations"), "FormatError", "obs.xlsx", where)
+        yield raises(
+            f"obs-xlsx/{label}",
+            special("obs.xlsx", make, "observations"),
+            "FormatError",
+            "obs.xlsx",
+            where,
+        )
 
         def model_book(path: Path, make: Any = make) -> None:
             make(path)
@@ -997,7 +1461,12 @@ def excel_cases() -> Iterator[Case]:
             "m.xlsx",
             where.replace("observations", "model"),
         )
-    for name, make in (("fifo", fifo), ("dev-zero", link_to("/dev/zero")), ("symlink-loop", loop), ("dev-urandom", link_to("/dev/urandom"))):
+    for name, make in (
+        ("fifo", fifo),
+        ("dev-zero", link_to("/dev/zero")),
+        ("symlink-loop", loop),
+        ("dev-urandom", link_to("/dev/urandom")),
+    ):
         yield raises(f"excel/{name}", special("m.xlsx", make, "excel"), "FormatError", "m.xlsx")
     yield raises("excel/load-fifo", special("m.xlsx", fifo), "FormatError", "m.xlsx")
 
@@ -1040,7 +1509,10 @@ def csv_folder_cases() -> Iterator[Case]:
         return out
 
     cases = {
-        "header-100k": ({"nodes.csv": "id,kind," + "x" * 100_000 + "\na,output,1\n"}, "header_chars"),
+        "header-100k": (
+            {"nodes.csv": "id,kind," + "x" * 100_000 + "\na,output,1\n"},
+            "header_chars",
+        ),
         "ragged-long": ({"nodes.csv": "id,kind\na,output,extra\n"}, "nodes"),
         "ragged-short": ({"nodes.csv": "id,kind,label\na\n"}, "nodes"),
         "duplicate-header": ({"nodes.csv": "id,kind,id\na,output,b\n"}, "nodes"),
@@ -1053,9 +1525,26 @@ def csv_folder_cases() -> Iterator[Case]:
             return folder_with(base(files))(tmp)
 
         yield raises(f"csvs/{label}", run, "FormatError", where)
-    yield raises("csvs/missing-folder", lambda tmp: __import__("logicmodel").io.read_csvs(tmp / "none").id, "FormatError", "none")
-    yield raises("csvs/fifo-member", special("csvs", lambda p: (p.mkdir(), os.mkfifo(p / "nodes.csv")), "csvs"), "FormatError", "nodes.csv", "not a regular file")
-    yield raises("csvs/dev-zero-member", special("csvs", lambda p: (p.mkdir(), (p / "nodes.csv").symlink_to("/dev/zero")), "csvs"), "FormatError", "nodes.csv", "not a regular file")
+    yield raises(
+        "csvs/missing-folder",
+        lambda tmp: __import__("logicmodel").io.read_csvs(tmp / "none").id,
+        "FormatError",
+        "none",
+    )
+    yield raises(
+        "csvs/fifo-member",
+        special("csvs", lambda p: (p.mkdir(), os.mkfifo(p / "nodes.csv")), "csvs"),
+        "FormatError",
+        "nodes.csv",
+        "not a regular file",
+    )
+    yield raises(
+        "csvs/dev-zero-member",
+        special("csvs", lambda p: (p.mkdir(), (p / "nodes.csv").symlink_to("/dev/zero")), "csvs"),
+        "FormatError",
+        "nodes.csv",
+        "not a regular file",
+    )
 
 
 RS_DIR = Path(__file__).resolve().parents[1] / "data" / "rs"
@@ -1076,7 +1565,12 @@ def rs_cases() -> Iterator[Case]:
     yield raises("rs/int", read_rs(42), "FormatError", "sheet_3_1")
     yield raises("rs/list", read_rs([1, 2]), "FormatError", "sheet_3_1")
     yield raises("rs/missing", read_rs("/nonexistent/3-1.csv"), "FormatError", "3-1.csv")
-    for name, make in (("fifo", fifo), ("dev-zero", link_to("/dev/zero")), ("dev-urandom", link_to("/dev/urandom")), ("symlink-loop", loop)):
+    for name, make in (
+        ("fifo", fifo),
+        ("dev-zero", link_to("/dev/zero")),
+        ("dev-urandom", link_to("/dev/urandom")),
+        ("symlink-loop", loop),
+    ):
         yield raises(f"rs/{name}", special("3-1.csv", make, "rs"), "FormatError", "3-1.csv")
     src = next(RS_DIR.glob("3-1_*.csv"))
 
@@ -1095,13 +1589,10 @@ def rs_cases() -> Iterator[Case]:
     def star_actual(mark: str) -> Callable[[str], str]:
         def fn(text: str) -> str:
             lines = text.splitlines()
-            head = lines[0].split(",")
-            row_col = next(k for k, h in enumerate(head) if h.strip() == "実績値" or "目標・実績" in h or h == "区分")
-            del row_col
             out = [lines[0]]
             done = False
             for line in lines[1:]:
-                if not done and "実績値" in line:
+                if not done and "3.実績値" in line:
                     cells = line.split(",")
                     for k in range(len(cells) - 1, -1, -1):
                         if cells[k].strip() and cells[k].strip().replace(".", "").isdigit():
@@ -1115,10 +1606,24 @@ def rs_cases() -> Iterator[Case]:
         return fn
 
     for mark in ("＊", "*", "−", "－"):
-        yield raises(f"rs/actual-{mark}", edited(star_actual(mark)), "FormatError", src.name, repr(mark))
-    yield raises("rs/header-100k", edited(lambda t: "x" * 100_000 + "," + t), "FormatError", src.name)
+        yield raises(
+            f"rs/actual-{mark}", edited(star_actual(mark)), "FormatError", src.name, repr(mark)
+        )
+    yield raises(
+        "rs/header-100k", edited(lambda t: "x" * 100_000 + "," + t), "FormatError", src.name
+    )
     yield raises("rs/binary", edited(lambda t: "\x00" * 100), "FormatError", src.name)
-    yield raises("rs/ragged", edited(lambda t: t + "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"), "FormatError", src.name)
+    yield raises(
+        "rs/ragged",
+        edited(
+            lambda t: (
+                t
+                + "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+            )
+        ),
+        "FormatError",
+        src.name,
+    )
 
 
 IATI_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
@@ -1126,8 +1631,8 @@ IATI_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2
 
 def iati_activity(k: int) -> str:
     return (
-        f'<iati-activity><iati-identifier>XM-1-{k}</iati-identifier>'
-        f'<title><narrative>t{k}</narrative></title>'
+        f"<iati-activity><iati-identifier>XM-1-{k}</iati-identifier>"
+        f"<title><narrative>t{k}</narrative></title>"
         '<result type="1"><title><narrative>r</narrative></title>'
         '<indicator measure="1"><title><narrative>i</narrative></title>'
         '<baseline year="2020" value="1"/>'
@@ -1147,18 +1652,46 @@ def iati_cases() -> Iterator[Case]:
 
         return run
 
-    yield raises("iati/None", lambda tmp: __import__("logicmodel").io.read_iati(None), "FormatError", "path")
-    yield raises("iati/25000-activities", read(IATI_HEAD + "".join(iati_activity(k) for k in range(25_000)) + "</iati-activities>"), "LimitError", "a.xml", "iati_activities")
+    yield raises(
+        "iati/None", lambda tmp: __import__("logicmodel").io.read_iati(None), "FormatError", "path"
+    )
+    yield raises(
+        "iati/25000-activities",
+        read(IATI_HEAD + "".join(iati_activity(k) for k in range(25_000)) + "</iati-activities>"),
+        "LimitError",
+        "a.xml",
+        "iati_activities",
+    )
     yield raises("iati/malformed", read(IATI_HEAD + "<iati-activity>"), "FormatError", "a.xml")
-    yield raises("iati/deep-50000", read(IATI_HEAD + "<a>" * 50_000 + "</a>" * 50_000 + "</iati-activities>"), "FormatError", "a.xml")
+    yield raises(
+        "iati/deep-50000",
+        read(IATI_HEAD + "<a>" * 50_000 + "</a>" * 50_000 + "</iati-activities>"),
+        "FormatError",
+        "a.xml",
+    )
     yield raises("iati/binary", read(bytes(range(256))), "FormatError", "a.xml")
     yield raises("iati/empty", read(b""), "FormatError", "a.xml")
     data = Path(__file__).resolve().parents[1] / "data" / "iati"
-    yield raises("iati/billion-laughs", read((data / "billion-laughs.xml").read_bytes()), "FormatError", "a.xml")
+    yield raises(
+        "iati/billion-laughs",
+        read((data / "billion-laughs.xml").read_bytes()),
+        "FormatError",
+        "a.xml",
+    )
     yield raises("iati/xxe", read((data / "xxe.xml").read_bytes()), "FormatError", "a.xml")
-    for name, make in (("fifo", fifo), ("dev-zero", link_to("/dev/zero")), ("dev-urandom", link_to("/dev/urandom")), ("symlink-loop", loop)):
+    for name, make in (
+        ("fifo", fifo),
+        ("dev-zero", link_to("/dev/zero")),
+        ("dev-urandom", link_to("/dev/urandom")),
+        ("symlink-loop", loop),
+    ):
         yield raises(f"iati/{name}", special("a.xml", make, "iati"), "FormatError", "a.xml")
-    for label, title in (("nul", "a\x00b"), ("esc", "a\x1b[31m"), ("vertical-tab", "a\x0bb"), ("lone-surrogate", "a\ud800")):
+    for label, title in (
+        ("nul", "a\x00b"),
+        ("esc", "a\x1b[31m"),
+        ("vertical-tab", "a\x0bb"),
+        ("lone-surrogate", "a\ud800"),
+    ):
 
         def write(tmp: Path, title: str = title) -> Any:
             import logicmodel as lm
@@ -1183,7 +1716,9 @@ def iati_cases() -> Iterator[Case]:
 # -- the command line ----------------------------------------------------------------------------
 
 
-def cli(argv_of: Callable[[Path], list[str]], prepare: Callable[[Path], None] | None = None) -> Callable[[Path], Any]:
+def cli(
+    argv_of: Callable[[Path], list[str]], prepare: Callable[[Path], None] | None = None
+) -> Callable[[Path], Any]:
     def run(tmp: Path) -> Any:
         from logicmodel.cli import main
 
@@ -1243,7 +1778,11 @@ def cli_cases() -> Iterator[Case]:
         "duplicate-key": ("m.yaml", GOOD_YAML + "indicators: []\n", "duplicate key"),
         "deep-json": ("m.json", deep_list_json(50_000), "m.json"),
         "deep-json-dict": ("m.json", deep_dict_json(50_000), "depth"),
-        "int-5000-digits": ("m.json", '{"id": "m", "title": "t", "fiscal_year_start": ' + "1" * 5000 + "}", "int_digits"),
+        "int-5000-digits": (
+            "m.json",
+            '{"id": "m", "title": "t", "fiscal_year_start": ' + "1" * 5000 + "}",
+            "int_digits",
+        ),
         "fifo": ("m.yaml", fifo, "not a regular file"),
         "dev-zero": ("m.yaml", link_to("/dev/zero"), "not a regular file"),
         "symlink-loop": ("m.yaml", loop, "symbolic links"),
@@ -1274,7 +1813,11 @@ def cli_cases() -> Iterator[Case]:
         "parquet-list": ("o.parquet", lambda p: _parquet_list(p), "value"),
         "xlsx-far-cell": ("o.xlsx", excel_files()["value-in-XFD1048576"][0], "o.xlsx"),
         "xlsx-malformed": ("o.xlsx", excel_files()["malformed-sheet-xml"][0], "o.xlsx"),
-        "header-100k": ("o.csv", "x" * 100_000 + ",indicator,period,value\n1,n,FY2024,1\n", "header_chars"),
+        "header-100k": (
+            "o.csv",
+            "x" * 100_000 + ",indicator,period,value\n1,n,FY2024,1\n",
+            "header_chars",
+        ),
     }
     for label, (name, content, where) in obs_inputs.items():
         for command in ("evaluate", "check"):
@@ -1290,7 +1833,15 @@ def cli_cases() -> Iterator[Case]:
                 expect_cli(2, name, where, lines=1),
                 "cli",
             )
-    many = json.dumps(model_data(nodes=[{"id": "1a", "kind": "output"}, {"id": "2b", "kind": "widget"}, {"id": "c", "kind": "outcome", "stage": "soon"}]))
+    many = json.dumps(
+        model_data(
+            nodes=[
+                {"id": "1a", "kind": "output"},
+                {"id": "2b", "kind": "widget"},
+                {"id": "c", "kind": "outcome", "stage": "soon"},
+            ]
+        )
+    )
     yield Case(
         "cli/check-several-problems-one-per-line",
         cli(lambda tmp: ["check", str(tmp / "m.json")], write("m.json", many)),
@@ -1299,15 +1850,25 @@ def cli_cases() -> Iterator[Case]:
     )
     yield Case(
         "cli/convert-several-problems-one-per-line",
-        cli(lambda tmp: ["convert", str(tmp / "m.json"), str(tmp / "o.yaml")], write("m.json", many)),
+        cli(
+            lambda tmp: ["convert", str(tmp / "m.json"), str(tmp / "o.yaml")], write("m.json", many)
+        ),
         expect_cli(2, "nodes[0]", "nodes[2]", lines=4),
         "cli",
     )
     yield Case(
         "cli/evaluate-as-of-garbage",
         cli(
-            lambda tmp: ["evaluate", str(tmp / "m.yaml"), str(tmp / "o.csv"), "--as-of", "x" * 100_000],
-            both(write("m.yaml", GOOD_YAML), write("o.csv", "indicator,period,value\nn,FY2024,1\n")),
+            lambda tmp: [
+                "evaluate",
+                str(tmp / "m.yaml"),
+                str(tmp / "o.csv"),
+                "--as-of",
+                "x" * 100_000,
+            ],
+            both(
+                write("m.yaml", GOOD_YAML), write("o.csv", "indicator,period,value\nn,FY2024,1\n")
+            ),
         ),
         expect_cli(2, "as-of", lines=1),
         "cli",
@@ -1319,7 +1880,13 @@ def _parquet_list(path: Path) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(
-        pa.table({"indicator": ["n"], "period": ["FY2024"], "value": pa.array([[1, 2]], type=pa.list_(pa.int64()))}),
+        pa.table(
+            {
+                "indicator": ["n"],
+                "period": ["FY2024"],
+                "value": pa.array([[1, 2]], type=pa.list_(pa.int64())),
+            }
+        ),
         path,
     )
 

@@ -91,7 +91,12 @@ def expect_error_or_ok(check: Callable[[Any], None], *where: str) -> Callable[[R
 
 
 def raises(
-    id: str, run: Callable[[Path], Any], cls: str, *where: str, area: str = "", tags: Sequence[str] = ()
+    id: str,
+    run: Callable[[Path], Any],
+    cls: str,
+    *where: str,
+    area: str = "",
+    tags: Sequence[str] = (),
 ) -> Case:
     return Case(id, run, expect_error(cls, *where), area, tuple(tags))
 
@@ -133,7 +138,7 @@ def _run_one(case: Case, root: Path) -> Result:
             "outcome": "error",
             "cls": f"{type(err).__module__}.{type(err).__qualname__}",
             "mro": [c.__name__ for c in type(err).__mro__],
-            "message": message[:MAX_MESSAGE * 2],
+            "message": message[: MAX_MESSAGE * 2],
             "length": len(message),
             "trace": "".join(traceback.format_exception(err))[-3000:]
             if not any(c.__name__ == "LogicModelError" for c in type(err).__mro__)

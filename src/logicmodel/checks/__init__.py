@@ -4,7 +4,7 @@ Importing this package registers the built-in rules (LM1xx structure, LM2xx indi
 roadmap); LM3xx codes are reserved for observation checks. See ``docs/checks.md`` for the list.
 """
 
-from logicmodel.checks import indicators, roadmap, structure
+from logicmodel.checks import hygiene, indicators, roadmap, structure
 from logicmodel.checks.api import check
 from logicmodel.checks.registry import (
     OBSERVATION_CODES,
@@ -22,6 +22,7 @@ __all__ = [
     "Rule",
     "RuleFunction",
     "check",
+    "hygiene",
     "indicators",
     "register_rule",
     "registered",

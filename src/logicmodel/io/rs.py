@@ -55,7 +55,7 @@ from pydantic import BaseModel
 
 from logicmodel.errors import FormatError, ModelError, PeriodError, UnitError, nearest
 from logicmodel.io.data import ModelData
-from logicmodel.io.files import atomic_write, neutralise
+from logicmodel.io.files import atomic_write, neutralise, read_bytes
 from logicmodel.issues import Issue, Report
 from logicmodel.model import (
     Activity,
@@ -260,17 +260,8 @@ class _Source:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise FormatError(f"file is {size:,} bytes; the limit is {_MAX_BYTES:,}", path=path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise FormatError("is a folder, not a CSV file", path=path) from None
-    except PermissionError:
-        raise FormatError("permission denied", path=path) from None
+    # a regular file within the limits (a FIFO or /dev/zero is refused before it is opened)
+    return read_bytes(path)
 
 
 _MEMBER = {
@@ -331,6 +322,13 @@ def _from_dir(path: Path, year: int | None) -> tuple[_Source | None, _Source | N
 def _resolve(
     sheet_3_1: PathLike, sheet_3_2: PathLike | None, year: int | None
 ) -> tuple[_Source, _Source | None]:
+    for name, given in (("sheet_3_1", sheet_3_1), ("sheet_3_2", sheet_3_2)):
+        if given is not None and not isinstance(given, str | os.PathLike):
+            raise FormatError(
+                f"{name} must be the path of a CSV, ZIP or folder, got {type(given).__name__}"
+            )
+    if sheet_3_1 is None:
+        raise FormatError("sheet_3_1 must be the path of a CSV, ZIP or folder, got None")
     p1 = Path(sheet_3_1)
     s2: _Source | None = None
     if p1.is_dir():
