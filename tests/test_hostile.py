@@ -23,7 +23,8 @@ def _load(name: str) -> ModuleType:
     sys.path.insert(0, str(HOSTILE))
     try:
         spec = importlib.util.spec_from_file_location(name, HOSTILE / f"{name}.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

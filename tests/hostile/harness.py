@@ -132,7 +132,7 @@ def _run_one(case: Case, root: Path) -> Result:
     start = _CLOCK
     try:
         value = case.run(tmp)
-    except BaseException as err:  # noqa: BLE001 - recording every outcome is the point
+    except BaseException as err:
         message = str(err)
         return {
             "outcome": "error",

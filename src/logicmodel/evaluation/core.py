@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.checks import check
-from logicmodel.errors import CheckError
+from logicmodel.errors import CheckError, ModelError, short_repr
 from logicmodel.evaluation.achievement import achievement, forecast, plan_values
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
@@ -39,6 +39,7 @@ from logicmodel.observations import (
     PeriodTable,
     empty_observations,
     prepare_observations,
+    require_frame,
 )
 from logicmodel.periods import parse_period
 
@@ -64,6 +65,25 @@ def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:
     if isinstance(as_of, dt.date):
         return as_of
     return parse_period(as_of, fiscal_year_start).end
+
+
+def _check_arguments(model: Any, observations: Any, hierarchy: Any) -> None:
+    """Arguments of the wrong kind are a ``ModelError`` naming the argument (issue 12)."""
+    from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
+
+    if not isinstance(model, LogicModel):
+        raise ModelError(
+            f"evaluate() needs a LogicModel as model, got {type(model).__name__}; build one with "
+            "lm.LogicModel(...) or load one with lm.load(path)"
+        )
+    if observations is not None:
+        require_frame(observations, "evaluate")
+    if hierarchy is not None and not isinstance(hierarchy, Hierarchy):
+        raise ModelError(
+            f"hierarchy must be a lm.Hierarchy (for Japan: lm.Hierarchy.japan()), got "
+            f"{type(hierarchy).__name__} {short_repr(hierarchy, 40)}"
+        )
 
 
 def evaluate(
@@ -130,6 +150,7 @@ def evaluate(
       indicator  actual  planned  achievement    status
     0         n   180.0    200.0          0.4  at_risk
     """
+    _check_arguments(model, observations, hierarchy)
     fys = model.fiscal_year_start
     bands_ = resolve_bands(bands)
     report = check(model)
