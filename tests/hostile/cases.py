@@ -554,7 +554,7 @@ def yaml_json_cases() -> Iterator[Case]:
                     )
                 ),
             ),
-            "ModelError",
+            "LogicModelError",
             name,
             "baseline",
         )
@@ -778,20 +778,12 @@ def evaluate_cases() -> Iterator[Case]:
     yield raises(
         "evaluate/as_of=garbage", _evaluate(as_of="not a period"), "LogicModelError", "not a period"
     )
-    yield raises("evaluate/as_of=object", _evaluate(as_of=object()), "LogicModelError", "as_of")
+    yield raises("evaluate/as_of=object", _evaluate(as_of=object()), "LogicModelError", "period")
     yield raises("evaluate/as_of=megabyte", _evaluate(as_of="x" * 1_000_000), "LogicModelError")
     yield raises("evaluate/rollup=nope", _evaluate(rollup="nope"), "LogicModelError", "nope")
     yield raises("evaluate/rollup=42", _evaluate(rollup=42), "LogicModelError", "rollup")
     yield raises("evaluate/bands=x", _evaluate(bands="x"), "LogicModelError", "bands")
-    yield raises(
-        "evaluate/min_coverage=2", _evaluate(min_coverage=2.0), "LogicModelError", "min_coverage"
-    )
-    yield raises(
-        "evaluate/min_coverage=text",
-        _evaluate(min_coverage="all"),
-        "LogicModelError",
-        "min_coverage",
-    )
+    yield raises("evaluate/lang=xx", _evaluate(lang="xx"), "LogicModelError", "lang")
     yield raises(
         "evaluate/observations=42", _evaluate(observations=42), "LogicModelError", "observations"
     )
@@ -893,15 +885,12 @@ def evaluate_cases() -> Iterator[Case]:
         )
         report = lm.check(good_model(), obs)
         text = str(report)
-        return {
-            "codes": sorted({i.code for i in report.issues}),
-            "chars": len(text),
-            "text": text[:300],
-        }
+        return {"issues": len(report.issues), "chars": len(text), "text": text[-300:]}
 
     def few_lines(value: Any) -> None:
+        assert value["issues"] <= 25, value["issues"]
         assert value["chars"] < 20_000, value["chars"]
-        assert "100,000" in value["text"] or "100000" in value["text"], value["text"]
+        assert "99,980 more unknown indicator ids" in value["text"], value["text"]
 
     yield returns("check/100000-unknown-indicator-ids", unknown_ids, few_lines, area="check")
 
@@ -912,12 +901,14 @@ def evaluate_cases() -> Iterator[Case]:
         obs = pd.DataFrame(
             {"indicator": [f"u{k}" for k in range(n)], "period": "FY2024", "value": 1.0}
         )
-        progress = lm.evaluate(good_model(), obs)
-        text = "\n".join(i.message for i in progress.issues)
-        return {"chars": len(text), "text": text[:300]}
+        return len(lm.evaluate(good_model(), obs).indicators)
 
-    yield returns(
-        "evaluate/100000-unknown-indicator-ids", unknown_ids_evaluate, few_lines, area="evaluate"
+    yield raises(
+        "evaluate/100000-unknown-indicator-ids",
+        unknown_ids_evaluate,
+        "CheckError",
+        "99,980 more unknown indicator ids",
+        area="evaluate",
     )
 
 
@@ -1085,14 +1076,10 @@ def check_cases() -> Iterator[Case]:
         )
         progress = lm.evaluate(good_model(), obs)
         ach = progress.indicators["achievement"].to_numpy(dtype=float)
-        return {
-            "inf": bool(np.isinf(ach).any()),
-            "codes": sorted({i.code for i in progress.issues}),
-        }
+        return {"inf": bool(np.isinf(ach).any())}
 
     def no_inf(value: Any) -> None:
         assert not value["inf"], value
-        assert any(c.startswith("LM3") for c in value["codes"]), value
 
     yield returns("evaluate/overflow-sum-not-inf", overflow_evaluate, no_inf, area="evaluate")
 
@@ -1349,20 +1336,20 @@ def sheet(body: str, dimension: str | None = None, extra: str = "") -> str:
     return f"{_SHEET_HEAD}{dim}<sheetData>{body}</sheetData>{extra}</worksheet>"
 
 
-def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
+def excel_files(name: str = "observations") -> dict[str, tuple[Callable[[Path], None], str]]:
     """Hostile workbooks: label → (make, text the error must contain)."""
 
     def far_cell(path: Path) -> None:
         body = _rows(OBS_ROWS) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-        workbook(path, sheet(body, "A1:XFD1048576"))
+        workbook(path, sheet(body, "A1:XFD1048576"), name=name)
 
     def far_cell_no_dimension(path: Path) -> None:
         body = _rows(OBS_ROWS) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-        workbook(path, sheet(body))
+        workbook(path, sheet(body), name=name)
 
     def far_row(path: Path) -> None:
         body = _rows(OBS_ROWS) + '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
-        workbook(path, sheet(body))
+        workbook(path, sheet(body), name=name)
 
     def merged(path: Path) -> None:
         workbook(
@@ -1372,6 +1359,7 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
                 "A1:K1048576",
                 '<mergeCells count="1"><mergeCell ref="K1:K1048576"/></mergeCells>',
             ),
+            name=name,
         )
 
     def many_rows(n: int, dimension: bool) -> Callable[[Path], None]:
@@ -1389,7 +1377,7 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
                 fh.write("".join(chunk).encode())
                 fh.write(b"</sheetData></worksheet>")
 
-            workbook(path, write)
+            workbook(path, write, name=name)
 
         return make
 
@@ -1401,27 +1389,28 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
                 fh.write(block)
             fh.write(b"</sheetData></worksheet>")
 
-        workbook(path, write)
+        workbook(path, write, name=name)
 
     def malformed(path: Path) -> None:
-        workbook(path, _SHEET_HEAD + "<sheetData><row r='1'><c r='A1'><v>1</v></c>")
+        workbook(path, _SHEET_HEAD + "<sheetData><row r='1'><c r='A1'><v>1</v></c>", name=name)
 
     def formula_no_value(path: Path) -> None:
         body = (
             _rows(OBS_ROWS[:1])
             + '<row r="2"><c r="A2" t="inlineStr"><is><t>n</t></is></c><c r="B2" t="inlineStr"><is><t>011002</t></is></c><c r="C2" t="inlineStr"><is><t>FY2024</t></is></c><c r="D2"><f>SUM(E1:E9)</f></c></row>'
         )
-        workbook(path, sheet(body))
+        workbook(path, sheet(body), name=name)
 
     def long_header(path: Path) -> None:
         workbook(
             path,
             sheet(_rows([["x" * 32_000, "indicator", "period", "value"], [1, "n", "FY2024", 1]])),
+            name=name,
         )
 
     def wide_header(path: Path) -> None:
         head = "".join(_cell(f"{_col(c)}1", f"h{c}") for c in range(3_000))
-        workbook(path, sheet(f'<row r="1">{head}</row>'))
+        workbook(path, sheet(f'<row r="1">{head}</row>'), name=name)
 
     def not_zip(path: Path) -> None:
         path.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
@@ -1432,7 +1421,7 @@ def excel_files() -> dict[str, tuple[Callable[[Path], None], str]]:
             _SHEET_HEAD.replace("<worksheet", ent + "<worksheet")
             + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&h;</t></is></c></row></sheetData></worksheet>'
         )
-        workbook(path, xml)
+        workbook(path, xml, name=name)
 
     return {
         "value-in-XFD1048576": (far_cell, "observations"),
@@ -1461,6 +1450,7 @@ def _col(k: int) -> str:
 
 
 def excel_cases() -> Iterator[Case]:
+    model_books = excel_files("model")
     for label, (make, where) in excel_files().items():
         yield raises(
             f"obs-xlsx/{label}",
@@ -1469,14 +1459,9 @@ def excel_cases() -> Iterator[Case]:
             "obs.xlsx",
             where,
         )
-
-        def model_book(path: Path, make: Any = make) -> None:
-            make(path)
-            _rename_sheet(path, "model")
-
         yield raises(
             f"excel/{label}",
-            special("m.xlsx", model_book, "excel"),
+            special("m.xlsx", model_books[label][0], "excel"),
             "FormatError",
             "m.xlsx",
             where.replace("observations", "model"),
@@ -1489,15 +1474,6 @@ def excel_cases() -> Iterator[Case]:
     ):
         yield raises(f"excel/{name}", special("m.xlsx", make, "excel"), "FormatError", "m.xlsx")
     yield raises("excel/load-fifo", special("m.xlsx", fifo), "FormatError", "m.xlsx")
-
-
-def _rename_sheet(path: Path, name: str) -> None:
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/workbook.xml"] = _WB.format(name=name).encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
 
 
 # -- CSV folders, RS System, IATI ----------------------------------------------------------------
@@ -1625,10 +1601,20 @@ def rs_cases() -> Iterator[Case]:
 
         return fn
 
-    for mark in ("＊", "*", "−", "－"):
-        yield raises(
-            f"rs/actual-{mark}", edited(star_actual(mark)), "FormatError", src.name, repr(mark)
-        )
+    for mark in ("＊", "*"):
+
+        def findings(tmp: Path, mark: str = mark) -> Any:
+            import logicmodel as lm
+
+            text = star_actual(mark)(src.read_text(encoding="utf-8-sig"))
+            path = tmp / src.name
+            path.write_text(text, encoding="utf-8-sig")
+            return [str(f) for f in lm.io.read_rs_report(path).findings if repr(mark) in str(f)]
+
+        def reported(lines: Any) -> None:
+            assert any("LM319" in line and "3.実績値" in line for line in lines), lines
+
+        yield returns(f"rs/actual-{mark}", findings, reported, area="rs")
     yield raises(
         "rs/header-100k", edited(lambda t: "x" * 100_000 + "," + t), "FormatError", src.name
     )
@@ -1720,7 +1706,8 @@ def iati_cases() -> Iterator[Case]:
             lm.io.write_iati(m, good_obs(), tmp / "out.xml")
             return (tmp / "out.xml").exists()
 
-        yield raises(f"iati-write/title-{label}", write, "FormatError", "title")
+        cls = "LogicModelError" if label == "lone-surrogate" else "FormatError"
+        yield raises(f"iati-write/title-{label}", write, cls, "title")
 
         def write_label(tmp: Path, title: str = title) -> Any:
             import logicmodel as lm
@@ -1730,7 +1717,7 @@ def iati_cases() -> Iterator[Case]:
             lm.io.write_iati(m, good_obs(), tmp / "out.xml")
             return (tmp / "out.xml").exists()
 
-        yield raises(f"iati-write/label-{label}", write_label, "FormatError", "a")
+        yield raises(f"iati-write/label-{label}", write_label, cls, "label")
 
 
 # -- the command line ----------------------------------------------------------------------------
@@ -1765,7 +1752,6 @@ def expect_cli(code: int, *where: str, lines: int | None = None) -> Callable[[Re
         if lines is not None:
             problem_lines = [x for x in stderr.splitlines() if x.strip()]
             assert len(problem_lines) == lines, stderr
-            assert "; " not in problem_lines[-1] or lines == 1, stderr
 
     return check
 
@@ -1890,7 +1876,7 @@ def cli_cases() -> Iterator[Case]:
                 write("m.yaml", GOOD_YAML), write("o.csv", "indicator,period,value\nn,FY2024,1\n")
             ),
         ),
-        expect_cli(2, "as-of", lines=1),
+        expect_cli(2, "period", lines=1),
         "cli",
     )
 

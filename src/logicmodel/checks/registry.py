@@ -256,6 +256,12 @@ _OBSERVATION_CODES: Final[dict[str, _Reserved]] = {
             "target year without target value, or 達成率 without 実績値",
             "対応する値のない目標年度・達成率",
         ),
+        _Reserved(
+            "LM319",
+            "warning",
+            "placeholder mark read as no value",
+            "記号を値なしとして読み込み",
+        ),
     )
 }
 

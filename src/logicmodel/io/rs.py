@@ -194,6 +194,7 @@ RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
         "stage or direction not recognised (default used)",
         "解釈できない期間・向き",
     ),
+    "LM319": ("warning", "placeholder mark read as no value", "記号を値なしとして読み込み"),
     "LM316": (
         "warning",
         "target year without target value, or 達成率 without 実績値",
@@ -1193,6 +1194,19 @@ def _read_report(
             int(cell_line[k]),
             f"{what} {cell_t[k]!r} in {rname} of indicator {g_ind_id[g]!r}",
             f"指標 {g_ind_id[g]!r} の{rname}に数値でない値 {cell_t[k]!r} があります",
+            column=str(cell_y[k]),
+            ids=(str(g_pid[g]), str(g_ind_id[g])),
+        )
+    # ＊ / * in 実績値 is read as no value, but said (issue 12: never "read as nothing" silently)
+    star = missing & (cell_type == 3) & _clean(text_s).isin(("*", "＊")).to_numpy()
+    for k in np.flatnonzero(star)[:1000]:
+        g = int(cell_g[k])
+        found.add(
+            "LM319",
+            s1.name,
+            int(cell_line[k]),
+            f"{cell_t[k]!r} in 3.実績値 of indicator {g_ind_id[g]!r} is read as no value (not 0)",
+            f"指標 {g_ind_id[g]!r} の3.実績値の {cell_t[k]!r} を値なしとして読みました（0ではありません）",
             column=str(cell_y[k]),
             ids=(str(g_pid[g]), str(g_ind_id[g])),
         )
