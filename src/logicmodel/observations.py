@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMN_ALIASES",
+    "COUNT_UNITS",
+    "FUTURE_YEARS",
     "KIND_VALUES",
     "Observations",
     "PeriodTable",
@@ -1041,7 +1043,93 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     del row_key, dup
 
     issues.extend(_formula_conflicts(model, prepared))
+    issues.extend(_plausibility_issues(model, prepared, from_file))
     return dataclasses.replace(prepared, issues=tuple(issues))
+
+
+COUNT_UNITS = frozenset(
+    {"件", "人", "団体", "箇所", "回", "台", "千人", "万人", "施設", "機関", "校", "世帯", "枚",
+     "店舗", "病院", "薬局", "社", "事業所", "戸", "床", "本", "冊", "者", "名", "カ所", "か所"}
+)  # fmt: skip
+"""Unit texts that count things: a value below zero in one of them is a typo (LM320, LM220)."""
+
+FUTURE_YEARS = 30
+"""A period ending more than this many years from today is probably a typo (LM322, LM221)."""
+
+
+def _plausibility_issues(model: LogicModel, prepared: Observations, from_file: bool) -> list[Issue]:
+    """LM320 negative counts, LM321 sums that overflow to infinity, LM322 far-future periods.
+
+    All vectorised over the compact frame; one issue per indicator (rows listed), issue 12.
+    """
+    import datetime as dt
+
+    out: list[Issue] = []
+    f = prepared.frame
+    if not len(f):
+        return out
+    ind = f["ind_code"].to_numpy(dtype=np.int64)
+    values = f["value"].to_numpy(dtype=np.float64)
+    rows = f["row"].to_numpy()
+    inds = model.indicators
+    count = np.array([(i.unit or "").strip() in COUNT_UNITS for i in inds] + [False])
+    negative = count[ind] & (values < 0)
+    for k in np.unique(ind[negative]).tolist():
+        hit = rows[negative & (ind == k)]
+        out.append(
+            Issue(
+                "LM320",
+                "warning",
+                f"observations {_where_rows(hit, from_file, len(hit))}",
+                f"indicator {inds[k].id!r}: {len(hit):,} value(s) below zero in {inds[k].unit}, "
+                "a count cannot be negative",
+                message_ja=f"指標 {inds[k].id!r}: 件数に負の値が{len(hit):,}件あります",
+                row=int(hit[0]),
+                ids=(inds[k].id,),
+            )
+        )
+    # org sums per (indicator, period, kind): finite values whose sum is not finite
+    key = (ind * max(len(prepared.periods), 1) + f["pcode"].to_numpy(dtype=np.int64)) * 4 + f[
+        "kind_code"
+    ].to_numpy(dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = pd.Series(values, copy=False).groupby(key, sort=False).sum()
+    bad_keys = sums.index[~np.isfinite(sums.to_numpy())]
+    if len(bad_keys):
+        hit_mask = np.isin(key, bad_keys.to_numpy()) & np.isfinite(values)
+        for k in np.unique(ind[hit_mask]).tolist():
+            hit = rows[hit_mask & (ind == k)]
+            out.append(
+                Issue(
+                    "LM321",
+                    "error",
+                    f"observations {_where_rows(hit, from_file, len(hit))}",
+                    f"indicator {inds[k].id!r}: the values are so large that their sum is not a "
+                    "finite number (overflow); check the unit and the magnitude",
+                    message_ja=f"指標 {inds[k].id!r}: 値が大きすぎて合計が有限の数になりません",
+                    row=int(hit[0]),
+                    ids=(inds[k].id,),
+                )
+            )
+    today = dt.date.today()
+    limit = np.datetime64(today.replace(year=today.year + FUTURE_YEARS), "D")
+    ends = prepared.periods.end[f["pcode"].to_numpy(dtype=np.int64)]
+    far = ends.astype("datetime64[D]") > limit
+    if far.any():
+        hit = rows[far]
+        out.append(
+            Issue(
+                "LM322",
+                "warning",
+                f"observations {_where_rows(hit, from_file, len(hit))}",
+                f"{len(hit):,} observation(s) for periods ending more than {FUTURE_YEARS} years "
+                f"from today (e.g. {prepared.periods.label[f['pcode'].to_numpy()[far][0]]}); is "
+                "the year mistyped?",
+                message_ja=f"{FUTURE_YEARS}年以上先の期間の観測値が{len(hit):,}件あります",
+                row=int(hit[0]),
+            )
+        )
+    return out
 
 
 def _duplicate_issues(

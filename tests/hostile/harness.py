@@ -150,6 +150,7 @@ def _run_one(case: Case, root: Path) -> Result:
 
 def _worker(ids: Sequence[str]) -> None:
     sys.path.insert(0, str(HERE))
+    sys.modules.setdefault("harness", sys.modules[__name__])  # one clock for cases and worker
     import cases  # the case list, loaded in the worker by path
 
     by_id = {c.id: c for c in cases.all_cases()}

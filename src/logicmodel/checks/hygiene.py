@@ -23,6 +23,7 @@ from logicmodel.checks._common import indicator_where, milestone_where, model_wh
 from logicmodel.checks.registry import rule
 from logicmodel.errors import LogicModelError
 from logicmodel.issues import Issue
+from logicmodel.observations import COUNT_UNITS, FUTURE_YEARS
 from logicmodel.periods import parse_period
 
 if TYPE_CHECKING:
@@ -42,11 +43,8 @@ _CONFUSABLE = str.maketrans(
         "0": "o", "1": "l",
     }
 )  # fmt: skip
-_FUTURE_YEARS = 30
-_COUNT_UNITS = frozenset(
-    {"件", "人", "団体", "箇所", "回", "台", "千人", "万人", "施設", "機関", "校", "世帯", "枚",
-     "店舗", "病院", "薬局", "社", "事業所", "戸", "床", "本", "冊", "者", "名", "カ所", "か所"}
-)  # fmt: skip
+_FUTURE_YEARS = FUTURE_YEARS
+_COUNT_UNITS = COUNT_UNITS
 
 
 def _blank(text: str) -> bool:

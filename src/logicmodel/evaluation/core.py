@@ -67,7 +67,7 @@ def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:
     return parse_period(as_of, fiscal_year_start).end
 
 
-def _check_arguments(model: Any, observations: Any, hierarchy: Any) -> None:
+def _check_arguments(model: Any, observations: Any, hierarchy: Any, lang: Any) -> None:
     """Arguments of the wrong kind are a ``ModelError`` naming the argument (issue 12)."""
     from logicmodel.model import LogicModel
     from logicmodel.orgs import Hierarchy
@@ -79,6 +79,8 @@ def _check_arguments(model: Any, observations: Any, hierarchy: Any) -> None:
         )
     if observations is not None:
         require_frame(observations, "evaluate")
+    if lang not in ("en", "ja"):
+        raise ModelError(f"lang {short_repr(lang, 20)} is not one of en, ja")
     if hierarchy is not None and not isinstance(hierarchy, Hierarchy):
         raise ModelError(
             f"hierarchy must be a lm.Hierarchy (for Japan: lm.Hierarchy.japan()), got "
@@ -150,7 +152,7 @@ def evaluate(
       indicator  actual  planned  achievement    status
     0         n   180.0    200.0          0.4  at_risk
     """
-    _check_arguments(model, observations, hierarchy)
+    _check_arguments(model, observations, hierarchy, lang)
     fys = model.fiscal_year_start
     bands_ = resolve_bands(bands)
     report = check(model)

@@ -53,7 +53,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from logicmodel.errors import FormatError, ModelError, PeriodError, UnitError, nearest
+from logicmodel import limits
+from logicmodel.errors import (
+    FormatError,
+    LimitError,
+    ModelError,
+    PeriodError,
+    UnitError,
+    nearest,
+    short_repr,
+)
 from logicmodel.io.data import ModelData
 from logicmodel.io.files import atomic_write, neutralise, read_bytes
 from logicmodel.issues import Issue, Report
@@ -400,7 +409,17 @@ def _read_table(
     except (StopIteration, csv.Error) as err:
         raise FormatError(f"not a CSV file: {err}", path=src.name, row=1) from None
     seen: dict[str, int] = {}
+    most = limits.current().header_chars
     for k, h in enumerate(header):
+        if len(h) > most:
+            raise LimitError(
+                f"header {short_repr(h, 40)} is {len(h):,} characters long",
+                limit="header_chars",
+                value=most,
+                path=src.name,
+                row=1,
+                column=str(k + 1),
+            )
         key = _header_key(h)
         if key and key in seen:
             raise FormatError(

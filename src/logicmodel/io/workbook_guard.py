@@ -116,15 +116,10 @@ def check_workbook(path: str | Path) -> None:
             for info in infos:
                 if not info.filename.endswith((".xml", ".rels")):
                     continue
-                data = z.read(info)
-                if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-                    raise FormatError(
-                        f"{info.filename} declares a document type (DOCTYPE); workbooks never "
-                        "need one and it can expand entities",
-                        path=p,
-                    )
-                if info.filename in names or info.filename.startswith("xl/worksheets/"):
-                    _check_sheet(data, names.get(info.filename, info.filename), p, lim)
+                is_sheet = info.filename in names or info.filename.startswith("xl/worksheets/")
+                _scan_part(
+                    z, info, names.get(info.filename, info.filename), p, lim, is_sheet=is_sheet
+                )
         except FormatError:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
@@ -153,7 +148,54 @@ def _over(
     return None
 
 
-def _check_sheet(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
+_CHUNK = 1 << 22
+_OVERLAP = 1 << 12
+
+
+def _scan_part(
+    z: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    sheet: str,
+    p: Path,
+    lim: limits.Limits,
+    *,
+    is_sheet: bool,
+) -> None:
+    """Stream one XML part in chunks (overlapping, so no tag is cut): a DOCTYPE is refused, and a
+    worksheet is checked for its extent and its formulas without saved values."""
+    tail = b""
+    rows = 0
+    last_row = 0
+    first = True
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            data = tail + chunk
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise FormatError(
+                    f"{info.filename} declares a document type (DOCTYPE); workbooks never "
+                    "need one and it can expand entities",
+                    path=p,
+                )
+            if is_sheet:
+                if first:
+                    _check_dimension(data, sheet, p, lim)
+                rows += chunk.count(b"<row") + chunk.count(b":row ")
+                ends = [
+                    int(m.group(1)) for m in _LAST_ROW.finditer(data, max(0, data.rfind(b"<row")))
+                ]
+                last_row = max(last_row, rows, *ends) if ends else max(last_row, rows)
+                err = _over(p, sheet, lim, last_row, 0, "the sheet")
+                if err:
+                    raise err
+                _check_cells(data, sheet, p, lim)
+            first = False
+            tail = data[-_OVERLAP:]
+
+
+def _check_dimension(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
     dim = _DIMENSION.search(data, 0, 8192)
     if dim and dim.group(4):
         err = _over(
@@ -161,15 +203,9 @@ def _check_sheet(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
         )
         if err:
             raise err
-    rows = data.count(b"<row") + data.count(b":row ")
-    last = None
-    tail = data.rfind(b"<row", max(0, len(data) - 65536))
-    if tail >= 0:
-        last = _LAST_ROW.search(data, tail)
-    last_row = max(rows, int(last.group(1)) if last else 0)
-    err = _over(p, sheet, lim, last_row, 0, "the sheet")
-    if err:
-        raise err
+
+
+def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
     for m in _WIDE_CELL.finditer(data):
         err = _over(p, sheet, lim, 0, column_number(m.group(1).decode()), "a cell")
         if err:
