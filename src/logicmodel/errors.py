@@ -228,23 +228,24 @@ def short_repr(value: object, limit: int = 80) -> str:
     """``repr(value)`` cut to about ``limit`` characters, saying how long the whole was.
 
     Messages never repeat a huge input (a 1 MB id gives a short message). Containers are not
-    ``repr``-ed in full: only their type and size are named.
+    ``repr``-ed when large or too deep: only their type and size are named.
 
     Examples
     --------
     >>> short_repr("x" * 1000, 10)
     "'xxxxxxxxxx'… (1,000 characters)"
-    >>> short_repr([1, 2, 3]), short_repr(3.5)
-    ('a list of 3 items', '3.5')
+    >>> short_repr([1, 2, 3]), short_repr(list(range(1000))), short_repr(3.5)
+    ('[1, 2, 3]', 'a list of 1,000 items', '3.5')
     """
     if isinstance(value, str | bytes):
         if len(value) <= limit:
             return repr(value)
         return f"{value[:limit]!r}… ({len(value):,} characters)"
-    if isinstance(value, list | tuple | set | frozenset | dict):
+    if isinstance(value, list | tuple | set | frozenset | dict) and len(value) > limit:
         return f"a {type(value).__name__} of {len(value):,} items"
     try:
         text = repr(value)
-    except Exception:  # a hostile __repr__ must not hide the real error
-        return f"a {type(value).__name__}"
+    except (Exception, RecursionError):  # a deep container or a hostile __repr__
+        size = f" of {len(value):,} items" if isinstance(value, list | tuple | dict) else ""
+        return f"a {type(value).__name__}{size}"
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

@@ -342,13 +342,18 @@ def json_data(text: str, *, path: str) -> Any:
     return data
 
 
+# the pure-Python scanner and object parser of the standard library (not in its type stubs)
+_DECODER_MODULE: Any = json.decoder
+_SCANNER_MODULE: Any = json.scanner
+
+
 def _duplicate_line(text: str, key: str) -> int | None:
     """Line of the second occurrence of ``key`` inside the object that repeats it."""
     found: list[int] = []
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         s, end = s_and_end
-        pairs, after = json.decoder.JSONObject(s_and_end, args[0], args[1], None, list, args[4])
+        pairs, after = _DECODER_MODULE.JSONObject(s_and_end, args[0], args[1], None, list, args[4])
         keys = [k for k, _ in pairs]
         if not found and len(keys) != len(set(keys)):
             pattern = re.compile(re.escape(json.dumps(key)[1:-1]).join(['"', r'"\s*:']))
@@ -357,9 +362,9 @@ def _duplicate_line(text: str, key: str) -> int | None:
                 found.append(_line(s, hits[1]))
         return dict(pairs), after
 
-    decoder = json.JSONDecoder()
-    decoder.parse_object = parse_object  # type: ignore[assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    decoder: Any = json.JSONDecoder()
+    decoder.parse_object = parse_object
+    decoder.scan_once = _SCANNER_MODULE.py_make_scanner(decoder)
     try:
         decoder.decode(text)
     except (ValueError, RecursionError):

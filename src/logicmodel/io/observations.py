@@ -87,6 +87,8 @@ def read_observations(
     """
     file = Path(path)
     suffix = file.suffix.lower()
+    if file.is_dir():
+        raise FormatError("is a folder, not a file", path=file)
     if suffix not in (*_CSV, *_PARQUET, *_EXCEL):
         raise FormatError(
             f"unknown file type {suffix or '(no suffix)'!r}; use .csv, .tsv, .parquet or .xlsx",
@@ -245,10 +247,9 @@ def _read_csv_arrow(text: str, sep: str, file: Path) -> pd.DataFrame | None:
 
 
 def _ragged(text: str, sep: str, file: Path) -> None:
-    """Raise for the first record whose number of fields differs from the header's.
-
-    Only called once Arrow has found such a record, so this per-line pass runs on bad files only.
-    """
+    """Raise for a repeated header or the first record whose number of fields differs from the
+    header's. Called once Arrow has found such a record, or when pandas reads the file instead of
+    Arrow (blank header names), so this per-line pass never runs on plain tables."""
     import csv
 
     reader = csv.reader(io.StringIO(text), delimiter=sep)
@@ -256,10 +257,12 @@ def _ragged(text: str, sep: str, file: Path) -> None:
     for record in reader:
         if width is None:
             width = len(record)
+            _check_names([name for name in record if name], file)
             continue
         if record and len(record) != width:
             raise FormatError(
-                f"line {reader.line_num} has {len(record)} fields but the header has {width}; "
+                f"not a CSV table: line {reader.line_num} has {len(record)} fields but the header "
+                f"has {width}; "
                 "a value would be lost or shifted into the wrong column",
                 path=file,
                 row=reader.line_num,
@@ -267,6 +270,7 @@ def _ragged(text: str, sep: str, file: Path) -> None:
 
 
 def _read_csv_pandas(text: str, sep: str, file: Path) -> pd.DataFrame:
+    _ragged(text, sep, file)  # pandas would fill short records and rename repeated headers
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -398,7 +402,9 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
 
     from logicmodel.io.workbook_guard import check_workbook
 
-    check_workbook(file)  # used range, zip bomb, formulas without values, before openpyxl
+    check_workbook(
+        file, not_a_workbook="not an Excel workbook (.xlsx)"
+    )  # used range, zip bomb, formulas without values, before openpyxl
     damaged = (
         zipfile.BadZipFile,
         KeyError,

@@ -77,7 +77,9 @@ def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def check_workbook(path: str | Path) -> None:
+def check_workbook(
+    path: str | Path, *, not_a_workbook: str = "not an Excel .xlsx workbook"
+) -> None:
     """Refuse an .xlsx that is not a regular file, not a zip, or over the limits.
 
     Raises
@@ -98,9 +100,7 @@ def check_workbook(path: str | Path) -> None:
         hint = (
             " (old .xls files must be saved as .xlsx first)" if p.suffix.lower() == ".xls" else ""
         )
-        raise FormatError(
-            f"not an Excel .xlsx workbook (not a zip archive){hint}", path=p
-        ) from None
+        raise FormatError(f"{not_a_workbook} (not a zip archive){hint}", path=p) from None
     with z:
         infos = z.infolist()
         total = sum(i.file_size for i in infos)
