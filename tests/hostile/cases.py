@@ -1883,6 +1883,49 @@ def cli_cases() -> Iterator[Case]:
     )
 
 
+def process(
+    argv_of: Callable[[Path], list[str]], prepare: Callable[[Path], None]
+) -> Callable[[Path], Any]:
+    """The command line as a real process (``python -c 'from logicmodel.cli import main' …``):
+    its exit status and stderr as a user sees them."""
+
+    def run(tmp: Path) -> Any:
+        import subprocess
+
+        prepare(tmp)
+        code = "import sys; from logicmodel.cli import main; sys.exit(main(sys.argv[1:]))"
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv_of(tmp)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return {
+            "code": done.returncode,
+            "stderr": done.stderr[:5000],
+            "stderr_length": len(done.stderr),
+        }
+
+    return run
+
+
+def process_cases() -> Iterator[Case]:
+    # two real processes only (each pays the import of pandas): the in-process cases above
+    # cover the rest of the command line
+    inputs: dict[str, tuple[str, str | bytes | Callable[[Path], None], str]] = {
+        "alias-bomb": ("m.yaml", bomb_yaml(9, "kind"), "yaml_nodes"),
+        "fifo": ("m.yaml", fifo, "not a regular file"),
+    }
+    for label, (name, content, where) in inputs.items():
+        yield Case(
+            f"process/check-{label}",
+            process(lambda tmp, name=name: ["check", str(tmp / name)], write(name, content)),
+            expect_cli(2, name, where, lines=1),
+            "cli",
+        )
+
+
 def _parquet_list(path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -1913,6 +1956,7 @@ def all_cases() -> list[Case]:
         rs_cases,
         iati_cases,
         cli_cases,
+        process_cases,
     ):
         area = make.__name__.removesuffix("_cases")
         for case in make():
