@@ -56,6 +56,8 @@ class Limits:
         Rows of one worksheet (300,000).
     excel_columns
         Columns of one worksheet (1,000).
+    excel_cells
+        Cells of one worksheet's grid, last row × last column (5,000,000).
     header_chars
         Characters of one column header (1,000).
     unknown_ids_listed
@@ -72,6 +74,7 @@ class Limits:
     excel_unzipped_bytes: int = 256 * 1024 * 1024
     excel_rows: int = 300_000
     excel_columns: int = 1_000
+    excel_cells: int = 5_000_000
     header_chars: int = 1_000
     unknown_ids_listed: int = 20
     iati_activities: int = 20_000

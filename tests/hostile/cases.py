@@ -1349,6 +1349,17 @@ def excel_files(name: str = "observations") -> dict[str, tuple[Callable[[Path], 
         body = _rows(OBS_ROWS) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
         workbook(path, sheet(body), name=name)
 
+    def sparse_grid(dimension: bool) -> Callable[[Path], None]:
+        def make(path: Path) -> None:
+            body = (
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>indicator</t></is></c>'
+                '<c r="ZZ1"><v>1</v></c></row>'
+                '<row r="299999"><c r="A299999"><v>1</v></c></row>'
+            )
+            workbook(path, sheet(body, "A1:ZZ299999" if dimension else None), name=name)
+
+        return make
+
     def far_row(path: Path) -> None:
         body = _rows(OBS_ROWS) + '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
         workbook(path, sheet(body), name=name)
@@ -1429,6 +1440,8 @@ def excel_files(name: str = "observations") -> dict[str, tuple[Callable[[Path], 
         "value-in-XFD1048576": (far_cell, "observations"),
         "value-in-XFD1048576-no-dimension": (far_cell_no_dimension, "observations"),
         "value-in-A1048576": (far_row, "observations"),
+        "sparse-grid-A299999-ZZ1": (sparse_grid(True), "excel_cells"),
+        "sparse-grid-A299999-ZZ1-no-dimension": (sparse_grid(False), "excel_cells"),
         "merged-K1-K1048576": (merged, "observations"),
         "1200000-rows": (many_rows(1_200_000, True), "excel_rows"),
         "1200000-rows-no-dimension": (many_rows(1_200_000, False), "excel_rows"),

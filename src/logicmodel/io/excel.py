@@ -52,7 +52,7 @@ from logicmodel.io.frames import (
     serial_to_date,
     to_frames,
 )
-from logicmodel.io.workbook_guard import check_workbook
+from logicmodel.io.workbook_guard import check_grid, check_workbook
 from logicmodel.model import LogicModel
 
 if TYPE_CHECKING:
@@ -499,6 +499,7 @@ class _Sheet:
             top_left = ws.cell(row=rng.min_row, column=rng.min_col).value
             for r in range(rng.min_row, rng.max_row + 1):
                 fill[(r, rng.min_col)] = top_left
+        check_grid(ws.max_row, ws.max_column, path=path, sheet=ws.title)
         grid = [list(row) for row in ws.iter_rows(values_only=True)]
         for (r, c), v in fill.items():
             if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
@@ -548,7 +549,9 @@ class _Sheet:
             keys.append(key)
         missing = [col for col in columns if col.required and col.key not in self.letters]
         if missing:
-            found = ", ".join(str(h).strip() for h in headers if not _blank(h)) or "none"
+            named = [short_repr(str(h).strip(), 40) for h in headers if not _blank(h)]
+            more = f" and {len(named) - 20:,} more" if len(named) > 20 else ""
+            found = (", ".join(named[:20]) + more) or "none"
             raise self.error(
                 f"required column {missing[0].header!r} is missing (columns found: {found}); "
                 "add it to the header row",

@@ -146,7 +146,9 @@ def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
     cols = _standard_columns(names)
     missing = [c for c in _REQUIRED if c not in cols]
     if missing:
-        found = ", ".join(repr(str(c)) for c in names) or "none"
+        shown = [short_repr(str(c), 40) for c in names[:20]]
+        more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
+        found = (", ".join(shown) + more) or "none"
         raise FormatError(
             f"missing required column(s) {', '.join(missing)}; columns found: {found}",
             path=file,
@@ -400,7 +402,7 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         raise ImportError("reading Excel needs openpyxl: pip install 'logicmodel[excel]'") from err
     import zipfile
 
-    from logicmodel.io.workbook_guard import check_workbook
+    from logicmodel.io.workbook_guard import check_grid, check_workbook
 
     check_workbook(
         file, not_a_workbook="not an Excel workbook (.xlsx)"
@@ -429,6 +431,7 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
             names = ", ".join(repr(s) for s in book.sheetnames)
             raise FormatError(f"no sheet {sheet!r}; sheets: {names}", path=file)
         title = ws.title
+        check_grid(ws.max_row, ws.max_column, path=file, sheet=title)
         try:
             rows = list(ws.iter_rows(values_only=True))
         except damaged as err:

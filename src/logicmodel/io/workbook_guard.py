@@ -20,14 +20,19 @@ from logicmodel import limits
 from logicmodel.errors import FormatError, LimitError
 from logicmodel.io.files import regular_file
 
-__all__ = ["check_workbook", "column_number"]
+__all__ = ["check_grid", "check_workbook", "column_number"]
 
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{3,})\d+"')
+_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,})\d+"')
+# one literal search per letter finds the last single-letter column used (Z first)
+_LETTER_CELL = [
+    (n, re.compile(rb'\br="' + letter.encode() + rb"[0-9]"))
+    for n, letter in zip(range(26, 0, -1), "ZYXWVUTSRQPONMLKJIHGFEDCBA", strict=True)
+]
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_ONLY = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)'
@@ -126,6 +131,21 @@ def check_workbook(
             raise FormatError(f"damaged workbook: {type(err).__name__}", path=p) from None
 
 
+def check_grid(rows: int | None, columns: int | None, *, path: Path, sheet: str) -> None:
+    """Refuse a sheet whose grid (last row × last column, as openpyxl will walk it) is over
+    ``excel_cells``: a value in A300000 and one in ZZ1 make a 210-million-cell grid."""
+    most = limits.current().excel_cells
+    cells = (rows or 0) * (columns or 0)
+    if cells > most:
+        raise LimitError(
+            f"the sheet's grid is {rows:,} rows × {columns:,} columns = {cells:,} cells",
+            limit="excel_cells",
+            value=most,
+            path=path,
+            sheet=sheet,
+        )
+
+
 def _over(
     p: Path, sheet: str, lim: limits.Limits, row: int, col: int, what: str
 ) -> LimitError | None:
@@ -166,6 +186,7 @@ def _scan_part(
     tail = b""
     rows = 0
     last_row = 0
+    last_column = 0
     first = True
     with z.open(info) as fh:
         while True:
@@ -190,7 +211,8 @@ def _scan_part(
                 err = _over(p, sheet, lim, last_row, 0, "the sheet")
                 if err:
                     raise err
-                _check_cells(data, sheet, p, lim)
+                last_column = max(last_column, _check_cells(data, sheet, p, lim, last_column))
+                check_grid(last_row, last_column, path=p, sheet=sheet)
             first = False
             tail = data[-_OVERLAP:]
 
@@ -203,13 +225,26 @@ def _check_dimension(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> No
         )
         if err:
             raise err
+        # openpyxl's read-only mode pads every row to the declared width
+        check_grid(int(dim.group(4)), column_number(dim.group(3).decode()), path=p, sheet=sheet)
 
 
-def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
+def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits, known: int) -> int:
+    """Check cells and merged ranges of one chunk; return the last column used (at least
+    ``known``)."""
+    last = known
     for m in _WIDE_CELL.finditer(data):
-        err = _over(p, sheet, lim, 0, column_number(m.group(1).decode()), "a cell")
+        column = column_number(m.group(1).decode())
+        last = max(last, column)
+        err = _over(p, sheet, lim, 0, column, "a cell")
         if err:
             raise err
+    for column, pattern in _LETTER_CELL:
+        if column <= last:
+            break
+        if pattern.search(data):
+            last = column
+            break
     for m in _MERGE.finditer(data):
         end_col, end_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         err = _over(p, sheet, lim, int(end_row), column_number(end_col.decode()), "a merged range")
@@ -228,3 +263,4 @@ def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> None:
                 row=int(cell[len(letters) :]),
                 column=letters,
             )
+    return last
