@@ -22,7 +22,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -485,7 +485,13 @@ class _Sheet:
     """The cells of one sheet under its header row, merged cells filled in."""
 
     def __init__(
-        self, ws: Worksheet, columns: Sequence[Column], path: Path, *, extra_ok: bool = False
+        self,
+        ws: Worksheet,
+        columns: Sequence[Column],
+        path: Path,
+        *,
+        extra_ok: bool = False,
+        merges: Iterable[tuple[int, int, int, int]] = (),
     ) -> None:
         from openpyxl.utils import get_column_letter
 
@@ -494,16 +500,16 @@ class _Sheet:
         self.letters: dict[str, str] = {}
         self.rows: list[dict[str, Any]] = []
         self.row_numbers: list[int] = []
-        fill: dict[tuple[int, int], Any] = {}
-        for rng in ws.merged_cells.ranges:
-            top_left = ws.cell(row=rng.min_row, column=rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                fill[(r, rng.min_col)] = top_left
+        # the sheet is streamed (read-only mode); merged ranges come from check_workbook
         check_grid(ws.max_row, ws.max_column, path=path, sheet=ws.title)
         grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        for (r, c), v in fill.items():
-            if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                grid[r - 1][c - 1] = v
+        for min_row, min_col, max_row, _ in sorted(merges):
+            if min_row - 1 >= len(grid) or min_col - 1 >= len(grid[min_row - 1]):
+                continue
+            top_left = grid[min_row - 1][min_col - 1]
+            for r in range(min_row + 1, min(max_row, len(grid)) + 1):
+                if min_col - 1 < len(grid[r - 1]):
+                    grid[r - 1][min_col - 1] = top_left
         header_at = next((k for k, row in enumerate(grid) if any(not _blank(v) for v in row)), None)
         self.header_row = 1 if header_at is None else header_at + 1
         lookup = header_lookup(columns)
@@ -612,13 +618,13 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
     """
     openpyxl = _openpyxl()
     p = Path(path)
-    check_workbook(p)  # regular file, zip, used range, formulas without values (issue 12)
+    merges = check_workbook(p)  # regular file, zip, used range, formulas without values (issue 12)
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(p, data_only=True)
+            wb = openpyxl.load_workbook(p, data_only=True, read_only=True)
     except (
         InvalidFileException,
         zipfile.BadZipFile,
@@ -646,7 +652,11 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
                 "`logicmodel template`",
                 path=p,
             )
-        read = {name: _Sheet(ws, TABLES[name], p) for name, ws in sheets.items() if name in TABLES}
+        read = {
+            name: _Sheet(ws, TABLES[name], p, merges=merges.get(ws.title, ()))
+            for name, ws in sheets.items()
+            if name in TABLES
+        }
         tables = {name: RawTable(name, s.rows) for name, s in read.items()}
 
         def locate(table: str, pos: int, key: str | None, message: str) -> FormatError:
@@ -656,7 +666,13 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         observations = None
         if "observations" in sheets:
             observations = _observations(
-                _Sheet(sheets["observations"], OBSERVATION_TABLE, p, extra_ok=True)
+                _Sheet(
+                    sheets["observations"],
+                    OBSERVATION_TABLE,
+                    p,
+                    extra_ok=True,
+                    merges=merges.get(sheets["observations"].title, ()),
+                )
             )
         return ModelData(model, observations)
     finally:

@@ -82,10 +82,19 @@ def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
+Merges = dict[str, set[tuple[int, int, int, int]]]
+"""Sheet title → merged ranges ``(min_row, min_col, max_row, max_col)`` read from the sheet XML."""
+
+
 def check_workbook(
     path: str | Path, *, not_a_workbook: str = "not an Excel .xlsx workbook"
-) -> None:
+) -> Merges:
     """Refuse an .xlsx that is not a regular file, not a zip, or over the limits.
+
+    Returns
+    -------
+    dict
+        The merged ranges of each sheet (openpyxl's read-only mode does not read them).
 
     Raises
     ------
@@ -116,19 +125,28 @@ def check_workbook(
                 value=lim.excel_unzipped_bytes,
                 path=p,
             )
+        merges: Merges = {}
         try:
             names = _sheet_names(z)
             for info in infos:
                 if not info.filename.endswith((".xml", ".rels")):
                     continue
                 is_sheet = info.filename in names or info.filename.startswith("xl/worksheets/")
+                title = names.get(info.filename, info.filename)
                 _scan_part(
-                    z, info, names.get(info.filename, info.filename), p, lim, is_sheet=is_sheet
+                    z,
+                    info,
+                    title,
+                    p,
+                    lim,
+                    is_sheet=is_sheet,
+                    merges=merges.setdefault(title, set()),
                 )
         except FormatError:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
             raise FormatError(f"damaged workbook: {type(err).__name__}", path=p) from None
+    return merges
 
 
 def check_grid(rows: int | None, columns: int | None, *, path: Path, sheet: str) -> None:
@@ -180,6 +198,7 @@ def _scan_part(
     lim: limits.Limits,
     *,
     is_sheet: bool,
+    merges: set[tuple[int, int, int, int]],
 ) -> None:
     """Stream one XML part in chunks (overlapping, so no tag is cut): a DOCTYPE is refused, and a
     worksheet is checked for its extent and its formulas without saved values."""
@@ -211,7 +230,9 @@ def _scan_part(
                 err = _over(p, sheet, lim, last_row, 0, "the sheet")
                 if err:
                     raise err
-                last_column = max(last_column, _check_cells(data, sheet, p, lim, last_column))
+                last_column = max(
+                    last_column, _check_cells(data, sheet, p, lim, last_column, merges)
+                )
                 check_grid(last_row, last_column, path=p, sheet=sheet)
             first = False
             tail = data[-_OVERLAP:]
@@ -229,7 +250,14 @@ def _check_dimension(data: bytes, sheet: str, p: Path, lim: limits.Limits) -> No
         check_grid(int(dim.group(4)), column_number(dim.group(3).decode()), path=p, sheet=sheet)
 
 
-def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits, known: int) -> int:
+def _check_cells(
+    data: bytes,
+    sheet: str,
+    p: Path,
+    lim: limits.Limits,
+    known: int,
+    merges: set[tuple[int, int, int, int]],
+) -> int:
     """Check cells and merged ranges of one chunk; return the last column used (at least
     ``known``)."""
     last = known
@@ -250,6 +278,14 @@ def _check_cells(data: bytes, sheet: str, p: Path, lim: limits.Limits, known: in
         err = _over(p, sheet, lim, int(end_row), column_number(end_col.decode()), "a merged range")
         if err:
             raise err
+        merges.add(
+            (
+                int(m.group(2)),
+                column_number(m.group(1).decode()),
+                int(end_row),
+                column_number(end_col.decode()),
+            )
+        )
     if b"<f" in data:
         bad = _FORMULA_ONLY.search(data)
         if bad:
