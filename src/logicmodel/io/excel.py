@@ -675,6 +675,11 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
                 )
             )
         return ModelData(model, observations)
+    except (SyntaxError, zipfile.BadZipFile, EOFError) as err:
+        # a sheet streamed in read-only mode that is not well-formed XML (ElementTree ParseError)
+        raise FormatError(
+            f"a sheet is damaged ({type(err).__name__}: {str(err)[:120]})", path=p
+        ) from None
     finally:
         wb.close()
 
