@@ -27,12 +27,8 @@ _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,})\d+"')
-# one literal search per letter finds the last single-letter column used (Z first)
-_LETTER_CELL = [
-    (n, re.compile(rb'\br="' + letter.encode() + rb"[0-9]"))
-    for n, letter in zip(range(26, 0, -1), "ZYXWVUTSRQPONMLKJIHGFEDCBA", strict=True)
-]
+_WIDE_CELL = re.compile(rb' r="([A-Z]{2,})[0-9]')  # a cell in column AA or beyond
+_LETTER_CELL = re.compile(rb' r="([A-Z])[0-9]')  # a cell in columns A-Z
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FORMULA_ONLY = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)'
@@ -267,13 +263,12 @@ def _check_cells(
         err = _over(p, sheet, lim, 0, column, "a cell")
         if err:
             raise err
-    for column, pattern in _LETTER_CELL:
-        if column <= last:
-            break
-        if pattern.search(data):
-            last = column
-            break
-    for m in _MERGE.finditer(data):
+    if last < 26 and (known_rows := data.count(b"<row")) and known_rows * 26 > lim.excel_cells // 4:
+        # only a tall sheet can exceed excel_cells with columns A-Z: find its last letter
+        letters = set(_LETTER_CELL.findall(data))
+        if letters:
+            last = max(last, max(letters)[0] - 64)
+    for m in _MERGE.finditer(data) if b"mergeCell" in data else ():
         end_col, end_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         err = _over(p, sheet, lim, int(end_row), column_number(end_col.decode()), "a merged range")
         if err:
