@@ -265,9 +265,9 @@ def _check_cells(
             raise err
     if last < 26 and (known_rows := data.count(b"<row")) and known_rows * 26 > lim.excel_cells // 4:
         # only a tall sheet can exceed excel_cells with columns A-Z: find its last letter
-        letters = set(_LETTER_CELL.findall(data))
-        if letters:
-            last = max(last, max(letters)[0] - 64)
+        seen = set(_LETTER_CELL.findall(data))
+        if seen:
+            last = max(last, max(seen)[0] - 64)
     for m in _MERGE.finditer(data) if b"mergeCell" in data else ():
         end_col, end_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
         err = _over(p, sheet, lim, int(end_row), column_number(end_col.decode()), "a merged range")
