@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "logicmodel"
 ROWS: dict[str, int] = {
     "errors": 0,
     "issues": 0,
+    "limits": 0,  # issue 12: safety limits, a leaf beside errors
     "units": 1,
     "periods": 1,
     "formula": 1,

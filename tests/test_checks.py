@@ -143,6 +143,18 @@ def m109(d: Data) -> None:
     }  # fmt: skip
 
 
+def m112(d: Data) -> None:
+    _node(d, "support")["label"] = "\u3000\u200b"
+
+
+def m110(d: Data) -> None:
+    _node(d, "support")["label"] = "導入\x1b[31m支援\x00"
+
+
+def m111(d: Data) -> None:
+    _ind(d, "ux_score")["id"] = "w\u0430it"  # Cyrillic а, looks like node 'wait'
+
+
 def m201(d: Data) -> None:
     d["indicators"] = [i for i in d["indicators"] if i["measures"] != "no_forms"]
 
@@ -226,6 +238,18 @@ def m218(d: Data) -> None:
     del _ind(d, "cases")["unit"]
 
 
+def m219(d: Data) -> None:
+    _ind(d, "adopted_n")["name"] = "導入\x00団体数"
+
+
+def m220(d: Data) -> None:
+    _ind(d, "adopted_n")["baseline"] = {"period": "FY2023", "value": -5}
+
+
+def m221(d: Data) -> None:
+    _ind(d, "wait_min")["targets"] = {"FY2099": 15}
+
+
 def m401(d: Data) -> None:
     d["milestones"][0]["delivers"] = ["suport"]
 
@@ -249,6 +273,9 @@ CASES: list[tuple[str, Callable[[Data], None], str, tuple[str, ...], str]] = [
     ("LM107", m107, "model 'window'", ("no_forms", "wait"), "short"),
     ("LM108", m108, "node 'no_forms' (outcome, short)", ("adopted",), "weight 0"),
     ("LM109", m109, "link 'no_forms' → 'wait'", ("wait_min",), "ATT +2.1 分"),
+    ("LM110", m110, "node 'support' (activity)", ("support",), "U+001B"),
+    ("LM111", m111, "id 'w\u0430it'", ("wait",), "looks like"),
+    ("LM112", m112, "node 'support' (activity)", ("support",), "blank"),
     ("LM201", m201, "node 'no_forms' (outcome, short)", ("no_forms",), "no indicator"),
     ("LM202", m202, "node 'no_forms' (outcome, short)", ("no_forms_share",), "output counts"),
     ("LM203", m203, "node 'adopted' (output)", ("adopted_n",), "activity counts"),
@@ -267,6 +294,9 @@ CASES: list[tuple[str, Callable[[Data], None], str, tuple[str, ...], str]] = [
     ("LM216", m216, "indicator 'no_forms_share'", (), "'stock'"),
     ("LM217", m217, "indicator 'users_per_case'", ("users", "cases"), "[case]"),
     ("LM218", m218, "indicator 'users_per_case'", ("cases",), "cannot be checked"),
+    ("LM219", m219, "indicator 'adopted_n'", (), "U+0000"),
+    ("LM220", m220, "indicator 'adopted_n'", (), "below zero"),
+    ("LM221", m221, "indicator 'wait_min'", (), "30 years"),
     ("LM401", m401, "milestone 'spec'", ("suport", "support"), "not a node"),
     ("LM402", m402, "milestone 'spec'", (), "2024-03-01"),
     ("LM403", m403, "milestone 'spec'", (), "2024-10-01"),

@@ -68,7 +68,7 @@ def test_check_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert "not found" in line
 
 
-def test_check_invalid_model_is_one_line(
+def test_check_invalid_model_is_one_line_per_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "bad.yaml"
@@ -76,10 +76,15 @@ def test_check_invalid_model_is_one_line(
         "id: m\ntitle: t\nnodes: [{id: a, kind: widget}, {id: 1b, kind: input}]\n", encoding="utf-8"
     )
     assert main(["check", str(path)]) == 2
-    line = _one_error_line(capsys.readouterr().err)
-    assert "nodes[0] (id 'a')" in line
-    assert "'widget'" in line
-    assert "nodes[1]" in line
+    # issue 12: several problems are printed one per line (no longer joined by "; ")
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 3, err
+    assert lines[0].startswith("logicmodel: error: ")
+    assert "nodes[0] (id 'a')" in lines[1]
+    assert "'widget'" in lines[1]
+    assert "nodes[1]" in lines[2]
+    assert "Traceback" not in err
 
 
 def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:

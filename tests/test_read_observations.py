@@ -309,7 +309,7 @@ def test_arrow_csv_reader_equals_pandas(case: tuple[list[str], list[list[str]], 
 
     fast, plain = read("auto"), read("pandas")
     if oddity in ("", "blank line") and len(set(header)) == len(header):
-        assert _read_csv_arrow(text, ",") is not None  # a plain table: Arrow read it
+        assert _read_csv_arrow(text, ",", path) is not None  # a plain table: Arrow read it
     if isinstance(plain, str):
         assert fast == plain
     else:

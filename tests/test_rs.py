@@ -58,7 +58,8 @@ def test_published_headers():
 def test_finding_codes_do_not_clash_with_other_checks():
     # LM301-LM310 are the observation checks: only LM303 (same meaning) is shared with them;
     # LM311-LM316 are reserved for this reader in the same registry
-    assert sorted(RS_FINDING_CODES) == [f"LM3{k:02d}" for k in (3, 11, 12, 13, 14, 15, 16)]
+    # issue 12 adds LM319 (＊/* in 実績値 read as no value, reported)
+    assert sorted(RS_FINDING_CODES) == [f"LM3{k:02d}" for k in (3, 11, 12, 13, 14, 15, 16, 19)]
     observation_only = {c for c in OBSERVATION_CODES if c <= "LM310"}
     assert set(RS_FINDING_CODES) & observation_only == {"LM303"}
     assert set(RS_FINDING_CODES) <= set(OBSERVATION_CODES)
@@ -71,6 +72,7 @@ def test_finding_codes_do_not_clash_with_other_checks():
         "LM314": "warning",
         "LM315": "warning",
         "LM316": "warning",
+        "LM319": "warning",
     }
     # a code registered elsewhere means the same thing here (same severity and titles)
     registered = rules().set_index("code")

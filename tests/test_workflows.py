@@ -38,7 +38,7 @@ def _one_indicator_model() -> lm.LogicModel:
         title="t",
         nodes=[lm.Output(id="o", label="o"), lm.Outcome(id="u", label="u")],
         links=[lm.Link(source="o", target="u")],
-        indicators=[lm.KGI(id="n", measures="o", name="件数", unit="件", targets={"FY2030": 10.0})],
+        indicators=[lm.KGI(id="n", measures="o", name="収支", unit="円", targets={"FY2030": 10.0})],
     )
 
 

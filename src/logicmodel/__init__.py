@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 # -- subpackages users reach as lm.<name> -----------------------------------------------------
-from logicmodel import io, orgs
+from logicmodel import io, limits, orgs
 
 # -- checks -----------------------------------------------------------------------------------
 from logicmodel.checks import check, register_rule, rules
@@ -28,6 +28,7 @@ from logicmodel.errors import (
     EvidenceError,
     FormatError,
     FormulaError,
+    LimitError,
     LogicModelError,
     ModelError,
     PeriodError,
@@ -116,6 +117,7 @@ __all__ = [
     "Indicator",
     "Input",
     "Issue",
+    "LimitError",
     "Link",
     "LinkEvidence",
     "LogicModel",
@@ -141,6 +143,7 @@ __all__ = [
     "evaluate",
     "io",
     "json_schema",
+    "limits",
     "load",
     "orgs",
     "parse_formula",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import threading
 import time
@@ -236,7 +237,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if (
         not src.startswith("rs:")
         and not dst.startswith("rs:")
-        and Path(src).resolve() == Path(dst).resolve()
+        and os.path.realpath(src) == os.path.realpath(dst)  # no RuntimeError on a link loop
     ):
         raise _UsageError(f"input and output are the same file: {src}")
     steps = _steps(args, 2)
@@ -593,15 +594,22 @@ def _version() -> str:
     return __version__
 
 
-def _one_line(text: str) -> str:
+def _problem_lines(text: str) -> list[str]:
+    """One line per problem: ``header:`` then each problem indented (issue 12: never joined by
+    "; "); a header with a single problem stays one line."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return "; ".join(lines) if lines else "unknown error"
+    if not lines:
+        return ["unknown error"]
+    if len(lines) == 2 and lines[0].endswith(":"):
+        return [f"{lines[0]} {lines[1]}"]
+    return [lines[0], *(f"  {line}" for line in lines[1:])]
 
 
 def _fail(message: str, err: BaseException, debug: bool) -> int:
     if debug:
         traceback.print_exception(err, file=sys.stderr)
-    print(f"{_PROG}: error: {_one_line(message)}", file=sys.stderr)
+    first, *rest = _problem_lines(message)
+    print("\n".join([f"{_PROG}: error: {first}", *rest]), file=sys.stderr)
     return 2
 
 
@@ -633,6 +641,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
         return _fail(f"{where}{err.strerror or err}", err, debug)
+    except RecursionError as err:  # a reader missed a nesting limit: still bad input, not a crash
+        return _fail("the input is nested too deeply to read", err, debug)
+    except MemoryError as err:
+        return _fail("the input is too large to read in the memory available", err, debug)
     except ImportError as err:
         if (err.name or "").startswith("logicmodel"):
             return _fail(f"not available in this version of logicmodel ({err})", err, debug)

@@ -28,12 +28,14 @@ __all__ = [
     "FormatError",
     "FormatWarning",
     "FormulaError",
+    "LimitError",
     "LogicModelError",
     "ModelError",
     "PeriodError",
     "UnitError",
     "WriteError",
     "nearest",
+    "short_repr",
 ]
 
 
@@ -254,3 +256,60 @@ class ConversionWarning(UserWarning):
 class FormatWarning(UserWarning):
     """A reader read around something it could not take (a target row with a year but no value
     yet) and says where."""
+
+
+class LimitError(FormatError):
+    """An input larger or deeper than a safety limit of :mod:`logicmodel.limits`.
+
+    ``limit`` is the limit's name (``yaml_nodes`` …) and ``value`` its value when the input was
+    refused; the message says how to raise it (``with lm.limits.override(yaml_nodes=...)``).
+
+    Examples
+    --------
+    >>> err = LimitError("too deep", limit="depth", value=64, path="m.json")
+    >>> isinstance(err, FormatError), err.limit
+    (True, 'depth')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        value: int,
+        path: object = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        hint = f" (limit {limit}={value:,}; raise it with lm.limits.override({limit}=...))"
+        super().__init__(message + hint, path=path, sheet=sheet, row=row, column=column)
+        self.limit = limit
+        self.value = value
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, saying how long the whole was.
+
+    Messages never repeat a huge input (a 1 MB id gives a short message). Containers are not
+    ``repr``-ed when large or too deep: only their type and size are named.
+
+    Examples
+    --------
+    >>> short_repr("x" * 1000, 10)
+    "'xxxxxxxxxx'… (1,000 characters)"
+    >>> short_repr([1, 2, 3]), short_repr(list(range(1000))), short_repr(3.5)
+    ('[1, 2, 3]', 'a list of 1,000 items', '3.5')
+    """
+    if isinstance(value, str | bytes):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    if isinstance(value, list | tuple | set | frozenset | dict) and len(value) > limit:
+        return f"a {type(value).__name__} of {len(value):,} items"
+    try:
+        text = repr(value)
+    except (Exception, RecursionError):  # a deep container or a hostile __repr__
+        size = f" of {len(value):,} items" if isinstance(value, list | tuple | dict) else ""
+        return f"a {type(value).__name__}{size}"
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import FormatError, UnitError, nearest
+from logicmodel import limits
+from logicmodel.errors import FormatError, UnitError, nearest, short_repr
 from logicmodel.intake.values import (
     COLUMN_ALIASES,
     KIND_ALIASES,
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMN_ALIASES",
+    "COUNT_UNITS",
+    "FUTURE_YEARS",
     "KIND_VALUES",
     "Observations",
     "PeriodTable",
@@ -64,6 +67,7 @@ __all__ = [
     "observation_issues",
     "org_code_issues",
     "prepare_observations",
+    "require_frame",
     "to_pandas",
 ]
 
@@ -384,6 +388,8 @@ class _Columns:
         """The column for :func:`_factorize`: polars strings stay Arrow string views (no copy)."""
         if self._pandas is not None:
             series: pd.Series = self._pandas[name]
+            if series.dtype == object or series.dtype.kind == "c":
+                _scalar_cells(series, name)
             return series
         if self._polars:
             import polars as pl
@@ -392,12 +398,54 @@ class _Columns:
             column = native.to_arrow(compat_level=pl.CompatLevel.newest())
         else:
             column = self._arrow[name].to_arrow()
+        import pyarrow as pa
+
+        if pa.types.is_nested(column.type):
+            raise FormatError(
+                f"column holds {column.type} values; each cell must be one number, text or date",
+                column=str(name),
+            )
         out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(_undictionary(column)), copy=False)
         return out
 
     def release(self, name: Any) -> None:
         """Drop this object's reference to a column that is no longer needed."""
         self._arrow.pop(name, None)
+
+
+_SCALAR_KINDS = frozenset(
+    {"string", "empty", "integer", "floating", "mixed-integer-float", "decimal", "boolean",
+     "date", "datetime", "datetime64", "period"}
+)  # fmt: skip
+
+
+def _scalar_cells(series: pd.Series, name: Any) -> None:
+    """Refuse an object column holding lists, dicts, bytes, complex numbers or other objects.
+
+    ``infer_dtype`` looks at the column in C; only a column of mixed kinds (text and numbers, as
+    spreadsheets give) is looked at cell by cell, to name the first bad row.
+    """
+    import datetime as dt
+    import numbers
+
+    kind = "complex" if series.dtype.kind == "c" else pd.api.types.infer_dtype(series, skipna=True)
+    if kind in _SCALAR_KINDS:
+        return
+    ok_types = (str, numbers.Real, dt.date, dt.datetime, np.datetime64)
+    bad = series.map(lambda v: v is not None and v is not pd.NA and not isinstance(v, ok_types))
+    hits = np.flatnonzero(bad.to_numpy(dtype=bool))
+    if kind == "complex":
+        hits = np.arange(1)
+    if len(hits) == 0:
+        return
+    row = int(hits[0]) if len(hits) else 0
+    cell = series.iat[row]
+    raise FormatError(
+        f"row {row} holds a {type(cell).__name__} value ({short_repr(cell, 40)}); each cell must "
+        "be one number, text or date",
+        row=row,
+        column=str(name)[:64],
+    )
 
 
 def _undictionary(column: Any) -> Any:
@@ -423,12 +471,39 @@ def _decoded(kind: Any) -> Any:
     return pa.large_string() if pa.types.is_string_view(values) else values
 
 
+def require_frame(observations: Any, who: str) -> None:
+    """Refuse what cannot be an observations table (a path, a number, a list) with a clear error.
+
+    Examples
+    --------
+    >>> require_frame("obs.csv", "evaluate")
+    Traceback (most recent call last):
+    ...
+    logicmodel.errors.FormatError: evaluate(): observations must be a table (a pandas, polars, duckdb or Spark DataFrame), got str; read a file with lm.read_observations(path)
+    """
+    import os
+
+    if isinstance(observations, str | bytes | os.PathLike | int | float | list | tuple | set):
+        raise FormatError(
+            f"{who}(): observations must be a table (a pandas, polars, duckdb or Spark "
+            f"DataFrame), got {type(observations).__name__}; read a file with "
+            "lm.read_observations(path)"
+        )
+
+
 def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
     """Map of standard name → actual column name among ``names``."""
     out: dict[str, Any] = {}
     for col in names:
         std = standard_column(col)
-        if std is not None and std not in out:
+        if std is not None and std in out:
+            # two columns for one meaning (value and 値, or value twice): one would be dropped
+            raise FormatError(
+                f"columns {short_repr(str(out[std]), 40)} and {short_repr(str(col), 40)} are both "
+                f"the {std} column; keep one",
+                column=str(col)[:40],
+            )
+        if std is not None:
             out[std] = col
     return out
 
@@ -650,20 +725,35 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     known = {i.id: i for i in model.indicators}
     position = {name: k for k, name in enumerate(ids)}
     ind_table = np.array([position.get(u, -1) for u in ind_uniques] + [-1], dtype=np.int32)
-    for k, name in enumerate(ind_uniques):
-        if name not in known:
-            mask = ind_codes == k
-            hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
-            report(
-                "LM301",
-                "error",
-                mask,
-                f"indicator {name!r}",
-                f"unknown indicator; nearest known ids: {hint}",
-                f"未定義の指標です（近い指標: {hint}）",
-                cols["indicator"],
-                (str(name),),
-            )
+    unknown = [k for k, name in enumerate(ind_uniques) if name not in known]
+    listed = limits.current().unknown_ids_listed
+    for k in unknown[:listed]:
+        name = ind_uniques[k]
+        mask = ind_codes == k
+        hint = ", ".join(repr(x) for x in nearest(str(name)[:200], known)) or "none defined"
+        report(
+            "LM301",
+            "error",
+            mask,
+            f"indicator {short_repr(name, 64)}",
+            f"unknown indicator; nearest known ids: {hint}",
+            f"未定義の指標です（近い指標: {hint}）",
+            cols["indicator"],
+            (str(name)[:64],),
+        )
+    if len(unknown) > listed:
+        # 100,000 distinct unknown ids: the first few are named, the rest counted (issue 12)
+        more = len(unknown) - listed
+        report(
+            "LM301",
+            "error",
+            np.isin(ind_codes, np.asarray(unknown[listed:])),
+            "indicator",
+            f"{more:,} more unknown indicator ids ({len(unknown):,} in all), e.g. "
+            f"{short_repr(ind_uniques[unknown[listed]], 64)}",
+            f"ほかに未定義の指標が{more:,}種類あります（全{len(unknown):,}種類）",
+            cols["indicator"],
+        )
     if (ind_codes < 0).any():
         report(
             "LM301",
@@ -693,12 +783,25 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     valid = np.flatnonzero(parsed.valid)
     period_table[valid] = periods.add(parsed.start[valid], parsed.end[valid], parsed.label[valid])
     pcode = period_table[period_raw]
-    for k in np.flatnonzero(~parsed.valid).tolist():
+    bad_periods = np.flatnonzero(~parsed.valid)
+    listed = limits.current().unknown_ids_listed
+    if len(bad_periods) > listed:
+        report(
+            "LM302",
+            "error",
+            np.isin(period_raw, bad_periods[listed:]),
+            "period",
+            f"{len(bad_periods) - listed:,} more texts are not periods "
+            f"({len(bad_periods):,} in all)",
+            f"ほかに期間として読めない値が{len(bad_periods) - listed:,}種類あります",
+            cols["period"],
+        )
+    for k in bad_periods[:listed].tolist():
         report(
             "LM302",
             "error",
             period_raw == k,
-            f"period {period_uniques[k]!r}",
+            f"period {short_repr(period_uniques[k], 64)}",
             "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
             "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
             cols["period"],
@@ -721,12 +824,23 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     values, bad_value = _as_numbers(value_column)
     if bad_value.any():
         vcodes, vuniq = pd.factorize(value_column.where(bad_value), use_na_sentinel=True)
-        for k, text in enumerate(vuniq):
+        listed = limits.current().unknown_ids_listed
+        if len(vuniq) > listed:
+            report(
+                "LM303",
+                "error",
+                vcodes >= listed,
+                "value",
+                f"{len(vuniq) - listed:,} more texts are not numbers ({len(vuniq):,} in all)",
+                f"ほかに数値でない値が{len(vuniq) - listed:,}種類あります",
+                cols["value"],
+            )
+        for k, text in enumerate(vuniq[:listed]):
             report(
                 "LM303",
                 "error",
                 vcodes == k,
-                f"value {text!r}",
+                f"value {short_repr(text, 64)}",
                 "not a number",
                 "数値ではありません",
                 cols["value"],
@@ -751,7 +865,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                     "LM310",
                     "error",
                     kcodes == k,
-                    f"kind {text!r}",
+                    f"kind {short_repr(text, 64)}",
                     "must be actual, target or baseline",
                     "actual, target, baseline のいずれかにしてください",
                     cols["kind"],
@@ -885,7 +999,93 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     del row_key, dup
 
     issues.extend(_formula_conflicts(model, prepared))
+    issues.extend(_plausibility_issues(model, prepared, from_file))
     return dataclasses.replace(prepared, issues=tuple(issues))
+
+
+COUNT_UNITS = frozenset(
+    {"件", "人", "団体", "箇所", "回", "台", "千人", "万人", "施設", "機関", "校", "世帯", "枚",
+     "店舗", "病院", "薬局", "社", "事業所", "戸", "床", "本", "冊", "者", "名", "カ所", "か所"}
+)  # fmt: skip
+"""Unit texts that count things: a value below zero in one of them is a typo (LM320, LM220)."""
+
+FUTURE_YEARS = 30
+"""A period ending more than this many years from today is probably a typo (LM322, LM221)."""
+
+
+def _plausibility_issues(model: LogicModel, prepared: Observations, from_file: bool) -> list[Issue]:
+    """LM320 negative counts, LM321 sums that overflow to infinity, LM322 far-future periods.
+
+    All vectorised over the compact frame; one issue per indicator (rows listed), issue 12.
+    """
+    import datetime as dt
+
+    out: list[Issue] = []
+    f = prepared.frame
+    if not len(f):
+        return out
+    ind = f["ind_code"].to_numpy(dtype=np.int64)
+    values = f["value"].to_numpy(dtype=np.float64)
+    rows = f["row"].to_numpy()
+    inds = model.indicators
+    count = np.array([(i.unit or "").strip() in COUNT_UNITS for i in inds] + [False])
+    negative = count[ind] & (values < 0)
+    for k in np.unique(ind[negative]).tolist():
+        hit = rows[negative & (ind == k)]
+        out.append(
+            Issue(
+                "LM320",
+                "warning",
+                f"observations {_where_rows(hit, from_file, len(hit))}",
+                f"indicator {inds[k].id!r}: {len(hit):,} value(s) below zero in {inds[k].unit}, "
+                "a count cannot be negative",
+                message_ja=f"指標 {inds[k].id!r}: 件数に負の値が{len(hit):,}件あります",
+                row=int(hit[0]),
+                ids=(inds[k].id,),
+            )
+        )
+    # org sums per (indicator, period, kind): finite values whose sum is not finite
+    key = (ind * max(len(prepared.periods), 1) + f["pcode"].to_numpy(dtype=np.int64)) * 4 + f[
+        "kind_code"
+    ].to_numpy(dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = pd.Series(values, copy=False).groupby(key, sort=False).sum()
+    bad_keys = sums.index[~np.isfinite(sums.to_numpy())]
+    if len(bad_keys):
+        hit_mask = np.isin(key, bad_keys.to_numpy()) & np.isfinite(values)
+        for k in np.unique(ind[hit_mask]).tolist():
+            hit = rows[hit_mask & (ind == k)]
+            out.append(
+                Issue(
+                    "LM321",
+                    "error",
+                    f"observations {_where_rows(hit, from_file, len(hit))}",
+                    f"indicator {inds[k].id!r}: the values are so large that their sum is not a "
+                    "finite number (overflow); check the unit and the magnitude",
+                    message_ja=f"指標 {inds[k].id!r}: 値が大きすぎて合計が有限の数になりません",
+                    row=int(hit[0]),
+                    ids=(inds[k].id,),
+                )
+            )
+    today = dt.date.today()
+    limit = np.datetime64(today.replace(year=today.year + FUTURE_YEARS), "D")
+    ends = prepared.periods.end[f["pcode"].to_numpy(dtype=np.int64)]
+    far = ends.astype("datetime64[D]") > limit
+    if far.any():
+        hit = rows[far]
+        out.append(
+            Issue(
+                "LM322",
+                "warning",
+                f"observations {_where_rows(hit, from_file, len(hit))}",
+                f"{len(hit):,} observation(s) for periods ending more than {FUTURE_YEARS} years "
+                f"from today (e.g. {prepared.periods.label[f['pcode'].to_numpy()[far][0]]}); is "
+                "the year mistyped?",
+                message_ja=f"{FUTURE_YEARS}年以上先の期間の観測値が{len(hit):,}件あります",
+                row=int(hit[0]),
+            )
+        )
+    return out
 
 
 def _duplicate_issues(

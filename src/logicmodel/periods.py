@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from logicmodel.errors import PeriodError, nearest
+from logicmodel.errors import PeriodError, nearest, short_repr
 
 __all__ = [
     "FREQUENCIES",
@@ -232,7 +232,8 @@ class Period:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    # short_repr: never the repr of a deep container (RecursionError) or a hostile __repr__
+    text = repr(value) if isinstance(value, str) else short_repr(value, _MAX_SHOWN)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 

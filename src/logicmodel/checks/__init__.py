@@ -4,7 +4,7 @@ Importing this package registers the built-in rules (LM1xx structure, LM2xx indi
 roadmap); LM3xx codes are reserved for observation checks. See ``docs/checks.md`` for the list.
 """
 
-from logicmodel.checks import indicators, roadmap, structure
+from logicmodel.checks import hygiene, indicators, roadmap, structure
 from logicmodel.checks.api import check, drop_bad_rows
 from logicmodel.checks.registry import (
     OBSERVATION_CODES,
@@ -23,6 +23,7 @@ __all__ = [
     "RuleFunction",
     "check",
     "drop_bad_rows",
+    "hygiene",
     "indicators",
     "register_rule",
     "registered",

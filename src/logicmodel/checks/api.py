@@ -24,6 +24,10 @@ _ERRORS = ("raise", "drop")
 def _selectors(value: str | Iterable[str] | None, name: str, known: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
+    if not isinstance(value, str | Iterable):
+        raise ModelError(
+            f"{name}: expected a code, a code prefix or a list of them, got {type(value).__name__}"
+        )
     items = (value,) if isinstance(value, str) else tuple(value)
     for item in items:
         if not isinstance(item, str) or not item:
@@ -169,6 +173,9 @@ def check(
                 err.add_note(f"while running check rule {code} ({rule.title})")
                 raise
     if observations is not None:
+        from logicmodel.observations import require_frame
+
+        require_frame(observations, "check")
         found = _observation_issues(model, observations, hierarchy, drop=errors == "drop")
         issues.extend(found)
     kept = (i for i in issues if _chosen(i.code, chosen_select, chosen_ignore))

@@ -256,6 +256,15 @@ _OBSERVATION_CODES: Final[dict[str, _Reserved]] = {
             "target year without target value, or 達成率 without 実績値",
             "対応する値のない目標年度・達成率",
         ),
+        _Reserved("LM320", "warning", "negative count", "負の件数"),
+        _Reserved("LM321", "error", "sum overflows", "合計のあふれ"),
+        _Reserved("LM322", "warning", "period far in the future", "遠い将来の期間"),
+        _Reserved(
+            "LM319",
+            "warning",
+            "placeholder mark read as no value",
+            "記号を値なしとして読み込み",
+        ),
     )
 }
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.checks import check, drop_bad_rows
-from logicmodel.errors import CheckError, ModelError
+from logicmodel.errors import CheckError, ModelError, short_repr
 from logicmodel.evaluation.achievement import forecast
 from logicmodel.evaluation.aggregate import (
     OrgIndex,
@@ -49,6 +49,7 @@ from logicmodel.observations import (
     empty_observations,
     org_code_issues,
     prepare_observations,
+    require_frame,
 )
 from logicmodel.periods import parse_period
 
@@ -77,6 +78,27 @@ def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:
     if isinstance(as_of, dt.date):
         return as_of
     return parse_period(as_of, fiscal_year_start).end
+
+
+def _check_arguments(model: Any, observations: Any, hierarchy: Any, lang: Any) -> None:
+    """Arguments of the wrong kind are a ``ModelError`` naming the argument (issue 12)."""
+    from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
+
+    if not isinstance(model, LogicModel):
+        raise ModelError(
+            f"evaluate() needs a LogicModel as model, got {type(model).__name__}; build one with "
+            "lm.LogicModel(...) or load one with lm.load(path)"
+        )
+    if observations is not None:
+        require_frame(observations, "evaluate")
+    if lang not in ("en", "ja"):
+        raise ModelError(f"lang {short_repr(lang, 20)} is not one of en, ja")
+    if hierarchy is not None and not isinstance(hierarchy, Hierarchy):
+        raise ModelError(
+            f"hierarchy must be a lm.Hierarchy (for Japan: lm.Hierarchy.japan()), got "
+            f"{type(hierarchy).__name__} {short_repr(hierarchy, 40)}"
+        )
 
 
 def evaluate(
@@ -172,6 +194,7 @@ def evaluate(
       indicator  actual  planned  achievement    status
     0         n   180.0    200.0          0.4  at_risk
     """
+    _check_arguments(model, observations, hierarchy, lang)
     fys = model.fiscal_year_start
     if isinstance(rollup, str) and aggregators is not None and rollup in aggregators:
         rollup = resolve_aggregator(aggregators[rollup])  # checks it is callable

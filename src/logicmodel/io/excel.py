@@ -23,14 +23,15 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import FormatError, PeriodError, UnitError
+from logicmodel import limits
+from logicmodel.errors import FormatError, LimitError, PeriodError, UnitError, short_repr
 from logicmodel.intake.values import canonical_kind, parse_numbers
 from logicmodel.io.data import OBSERVATION_COLUMNS, ModelData
 from logicmodel.io.files import FORMULA_PREFIXES, atomic_write
@@ -52,6 +53,7 @@ from logicmodel.io.frames import (
     serial_to_date,
     to_frames,
 )
+from logicmodel.io.workbook_guard import check_grid, check_workbook
 from logicmodel.model import LogicModel
 
 if TYPE_CHECKING:
@@ -513,7 +515,13 @@ class _Sheet:
     """The cells of one sheet under its header row, merged cells filled in."""
 
     def __init__(
-        self, ws: Worksheet, columns: Sequence[Column], path: Path, *, extra_ok: bool = False
+        self,
+        ws: Worksheet,
+        columns: Sequence[Column],
+        path: Path,
+        *,
+        extra_ok: bool = False,
+        merges: Iterable[tuple[int, int, int, int]] = (),
     ) -> None:
         from openpyxl.utils import get_column_letter
 
@@ -522,15 +530,16 @@ class _Sheet:
         self.letters: dict[str, str] = {}
         self.rows: list[dict[str, Any]] = []
         self.row_numbers: list[int] = []
-        fill: dict[tuple[int, int], Any] = {}
-        for rng in ws.merged_cells.ranges:
-            top_left = ws.cell(row=rng.min_row, column=rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                fill[(r, rng.min_col)] = top_left
+        # the sheet is streamed (read-only mode); merged ranges come from check_workbook
+        check_grid(ws.max_row, ws.max_column, path=path, sheet=ws.title)
         grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        for (r, c), v in fill.items():
-            if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                grid[r - 1][c - 1] = v
+        for min_row, min_col, max_row, _ in sorted(merges):
+            if min_row - 1 >= len(grid) or min_col - 1 >= len(grid[min_row - 1]):
+                continue
+            top_left = grid[min_row - 1][min_col - 1]
+            for r in range(min_row + 1, min(max_row, len(grid)) + 1):
+                if min_col - 1 < len(grid[r - 1]):
+                    grid[r - 1][min_col - 1] = top_left
         header_at = next((k for k, row in enumerate(grid) if any(not _blank(v) for v in row)), None)
         self.header_row = 1 if header_at is None else header_at + 1
         lookup = header_lookup(columns)
@@ -541,6 +550,16 @@ class _Sheet:
             if _blank(text):
                 keys.append(None)
                 continue
+            if len(str(text)) > limits.current().header_chars:
+                raise LimitError(
+                    f"column header {short_repr(str(text), 40)} is {len(str(text)):,} characters",
+                    limit="header_chars",
+                    value=limits.current().header_chars,
+                    path=path,
+                    sheet=ws.title,
+                    row=self.header_row,
+                    column=letter,
+                )
             key = match_header(text, lookup)
             if key is None:
                 if not extra_ok:
@@ -550,7 +569,7 @@ class _Sheet:
                     )
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     raise self.error(
-                        f"unknown column header {str(text).strip()!r}{hint}; the columns of "
+                        f"unknown column header {short_repr(str(text).strip(), 60)}{hint}; the columns of "
                         f"this sheet are {', '.join(col.header for col in columns)}",
                         self.header_row,
                         letter,
@@ -566,7 +585,9 @@ class _Sheet:
             keys.append(key)
         missing = [col for col in columns if col.required and col.key not in self.letters]
         if missing:
-            found = ", ".join(str(h).strip() for h in headers if not _blank(h)) or "none"
+            named = [short_repr(str(h).strip(), 40) for h in headers if not _blank(h)]
+            more = f" and {len(named) - 20:,} more" if len(named) > 20 else ""
+            found = (", ".join(named[:20]) + more) or "none"
             raise self.error(
                 f"required column {missing[0].header!r} is missing (columns found: {found}); "
                 "add it to the header row",
@@ -627,16 +648,13 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
     """
     openpyxl = _openpyxl()
     p = Path(path)
-    if not p.exists():
-        raise FormatError("file not found", path=p)
-    if p.is_dir():
-        raise FormatError("is a folder, not a file", path=p)
+    merges = check_workbook(p)  # regular file, zip, used range, formulas without values (issue 12)
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(p, data_only=True)
+            wb = openpyxl.load_workbook(p, data_only=True, read_only=True)
     except (
         InvalidFileException,
         zipfile.BadZipFile,
@@ -644,6 +662,10 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         ValueError,
         TypeError,
         OSError,
+        SyntaxError,  # xml.etree.ElementTree.ParseError: a sheet XML that is not well-formed
+        IndexError,
+        AttributeError,
+        EOFError,
     ) as err:
         hint = (
             " (old .xls files must be saved as .xlsx first)" if p.suffix.lower() == ".xls" else ""
@@ -660,7 +682,11 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
                 "`logicmodel template`",
                 path=p,
             )
-        read = {name: _Sheet(ws, TABLES[name], p) for name, ws in sheets.items() if name in TABLES}
+        read = {
+            name: _Sheet(ws, TABLES[name], p, merges=merges.get(ws.title, ()))
+            for name, ws in sheets.items()
+            if name in TABLES
+        }
         tables = {name: RawTable(name, s.rows) for name, s in read.items()}
 
         def locate(table: str, pos: int, key: str | None, message: str) -> FormatError:
@@ -670,9 +696,20 @@ def read_excel(path: str | os.PathLike[str]) -> ModelData:
         observations = None
         if "observations" in sheets:
             observations = _observations(
-                _Sheet(sheets["observations"], OBSERVATION_TABLE, p, extra_ok=True)
+                _Sheet(
+                    sheets["observations"],
+                    OBSERVATION_TABLE,
+                    p,
+                    extra_ok=True,
+                    merges=merges.get(sheets["observations"].title, ()),
+                )
             )
         return ModelData(model, observations)
+    except (SyntaxError, zipfile.BadZipFile, EOFError) as err:
+        # a sheet streamed in read-only mode that is not well-formed XML (ElementTree ParseError)
+        raise FormatError(
+            f"a sheet is damaged ({type(err).__name__}: {str(err)[:120]})", path=p
+        ) from None
     finally:
         wb.close()
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import errno
+import io
 import json
 import math
 import numbers
@@ -43,9 +44,23 @@ from typing import Any
 
 import pandas as pd
 
-from logicmodel.errors import FormatError, FormatWarning, ModelError, WriteError, did_you_mean
+from logicmodel import limits
+from logicmodel.errors import (
+    FormatError,
+    FormatWarning,
+    LimitError,
+    ModelError,
+    WriteError,
+    did_you_mean,
+    short_repr,
+)
 from logicmodel.intake.values import KIND_ALIASES, parse_number
-from logicmodel.io.files import FORMULA_PREFIXES, atomic_write, staged_directory
+from logicmodel.io.files import (
+    FORMULA_PREFIXES,
+    atomic_write,
+    read_bytes,
+    staged_directory,
+)
 from logicmodel.model import KINDS, Aggregation, LogicModel
 
 __all__ = ["TABLES", "from_frames", "read_csvs", "to_csv", "to_frames", "write_csvs"]
@@ -495,7 +510,9 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[\s_\-*※]+", "", t)
 
 
-_BRACKETED = re.compile(r"(.*?)[(\[【〔「<](.*?)[)\]】〕」>]")
+# linear: the first part cannot contain an opening bracket (a lazy ``(.*?)`` here was quadratic
+# in the header's length: 10 s for one 32,000-character header)
+_BRACKETED = re.compile(r"([^(\[【〔「<]*)[(\[【〔「<](.*)[)\]】〕」>]")
 
 
 def header_lookup(columns: Sequence[Column]) -> dict[str, str]:
@@ -1127,8 +1144,8 @@ def _frame_tables(
             if key is None:
                 known = [c.key for c in TABLES[name]]
                 raise make_error(
-                    f"unknown column {col!r}; columns are {', '.join(known)}"
-                    + _hint(normalise_header(col), known),
+                    f"unknown column {short_repr(str(col), 60)}; columns are {', '.join(known)}"
+                    + (_hint(normalise_header(col), known) if len(str(col)) < 200 else ""),
                     name,
                     None,
                     str(col),
@@ -1322,6 +1339,44 @@ def write_csvs(
     return target
 
 
+def _table_text(p: Path) -> str:
+    """The text of one model table CSV: a regular file within the limits, every record as wide
+    as the header, no header repeated or longer than ``header_chars``."""
+    import csv
+
+    text = read_bytes(p).decode("utf-8-sig")
+    most = limits.current().header_chars
+    reader = csv.reader(io.StringIO(text))
+    width: int | None = None
+    for record in reader:
+        if width is None:
+            width = len(record)
+            seen: set[str] = set()
+            for k, head in enumerate(record):
+                if len(head) > most:
+                    raise LimitError(
+                        f"column header {short_repr(head, 40)} is {len(head):,} characters long",
+                        limit="header_chars",
+                        value=most,
+                        path=p,
+                        row=1,
+                        column=str(k + 1),
+                    )
+                if head in seen:
+                    raise FormatError(
+                        f"column {short_repr(head, 40)} appears twice; keep one", path=p, row=1
+                    )
+                seen.add(head)
+            continue
+        if record and len(record) != width:
+            raise FormatError(
+                f"line {reader.line_num} has {len(record)} fields but the header has {width}",
+                path=p,
+                row=reader.line_num,
+            )
+    return text
+
+
 def read_csvs(folder: str | os.PathLike[str]) -> LogicModel:
     """Read a model from a folder of ``<table>.csv`` files (as written by :func:`write_csvs`).
 
@@ -1342,11 +1397,12 @@ def read_csvs(folder: str | os.PathLike[str]) -> LogicModel:
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLES:
         p = base / f"{name}.csv"
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             continue
         try:
+            text = _table_text(p)
             frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+                io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False
             )
         except UnicodeDecodeError as err:
             raise FormatError(
@@ -1355,7 +1411,9 @@ def read_csvs(folder: str | os.PathLike[str]) -> LogicModel:
         except pd.errors.EmptyDataError:
             raise FormatError("the file is empty: it needs at least a header row", path=p) from None
         except (pd.errors.ParserError, ValueError) as err:
-            raise FormatError(f"not a readable CSV file: {err}", path=p) from None
+            raise FormatError(
+                f"not a readable CSV file: {short_repr(str(err), 200)}", path=p
+            ) from None
         restored = pd.DataFrame(
             {k: _restore_column(frame.iloc[:, k]) for k in range(frame.shape[1])}
         )

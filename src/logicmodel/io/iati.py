@@ -52,10 +52,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lxml import etree
 
-from logicmodel.errors import FormatError, LogicModelError, ModelError, did_you_mean
+from logicmodel import limits
+from logicmodel.errors import FormatError, LimitError, LogicModelError, ModelError, did_you_mean
 from logicmodel.intake.values import canonical_kind, parse_number, parse_numbers
 from logicmodel.io.data import ModelData
-from logicmodel.io.files import atomic_write
+from logicmodel.io.files import atomic_write, read_bytes
 from logicmodel.model import (
     AGGREGATION_PRESETS,
     Activity,
@@ -113,17 +114,7 @@ def _lm(name: str) -> str:
 
 def _parse_file(path: Path) -> etree._Element:
     """The root element of ``path``, parsed without entity expansion, DTDs or network."""
-    try:
-        if path.is_dir():
-            raise FormatError("is a folder, not an IATI XML file", path=path)
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise FormatError(f"is {size:,} bytes; the limit is {_MAX_BYTES:,}", path=path)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("file not found", path=path) from None
-    except OSError as err:
-        raise FormatError(f"cannot be read: {err.strerror or err}", path=path) from None
+    data = read_bytes(path)  # a regular file within the limits: no FIFO, device or link loop
     if not data.strip():
         raise FormatError("is empty: expected an IATI <iati-activities> document", path=path, row=1)
     parser = etree.XMLParser(
@@ -731,10 +722,21 @@ def read_iati(
     """
     if outcome_stage not in ("short", "intermediate", "long"):
         raise ModelError(f"outcome_stage {outcome_stage!r} is not one of short, intermediate, long")
+    if not isinstance(path, str | os.PathLike):
+        raise FormatError(f"path must be the path of an IATI XML file, got {type(path).__name__}")
     target = Path(path)
     root = _parse_file(target)
     out: list[ModelData] = []
-    for position, act in enumerate(root.findall("iati-activity"), 1):
+    activities = root.findall("iati-activity")
+    most = limits.current().iati_activities
+    if len(activities) > most:
+        raise LimitError(
+            f"the file holds {len(activities):,} iati-activity elements",
+            limit="iati_activities",
+            value=most,
+            path=target,
+        )
+    for position, act in enumerate(activities, 1):
         results = act.findall("result")
         if not results:
             continue
@@ -960,6 +962,28 @@ def _aggregation_text(ind: Indicator) -> str:
     return f"{ind.time_rule}/{ind.orgs_rule}"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_xml_text(model: LogicModel, path: Path) -> None:
+    """Refuse text XML 1.0 cannot hold (NUL, ESC and other controls), naming where it is."""
+    texts: list[tuple[str, str | None]] = [
+        ("model title", model.title),
+        ("model description", model.description),
+    ]
+    texts += [(f"node {n.id!r} label", n.label) for n in model.nodes]
+    texts += [(f"node {n.id!r} description", n.description) for n in model.nodes]
+    texts += [(f"indicator {i.id!r} name", i.name) for i in model.indicators]
+    for where, text in texts:
+        bad = _NOT_XML.search(text) if isinstance(text, str) else None
+        if bad:
+            raise FormatError(
+                f"{where} holds the character U+{ord(bad.group()):04X}, which XML cannot store; "
+                "remove it (see check LM110)",
+                path=path,
+            )
+
+
 def write_iati(
     model: LogicModel,
     observations: Any,
@@ -1044,6 +1068,7 @@ def write_iati(
     >>> back.indicator("n").unit, back.indicator("n").targets[0].period
     ('団体', 'FY2025')
     """
+    _check_xml_text(model, Path(path))
     rows = _collect(model, observations)
     fy = model.fiscal_year_start
     root = etree.Element("iati-activities", nsmap={"lm": LM_NAMESPACE}, version="2.03")

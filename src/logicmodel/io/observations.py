@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import FormatError
+from logicmodel import limits
+from logicmodel.errors import FormatError, LimitError, short_repr
+from logicmodel.io.files import read_bytes, regular_file
 from logicmodel.observations import _standard_columns
 
 __all__ = ["read_observations"]
@@ -87,32 +89,69 @@ def read_observations(
     logicmodel.errors.FormatError: ...: missing required column(s) period; columns found: ...
     """
     file = Path(path)
-    if not file.exists():
-        raise FormatError("file not found", path=file)
+    suffix = file.suffix.lower()
     if file.is_dir():
         raise FormatError("is a folder, not a file", path=file)
-    suffix = file.suffix.lower()
-    if suffix in _CSV:
-        frame = _read_csv(file, encoding, "\t" if suffix == ".tsv" else ",")
-    elif suffix in _PARQUET:
-        frame = _read_parquet(file)
-    elif suffix in _EXCEL:
-        frame = _read_excel(file, sheet)
-    else:
+    if suffix not in (*_CSV, *_PARQUET, *_EXCEL):
         raise FormatError(
             f"unknown file type {suffix or '(no suffix)'!r}; use .csv, .tsv, .parquet or .xlsx",
             path=file,
         )
-    _check_columns(frame, file, sheet)
+    regular_file(file)  # a FIFO, a device or a link loop is refused before it is opened
+    try:
+        if suffix in _CSV:
+            frame = _read_csv(file, encoding, "\t" if suffix == ".tsv" else ",")
+        elif suffix in _PARQUET:
+            frame = _read_parquet(file)
+        else:
+            frame = _read_excel(file, sheet)
+        _check_columns(frame, file, sheet)
+    except FormatError as err:
+        if err.path is not None:
+            raise
+        raise FormatError(
+            err.message, path=file, sheet=err.sheet or sheet, row=err.row, column=err.column
+        ) from None
     return frame
+
+
+def _check_names(names: list[Any], file: Path, sheet: str | None = None) -> None:
+    """Header names: none longer than ``header_chars``, none given twice (data would be lost)."""
+    most = limits.current().header_chars
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names):
+        text = str(name)
+        if len(text) > most:
+            raise LimitError(
+                f"column header {short_repr(text, 40)} is {len(text):,} characters long",
+                limit="header_chars",
+                value=most,
+                path=file,
+                sheet=sheet,
+                row=1,
+                column=_column_letter(k),
+            )
+        if text in seen:
+            raise FormatError(
+                f"column {short_repr(text, 40)} appears twice (columns {_column_letter(seen[text])} "
+                f"and {_column_letter(k)}); keep one, or the other's values would be lost",
+                path=file,
+                sheet=sheet,
+                row=1,
+                column=_column_letter(k),
+            )
+        seen[text] = k
 
 
 def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
     names = [c for c in frame.columns if c != "source_row"]
+    _check_names(names, file, sheet)
     cols = _standard_columns(names)
     missing = [c for c in _REQUIRED if c not in cols]
     if missing:
-        found = ", ".join(repr(str(c)) for c in names) or "none"
+        shown = [short_repr(str(c), 40) for c in names[:20]]
+        more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
+        found = (", ".join(shown) + more) or "none"
         raise FormatError(
             f"missing required column(s) {', '.join(missing)}; columns found: {found}",
             path=file,
@@ -154,13 +193,13 @@ def _decode(data: bytes, file: Path, encoding: str | None) -> str:
 
 
 def _read_csv(file: Path, encoding: str | None, sep: str, *, engine: str = "auto") -> pd.DataFrame:
-    data = file.read_bytes()
+    data = read_bytes(file)
     if b"\x00" in data[:8192] and encoding is None:
         raise FormatError("not a CSV file: it holds binary data", path=file)
     text = _decode(data, file, encoding)
     if not text.strip():
         raise FormatError("empty file: no header line", path=file)
-    frame = _read_csv_arrow(text, sep) if engine == "auto" else None
+    frame = _read_csv_arrow(text, sep, file) if engine == "auto" else None
     if frame is None:
         frame = _read_csv_pandas(text, sep, file)
     # line of each record: header is line 1; quoted cells may span lines
@@ -176,7 +215,7 @@ def _read_csv(file: Path, encoding: str | None, sep: str, *, engine: str = "auto
     return frame.loc[~blank].reset_index(drop=True)
 
 
-def _read_csv_arrow(text: str, sep: str) -> pd.DataFrame | None:
+def _read_csv_arrow(text: str, sep: str, file: Path) -> pd.DataFrame | None:
     """The table read by Arrow's multi-threaded CSV reader, every column as text and only empty
     cells missing; ``None`` (read it with pandas) when pyarrow is not installed or the text is
     not a plain rectangular table (ragged or blank lines, repeated header names), so that pandas
@@ -191,7 +230,8 @@ def _read_csv_arrow(text: str, sep: str) -> pd.DataFrame | None:
     try:
         with pacsv.open_csv(io.BytesIO(data), parse_options=parse) as reader:
             names = reader.schema.names
-        if len(set(names)) != len(names) or any(not name for name in names):
+        _check_names(list(names), file)
+        if any(not name for name in names):
             return None
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -203,13 +243,39 @@ def _read_csv_arrow(text: str, sep: str) -> pd.DataFrame | None:
                 quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        if "columns, got" in str(err):
+            _ragged(text, sep, file)
         return None
     frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
+def _ragged(text: str, sep: str, file: Path) -> None:
+    """Raise for a repeated header or the first record whose number of fields differs from the
+    header's. Called once Arrow has found such a record, or when pandas reads the file instead of
+    Arrow (blank header names), so this per-line pass never runs on plain tables."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    width: int | None = None
+    for record in reader:
+        if width is None:
+            width = len(record)
+            _check_names([name for name in record if name], file)
+            continue
+        if record and len(record) != width:
+            raise FormatError(
+                f"not a CSV table: line {reader.line_num} has {len(record)} fields but the header "
+                f"has {width}; "
+                "a value would be lost or shifted into the wrong column",
+                path=file,
+                row=reader.line_num,
+            )
+
+
 def _read_csv_pandas(text: str, sep: str, file: Path) -> pd.DataFrame:
+    _ragged(text, sep, file)  # pandas would fill short records and rename repeated headers
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -243,10 +309,30 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
     try:
         table = pq.read_table(file)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise FormatError(f"not a Parquet file: {err}", path=file) from None
+    except (pa.ArrowException, OSError) as err:
+        raise FormatError(f"not a Parquet file: {short_repr(str(err), 200)}", path=file) from None
     if table.num_columns == 0:
         raise FormatError("empty file: no columns", path=file)
+    _check_names(list(table.column_names), file)
+    for name in table.column_names:
+        kind = table.column(name).type
+        if pa.types.is_nested(kind) or (
+            pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type)
+        ):
+            raise FormatError(
+                f"column holds {kind} values; each cell must be one number, text or date",
+                path=file,
+                column=str(name),
+            )
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            try:
+                table = table.set_column(
+                    table.column_names.index(name), name, table.column(name).cast(pa.string())
+                )
+            except pa.ArrowInvalid:
+                raise FormatError(
+                    "column holds bytes that are not UTF-8 text", path=file, column=str(name)
+                ) from None
     cols = _standard_columns(table.column_names)
     out: dict[str, Any] = {}
     for name in table.column_names:
@@ -338,10 +424,26 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         raise ImportError("reading Excel needs openpyxl: pip install 'logicmodel[excel]'") from err
     import zipfile
 
+    from logicmodel.io.workbook_guard import check_grid, check_workbook
+
+    check_workbook(
+        file, not_a_workbook="not an Excel workbook (.xlsx)"
+    )  # used range, zip bomb, formulas without values, before openpyxl
+    damaged = (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        IndexError,
+        TypeError,
+    )
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise FormatError(f"not an Excel workbook (.xlsx): {err}", path=file) from None
+    except damaged as err:
+        raise FormatError(
+            f"not an Excel workbook (.xlsx): {short_repr(str(err), 200)}", path=file
+        ) from None
     try:
         if sheet is None:
             ws = _observation_sheet(book)
@@ -350,8 +452,14 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         else:
             names = ", ".join(repr(s) for s in book.sheetnames)
             raise FormatError(f"no sheet {sheet!r}; sheets: {names}", path=file)
-        rows = list(ws.iter_rows(values_only=True))
         title = ws.title
+        check_grid(ws.max_row, ws.max_column, path=file, sheet=title)
+        try:
+            rows = list(ws.iter_rows(values_only=True))
+        except damaged as err:
+            raise FormatError(
+                f"damaged sheet: {short_repr(str(err), 200)}", path=file, sheet=title
+            ) from None
     finally:
         book.close()
     if not rows or all(v is None for v in rows[0]):

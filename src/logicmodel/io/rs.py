@@ -52,18 +52,21 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from logicmodel import limits
 from logicmodel.errors import (
     ConversionWarning,
     FormatError,
+    LimitError,
     ModelError,
     PeriodError,
     UnitError,
     nearest,
+    short_repr,
 )
 from logicmodel.intake.values import parse_numbers
 from logicmodel.io.atomic import write_error
 from logicmodel.io.data import ModelData
-from logicmodel.io.files import atomic_open, neutralise
+from logicmodel.io.files import atomic_open, neutralise, read_bytes
 from logicmodel.issues import Issue, Report
 from logicmodel.model import (
     Activity,
@@ -209,6 +212,7 @@ RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
         "stage or direction not recognised (default used)",
         "解釈できない期間・向き",
     ),
+    "LM319": ("warning", "placeholder mark read as no value", "記号を値なしとして読み込み"),
     "LM316": (
         "warning",
         "target year without target value, or 達成率 without 実績値",
@@ -273,17 +277,8 @@ class _Source:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise FormatError(f"file is {size:,} bytes; the limit is {_MAX_BYTES:,}", path=path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise FormatError("is a folder, not a CSV file", path=path) from None
-    except PermissionError:
-        raise FormatError("permission denied", path=path) from None
+    # a regular file within the limits (a FIFO or /dev/zero is refused before it is opened)
+    return read_bytes(path)
 
 
 _MEMBER = {
@@ -370,6 +365,13 @@ def _from_dir(path: Path, year: int | None) -> tuple[_Source | None, _Source | N
 def _resolve(
     sheet_3_1: PathLike, sheet_3_2: PathLike | None, year: int | None
 ) -> tuple[_Source, _Source | None]:
+    for name, given in (("sheet_3_1", sheet_3_1), ("sheet_3_2", sheet_3_2)):
+        if given is not None and not isinstance(given, str | os.PathLike):
+            raise FormatError(
+                f"{name} must be the path of a CSV, ZIP or folder, got {type(given).__name__}"
+            )
+    if sheet_3_1 is None:
+        raise FormatError("sheet_3_1 must be the path of a CSV, ZIP or folder, got None")
     p1 = Path(sheet_3_1)
     s2: _Source | None = None
     if p1.is_dir():
@@ -444,7 +446,17 @@ def _read_table(
     except (StopIteration, csv.Error) as err:
         raise FormatError(f"not a CSV file: {err}", path=src.name, row=1) from None
     seen: dict[str, int] = {}
+    most = limits.current().header_chars
     for k, h in enumerate(header):
+        if len(h) > most:
+            raise LimitError(
+                f"header {short_repr(h, 40)} is {len(h):,} characters long",
+                limit="header_chars",
+                value=most,
+                path=src.name,
+                row=1,
+                column=str(k + 1),
+            )
         key = _header_key(h)
         if key and key in seen:
             raise FormatError(
@@ -1191,6 +1203,19 @@ def _read_report(
             int(cell_line[k]),
             f"{what} {cell_t[k]!r} in {rname} of indicator {g_ind_id[g]!r}",
             f"指標 {g_ind_id[g]!r} の{rname}に数値でない値 {cell_t[k]!r} があります",
+            column=str(cell_y[k]),
+            ids=(str(g_pid[g]), str(g_ind_id[g])),
+        )
+    # ＊ / * in 実績値 is read as no value, but said (issue 12: never "read as nothing" silently)
+    star = missing & (cell_type == 3) & _clean(text_s).isin(("*", "＊")).to_numpy()
+    for k in np.flatnonzero(star)[:1000]:
+        g = int(cell_g[k])
+        found.add(
+            "LM319",
+            s1.name,
+            int(cell_line[k]),
+            f"{cell_t[k]!r} in 3.実績値 of indicator {g_ind_id[g]!r} is read as no value (not 0)",
+            f"指標 {g_ind_id[g]!r} の3.実績値の {cell_t[k]!r} を値なしとして読みました（0ではありません）",
             column=str(cell_y[k]),
             ids=(str(g_pid[g]), str(g_ind_id[g])),
         )

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import yaml
 
 from logicmodel.errors import FormatError, ModelError
-from logicmodel.io.files import atomic_write
+from logicmodel.io.bounded import json_data, yaml_data
+from logicmodel.io.files import atomic_write, read_bytes
 from logicmodel.model import LogicModel
 
 __all__ = [
@@ -31,9 +32,6 @@ __all__ = [
     "to_json",
     "to_yaml",
 ]
-
-_MAX_BYTES = 50 * 1024 * 1024
-
 
 # YAML 1.2 core-schema scalars: only true/false are booleans, no octal, no sexagesimal, no dates
 _CORE_SCALARS = (
@@ -176,27 +174,17 @@ def _located(err: ModelError, path: str, root: yaml.Node | None) -> ModelError:
 
 
 def from_yaml(text: str, *, path: str = "<yaml>") -> LogicModel:
-    """Build a model from YAML text; errors name ``path`` and the line."""
-    try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise FormatError(f"not valid YAML at {where}: {err.problem}", path=path) from None
-    except yaml.YAMLError as err:
-        raise FormatError(f"not valid YAML: {err}", path=path) from None
-    return _from_data(data, path, text)
+    """Build a model from YAML text; errors name ``path`` and the line.
+
+    The text is read within :mod:`logicmodel.limits` (alias expansion, nesting, integer digits)
+    and a key given twice in one mapping is an error, never a silently dropped value.
+    """
+    return _from_data(yaml_data(text, _Loader, path=path), path, text)
 
 
 def from_json(text: str, *, path: str = "<json>") -> LogicModel:
-    """Build a model from JSON text; errors name ``path``."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise FormatError(
-            f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}", path=path
-        ) from None
-    return _from_data(data, path, None)
+    """Build a model from JSON text; errors name ``path`` (and the line where known)."""
+    return _from_data(json_data(text, path=path), path, None)
 
 
 def _from_data(data: Any, path: str, yaml_text: str | None) -> LogicModel:
@@ -214,23 +202,15 @@ def _from_data(data: Any, path: str, yaml_text: str | None) -> LogicModel:
 
 
 def _read_text(path: Path) -> str:
+    data = read_bytes(path, limit="model_file_bytes")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise FormatError(
-                f"file is {size:,} bytes; the limit for a model file is {_MAX_BYTES:,}", path=path
-            )
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FormatError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise FormatError("is a folder, not a file", path=path) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise FormatError(
             f"not UTF-8 text (byte {err.start}): save the file as UTF-8", path=path
         ) from None
-    except PermissionError:
-        raise FormatError("permission denied", path=path) from None
 
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from logicmodel.errors import ModelError
+from logicmodel.errors import ModelError, short_repr
 
 __all__ = [
     "Fraction",
@@ -43,14 +43,16 @@ def check_id(value: str) -> str:
     logicmodel.errors.ModelError: id '2nd' is not an identifier: use letters (kana and kanji too), digits and '_', not starting with a digit
     """
     if not isinstance(value, str) or not value:
-        raise ModelError(f"id {value!r} is empty: ids are identifiers such as 'adopted_n'")
+        raise ModelError(
+            f"id {short_repr(value)} is empty: ids are identifiers such as 'adopted_n'"
+        )
     if len(value) > MAX_ID_LENGTH:
         raise ModelError(
             f"id {value[:20]!r}… is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"
         )
     if not value.isidentifier() or value.startswith("__"):
         raise ModelError(
-            f"id {value!r} is not an identifier: use letters (kana and kanji too), digits and '_', "
+            f"id {short_repr(value)} is not an identifier: use letters (kana and kanji too), digits and '_', "
             "not starting with a digit"
         )
     return value
@@ -95,7 +97,7 @@ def _describe_loc(loc: Sequence[int | str], data: Any, tags: frozenset[str]) -> 
                 node = None
             ident = node.get("id") if isinstance(node, Mapping) else getattr(node, "id", None)
             if isinstance(ident, str):
-                parts.append(f" (id {ident!r})")
+                parts.append(f" (id {short_repr(ident, 40)})")
         else:
             if item in tags and not isinstance(node, Mapping | Sequence):
                 continue
@@ -105,6 +107,12 @@ def _describe_loc(loc: Sequence[int | str], data: Any, tags: frozenset[str]) -> 
             node = node.get(item) if isinstance(node, Mapping) else getattr(node, str(item), None)
     return "".join(parts)
 
+
+_LISTED = 20
+"""Problems spelled out in one message; the rest are counted (``errors()`` keeps them all)."""
+
+_LISTED_CHARS = 3_000
+"""Characters of problems spelled out in one message (long lines: fewer than ``_LISTED``)."""
 
 _KIND_TAGS = frozenset(
     {"input", "activity", "output", "outcome", "impact", "function-after", "function-before"}
@@ -141,7 +149,7 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
             continue
         msg = str(e["msg"])
         if e["type"] == "literal_error":
-            msg = f"{msg}; got {e.get('input')!r}"
+            msg = f"{msg}; got {short_repr(e.get('input'))}"
             if e["loc"] and e["loc"][-1] == "stage":
                 msg += " (短期/中期/長期 and 初期/中間/最終 are accepted too)"
             elif e["loc"] and e["loc"][-1] == "direction":
@@ -154,12 +162,21 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
             msg = "required field is missing"
         elif e["type"] == "union_tag_invalid":
             tag = (e.get("ctx") or {}).get("tag")
-            msg = f"kind {tag!r} is not one of input, activity, output, outcome, impact"
+            msg = f"kind {short_repr(tag)} is not one of input, activity, output, outcome, impact"
         elif e["type"] == "union_tag_not_found":
             msg = "kind is missing: give one of input, activity, output, outcome, impact"
         problems.append({"loc": tuple(e["loc"]), "msg": msg, "type": e["type"]})
         lines.append(f"{loc_text}: {msg}" if loc_text else msg)
-    body = "; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines)
+    shown: list[str] = []
+    used = 0
+    for line in lines[:_LISTED]:
+        if shown and used + len(line) > _LISTED_CHARS:
+            break
+        shown.append(line)
+        used += len(line)
+    if len(shown) < len(lines):
+        shown.append(f"… and {len(lines) - len(shown):,} more")
+    body = "; ".join(shown) if len(lines) == 1 else "\n  " + "\n  ".join(shown)
     message = f"{where}: {body}" if len(lines) == 1 else f"{where}: {len(lines)} problems:{body}"
     if len(inner) == 1 and len(problems) == 1 and not inner[0]._errors:
         out = copy.copy(inner[0])
@@ -254,4 +271,4 @@ class Frozen(BaseModel):
 
 def _where(cls: type, data: Any) -> str:
     ident = data.get("id") if isinstance(data, Mapping) else None
-    return f"{cls.__name__} {ident!r}" if isinstance(ident, str) else cls.__name__
+    return f"{cls.__name__} {short_repr(ident, 40)}" if isinstance(ident, str) else cls.__name__

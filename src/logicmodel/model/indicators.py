@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, field_validator, model_validator
 
-from logicmodel.errors import ModelError
+from logicmodel.errors import ModelError, short_repr
 from logicmodel.formula import parse_formula
 from logicmodel.model.base import FiniteFloat, Frozen, Id, NonNegative, Text
 from logicmodel.periods import parse_period
@@ -91,7 +91,7 @@ def _aggregation(value: Any) -> Any:
         key = value.strip().lower()
         if key not in ("stock", "flow", "mean"):
             raise ModelError(
-                f"aggregation {value!r} is not 'stock', 'flow' or 'mean'; or give "
+                f"aggregation {short_repr(value)} is not 'stock', 'flow' or 'mean'; or give "
                 "{time: sum|last|mean|min|max, orgs: sum|mean|min|max|none}"
             )
         return key

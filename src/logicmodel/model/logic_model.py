@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.formula import parse_formula
@@ -19,6 +19,14 @@ from logicmodel.model.unit_definition import UnitDefinition
 
 if TYPE_CHECKING:
     import networkx as nx
+
+
+def _month_number(value: Any) -> Any:
+    """``fiscal_year_start`` is a month 1-12; ``True`` is not a number here (bool is an int)."""
+    if isinstance(value, bool):
+        raise ModelError(f"expected a month number 1-12, got the bool {value}")
+    return value
+
 
 __all__ = ["LogicModel", "UnknownIdError"]
 
@@ -67,7 +75,9 @@ class LogicModel(Frozen):
     title: Text
     owner: Text | None = None
     description: Text | None = None
-    fiscal_year_start: int = Field(default=4, ge=1, le=12)
+    fiscal_year_start: Annotated[int, BeforeValidator(_month_number)] = Field(
+        default=4, ge=1, le=12
+    )
     # before the indicators: validating a definition adds its unit, so they may use it
     units: tuple[UnitDefinition, ...] = ()
     nodes: tuple[Node, ...] = ()

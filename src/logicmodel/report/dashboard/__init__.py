@@ -104,9 +104,12 @@ def dashboard(
     readers), every indicator with its trend, the organisations below by status, the service
     roadmap and the pathway findings (all of them, most important first, paged).
     """
-    if org is not None and hasattr(progress, "org"):
+    has_orgs = "org" in progress.indicators and progress.indicators["org"].notna().any()
+    if org is not None and has_orgs and hasattr(progress, "org"):
         progress = progress.org(org)  # a name or kana as well as a code; the same as a view's
-    org = getattr(progress, "focus", None)  # a view (progress.org(...)) is about its org
+        org = progress.focus
+    elif org is None:
+        org = getattr(progress, "focus", None)  # a view (progress.org(...)) is about its org
     data = build(model, progress, org)
     script = _static("dashboard.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
