@@ -48,6 +48,7 @@ from logicmodel.intake.values import (
     standard_column,
 )
 from logicmodel.issues import Issue, Severity
+from logicmodel.periods import epoch_days as _epoch_days
 from logicmodel.periods import parse_periods
 from logicmodel.units import conversion_factor
 
@@ -245,13 +246,6 @@ def aligned_values(
             dtype=np.float64
         )
     return got
-
-
-def _epoch_days(values: Any) -> np.ndarray:
-    days: np.ndarray = (
-        np.asarray(values, dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")
-    ).astype(np.int64)
-    return days
 
 
 @dataclass(frozen=True, slots=True)

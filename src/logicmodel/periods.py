@@ -41,11 +41,13 @@ import pandas as pd
 from logicmodel.errors import PeriodError, nearest, short_repr
 
 __all__ = [
+    "EPOCH",
     "FREQUENCIES",
     "KINDS",
     "Period",
     "PeriodArray",
     "assign_periods",
+    "epoch_days",
     "fiscal_year",
     "parse_period",
     "parse_periods",
@@ -225,6 +227,32 @@ class Period:
         if isinstance(day, _dt.datetime):
             day = day.date()
         return self.start <= day <= self.end
+
+
+# --------------------------------------------------------------------------------------------
+# days since 1970-01-01: the one integer form of a date in the arrays of the library
+
+EPOCH: Final = np.datetime64("1970-01-01", "D")
+"""Day 0 of :func:`epoch_days`."""
+
+
+def epoch_days(values: Any) -> npt.NDArray[np.int64]:
+    """Dates (anything ``numpy.asarray(..., "datetime64[D]")`` reads) as days since 1970-01-01.
+
+    The inverse is ``EPOCH + days``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> epoch_days([dt.date(1970, 1, 2), "2024-04-01"]).tolist()
+    [1, 19814]
+    >>> str(EPOCH + epoch_days(["2024-04-01"])[0])
+    '2024-04-01'
+    """
+    days: npt.NDArray[np.int64] = (np.asarray(values, dtype="datetime64[D]") - EPOCH).astype(
+        np.int64
+    )
+    return days
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from logicmodel.model.vocabulary import KINDS
+
 if TYPE_CHECKING:
     import pandas as pd
     from hypothesis.strategies import DrawFn, SearchStrategy
@@ -285,7 +287,6 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------- Hypothesis
 
-_KINDS = ("input", "activity", "output", "outcome", "impact")
 _UNITS = ("件", "人", "団体", "%", "分", "時間", "円", "千円", "件/人", "回", None)
 _PERIODS = (
     "FY2022",
@@ -405,7 +406,7 @@ def models(*, max_nodes: int = 12, max_indicators: int = 8) -> SearchStrategy[Lo
         prefix = draw(id_prefixes)
         nodes: list[Any] = []
         for k in range(n_nodes):
-            kind = draw(st.sampled_from(_KINDS))
+            kind = draw(st.sampled_from(KINDS))
             fields: dict[str, Any] = {
                 "id": f"{prefix}{k}",
                 "label": draw(maybe_text),

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from logicmodel.errors import PeriodError
+from logicmodel.model.vocabulary import PATHWAY, pathway_rank
 from logicmodel.periods import Period, parse_period
 
 if TYPE_CHECKING:
@@ -17,30 +18,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-KIND_JA: Final = {
-    "input": "インプット",
-    "activity": "アクティビティ",
-    "output": "アウトプット",
-    "outcome": "アウトカム",
-    "impact": "インパクト",
-}
-STAGE_JA: Final = {"short": "短期", "intermediate": "中期", "long": "長期"}
-
-# Pathway order: input → activity → output → outcome (short → intermediate → long) → impact.
-_RANK: Final = {"input": 0, "activity": 1, "output": 2, "outcome": 3, "impact": 6}
-_STAGE_RANK: Final = {"short": 0, "intermediate": 1, "long": 2}
-RANK_TEXT: Final = ("input", "activity", "output", "short outcome", "intermediate outcome",
-                    "long outcome", "impact")  # fmt: skip
-RANK_TEXT_JA: Final = ("インプット", "アクティビティ", "アウトプット", "短期アウトカム",
-                       "中期アウトカム", "長期アウトカム", "インパクト")  # fmt: skip
+# Pathway order and labels: the one vocabulary of the model package
+RANK_TEXT: Final = tuple(c.text for c in PATHWAY)
+RANK_TEXT_JA: Final = tuple(c.ja for c in PATHWAY)
 
 
 def rank(node: Any) -> int:
     """Position of a node in the pathway order (0 input … 6 impact)."""
-    base = _RANK.get(getattr(node, "kind", ""), 0)
-    if base == 3:
-        base += _STAGE_RANK.get(getattr(node, "stage", "short"), 0)
-    return base
+    return pathway_rank(getattr(node, "kind", ""), getattr(node, "stage", None))
 
 
 def kind_text(node: Any) -> str:

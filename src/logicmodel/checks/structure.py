@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from logicmodel.checks._common import (
     RANK_TEXT,
     RANK_TEXT_JA,
-    STAGE_JA,
     acyclic,
     adjacency,
     first_reached,
@@ -30,6 +29,7 @@ from logicmodel.checks.registry import rule
 from logicmodel.issues import Issue
 from logicmodel.model import LinkEvidence
 from logicmodel.model.evidence import estimate_text, level_text, verdict_of
+from logicmodel.model.vocabulary import STAGE_JA
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel

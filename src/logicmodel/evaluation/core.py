@@ -51,6 +51,7 @@ from logicmodel.observations import (
     prepare_observations,
     require_frame,
 )
+from logicmodel.periods import epoch_days as _days
 from logicmodel.periods import parse_period
 
 if TYPE_CHECKING:
@@ -64,10 +65,6 @@ _LANGS = ("en", "ja")
 # shortest length in days of a period of each reporting frequency
 _FREQ_DAYS = {"month": 28, "quarter": 89, "fiscal_quarter": 89, "fiscal_year": 365, "year": 365}
 _DAY = np.timedelta64(1, "D")
-
-
-def _days(values: Any) -> npt.NDArray[np.int64]:
-    return (np.asarray(values, dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")) // _DAY
 
 
 def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:

@@ -63,7 +63,8 @@ from logicmodel.observations import (
     _standard_columns,
     prepare_observations,
 )
-from logicmodel.periods import assign_periods, parse_period, parse_periods
+from logicmodel.periods import EPOCH as _EPOCH
+from logicmodel.periods import assign_periods, epoch_days, parse_period, parse_periods
 from logicmodel.units import conversion_factor
 
 if TYPE_CHECKING:
@@ -80,7 +81,6 @@ _PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 _MAX_ODD_VALUES = 100_000
 """Distinct non-plain value texts collected at most; beyond that the frame is not pushed down."""
 _MAX_LISTED = 20
-_EPOCH = np.datetime64("1970-01-01", "D")
 _WHERE = "observations (engine frame)"
 _RULES = ("sum", "mean", "min", "max")
 
@@ -584,18 +584,11 @@ def _mapping(
             "_p": [str(x) for x in period],
             "_r": [str(x) for x in rules],
             "_f": factors[good].astype(float).tolist(),
-            "_os": _days(start),
-            "_oe": _days(end),
+            "_os": epoch_days(start).tolist(),
+            "_oe": epoch_days(end).tolist(),
         }
     )
     return table
-
-
-def _days(dates: Any) -> list[int]:
-    return [
-        int(x)
-        for x in (np.asarray(dates, dtype="datetime64[D]") - _EPOCH) // np.timedelta64(1, "D")
-    ]
 
 
 def _duplicate_issues(dups: pd.DataFrame, has_org: bool) -> list[Issue]:

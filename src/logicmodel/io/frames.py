@@ -62,6 +62,7 @@ from logicmodel.io.files import (
     staged_directory,
 )
 from logicmodel.model import KINDS, Aggregation, LogicModel
+from logicmodel.model.vocabulary import KIND_JA, STAGE_JA, STAGES
 
 __all__ = ["TABLES", "from_frames", "read_csvs", "to_csv", "to_frames", "write_csvs"]
 
@@ -299,7 +300,7 @@ TABLE_JA = {
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "kind": KINDS,
-    "stage": ("short", "intermediate", "long"),
+    "stage": STAGES,
     "direction": ("increase", "decrease", "maintain"),
     "role": ("KGI", "KPI"),
     "aggregation": (
@@ -321,14 +322,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 _ALIASES: dict[str, dict[str, str]] = {
     "kind": {
-        "インプット": "input",
+        **{ja: kind for kind, ja in KIND_JA.items()},
         "投入": "input",
-        "アクティビティ": "activity",
         "活動": "activity",
-        "アウトプット": "output",
-        "アウトカム": "outcome",
         "成果": "outcome",
-        "インパクト": "impact",
     },
     "measure": {
         "定量": "quantitative",
@@ -348,14 +345,8 @@ _ALIASES: dict[str, dict[str, str]] = {
 }
 
 CHOICE_LABELS_JA: dict[str, dict[str, str]] = {
-    "kind": {
-        "input": "インプット",
-        "activity": "アクティビティ",
-        "output": "アウトプット",
-        "outcome": "アウトカム",
-        "impact": "インパクト",
-    },
-    "stage": {"short": "短期", "intermediate": "中期", "long": "長期"},
+    "kind": dict(KIND_JA),
+    "stage": dict(STAGE_JA),
     "direction": {"increase": "上向き", "decrease": "下向き", "maintain": "維持"},
     "measure": {"quantitative": "定量", "qualitative": "定性"},
     "frequency": {

@@ -78,6 +78,7 @@ from logicmodel.model import (
     Point,
 )
 from logicmodel.model.base import MAX_ID_LENGTH, check_id
+from logicmodel.model.vocabulary import KIND_JA, STAGE_JA, STAGES
 from logicmodel.periods import parse_period
 from logicmodel.units import (
     convert,
@@ -221,9 +222,10 @@ RS_FINDING_CODES: dict[str, tuple[Severity, str, str]] = {
 }
 """Codes of the findings :func:`read_rs_report` returns: ``code → (severity, title, title_ja)``."""
 
-_KIND_OF = {"アクティビティ": "activity", "アウトプット": "output", "アウトカム": "outcome"}
-_KIND_JA = {v: k for k, v in _KIND_OF.items()}
-_STAGE_JA = {"short": "1.短期", "intermediate": "2.中期", "long": "3.長期"}
+_RS_KINDS = ("activity", "output", "outcome")  # RS has no inputs or impacts
+_KIND_JA = {k: KIND_JA[k] for k in _RS_KINDS}
+_KIND_OF = {v: k for k, v in _KIND_JA.items()}
+_STAGE_JA = {s: f"{k}.{STAGE_JA[s]}" for k, s in enumerate(STAGES, start=1)}  # 1.短期
 _ROW_JA = {1: "1.目標年度", 2: "2.目標値", 3: "3.実績値", 4: "4.達成率"}
 _FLAG_VALUES = frozenset({"1", "1.0", "○", "〇", "◯", "●"})
 _TARGET_NOTE = "目標年度"

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from logicmodel.model.logic_model import LogicModel
-
-_KIND_JA = {
-    "input": "インプット",
-    "activity": "アクティビティ",
-    "output": "アウトプット",
-    "outcome": "アウトカム",
-    "impact": "インパクト",
-}
+from logicmodel.model.vocabulary import KIND_JA
 
 
-def model_html(model: LogicModel) -> str:
+class _Summarised(Protocol):
+    """What the summary reads of a model (so this module needs no import of ``LogicModel``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def nodes(self) -> Sequence[Any]: ...
+    @property
+    def links(self) -> Sequence[Any]: ...
+    @property
+    def indicators(self) -> Sequence[Any]: ...
+    @property
+    def milestones(self) -> Sequence[Any]: ...
+    def indicators_of(self, id: str) -> Sequence[Any]: ...
+
+
+def model_html(model: _Summarised) -> str:
     """A table of nodes with their indicators, escaped, with no scripts or external resources."""
     esc = html.escape
     rows = []
@@ -28,7 +38,7 @@ def model_html(model: LogicModel) -> str:
             for i in model.indicators_of(n.id)
         )
         rows.append(
-            f"<tr><td>{esc(_KIND_JA[n.kind])}{' (' + esc(stage) + ')' if stage else ''}</td>"
+            f"<tr><td>{esc(KIND_JA[n.kind])}{' (' + esc(stage) + ')' if stage else ''}</td>"
             f"<td><code>{esc(n.id)}</code></td><td>{esc(n.title)}</td><td>{inds}</td></tr>"
         )
     return (

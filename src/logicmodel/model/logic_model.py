@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.formula import parse_formula
+from logicmodel.model._html import model_html
 from logicmodel.model.base import Frozen, Id, Text
 from logicmodel.model.evidence import LinkEvidence
 from logicmodel.model.indicators import Indicator
@@ -450,8 +451,6 @@ class LogicModel(Frozen):
         return g
 
     def _repr_html_(self) -> str:
-        from logicmodel.model._html import model_html
-
         return model_html(self)
 
 

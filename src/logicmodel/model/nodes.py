@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Discriminator, Field
 
 from logicmodel.model.base import Frozen, Id, NonNegative, Text
 from logicmodel.model.evidence import LinkEvidence
+from logicmodel.model.vocabulary import KINDS, STAGES, NodeKind, Stage
 
 __all__ = [
     "KINDS",
@@ -23,13 +24,6 @@ __all__ = [
     "Stage",
 ]
 
-NodeKind = Literal["input", "activity", "output", "outcome", "impact"]
-Stage = Literal["short", "intermediate", "long"]
-
-KINDS: tuple[NodeKind, ...] = ("input", "activity", "output", "outcome", "impact")
-"""Node kinds in pathway order."""
-STAGES: tuple[Stage, ...] = ("short", "intermediate", "long")
-"""Outcome stages in pathway order."""
 
 _STAGE_ALIASES = {
     "短期": "short",

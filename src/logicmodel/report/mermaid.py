@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from logicmodel.evaluation.bands import STATUS_LABELS as _LABELS
+from logicmodel.model.vocabulary import PATHWAY
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -96,14 +97,8 @@ def ink(fill: str) -> str:
 STATUS_INK: Mapping[str, str] = {code: ink(fill) for code, fill in STATUS_COLOURS.items()}
 """Text colour on each status fill (every pair at least 4.5:1)."""
 
-_GROUPS: tuple[tuple[str, str | None, str], ...] = (
-    ("input", None, "インプット / Inputs"),
-    ("activity", None, "アクティビティ / Activities"),
-    ("output", None, "アウトプット / Outputs"),
-    ("outcome", "short", "短期アウトカム / Short-term outcomes"),
-    ("outcome", "intermediate", "中期アウトカム / Intermediate outcomes"),
-    ("outcome", "long", "長期アウトカム / Long-term outcomes"),
-    ("impact", None, "インパクト / Impact"),
+_GROUPS: tuple[tuple[str, str | None, str], ...] = tuple(
+    (c.kind, c.stage, f"{c.ja} / {c.en}") for c in PATHWAY
 )
 
 _ASCII_ID = re.compile(r"[A-Za-z0-9_]+\Z")

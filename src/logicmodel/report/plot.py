@@ -45,8 +45,9 @@ from logicmodel.errors import ModelError, did_you_mean
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.model import UnknownIdError
 from logicmodel.model.evidence import VERDICT_JA, estimate_text, level_text
+from logicmodel.model.vocabulary import PATHWAY
 from logicmodel.periods import parse_period
-from logicmodel.report.dashboard._layout import COLUMNS, wrap_into
+from logicmodel.report.layout import wrap_into
 from logicmodel.report.mermaid import STATUS_COLOURS
 from logicmodel.report.mermaid import ink as text_colour
 
@@ -528,7 +529,7 @@ def _layout(model: LogicModel, language: str) -> tuple[list[str], dict[str, tupl
     """Column titles and ``{node: (column, row)}``: one column per kind (outcomes per stage)."""
     titles: list[str] = []
     place: dict[str, tuple[int, int]] = {}
-    for kind, stage, ja, en in COLUMNS:
+    for kind, stage, ja, en, _words in PATHWAY:
         members = [
             n.id
             for n in model.nodes

@@ -20,7 +20,8 @@ import pandas as pd
 from logicmodel.errors import LogicModelError, ModelError
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
 from logicmodel.periods import parse_period, to_wareki_fy
-from logicmodel.report.dashboard._layout import pathway_layout, wrap
+from logicmodel.report.dashboard._layout import pathway_layout
+from logicmodel.report.layout import wrap
 from logicmodel.report.mermaid import STATUS_COLOURS, STATUS_INK
 
 if TYPE_CHECKING:
