@@ -1,4 +1,4 @@
-"""The integer index arrays the evaluator rolls organisations up with (``RollupIndex``, ``GroupIndex``)."""
+"""The integer index arrays the evaluator rolls organisations up with."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Japan's packaged tree: JIS X 0402 prefectures and municipalities and the wards of the designated cities."""
+"""Japan's packaged tree: prefectures, municipalities (JIS X 0402) and designated-city wards."""
 
 from __future__ import annotations
 

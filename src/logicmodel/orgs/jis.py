@@ -1,4 +1,4 @@
-"""JIS X 0402 全国地方公共団体コード: check digits, validity and normalising codes (one value or a column)."""
+"""JIS X 0402 全国地方公共団体コード: check digits, validity, normalising one code or a column."""
 
 from __future__ import annotations
 

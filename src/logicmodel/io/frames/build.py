@@ -1,4 +1,4 @@
-"""The builder shared by frames, CSV and Excel: raw tables → a validated ``LogicModel``, every problem located."""
+"""The builder shared by frames, CSV and Excel: raw tables → a ``LogicModel``, problems located."""
 
 from __future__ import annotations
 

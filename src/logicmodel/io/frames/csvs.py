@@ -1,4 +1,4 @@
-"""A model as a folder of CSV files (``write_csvs``, ``read_csvs``) and one table as CSV text (``to_csv``)."""
+"""A model as a folder of CSV files (``write_csvs``, ``read_csvs``); one table as CSV text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading a project: ``read_rs`` and ``read_rs_report`` build the model, indicators and observations."""
+"""Reading a project: ``read_rs``/``read_rs_report`` build the model, indicators, observations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writing a model as the two RS files (``write_rs``) and listing what RS cannot hold (``rs_losses``)."""
+"""Writing a model as the two RS files (``write_rs``); what RS cannot hold (``rs_losses``)."""
 
 from __future__ import annotations
 
