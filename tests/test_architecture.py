@@ -265,3 +265,61 @@ def test_allowed_upward_imports_stay_inside_functions() -> None:
             and n.col_offset == 0  # at module level (function-body imports are indented)
         ]
         assert top == [], f"{module} imports {imported} at module level"
+
+
+def _vocabulary_copies(path: Path) -> list[str]:
+    """String constants and ordering tuples of ``model/vocabulary.py`` written again in ``path``."""
+    from logicmodel.model.vocabulary import (
+        KIND_JA,
+        KINDS,
+        PATHWAY,
+        STAGE_JA,
+        STAGE_WORDS_JA,
+        STAGES,
+    )
+
+    words = {w for ws in STAGE_WORDS_JA.values() for w in ws}
+    labels = {*KIND_JA.values(), *STAGE_JA.values(), *words, *(c.ja for c in PATHWAY)}
+    labels |= {c.en for c in PATHWAY}
+    orders = {tuple(KINDS), tuple(STAGES)}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    exported = {  # ``__all__`` names classes (``Impact``), it is no label
+        id(n)
+        for a in ast.walk(tree)
+        if isinstance(a, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in a.targets)
+        for n in ast.walk(a.value)
+    }
+    found = []
+    for n in ast.walk(tree):
+        if id(n) in exported:
+            continue
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in labels:
+            found.append(f"{path.name}:{n.lineno} {n.value!r}")
+        elif isinstance(n, ast.Tuple) and all(isinstance(e, ast.Constant) for e in n.elts):
+            values = tuple(getattr(e, "value", None) for e in n.elts)
+            if values in orders:
+                found.append(f"{path.name}:{n.lineno} {values!r}")
+    return found
+
+
+def test_kind_labels_and_pathway_order_are_written_once() -> None:
+    # STYLE 17: node-kind and stage labels and the pathway order live in model/vocabulary.py only
+    vocabulary = SRC / "model" / "vocabulary.py"
+    copies = [c for p in _modules() if p != vocabulary for c in _vocabulary_copies(p)]
+    assert copies == []
+    assert _vocabulary_copies(vocabulary) != []  # the checker sees the one definition
+
+
+def test_private_modules_are_imported_only_inside_their_package() -> None:
+    # ``report.dashboard._layout`` belongs to the dashboard: the charts use ``report.layout``
+    found = []
+    for path in _modules():
+        module = _module_name(path)
+        for line, imported in collect_imports(path):
+            parts = imported.split(".")
+            private = [k for k, p in enumerate(parts) if p.startswith("_") and k > 0]
+            if private:
+                owner = ".".join(parts[: private[0]])
+                if not (module == owner or module.startswith(owner + ".")):
+                    found.append(f"{module}:{line} imports {imported}")
+    assert found == []

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from logicmodel.model.vocabulary import KINDS
+from logicmodel.model.vocabulary import KINDS, STAGES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -418,7 +418,7 @@ def models(*, max_nodes: int = 12, max_indicators: int = 8) -> SearchStrategy[Lo
                 "tags": draw(texts),
             }
             if kind == "outcome":
-                fields["stage"] = draw(st.sampled_from(("short", "intermediate", "long")))
+                fields["stage"] = draw(st.sampled_from(STAGES))
             cls = {
                 "input": lm.Input,
                 "activity": lm.Activity,

@@ -71,6 +71,7 @@ from logicmodel.model import (
     Point,
     check_id,
 )
+from logicmodel.model.vocabulary import STAGES
 from logicmodel.periods import parse_period
 
 if TYPE_CHECKING:
@@ -720,7 +721,7 @@ def read_iati(
     >>> obs[["indicator", "period", "value", "kind"]].to_dict("records")
     [{'indicator': 'r1_i1', 'period': '2024-04-01/2025-03-31', 'value': 640.0, 'kind': 'actual'}]
     """
-    if outcome_stage not in ("short", "intermediate", "long"):
+    if outcome_stage not in STAGES:
         raise ModelError(f"outcome_stage {outcome_stage!r} is not one of short, intermediate, long")
     if not isinstance(path, str | os.PathLike):
         raise FormatError(f"path must be the path of an IATI XML file, got {type(path).__name__}")

@@ -8,7 +8,14 @@ from pydantic import BeforeValidator, Discriminator, Field
 
 from logicmodel.model.base import Frozen, Id, NonNegative, Text
 from logicmodel.model.evidence import LinkEvidence
-from logicmodel.model.vocabulary import KINDS, STAGES, NodeKind, Stage
+from logicmodel.model.vocabulary import (
+    KINDS,
+    STAGE_JA,
+    STAGE_WORDS_JA,
+    STAGES,
+    NodeKind,
+    Stage,
+)
 
 __all__ = [
     "KINDS",
@@ -26,18 +33,9 @@ __all__ = [
 
 
 _STAGE_ALIASES = {
-    "短期": "short",
-    "初期": "short",
-    "1.短期": "short",
-    "1": "short",
-    "中期": "intermediate",
-    "中間": "intermediate",
-    "2.中期": "intermediate",
-    "2": "intermediate",
-    "長期": "long",
-    "最終": "long",
-    "3.長期": "long",
-    "3": "long",
+    **{word: stage for stage, words in STAGE_WORDS_JA.items() for word in words},
+    **{f"{k}.{STAGE_JA[stage]}": stage for k, stage in enumerate(STAGES, start=1)},  # 1.短期
+    **{str(k): stage for k, stage in enumerate(STAGES, start=1)},
     "short-term": "short",
     "medium": "intermediate",
     "intermediate-term": "intermediate",

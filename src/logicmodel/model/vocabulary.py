@@ -24,6 +24,7 @@ __all__ = [
     "PATHWAY",
     "STAGES",
     "STAGE_JA",
+    "STAGE_WORDS_JA",
     "NodeKind",
     "PathwayColumn",
     "Stage",
@@ -56,6 +57,12 @@ KIND_EN: Final[dict[str, str]] = {
 """English heading of each node kind."""
 STAGE_JA: Final[dict[str, str]] = {"short": "短期", "intermediate": "中期", "long": "長期"}
 """Japanese name of each outcome stage."""
+STAGE_WORDS_JA: Final[dict[str, tuple[str, ...]]] = {
+    "short": ("短期", "初期"),
+    "intermediate": ("中期", "中間"),
+    "long": ("長期", "最終"),
+}
+"""Japanese words read as each outcome stage, its name first."""
 _STAGE_EN: Final = {"short": "Short-term", "intermediate": "Intermediate", "long": "Long-term"}
 
 

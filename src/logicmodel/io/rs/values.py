@@ -37,6 +37,7 @@ from logicmodel.io.rs.common import (
 )
 from logicmodel.issues import Issue
 from logicmodel.model.base import MAX_ID_LENGTH
+from logicmodel.model.vocabulary import STAGE_WORDS_JA
 from logicmodel.periods import parse_period
 from logicmodel.units import (
     normalize_rs_unit,
@@ -67,11 +68,7 @@ def _parse_numbers(
 def _stage_of(text: str) -> str | None:
     s = re.sub(r"\s+", "", _nfkc(text))
     s = re.sub(r"^[0-9]+[.)]?", "", s)
-    for words, stage in (
-        (("短期", "初期"), "short"),
-        (("中期", "中間"), "intermediate"),
-        (("長期", "最終"), "long"),
-    ):
+    for stage, words in STAGE_WORDS_JA.items():
         if any(w in s for w in words):
             return stage
     return None
