@@ -135,9 +135,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
     observations = (
         None if args.observations is None else _read_observations(args.observations, args.sheet)
     )
+    hierarchy = None
+    if args.hierarchy == "japan":
+        if observations is None:
+            raise _UsageError("--hierarchy checks the org codes of --observations; give them too")
+        from logicmodel.orgs import Hierarchy
+
+        hierarchy = Hierarchy.japan()
     report = check(
         model,
         observations,
+        hierarchy=hierarchy,
         select=_codes(args.select),
         ignore=_codes(args.ignore),
         lang=args.lang,
@@ -494,6 +502,12 @@ def _parser() -> argparse.ArgumentParser:
         "--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet, .xlsx)"
     )
     p.add_argument("--sheet", metavar="NAME", help="the workbook sheet of the observations")
+    p.add_argument(
+        "--hierarchy",
+        choices=("none", "japan"),
+        default="none",
+        help="japan: check the org codes of the observations (JIS X 0402, check digits, wards)",
+    )
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", action="append", metavar="CODES", help="leave these codes out")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="message language")

@@ -1142,6 +1142,8 @@ def _children_table(
     tree = np.arange(n_org) < index.n_tree
     level = index.org_level
     at_counted = (level[go] == index.counted) & tree[go]
+    # versioned trees: only the organisations that exist at as_of (merged ones left out)
+    at_counted &= expected.at(np.where(tree[go], go, 0), np.full(len(go), as_of_x)) > 0
     keys: list[npt.NDArray[np.int64]] = []
     codes: list[npt.NDArray[np.int64]] = []
     anc = index.parents[go[at_counted]]

@@ -1,0 +1,102 @@
+"""Review of issue 10 (coverage, views, org checks): cases the first tests did not try. Every
+expected number is computed by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pandas as pd
+import pytest
+
+import logicmodel as lm
+from logicmodel.evaluation import Progress, evaluate
+
+
+@functools.cache
+def japan() -> lm.Hierarchy:
+    return lm.Hierarchy.japan()
+
+
+def model(*indicators: lm.Indicator) -> lm.LogicModel:
+    return lm.LogicModel(
+        id="rev",
+        title="review",
+        nodes=[lm.Activity(id="act"), lm.Output(id="out"), lm.Outcome(id="oc", stage="short")],
+        links=[lm.Link(source="act", target="out"), lm.Link(source="out", target="oc")],
+        indicators=list(indicators),
+    )
+
+
+def frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["indicator", "org", "period", "value"])
+
+
+def row(p: Progress, indicator: str, org: str, table: str = "indicators") -> pd.Series:
+    t = getattr(p, table)
+    hit = t[(t["indicator"] == indicator) & (t["org"] == org)]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+def _merged_tree() -> lm.Hierarchy:
+    # N → P (A, B merge into C on 2024-10-01), Q (D, E)
+    return lm.Hierarchy.from_frame(
+        pd.DataFrame(
+            {
+                "code": ["N", "P", "Q", "A", "B", "C", "D", "E"],
+                "parent": [None, "N", "N", "P", "P", "P", "Q", "Q"],
+                "level": ["nation", "pref", "pref", "muni", "muni", "muni", "muni", "muni"],
+                "to": [None, None, None, dt.date(2024, 10, 1), dt.date(2024, 10, 1)] + [None] * 3,
+                "from": [None] * 5 + [dt.date(2024, 10, 1), None, None],
+            }
+        ),
+        child="code",
+        parent="parent",
+        level="level",
+        valid_from="from",
+        valid_to="to",
+    )
+
+
+def test_children_count_the_organisations_that_exist_at_as_of() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    obs = frame([("n", "A", "FY2023", 1), ("n", "B", "FY2023", 2), ("n", "C", "FY2024", 5)])
+    p = evaluate(m, obs, hierarchy=_merged_tree())
+    assert p.as_of == dt.date(2025, 3, 31)
+    # at as_of the nation has C, D, E (A and B merged into C): C reported, D and E did not
+    nation = row(p, "n", "N", "children")
+    assert (nation["n_children"], nation["reporting"], nation["no_data"]) == (3, 1, 2)
+    pref = row(p, "n", "P", "children")
+    assert (pref["n_children"], pref["reporting"], pref["no_data"]) == (1, 1, 0)
+    # the same counts as the nation's own row
+    assert (row(p, "n", "N")["reporting"], row(p, "n", "N")["expected"]) == (1, 3)
+
+
+def test_bad_org_codes_are_reported_at_their_own_rows() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    obs = frame(
+        [
+            ("n", "011002", "FY2024", 1),  # row 0: 札幌市, fine
+            ("n", "131017", "FY2024", 2),  # row 1: 千代田区 is 131016
+            ("n", "999999", "FY2024", 3),  # row 2: no such code, whatever the check digit
+            ("n", "13101", "FY2023", 4),  # row 3: 5 digits, fine
+            ("n", "131017", "FY2023", 5),  # row 4: 131017 again
+            ("n", "0110020", "FY2023", 6),  # row 5: 7 digits
+        ]
+    )
+    report = lm.check(m, obs, hierarchy=japan())
+    bad = {i.message.split("'")[1]: i for i in report if i.code == "LM309"}
+    assert set(bad) == {"131017", "999999", "0110020"}
+    assert bad["131017"].row == 1
+    assert "rows 1, 4 (0-based)" in bad["131017"].where
+    assert "the code is '131016'" in bad["131017"].message
+    assert bad["999999"].row == 2
+    # 99999 + its check digit 7 is no code either: unknown, not "the code is '999997'"
+    assert "not a code of the hierarchy" in bad["999999"].message
+    assert "999997" not in bad["999999"].message
+    assert bad["0110020"].row == 5
+    with pytest.raises(lm.CheckError) as err:
+        evaluate(m, obs, hierarchy=japan())
+    raised = [i for i in err.value.report if i.code == "LM309"]
+    assert [(i.row, i.message) for i in raised] == [(i.row, i.message) for i in bad.values()]
