@@ -100,3 +100,40 @@ def test_bad_org_codes_are_reported_at_their_own_rows() -> None:
         evaluate(m, obs, hierarchy=japan())
     raised = [i for i in err.value.report if i.code == "LM309"]
     assert [(i.row, i.message) for i in raised] == [(i.row, i.message) for i in bad.values()]
+
+
+def test_names_take_5_digit_codes_and_wards_by_their_city() -> None:
+    h = japan()
+    # 01100 is 札幌市 without its check digit (011002); 01661 is 釧路町 (016616)
+    assert (h.name("01100"), h.name("01661"), h.kana("01661")) == (
+        "札幌市",
+        "釧路町",
+        "クシロチョウ",
+    )
+    assert h.level_of("１３１０１") == "municipality"  # 千代田区 in full-width digits
+    with pytest.raises(lm.ModelError, match="the code is '011002'"):
+        h.name("011003")
+    with pytest.raises(lm.ModelError, match="unknown org code '999999'"):
+        h.name("999999")  # 999997 is no code either: not "wrong check digit"
+    # 中央区 is ten organisations; with its city (or prefecture and city) it is one
+    assert h.find("札幌市中央区") == "011011"
+    assert h.find("大阪市中央区") == "271284"
+    assert h.find("北海道札幌市中央区") == "011011"
+    with pytest.raises(lm.ModelError, match="no organisation"):
+        h.find("区")
+
+
+def test_progress_org_takes_5_digit_codes_and_names_with_their_parents() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    obs = frame(
+        [("n", "011011", "FY2024", 1), ("n", "131024", "FY2024", 2), ("n", "016616", "FY2024", 3)]
+    )
+    p = evaluate(m, obs, hierarchy=japan())
+    assert p.resolve_org("01661") == "016616"
+    assert p.resolve_org("札幌市中央区") == "011011"
+    assert p.resolve_org("東京都中央区") == "131024"
+    with pytest.raises(lm.ModelError, match="2 organisations are named '中央区'"):
+        p.org("中央区")
+    view = p.org("札幌市中央区")
+    assert view.focus == "011011"
+    assert view.indicators["actual"].tolist() == [1.0]
