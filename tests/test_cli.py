@@ -211,6 +211,37 @@ def test_check_org_codes_against_japan(tmp_path: Path, capsys: pytest.CaptureFix
     assert "--observations" in _one_error_line(capsys.readouterr().err)
 
 
+def test_evaluate_prints_who_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """3 of the 1,741 municipalities report: the national total says so and is not judged."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "id: m\ntitle: t\nnodes:\n  - {id: a, kind: activity}\n  - {id: o, kind: outcome}\n"
+        "links:\n  - {source: a, target: o}\nindicators:\n"
+        "  - {id: n, role: KGI, measures: o, unit: 件, baseline: {period: FY2023, value: 0},\n"
+        "     targets: [{period: FY2025, value: 120}]}\n",
+        encoding="utf-8",
+    )
+    obs = tmp_path / "obs.csv"
+    obs.write_text(
+        "indicator,org,period,value\nn,016616,FY2024,10\nn,011002,FY2024,20\nn,131016,FY2024,30\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", str(model), str(obs), "--hierarchy", "japan", "--lang", "ja"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    # 10 + 20 + 30 = 60 of 120: 50.0%, from 3 of 1,741 municipalities → 集計中
+    assert "3/1,741団体" in out
+    assert "集計中" in out
+    assert "50.0%" in out
+    # judged once 0.1% is enough: 3/1,741 = 0.17%, on plan (60 against 0 → 120 halfway) → 順調
+    assert main([*args, "--min-coverage", "0.001"]) == 0
+    out = capsys.readouterr().out
+    assert "順調" in out
+    assert "集計中" not in out
+    assert main([*args, "--min-coverage", "2"]) == 2
+    assert "min_coverage" in _one_error_line(capsys.readouterr().err)
+
+
 OBS = Path(__file__).resolve().parents[1] / "examples" / "window-dx" / "observations.csv"
 RS_DIR = Path(__file__).resolve().parent / "data" / "rs"
 IATI_SAMPLE = Path(__file__).resolve().parent / "data" / "iati" / "mapping.xml"

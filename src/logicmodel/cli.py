@@ -326,6 +326,7 @@ def _evaluate(args: argparse.Namespace, steps: _Steps) -> tuple[LogicModel, Prog
             as_of=args.as_of,
             hierarchy=hierarchy,
             bands=args.bands,
+            min_coverage=args.min_coverage,
             lang=args.lang,
             errors="drop" if args.skip_bad_rows else "raise",
         )
@@ -554,6 +555,15 @@ def _parser() -> argparse.ArgumentParser:
             help="japan: roll municipalities up to prefectures and the nation",
         )
         p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--min-coverage",
+            dest="min_coverage",
+            type=float,
+            default=1.0,
+            metavar="SHARE",
+            help="judge a total once this share of its organisations reported (default 1.0; "
+            "below it the status is incomplete / 集計中)",
+        )
         p.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
