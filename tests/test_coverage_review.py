@@ -137,3 +137,34 @@ def test_progress_org_takes_5_digit_codes_and_names_with_their_parents() -> None
     view = p.org("札幌市中央区")
     assert view.focus == "011011"
     assert view.indicators["actual"].tolist() == [1.0]
+
+
+def test_a_running_flow_without_a_plan_is_judged_against_the_prorated_target() -> None:
+    # no baseline, one target for FY2026: there is no plan for FY2024, so the status compares
+    # with the target; half a year's flow is compared with half of it, not all of it
+    m = model(
+        lm.KPI(
+            id="s",
+            measures="out",
+            unit="件",
+            aggregation="flow",
+            frequency="fiscal_year",
+            targets={"FY2026": 1200},
+        )
+    )
+    rows = [("s", None, f"2024-{k:02d}", 100) for k in range(4, 10)]
+    p = evaluate(m, pd.DataFrame(rows, columns=["indicator", "org", "period", "value"]))
+    r = p.indicators.iloc[0]
+    assert not r["period_complete"]
+    assert r["actual"] == pytest.approx(600.0)
+    assert r["achievement"] == pytest.approx(0.5)  # 600 / 1,200
+    assert pd.isna(r["planned"])
+    # 183 of FY2024's 365 days have passed: 0.5 ≥ 183/365 − 0.05 = 0.451 → on_track (was
+    # off_track: 0.5 against a full year's 1.0)
+    assert r["status"] == "on_track"
+    assert p.history.iloc[-1]["status"] == "on_track"
+    # the same six months once the year is over are judged against the whole target
+    done = evaluate(
+        m, pd.DataFrame(rows, columns=["indicator", "org", "period", "value"]), as_of="FY2024"
+    )
+    assert done.indicators.iloc[0]["status"] == "off_track"

@@ -77,12 +77,21 @@ class SeriesState:
         planned = plan_values(
             s, x_plan, self.pts_series, self.pts_x, self.pts_value, self.has_baseline
         )
+        share = np.ones(len(rows), dtype=np.float64)
         if flow.any():
             start = self.start[rows]
-            share = (self.as_of_x - start + 1) / np.maximum(x - start + 1, 1)
-            planned = np.where(flow, planned * np.clip(share, 0.0, 1.0), planned)
+            share = np.clip((self.as_of_x - start + 1) / np.maximum(x - start + 1, 1), 0.0, 1.0)
+            planned = np.where(flow, planned * share, planned)
         ach = achievement(self.actual[rows], self.baseline[s], self.target[s], self.direction[s])
         pach = achievement(planned, self.baseline[s], self.target[s], self.direction[s])
+        # a running flow without a plan for its period (no baseline before the first target) is
+        # judged against the target prorated by elapsed time, not the full year's
+        unplanned = flow & np.isnan(planned)
+        if unplanned.any():
+            prorated = achievement(
+                self.target[s] * share, self.baseline[s], self.target[s], self.direction[s]
+            )
+            pach = np.where(unplanned, prorated, pach)
         return planned, ach, pach
 
 
