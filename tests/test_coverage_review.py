@@ -168,3 +168,23 @@ def test_a_running_flow_without_a_plan_is_judged_against_the_prorated_target() -
         m, pd.DataFrame(rows, columns=["indicator", "org", "period", "value"]), as_of="FY2024"
     )
     assert done.indicators.iloc[0]["status"] == "off_track"
+
+
+def test_indicator_chart_takes_the_org_as_a_view_does() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    obs = frame(
+        [("n", "011011", "FY2024", 1), ("n", "131024", "FY2024", 2), ("n", "016616", "FY2024", 3)]
+    )
+    p = evaluate(m, obs, hierarchy=japan())
+    for org in ("釧路町", "くしろちょう", "01661", "016616"):
+        ax = lm.plot.indicator(p, "n", org=org)
+        assert "釧路町 (016616)" in ax.get_title()
+        plt.close(ax.figure)
+    ax = lm.plot.indicator(p, "n", org="札幌市中央区")
+    assert "中央区 (011011)" in ax.get_title()
+    plt.close(ax.figure)
+    with pytest.raises(lm.ModelError, match="131024"):
+        lm.plot.indicator(p, "n", org="中央区")  # two of them: the message lists the codes
