@@ -188,3 +188,45 @@ def test_indicator_chart_takes_the_org_as_a_view_does() -> None:
     plt.close(ax.figure)
     with pytest.raises(lm.ModelError, match="131024"):
         lm.plot.indicator(p, "n", org="中央区")  # two of them: the message lists the codes
+
+
+def test_a_partial_total_does_not_judge_its_node_or_make_findings() -> None:
+    m = lm.LogicModel(
+        id="c",
+        title="t",
+        nodes=[lm.Activity(id="a"), lm.Output(id="b"), lm.Outcome(id="c")],
+        links=[lm.Link(source="a", target="b"), lm.Link(source="b", target="c")],
+        indicators=[
+            lm.KPI(id="ka", measures="a", unit="件", aggregation="mean", targets={"FY2024": 10}),
+            lm.KPI(
+                id="kb",
+                measures="b",
+                unit="件",
+                baseline={"period": "FY2023", "value": 0},
+                targets={"FY2024": 1000},
+            ),
+            lm.KPI(id="kc", measures="c", unit="件", aggregation="mean", targets={"FY2024": 10}),
+        ],
+    )
+    # 釧路町 alone: its 10 of a national 1,000 is 1 of 1,741 reporting → 集計中, not 1 % 遅れ
+    obs = frame(
+        [
+            ("ka", "016616", "FY2024", 10),
+            ("kb", "016616", "FY2024", 10),
+            ("kc", "016616", "FY2024", 1),
+        ]
+    )
+    p = evaluate(m, obs, hierarchy=japan())
+    assert row(p, "kb", "JP")["status"] == "incomplete"
+    nodes = p.nodes.set_index(["node", "org"])
+    b = nodes.loc[("b", "JP")]
+    assert b["status"] == "incomplete"
+    assert not b["measured"]
+    assert pd.isna(b["score"])
+    # c is off track (1 of 10) but b's number is not in yet: no broken link, no bottleneck
+    assert nodes.loc[("c", "JP"), "status"] == "off_track"
+    assert p.findings.empty
+    # with min_coverage 0 the total is judged: b scores 10/1,000 = 0.01 → off track
+    judged = evaluate(m, obs, hierarchy=japan(), min_coverage=0).nodes.set_index(["node", "org"])
+    assert judged.loc[("b", "JP"), "score"] == pytest.approx(0.01)
+    assert judged.loc[("b", "JP"), "status"] == "off_track"
