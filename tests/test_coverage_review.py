@@ -230,3 +230,12 @@ def test_a_partial_total_does_not_judge_its_node_or_make_findings() -> None:
     judged = evaluate(m, obs, hierarchy=japan(), min_coverage=0).nodes.set_index(["node", "org"])
     assert judged.loc[("b", "JP"), "score"] == pytest.approx(0.01)
     assert judged.loc[("b", "JP"), "status"] == "off_track"
+
+
+def test_a_number_among_text_codes_is_reported_with_the_code_it_lost() -> None:
+    # an Excel column where one cell was typed as a number: 011002 became 11002
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    obs = frame([("n", "011002", "FY2024", 1), ("n", 11002, "FY2023", 1)])
+    bad = [i for i in lm.check(m, obs, hierarchy=japan()) if i.code == "LM309"]
+    assert [i.row for i in bad] == [1]
+    assert "it may be '011002'" in bad[0].message
