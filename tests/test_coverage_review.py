@@ -239,3 +239,16 @@ def test_a_number_among_text_codes_is_reported_with_the_code_it_lost() -> None:
     bad = [i for i in lm.check(m, obs, hierarchy=japan()) if i.code == "LM309"]
     assert [i.row for i in bad] == [1]
     assert "it may be '011002'" in bad[0].message
+
+
+def test_summary_names_orgs_of_a_tree_without_names_by_their_codes() -> None:
+    m = model(lm.KPI(id="n", measures="out", unit="件"))
+    p = evaluate(
+        m,
+        frame([("n", "A", "2024-09", 1), ("n", "C", "2024-10", 5), ("n", "D", "2024-10", 4)]),
+        hierarchy=_merged_tree(),
+    )
+    assert p.summary()["org"].tolist() == ["N"]  # was blank
+    view = p.org("Q")
+    assert view.summary()["org"].tolist() == ["Q"]
+    assert view.summary()["actual"].tolist() == ["4"]

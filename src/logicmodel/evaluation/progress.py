@@ -294,7 +294,9 @@ class Progress:
         )
         if len(self.orgs) > 1 or self.focus is not None:
             name = self.orgs.set_index(self.orgs["org"].astype(object))["org_name"]
-            who = [name.get(o, o) for o in t["org"].astype(object).tolist()]
+            codes = t["org"].astype(object).tolist()
+            # the code when the tree has no names
+            who = [n if isinstance(n := name.get(o), str) and n else o for o in codes]
             out.insert(0, heads["org"], [("" if w is None else str(w)) for w in who])
         return out.reset_index(drop=True)
 
