@@ -252,3 +252,27 @@ def test_summary_names_orgs_of_a_tree_without_names_by_their_codes() -> None:
     view = p.org("Q")
     assert view.summary()["org"].tolist() == ["Q"]
     assert view.summary()["actual"].tolist() == ["4"]
+
+
+def test_a_running_falling_flow_is_judged_by_its_pace() -> None:
+    # accidents, at most 1,000 in FY2024; 300 a month in April–June (as_of 2024-06-30)
+    m = model(
+        lm.KPI(
+            id="acc",
+            measures="out",
+            unit="件",
+            direction="decrease",
+            aggregation="flow",
+            frequency="fiscal_year",
+            targets={"FY2024": 1000},
+        )
+    )
+    obs = frame([("acc", None, f"2024-{k:02d}", 300) for k in range(4, 7)])
+    r = evaluate(m, obs).indicators.iloc[0]
+    assert (r["actual"], r["period_complete"]) == (900.0, False)
+    assert r["planned"] == pytest.approx(1000 * 91 / 365)  # 91 of 365 days
+    # 900 in 91 days is 900·365/91 = 3,609.9 a year: achievement 1,000/3,609.9 = 0.277 against
+    # a plan of 1.0 → off_track (was "achieved": 900 is below the yearly 1,000)
+    assert r["achievement"] == pytest.approx(1000 / (900 * 365 / 91))
+    assert r["planned_achievement"] == pytest.approx(1.0)
+    assert r["status"] == "off_track"
