@@ -184,6 +184,64 @@ def test_check_with_observations(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "LM301" in capsys.readouterr().out
 
 
+def test_check_org_codes_against_japan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``check --hierarchy japan``: every bad org code with its file lines (header = line 1)."""
+    obs = tmp_path / "obs.csv"
+    obs.write_text(
+        "indicator,org,period,value\n"
+        "adopted_n,011002,FY2024,300\n"  # line 2: 札幌市
+        "adopted_n,011003,FY2024,3\n"  # line 3: wrong check digit (011002)
+        "adopted_n,999999,FY2024,1\n"  # line 4: no such code
+        "adopted_n,011003,FY2023,3\n",  # line 5: the same wrong digit again
+        encoding="utf-8",
+    )
+    # without the hierarchy the codes are not checked
+    assert main(["check", str(EXAMPLE), "--observations", str(obs)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(EXAMPLE), "--observations", str(obs), "--hierarchy", "japan"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("LM309")]
+    assert len(lines) == 2
+    assert "lines 3, 5:" in lines[0]
+    assert "'011003'" in lines[0]
+    assert "the code is '011002'" in lines[0]
+    assert "line 4:" in lines[1]
+    assert "'999999' is not a code" in lines[1]
+    # a hierarchy without observations to check is a usage error
+    assert main(["check", str(EXAMPLE), "--hierarchy", "japan"]) == 2
+    assert "--observations" in _one_error_line(capsys.readouterr().err)
+
+
+def test_evaluate_prints_who_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """3 of the 1,741 municipalities report: the national total says so and is not judged."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        "id: m\ntitle: t\nnodes:\n  - {id: a, kind: activity}\n  - {id: o, kind: outcome}\n"
+        "links:\n  - {source: a, target: o}\nindicators:\n"
+        "  - {id: n, role: KGI, measures: o, unit: 件, baseline: {period: FY2023, value: 0},\n"
+        "     targets: [{period: FY2025, value: 120}]}\n",
+        encoding="utf-8",
+    )
+    obs = tmp_path / "obs.csv"
+    obs.write_text(
+        "indicator,org,period,value\nn,016616,FY2024,10\nn,011002,FY2024,20\nn,131016,FY2024,30\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", str(model), str(obs), "--hierarchy", "japan", "--lang", "ja"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    # 10 + 20 + 30 = 60 of 120: 50.0%, from 3 of 1,741 municipalities → 集計中
+    assert "3/1,741団体" in out
+    assert "集計中" in out
+    assert "50.0%" in out
+    # judged once 0.1% is enough: 3/1,741 = 0.17%, on plan (60 against 0 → 120 halfway) → 順調
+    assert main([*args, "--min-coverage", "0.001"]) == 0
+    out = capsys.readouterr().out
+    assert "順調" in out
+    assert "集計中" not in out
+    assert main([*args, "--min-coverage", "2"]) == 2
+    assert "min_coverage" in _one_error_line(capsys.readouterr().err)
+
+
 OBS = Path(__file__).resolve().parents[1] / "examples" / "window-dx" / "observations.csv"
 RS_DIR = Path(__file__).resolve().parent / "data" / "rs"
 IATI_SAMPLE = Path(__file__).resolve().parent / "data" / "iati" / "mapping.xml"

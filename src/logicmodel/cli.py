@@ -135,9 +135,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
     observations = (
         None if args.observations is None else _read_observations(args.observations, args.sheet)
     )
+    hierarchy = None
+    if args.hierarchy == "japan":
+        if observations is None:
+            raise _UsageError("--hierarchy checks the org codes of --observations; give them too")
+        from logicmodel.orgs import Hierarchy
+
+        hierarchy = Hierarchy.japan()
     report = check(
         model,
         observations,
+        hierarchy=hierarchy,
         select=_codes(args.select),
         ignore=_codes(args.ignore),
         lang=args.lang,
@@ -318,6 +326,7 @@ def _evaluate(args: argparse.Namespace, steps: _Steps) -> tuple[LogicModel, Prog
             as_of=args.as_of,
             hierarchy=hierarchy,
             bands=args.bands,
+            min_coverage=args.min_coverage,
             lang=args.lang,
             errors="drop" if args.skip_bad_rows else "raise",
         )
@@ -494,6 +503,12 @@ def _parser() -> argparse.ArgumentParser:
         "--observations", type=Path, metavar="OBS", help="observations (.csv, .parquet, .xlsx)"
     )
     p.add_argument("--sheet", metavar="NAME", help="the workbook sheet of the observations")
+    p.add_argument(
+        "--hierarchy",
+        choices=("none", "japan"),
+        default="none",
+        help="japan: check the org codes of the observations (JIS X 0402, check digits, wards)",
+    )
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", action="append", metavar="CODES", help="leave these codes out")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="message language")
@@ -540,6 +555,15 @@ def _parser() -> argparse.ArgumentParser:
             help="japan: roll municipalities up to prefectures and the nation",
         )
         p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--min-coverage",
+            dest="min_coverage",
+            type=float,
+            default=1.0,
+            metavar="SHARE",
+            help="judge a total once this share of its organisations reported (default 1.0; "
+            "below it the status is incomplete / 集計中)",
+        )
         p.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,

@@ -264,6 +264,7 @@ class Observations:
     indicators: tuple[str, ...] = ()
     orgs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     periods: PeriodTable = field(default_factory=PeriodTable)
+    from_file: bool = False  # ``row`` holds file lines (header = line 1), not frame rows
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -994,7 +995,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
 
     issues.extend(_formula_conflicts(model, prepared))
     issues.extend(_plausibility_issues(model, prepared, from_file))
-    return dataclasses.replace(prepared, issues=tuple(issues))
+    return dataclasses.replace(prepared, issues=tuple(issues), from_file=from_file)
 
 
 COUNT_UNITS = frozenset(
@@ -1200,13 +1201,16 @@ def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list
     org_code = prepared.frame["org_code"].to_numpy()
     row_of = prepared.frame["row"].to_numpy()
     hit = np.isin(org_code, np.asarray(bad, dtype=org_code.dtype))
-    positions = pd.Series(np.flatnonzero(hit)).groupby(org_code[hit], sort=False).indices
+    hit_rows = np.flatnonzero(hit)
+    positions = pd.Series(hit_rows).groupby(org_code[hit], sort=False).indices  # into hit_rows
     out: list[Issue] = []
     for k in bad[:_MAX_LISTED]:
-        rows = row_of[positions.get(k, np.zeros(0, dtype=np.int64))]
+        rows = row_of[hit_rows[positions.get(k, np.zeros(0, dtype=np.int64))]]
         code, reason = prepared.orgs[k], problems[k]
         where = (
-            f"observations {_where_rows(rows, False, len(rows))}" if len(rows) else "observations"
+            f"observations {_where_rows(rows, prepared.from_file, len(rows))}"
+            if len(rows)
+            else "observations"
         )
         out.append(
             Issue(

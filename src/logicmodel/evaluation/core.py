@@ -1139,6 +1139,8 @@ def _children_table(
     tree = np.arange(n_org) < index.n_tree
     level = index.org_level
     at_counted = (level[go] == index.counted) & tree[go]
+    # versioned trees: only the organisations that exist at as_of (merged ones left out)
+    at_counted &= expected.at(np.where(tree[go], go, 0), np.full(len(go), as_of_x)) > 0
     keys: list[npt.NDArray[np.int64]] = []
     codes: list[npt.NDArray[np.int64]] = []
     anc = index.parents[go[at_counted]]
@@ -1201,6 +1203,14 @@ def _node_table(
     use = (
         t["indicator"].map(quantitative).to_numpy(dtype=bool) & t["achievement"].notna().to_numpy()
     )
+    # a partial total (集計中) is not judged, so it does not score its node either (DESIGN §4.4)
+    partial = use & (t["status"] == "incomplete").to_numpy(dtype=bool)
+    use &= ~partial
+    partial_at = np.bincount(
+        t["node"].map(node_pos).to_numpy(dtype=np.int64)[partial] * n_org
+        + np.asarray(org_pos, dtype=np.int64)[partial],
+        minlength=n_nodes * n_org,
+    )
     t = t[use]
     ni = t["node"].map(node_pos).to_numpy(dtype=np.int64)
     oi = np.asarray(org_pos, dtype=np.int64)[use]
@@ -1223,6 +1233,7 @@ def _node_table(
     _, prolled = rollup(graph, pscore, aggregator="weighted_mean")
     upstream, rolled = rollup(graph, score, aggregator=aggregator, planned=prolled)
     status = bands.classify(rolled.ravel(), prolled.ravel())
+    status[(partial_at > 0) & np.isnan(score.ravel())] = "incomplete"
     kinds = [n.kind for n in model.nodes]
     stages = [getattr(n, "stage", None) for n in model.nodes]
     labels = [n.title for n in model.nodes]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from logicmodel.evaluation.achievement import achievement, plan_values
+from logicmodel.evaluation.achievement import _DECREASE, achievement, plan_values
 from logicmodel.evaluation.bands import STATUSES, Bands
 from logicmodel.evaluation.coverage import ExpectedCounts, incomplete_mask
 
@@ -77,12 +77,31 @@ class SeriesState:
         planned = plan_values(
             s, x_plan, self.pts_series, self.pts_x, self.pts_value, self.has_baseline
         )
+        share = np.ones(len(rows), dtype=np.float64)
         if flow.any():
             start = self.start[rows]
-            share = (self.as_of_x - start + 1) / np.maximum(x - start + 1, 1)
-            planned = np.where(flow, planned * np.clip(share, 0.0, 1.0), planned)
+            share = np.clip((self.as_of_x - start + 1) / np.maximum(x - start + 1, 1), 0.0, 1.0)
+            planned = np.where(flow, planned * share, planned)
         ach = achievement(self.actual[rows], self.baseline[s], self.target[s], self.direction[s])
         pach = achievement(planned, self.baseline[s], self.target[s], self.direction[s])
+        # a running flow measured from a baseline or towards a lower target is judged by its pace
+        # (year-to-date over the share elapsed, against the whole period's plan): its
+        # year-to-date total alone would be "achieved" below a yearly cap however fast it rises
+        paced = flow & ((self.direction[s] == _DECREASE) | ~np.isnan(self.baseline[s]))
+        if paced.any():
+            pace = np.where(paced, self.actual[rows] / np.maximum(share, 1e-9), np.nan)
+            whole = np.where(paced, planned / np.maximum(share, 1e-9), np.nan)
+            b, t, d = self.baseline[s], self.target[s], self.direction[s]
+            ach = np.where(paced, achievement(pace, b, t, d), ach)
+            pach = np.where(paced, achievement(whole, b, t, d), pach)
+        # a running flow without a plan for its period (no baseline before the first target) is
+        # judged against the target prorated by elapsed time, not the full year's
+        unplanned = flow & np.isnan(planned)
+        if unplanned.any():
+            prorated = achievement(
+                self.target[s] * share, self.baseline[s], self.target[s], self.direction[s]
+            )
+            pach = np.where(unplanned, prorated, pach)
         return planned, ach, pach
 
 

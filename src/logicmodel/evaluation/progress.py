@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.errors import ModelError, nearest
 from logicmodel.evaluation.bands import STATUS_LABELS, Bands
 from logicmodel.evaluation.history import HistorySource
 from logicmodel.issues import Report
+from logicmodel.orgs import check_digit
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
@@ -161,6 +163,8 @@ class Progress:
         if not len(hit) and "org_kana" in self.orgs:  # a reading: くしろちょう, ｸｼﾛﾁｮｳ
             kana = self.orgs["org_kana"].astype(object).map(_fold, na_action="ignore")
             hit = self.orgs[(kana == _fold(org)).to_numpy()]
+        if not len(hit):  # a 5-digit JIS code, or a name with its parents: 札幌市中央区
+            hit = self.orgs[_codes_or_full_names(self.orgs, org)]
         if len(hit) == 1:
             return str(hit["org"].iloc[0])
         if len(hit) > 1:
@@ -290,7 +294,9 @@ class Progress:
         )
         if len(self.orgs) > 1 or self.focus is not None:
             name = self.orgs.set_index(self.orgs["org"].astype(object))["org_name"]
-            who = [name.get(o, o) for o in t["org"].astype(object).tolist()]
+            codes = t["org"].astype(object).tolist()
+            # the code when the tree has no names
+            who = [n if isinstance(n := name.get(o), str) and n else o for o in codes]
             out.insert(0, heads["org"], [("" if w is None else str(w)) for w in who])
         return out.reset_index(drop=True)
 
@@ -431,6 +437,26 @@ def _number(value: object) -> str:
         return f"{v:,.1f}"
     digits = 4 if abs(v) < 1 else 2
     return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _codes_or_full_names(orgs: pd.DataFrame, text: str) -> npt.NDArray[np.bool_]:
+    """Rows of the ``orgs`` table that ``text`` names as a 5-digit JIS code (``01100`` →
+    ``011002``, full-width digits too) or as its name after its parents' names (``東京都千代田区``,
+    ``札幌市中央区``, ``北海道札幌市中央区``); one pass over the organisations, not the data."""
+    codes = orgs["org"].astype(object).tolist()
+    key = _fold(text)
+    if len(key) == 5 and key.isdigit() and key.isascii():
+        return np.asarray([c == key + check_digit(key) for c in codes], dtype=bool)
+    name_of = dict(zip(codes, orgs["org_name"].astype(object).tolist(), strict=True))
+    parent_of = dict(zip(codes, orgs["parent"].astype(object).tolist(), strict=True))
+    hits = np.zeros(len(codes), dtype=bool)
+    for k, code in enumerate(codes):
+        chain, at, depth = _fold(name_of.get(code) or ""), parent_of.get(code), 0
+        while chain and isinstance(at, str) and name_of.get(at) and depth < 8 and not hits[k]:
+            chain = _fold(name_of[at]) + chain
+            hits[k] = chain == key
+            at, depth = parent_of.get(at), depth + 1
+    return hits
 
 
 def _fold(text: object) -> str:

@@ -150,6 +150,20 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return new
 
 
+def _org_code(progress: Any, org: str | None) -> str | None:
+    """The code of ``org`` given as a code, 5-digit code, name, kana or name with its parents
+    (``Progress.resolve_org``); left as given when the progress does not know it (the caller
+    then says so with the nearest codes)."""
+    if org is None or not hasattr(progress, "resolve_org"):
+        return org
+    try:
+        return str(progress.resolve_org(org))
+    except ModelError as err:
+        if "organisations are named" in str(err):
+            raise  # a shared name: the message lists the codes to pass
+        return org
+
+
 def _pick_org(frame: pd.DataFrame, org: str | None, top: str, what: str) -> tuple[str | None, Any]:
     """The org to draw (default: the first top-level org, else the first org of ``frame``) and
     the boolean row mask for it."""
@@ -357,7 +371,9 @@ def indicator(
     labels = STATUS_LABELS[language]
     rows = progress.indicators
     rows = rows[(rows["indicator"] == id).to_numpy(dtype=bool)]
-    chosen, mask = _pick_org(rows, org, progress.top_level, f"indicator {id!r}")
+    chosen, mask = _pick_org(
+        rows, _org_code(progress, org), progress.top_level, f"indicator {id!r}"
+    )
     current = rows[mask]
     hist = progress.history
     hmask = (hist["indicator"] == id).to_numpy(dtype=bool)
@@ -548,7 +564,9 @@ def _node_rows(
 ) -> tuple[str | None, dict[str, tuple[str, float]]]:
     """``{node: (status, rolled)}`` of one org, checked to cover every node of the model."""
     frame = progress.nodes
-    chosen, mask = _pick_org(frame, org, progress.top_level, f"model {model.id!r}")
+    chosen, mask = _pick_org(
+        frame, _org_code(progress, org), progress.top_level, f"model {model.id!r}"
+    )
     rows = frame[mask].drop_duplicates("node")
     out = {
         str(n): (str(s), float(r))
