@@ -513,9 +513,9 @@ READ_PAGE = """
       id: r.dataset.ind, role: r.cells[0].textContent, name: r.cells[1].textContent,
       period: r.cells[2].textContent, actual: r.cells[3].textContent,
       target: r.cells[5].textContent, achievement: r.cells[8].textContent,
-      badge: badge(r.cells[10]), coverage: r.cells[11].textContent,
+      badge: badge(r.cells[10]), coverage: r.querySelector('td.cov') ? r.querySelector('td.cov').textContent : null,
       bar: r.cells[9].querySelector('i') ? getComputedStyle(r.cells[9].querySelector('i')).backgroundColor : null,
-      trend: r.cells[12].querySelectorAll('polyline').length})),
+      trend: r.querySelector('td.trend').querySelectorAll('polyline').length})),
     nodes: [...pathway.querySelectorAll('g.node')].map(g => ({
       id: g.dataset.node, status: g.dataset.status, tooltip: g.querySelector('title').textContent,
       stroke: getComputedStyle(g.querySelector('rect.frame')).stroke,
@@ -691,11 +691,13 @@ def test_header_cards_and_indicator_rows_match_progress(
     assert all(card["coverage"] is None for card in read["cards"])  # no organisations
     assert all(card["box"]["width"] >= 260 for card in read["cards"])
 
-    # headers in Japanese only: no doubled "目標 target"
+    # headers in Japanese only: no doubled "目標 target"; no 集計 (coverage) column without
+    # organisations, where every cell of it would be blank
     assert read["indicatorHeads"] == [
         "区分", "指標", "時点", "実績", "基準", "目標", "目標年度", "単位", "達成率", "進捗",
-        "状況", "集計", "推移",
+        "状況", "推移",
     ]  # fmt: skip
+    assert all(row["coverage"] is None for row in read["indicators"])
     rows = read["indicators"]
     assert [r["id"] for r in rows] == list(ind["indicator"])
     assert len(rows) == len(model.indicators)
@@ -853,6 +855,8 @@ def test_drill_down_from_the_nation_to_a_municipality(
     assert tokyo["orgHeading"].startswith("東京都")
     assert_cards_show(tokyo, progress, "130001")
     assert tokyo["cards"][0]["coverage"] == "2/62団体"
+    assert "集計" in tokyo["indicatorHeads"]  # the table says it too, row by row
+    assert tokyo["indicators"][0]["coverage"] == "2/62団体"
     assert [o["code"] for o in tokyo["orgs"]] == ["131016", "131024"]
     assert [o["name"] for o in tokyo["orgs"]] == ["千代田区", "中央区"]
     assert [t["text"].startswith("東京都") for t in tokyo["tiles"] if t["current"] == "true"] == [
@@ -872,6 +876,9 @@ def test_drill_down_from_the_nation_to_a_municipality(
     for row, rec in zip(chiyoda["indicators"], records(ind), strict=True):
         assert_shown(row["actual"], rec["actual"])
         assert_badge(row["badge"], str(rec["status"]))
+    # a municipality's own figures are no totals: no coverage column
+    assert "集計" not in chiyoda["indicatorHeads"]
+    assert all(row["coverage"] is None for row in chiyoda["indicators"])
     # the numbers did change: 千代田区 is not the nation
     assert [c["value"] for c in chiyoda["cards"]] != [c["value"] for c in nation["cards"]]
     assert back["org"] == "JP"

@@ -343,7 +343,10 @@
   }
   function renderIndicators(k) {
     var rows = rowsOf(k);
-    var head = ["role", "indicator", "period", "actual", "baseline", "target", "targetPeriod", "unit", "achievement", "progress", "status", "coverage", "trend"];
+    // the coverage column only where this org's figures are totals over the orgs below it
+    var cov = counted();
+    var head = ["role", "indicator", "period", "actual", "baseline", "target", "targetPeriod", "unit", "achievement", "progress", "status", "coverage", "trend"]
+      .filter(function (h) { return cov || h !== "coverage"; });
     var numeric = { actual: 1, baseline: 1, target: 1, achievement: 1 };
     var body = rows.map(function (ind) {
       var s = statusAt(ind, k), a = at(ind.ach, k), p = at(ind.plan, k), pi = at(ind.period, k);
@@ -353,13 +356,13 @@
         '</td><td class="num">' + fmt(at(ind.actual, k)) + '</td><td class="num">' + fmt(at(ind.baseline, k)) + '</td><td class="num">' + fmt(at(ind.target, k)) +
         "</td><td>" + esc(per(at(ind.targetPeriod, k))) + "</td><td>" + esc(ind.unit) + '</td><td class="num">' + pct(a) +
         '</td><td><div class="bar" aria-hidden="true"><i style="width:' + fill.toFixed(0) + "%;background:" + (s ? s.fill : "#767676") + '"></i>' + mark + "</div></td><td>" + badge(s) +
-        '</td><td class="num">' + esc(coverage(ind, k)) + "</td><td>" + sparkline(ind, k) + "</td></tr>";
+        "</td>" + (cov ? '<td class="num cov">' + esc(coverage(ind, k)) + "</td>" : "") + '<td class="trend">' + sparkline(ind, k) + "</td></tr>";
     }).join("");
     csvs.indicators = function () {
       return [head.filter(function (h) { return h !== "progress" && h !== "trend"; }).map(function (h) { return t(h); }).concat([t("plan")])].concat(rows.map(function (ind) {
         var s = statusAt(ind, k), pi = at(ind.period, k), a = at(ind.ach, k), p = at(ind.plan, k);
         return [ind.role, ind.name, pi >= 0 ? per(D.periods[pi]) : "", at(ind.actual, k), at(ind.baseline, k), at(ind.target, k), per(at(ind.targetPeriod, k)), ind.unit,
-          a == null ? "" : a / 1000, s ? label(s) : "", coverage(ind, k), p == null ? "" : p / 1000];
+          a == null ? "" : a / 1000, s ? label(s) : ""].concat(cov ? [coverage(ind, k)] : [], [p == null ? "" : p / 1000]);
       }));
     };
     return '<section aria-labelledby="h-ind"><h2 id="h-ind">' + esc(t("indicators")) + "</h2>" + tableBar("indicators") +
