@@ -272,3 +272,48 @@ def test_dashboard_for_one_organisation(tmp_path: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     assert main([*args, "--org", "271004"]) == 2  # 大阪市 has no rows here
     assert "271004" in _one_error_line(capsys.readouterr().err)
+
+
+def test_progress_into_a_log_is_one_line_per_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stderr captured (not a terminal, like a log file): no carriage-return updates."""
+    obs = EXAMPLE.parent / "observations.csv"
+    assert (
+        main(["evaluate", str(EXAMPLE), str(obs), "--progress", "-o", str(tmp_path / "p.csv")]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    steps = [line for line in err.splitlines() if line.startswith("[")]
+    assert [s.split(" … ")[0] for s in steps] == [
+        "[1/4] reading model.yaml",
+        "[2/4] reading observations.csv",
+        "[3/4] evaluating 333 observation rows",
+        "[4/4] writing p.csv",
+    ]
+    assert all(" … done in " in s for s in steps)
+
+
+def test_warnings_are_the_commands_own_lines(tmp_path: Path) -> None:
+    """A ConversionWarning reads like the errors: ``logicmodel: warning: …``, one line per
+    problem, not Python's ``cli.py:220: ConversionWarning:`` with a line of source."""
+    import os
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    done = subprocess.run(
+        [sys.executable, "-m", "logicmodel.cli", "convert", str(EXAMPLE), f"rs:{tmp_path / 'rs'}"],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == "logicmodel: warning: RS sheets cannot hold all of model 'window_dx':"
+    assert "  - input 'grant' is written as an activity (RS has no inputs)" in lines
+    assert "ConversionWarning" not in done.stderr
+    assert ".py:" not in done.stderr
+    assert lines[-1].startswith("wrote ")
