@@ -1298,3 +1298,23 @@ def test_link_evidence_is_shown_on_the_link_and_in_the_table(
         title = page.evaluate("document.querySelector('polyline.link title').textContent")
     assert table == ["先行30団体の比較（2024年）"] + [""] * (len(model.links) - 1)
     assert title.endswith("効果検証: 先行30団体の比較（2024年）")
+
+
+def test_names_stay_readable_on_a_phone(
+    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    """At 390 px the indicator and pathway tables scroll sideways instead of squeezing the name
+    column to two characters a line (before: 「支援が必要な人が一度の来庁で手続を終えた割合」 took
+    ten lines)."""
+    _, _, path = example
+    with opened(chromium, path, NARROW) as page:
+        widths = page.evaluate(
+            """[...document.querySelectorAll('#indicators td:nth-child(2),'
+                + ' #pathway-table td:first-child')].map(td => td.getBoundingClientRect().width)"""
+        )
+        fits = page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    assert len(widths) > 20
+    assert min(widths) >= 9 * 14  # 9em of 14 px text
+    assert fits  # the tables scroll in their boxes, the page does not
