@@ -1318,3 +1318,22 @@ def test_names_stay_readable_on_a_phone(
     assert len(widths) > 20
     assert min(widths) >= 9 * 14  # 9em of 14 px text
     assert fits  # the tables scroll in their boxes, the page does not
+
+
+def test_a_kgi_without_data_shows_a_dash_without_its_unit(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    """Before: 「– %」 on the card of a KGI nobody has reported yet."""
+    model = sample_model()
+    obs = sample_observations()
+    progress = lm.evaluate(model, obs[obs["indicator"] != "benefit_share"])
+    path = tmp_path / "d.html"
+    lm.dashboard(model, progress, path)
+    with opened(chromium, path) as page:
+        read = page.evaluate(READ_PAGE)
+    values = {c["id"]: c["value"] for c in read["cards"]}
+    assert values["benefit_share"] == "–"
+    assert values["wait_min"].endswith("分")  # a value keeps its unit
+    card = next(c for c in read["cards"] if c["id"] == "benefit_share")
+    assert card["period"] == "–"
+    assert_badge(card["badge"], "no_data")

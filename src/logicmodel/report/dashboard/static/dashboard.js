@@ -231,9 +231,9 @@
   function renderKgi(k) {
     var cards = rowsOf(k).filter(function (ind) { return ind.role === "KGI"; }).map(function (ind) {
       var cov = coverage(ind, k), tp = at(ind.targetPeriod, k);
-      var p = at(ind.period, k);
+      var p = at(ind.period, k), v = at(ind.actual, k);
       return '<article class="card kgi" data-ind="' + esc(ind.id) + '"><h3 class="n">KGI · ' + jp(ind.name) + "</h3>" +
-        '<p class="v">' + fmt(at(ind.actual, k)) + " <small>" + esc(ind.unit) + "</small></p><dl>" +
+        '<p class="v">' + fmt(v) + (v == null ? "" : " <small>" + esc(ind.unit) + "</small>") + "</p><dl>" +
         "<dt>" + esc(t("period")) + '</dt><dd class="period">' + esc(periodOf(ind, k)) + "</dd>" +
         "<dt>" + esc(t("target")) + "</dt><dd>" + fmt(at(ind.target, k)) + (tp ? "（" + esc(per(tp)) + "）" : "") + "</dd>" +
         "<dt>" + esc(t("achievement")) + "</dt><dd>" + pct(at(ind.ach, k)) + "</dd>" +
