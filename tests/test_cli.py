@@ -317,3 +317,21 @@ def test_warnings_are_the_commands_own_lines(tmp_path: Path) -> None:
     assert "ConversionWarning" not in done.stderr
     assert ".py:" not in done.stderr
     assert lines[-1].startswith("wrote ")
+
+
+def test_convert_notes_lost_observations_only_when_there_are_some(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``note: 0 observation rows are not part of a .yaml model file``."""
+    xml = tmp_path / "m.xml"
+    assert main(["convert", str(EXAMPLE), str(xml)]) == 0
+    capsys.readouterr()
+    assert main(["convert", str(xml), str(tmp_path / "m.yaml")]) == 0
+    assert "note:" not in capsys.readouterr().err
+    xlsx = tmp_path / "with_obs.xlsx"
+    model = lm.load(EXAMPLE)
+    lm.io.write_excel(model, xlsx, observations=lm.read_observations(OBS))
+    assert main(["convert", str(xlsx), str(tmp_path / "m2.yaml")]) == 0
+    assert "note: 333 observation rows are not part of a .yaml model file" in (
+        capsys.readouterr().err
+    )

@@ -248,7 +248,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         written = _write_any(data, dst, args.project, force=args.force)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
-    if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
+    kept = Path(dst).suffix.lower() not in (".yaml", ".yml", ".json")
+    if data.observations is not None and len(data.observations) and not kept:
         print(
             f"note: {len(data.observations)} observation rows are not part of a {Path(dst).suffix} "
             "model file; convert to .xlsx to keep them",
