@@ -335,3 +335,12 @@ def test_convert_notes_lost_observations_only_when_there_are_some(
     assert "note: 333 observation rows are not part of a .yaml model file" in (
         capsys.readouterr().err
     )
+
+
+def test_evaluate_speaks_the_language_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "--lang", "ja"]) == 0
+    out, err = capsys.readouterr()
+    assert out.split()[:3] == ["指標", "名称", "区分"]
+    assert err.strip() == "基準日 2027-03-31: 所見 6 件"  # before: "as of …: 6 finding(s)"
+    assert main(["evaluate", str(EXAMPLE), str(OBS)]) == 0
+    assert capsys.readouterr().err.strip() == "as of 2027-03-31: 6 finding(s)"

@@ -361,7 +361,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(progress.summary().to_string(index=False) + "\n")
-    print(f"as of {progress.as_of}: {len(progress.findings)} finding(s)", file=sys.stderr)
+    n = len(progress.findings)
+    line = (
+        f"基準日 {progress.as_of}: 所見 {n} 件"
+        if args.lang == "ja"
+        else f"as of {progress.as_of}: {n} finding(s)"
+    )
+    print(line, file=sys.stderr)
     return 0
 
 
