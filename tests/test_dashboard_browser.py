@@ -1337,3 +1337,32 @@ def test_a_kgi_without_data_shows_a_dash_without_its_unit(
     card = next(c for c in read["cards"] if c["id"] == "benefit_share")
     assert card["period"] == "–"
     assert_badge(card["badge"], "no_data")
+
+
+def test_a_pathway_wider_than_the_page_says_it_continues(
+    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path], tmp_path: Path
+) -> None:
+    """The example's pathway (seven columns) is wider than the page even at 1,400 px: its
+    outcomes and impact are out of sight, so a line says the drawing continues to the right."""
+    hint = "document.getElementById('path-more')"
+    read = f"[{hint}.hidden, {hint}.textContent]"
+    _, _, path = example
+    with opened(chromium, path) as page:
+        shown = page.evaluate(read)
+        page.click("#lang")
+        english = page.evaluate(read)
+    assert shown == [False, "図は右へ続きます（横にスクロールできます）"]
+    assert english == [False, "The diagram continues to the right (scroll sideways)"]
+
+    small = lm.LogicModel(
+        id="small",
+        title="小さな経路",
+        nodes=[lm.Activity(id="a", label="支援"), lm.Outcome(id="o", label="成果")],
+        links=[lm.Link(source="a", target="o")],
+        indicators=[lm.KPI(id="k", measures="o", unit="件", targets={"FY2025": 10})],
+    )
+    obs = pd.DataFrame({"indicator": ["k"], "period": ["FY2024"], "value": [5.0]})
+    fits = tmp_path / "small.html"
+    lm.dashboard(small, lm.evaluate(small, obs), fits)
+    with opened(chromium, fits) as page:
+        assert page.evaluate(read)[0] is True  # it fits: nothing to say

@@ -80,6 +80,7 @@
     csv: ["CSVダウンロード", "Download CSV"],
     formula: ["達成率 =（実績 − 基準）÷（目標 − 基準）。状況は計画に対する進み具合です。", "Achievement = (actual − baseline) / (target − baseline); the status compares it with the plan."],
     legend: ["凡例", "Legend"],
+    wider: ["図は右へ続きます（横にスクロールできます）", "The diagram continues to the right (scroll sideways)"],
     ofLevel: ["{name}（{level}）", "{name} ({level})"],
     open: ["{name}を表示", "Show {name}"],
     langButton: ["English", "日本語"],
@@ -306,6 +307,7 @@
       }));
     };
     return '<section aria-labelledby="h-path"><h2 id="h-path">' + esc(t("pathway")) + "</h2>" + legend() +
+      '<p class="note" id="path-more" hidden>' + esc(t("wider")) + "</p>" +
       '<figure class="fig" style="margin:0">' + scrollBox(picture(svg), t("pathwayFig")) + "</figure>" +
       '<details class="alt" open><summary>' + esc(t("pathwayTable")) + "</summary>" + tableBar("pathway") +
       scrollBox('<table id="pathway-table"><caption>' + esc(t("pathway")) + "</caption><thead><tr><th scope=\"col\">" + esc(t("node")) + '</th><th scope="col">' + esc(t("kind")) + '</th><th scope="col">' + esc(t("status")) + '</th><th scope="col" class="num">' + esc(t("score")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", t("pathway")) +
@@ -537,8 +539,17 @@
       '<p class="sub" id="org-summary">' + esc(summary(k)) + "</p>" +
       renderKgi(k) + renderPathway(k) + renderIndicators(k) + renderChildren(k) + renderRoadmap() + renderFindings(k);
     document.getElementById("foot").textContent = "logicmodel — " + t("formula");
+    wider();
     if (focus) document.getElementById(focus).focus();
   }
+  // say so when the pathway is wider than its box (its last columns, the outcomes and the
+  // impact, would otherwise be hidden without a word)
+  function wider() {
+    var more = document.getElementById("path-more"), fig = more && more.nextElementSibling;
+    var box = fig && fig.querySelector(".scroll");
+    if (box) more.hidden = box.scrollWidth <= box.clientWidth;
+  }
+  window.addEventListener("resize", wider);
   function go(k) {
     if (k === state.org) return;
     state.org = k; state.kPage = 0; state.fPage = 0; state.kFilter = ""; state.q = "";
