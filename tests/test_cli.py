@@ -344,3 +344,13 @@ def test_evaluate_speaks_the_language_asked_for(capsys: pytest.CaptureFixture[st
     assert err.strip() == "基準日 2027-03-31: 所見 6 件"  # before: "as of …: 6 finding(s)"
     assert main(["evaluate", str(EXAMPLE), str(OBS)]) == 0
     assert capsys.readouterr().err.strip() == "as of 2027-03-31: 6 finding(s)"
+
+
+def test_a_folder_given_as_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ``unknown model file suffix ''``."""
+    assert main(["check", str(tmp_path)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert (
+        line
+        == f"logicmodel: error: {tmp_path}: is a folder; expected a model file (.yaml, .yml, .json, .xlsx)"
+    )
