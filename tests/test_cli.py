@@ -354,3 +354,15 @@ def test_a_folder_given_as_the_model(tmp_path: Path, capsys: pytest.CaptureFixtu
         line
         == f"logicmodel: error: {tmp_path}: is a folder; expected a model file (.yaml, .yml, .json, .xlsx)"
     )
+
+
+def test_progress_of_a_failing_step_does_not_say_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,period,value\nnope,2024-13,abc\n", encoding="utf-8")
+    assert main(["evaluate", str(EXAMPLE), str(bad), "--progress"]) == 2
+    err = capsys.readouterr().err
+    assert "[3/3] evaluating 1 observation rows … failed after" in err  # before: "… done in"
+    assert err.count("done in") == 2  # reading the model and the observations
+    assert err.strip().splitlines()[-4].startswith("logicmodel: error: 3 error(s) found")

@@ -277,11 +277,17 @@ class _Steps:
             return
         head = f"[{self.k}/{self.total}] {text}"
         start = time.monotonic()
+        outcome = "failed after"  # an error passing through is not "done"
+
+        def end() -> str:
+            return f"{head} … {outcome} {time.monotonic() - start:.1f} s\n"
+
         if not self.live:
             try:
                 yield
+                outcome = "done in"
             finally:
-                sys.stderr.write(f"{head} … done in {time.monotonic() - start:.1f} s\n")
+                sys.stderr.write(end())
             return
         stop = threading.Event()
 
@@ -296,10 +302,11 @@ class _Steps:
         thread.start()
         try:
             yield
+            outcome = "done in"
         finally:
             stop.set()
             thread.join()
-            sys.stderr.write(f"\r{head} … done in {time.monotonic() - start:.1f} s\n")
+            sys.stderr.write("\r" + end())
             sys.stderr.flush()
 
 
