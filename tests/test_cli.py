@@ -330,3 +330,97 @@ def test_dashboard_for_one_organisation(tmp_path: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     assert main([*args, "--org", "271004"]) == 2  # 大阪市 has no rows here
     assert "271004" in _one_error_line(capsys.readouterr().err)
+
+
+def test_progress_into_a_log_is_one_line_per_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stderr captured (not a terminal, like a log file): no carriage-return updates."""
+    obs = EXAMPLE.parent / "observations.csv"
+    assert (
+        main(["evaluate", str(EXAMPLE), str(obs), "--progress", "-o", str(tmp_path / "p.csv")]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    steps = [line for line in err.splitlines() if line.startswith("[")]
+    assert [s.split(" … ")[0] for s in steps] == [
+        "[1/4] reading model.yaml",
+        "[2/4] reading observations.csv",
+        "[3/4] evaluating 333 observation rows",
+        "[4/4] writing p.csv",
+    ]
+    assert all(" … done in " in s for s in steps)
+
+
+def test_warnings_are_the_commands_own_lines(tmp_path: Path) -> None:
+    """A ConversionWarning reads like the errors: ``logicmodel: warning: …``, one line per
+    problem, not Python's ``cli.py:220: ConversionWarning:`` with a line of source."""
+    import os
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    done = subprocess.run(
+        [sys.executable, "-m", "logicmodel.cli", "convert", str(EXAMPLE), f"rs:{tmp_path / 'rs'}"],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == "logicmodel: warning: RS sheets cannot hold all of model 'window_dx':"
+    assert "  - input 'grant' is written as an activity (RS has no inputs)" in lines
+    assert "ConversionWarning" not in done.stderr
+    assert ".py:" not in done.stderr
+    assert lines[-1].startswith("wrote ")
+
+
+def test_convert_notes_lost_observations_only_when_there_are_some(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``note: 0 observation rows are not part of a .yaml model file``."""
+    xml = tmp_path / "m.xml"
+    assert main(["convert", str(EXAMPLE), str(xml)]) == 0
+    capsys.readouterr()
+    assert main(["convert", str(xml), str(tmp_path / "m.yaml")]) == 0
+    assert "note:" not in capsys.readouterr().err
+    xlsx = tmp_path / "with_obs.xlsx"
+    model = lm.load(EXAMPLE)
+    lm.io.write_excel(model, xlsx, observations=lm.read_observations(OBS))
+    assert main(["convert", str(xlsx), str(tmp_path / "m2.yaml")]) == 0
+    assert "note: 333 observation rows are not part of a .yaml model file" in (
+        capsys.readouterr().err
+    )
+
+
+def test_evaluate_speaks_the_language_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(EXAMPLE), str(OBS), "--lang", "ja"]) == 0
+    out, err = capsys.readouterr()
+    assert out.split()[:3] == ["指標", "名称", "区分"]
+    assert err.strip() == "基準日 2027-03-31: 所見 6 件"  # before: "as of …: 6 finding(s)"
+    assert main(["evaluate", str(EXAMPLE), str(OBS)]) == 0
+    assert capsys.readouterr().err.strip() == "as of 2027-03-31: 6 finding(s)"
+
+
+def test_a_folder_given_as_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ``unknown model file suffix ''``."""
+    assert main(["check", str(tmp_path)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert (
+        line
+        == f"logicmodel: error: {tmp_path}: is a folder; expected a model file (.yaml, .yml, .json, .xlsx)"
+    )
+
+
+def test_progress_of_a_failing_step_does_not_say_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,period,value\nnope,2024-13,abc\n", encoding="utf-8")
+    assert main(["evaluate", str(EXAMPLE), str(bad), "--progress"]) == 2
+    err = capsys.readouterr().err
+    assert "[3/3] evaluating 1 observation rows … failed after" in err  # before: "… done in"
+    assert err.count("done in") == 2  # reading the model and the observations
+    assert err.strip().splitlines()[-4].startswith("logicmodel: error: 3 error(s) found")

@@ -513,9 +513,9 @@ READ_PAGE = """
       id: r.dataset.ind, role: r.cells[0].textContent, name: r.cells[1].textContent,
       period: r.cells[2].textContent, actual: r.cells[3].textContent,
       target: r.cells[5].textContent, achievement: r.cells[8].textContent,
-      badge: badge(r.cells[10]), coverage: r.cells[11].textContent,
+      badge: badge(r.cells[10]), coverage: r.querySelector('td.cov') ? r.querySelector('td.cov').textContent : null,
       bar: r.cells[9].querySelector('i') ? getComputedStyle(r.cells[9].querySelector('i')).backgroundColor : null,
-      trend: r.cells[12].querySelectorAll('polyline').length})),
+      trend: r.querySelector('td.trend').querySelectorAll('polyline').length})),
     nodes: [...pathway.querySelectorAll('g.node')].map(g => ({
       id: g.dataset.node, status: g.dataset.status, tooltip: g.querySelector('title').textContent,
       stroke: getComputedStyle(g.querySelector('rect.frame')).stroke,
@@ -691,11 +691,13 @@ def test_header_cards_and_indicator_rows_match_progress(
     assert all(card["coverage"] is None for card in read["cards"])  # no organisations
     assert all(card["box"]["width"] >= 260 for card in read["cards"])
 
-    # headers in Japanese only: no doubled "目標 target"
+    # headers in Japanese only: no doubled "目標 target"; no 集計 (coverage) column without
+    # organisations, where every cell of it would be blank
     assert read["indicatorHeads"] == [
         "区分", "指標", "時点", "実績", "基準", "目標", "目標年度", "単位", "達成率", "進捗",
-        "状況", "集計", "推移",
+        "状況", "推移",
     ]  # fmt: skip
+    assert all(row["coverage"] is None for row in read["indicators"])
     rows = read["indicators"]
     assert [r["id"] for r in rows] == list(ind["indicator"])
     assert len(rows) == len(model.indicators)
@@ -853,6 +855,8 @@ def test_drill_down_from_the_nation_to_a_municipality(
     assert tokyo["orgHeading"].startswith("東京都")
     assert_cards_show(tokyo, progress, "130001")
     assert tokyo["cards"][0]["coverage"] == "2/62団体"
+    assert "集計" in tokyo["indicatorHeads"]  # the table says it too, row by row
+    assert tokyo["indicators"][0]["coverage"] == "2/62団体"
     assert [o["code"] for o in tokyo["orgs"]] == ["131016", "131024"]
     assert [o["name"] for o in tokyo["orgs"]] == ["千代田区", "中央区"]
     assert [t["text"].startswith("東京都") for t in tokyo["tiles"] if t["current"] == "true"] == [
@@ -872,6 +876,9 @@ def test_drill_down_from_the_nation_to_a_municipality(
     for row, rec in zip(chiyoda["indicators"], records(ind), strict=True):
         assert_shown(row["actual"], rec["actual"])
         assert_badge(row["badge"], str(rec["status"]))
+    # a municipality's own figures are no totals: no coverage column
+    assert "集計" not in chiyoda["indicatorHeads"]
+    assert all(row["coverage"] is None for row in chiyoda["indicators"])
     # the numbers did change: 千代田区 is not the nation
     assert [c["value"] for c in chiyoda["cards"]] != [c["value"] for c in nation["cards"]]
     assert back["org"] == "JP"
@@ -1291,3 +1298,71 @@ def test_link_evidence_is_shown_on_the_link_and_in_the_table(
         title = page.evaluate("document.querySelector('polyline.link title').textContent")
     assert table == ["先行30団体の比較（2024年）"] + [""] * (len(model.links) - 1)
     assert title.endswith("効果検証: 先行30団体の比較（2024年）")
+
+
+def test_names_stay_readable_on_a_phone(
+    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path]
+) -> None:
+    """At 390 px the indicator and pathway tables scroll sideways instead of squeezing the name
+    column to two characters a line (before: 「支援が必要な人が一度の来庁で手続を終えた割合」 took
+    ten lines)."""
+    _, _, path = example
+    with opened(chromium, path, NARROW) as page:
+        widths = page.evaluate(
+            """[...document.querySelectorAll('#indicators td:nth-child(2),'
+                + ' #pathway-table td:first-child')].map(td => td.getBoundingClientRect().width)"""
+        )
+        fits = page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    assert len(widths) > 20
+    assert min(widths) >= 9 * 14  # 9em of 14 px text
+    assert fits  # the tables scroll in their boxes, the page does not
+
+
+def test_a_kgi_without_data_shows_a_dash_without_its_unit(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    """Before: 「– %」 on the card of a KGI nobody has reported yet."""
+    model = sample_model()
+    obs = sample_observations()
+    progress = lm.evaluate(model, obs[obs["indicator"] != "benefit_share"])
+    path = tmp_path / "d.html"
+    lm.dashboard(model, progress, path)
+    with opened(chromium, path) as page:
+        read = page.evaluate(READ_PAGE)
+    values = {c["id"]: c["value"] for c in read["cards"]}
+    assert values["benefit_share"] == "–"
+    assert values["wait_min"].endswith("分")  # a value keeps its unit
+    card = next(c for c in read["cards"] if c["id"] == "benefit_share")
+    assert card["period"] == "–"
+    assert_badge(card["badge"], "no_data")
+
+
+def test_a_pathway_wider_than_the_page_says_it_continues(
+    chromium: Chromium, example: tuple[lm.LogicModel, Progress, Path], tmp_path: Path
+) -> None:
+    """The example's pathway (seven columns) is wider than the page even at 1,400 px: its
+    outcomes and impact are out of sight, so a line says the drawing continues to the right."""
+    hint = "document.getElementById('path-more')"
+    read = f"[{hint}.hidden, {hint}.textContent]"
+    _, _, path = example
+    with opened(chromium, path) as page:
+        shown = page.evaluate(read)
+        page.click("#lang")
+        english = page.evaluate(read)
+    assert shown == [False, "図は右へ続きます（横にスクロールできます）"]
+    assert english == [False, "The diagram continues to the right (scroll sideways)"]
+
+    small = lm.LogicModel(
+        id="small",
+        title="小さな経路",
+        nodes=[lm.Activity(id="a", label="支援"), lm.Outcome(id="o", label="成果")],
+        links=[lm.Link(source="a", target="o")],
+        indicators=[lm.KPI(id="k", measures="o", unit="件", targets={"FY2025": 10})],
+    )
+    obs = pd.DataFrame({"indicator": ["k"], "period": ["FY2024"], "value": [5.0]})
+    fits = tmp_path / "small.html"
+    lm.dashboard(small, lm.evaluate(small, obs), fits)
+    with opened(chromium, fits) as page:
+        assert page.evaluate(read)[0] is True  # it fits: nothing to say

@@ -106,7 +106,10 @@ def test_per_org_file_holds_that_org_and_those_below(
     with pytest.raises(lm.LogicModelError, match="nope"):
         lm.dashboard(model, progress, org="nope")
     plain = lm.evaluate(model, sample_observations())
-    with pytest.raises(lm.LogicModelError, match="no organisations"):
+    with pytest.raises(
+        lm.LogicModelError,
+        match=r"no organisations; expected observations with an org column.*--hierarchy japan",
+    ):
         lm.dashboard(model, plain, org="131016")
 
 

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
@@ -255,7 +256,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         written = _write_any(data, dst, args.project, force=args.force)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
-    if data.observations is not None and Path(dst).suffix.lower() in (".yaml", ".yml", ".json"):
+    kept = Path(dst).suffix.lower() not in (".yaml", ".yml", ".json")
+    if data.observations is not None and len(data.observations) and not kept:
         print(
             f"note: {len(data.observations)} observation rows are not part of a {Path(dst).suffix} "
             "model file; convert to .xlsx to keep them",
@@ -266,10 +268,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 class _Steps:
     """Progress of a long command on stderr: ``[2/4] reading obs.csv … 3.1 s`` updated while a
-    step runs, then ``done``. Off unless asked (``--progress``) or stderr is a terminal."""
+    step runs, then ``done``. Off unless asked (``--progress``) or stderr is a terminal. When
+    stderr is not a terminal (a log file), one line per finished step and no ``\\r`` updates."""
 
     def __init__(self, enabled: bool, total: int) -> None:
         self.enabled = enabled
+        self.live = enabled and sys.stderr.isatty()
         self.total = total
         self.k = 0
 
@@ -281,6 +285,18 @@ class _Steps:
             return
         head = f"[{self.k}/{self.total}] {text}"
         start = time.monotonic()
+        outcome = "failed after"  # an error passing through is not "done"
+
+        def end() -> str:
+            return f"{head} … {outcome} {time.monotonic() - start:.1f} s\n"
+
+        if not self.live:
+            try:
+                yield
+                outcome = "done in"
+            finally:
+                sys.stderr.write(end())
+            return
         stop = threading.Event()
 
         def tick() -> None:
@@ -294,10 +310,11 @@ class _Steps:
         thread.start()
         try:
             yield
+            outcome = "done in"
         finally:
             stop.set()
             thread.join()
-            sys.stderr.write(f"\r{head} … done in {time.monotonic() - start:.1f} s\n")
+            sys.stderr.write("\r" + end())
             sys.stderr.flush()
 
 
@@ -360,7 +377,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(progress.summary().to_string(index=False) + "\n")
-    print(f"as of {progress.as_of}: {len(progress.findings)} finding(s)", file=sys.stderr)
+    n = len(progress.findings)
+    line = (
+        f"基準日 {progress.as_of}: 所見 {n} 件"
+        if args.lang == "ja"
+        else f"as of {progress.as_of}: {n} finding(s)"
+    )
+    print(line, file=sys.stderr)
     return 0
 
 
@@ -491,7 +514,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_PROG,
         description="Typed KGI/KPI logic models (ロジックモデル): check, evaluate, dashboard, convert.",
-        epilog="exit codes: 0 ok, 1 check found errors, 2 bad input or usage",
+        epilog="exit codes: 0 ok, 1 check found errors, 2 bad input or usage, 130 Ctrl-C, "
+        "143 SIGTERM",
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -512,7 +536,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes/prefixes")
     p.add_argument("--ignore", action="append", metavar="CODES", help="leave these codes out")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="message language")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="text: one line per issue (default); json: an object; csv: a table",
+    )
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
@@ -554,7 +583,12 @@ def _parser() -> argparse.ArgumentParser:
             default="none",
             help="japan: roll municipalities up to prefectures and the nation",
         )
-        p.add_argument("--bands", choices=("default", "sabcd", "sabc"), default="default")
+        p.add_argument(
+            "--bands",
+            choices=("default", "sabcd", "sabc"),
+            default="default",
+            help="status bands: default (against the plan) or grades S-D (adds a grade column)",
+        )
         p.add_argument(
             "--min-coverage",
             dest="min_coverage",
@@ -629,6 +663,19 @@ def _problem_lines(text: str) -> list[str]:
     return [lines[0], *(f"  {line}" for line in lines[1:])]
 
 
+def _format_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
+    """A warning as the command's own lines (``logicmodel: warning: …``), not Python's
+    ``file.py:220: ConversionWarning:`` followed by a line of the library's source."""
+    first, *rest = _problem_lines(str(message))
+    return "\n".join([f"{_PROG}: warning: {first}", *rest]) + "\n"
+
+
 def _fail(message: str, err: BaseException, debug: bool) -> int:
     if debug:
         traceback.print_exception(err, file=sys.stderr)
@@ -656,6 +703,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     debug = bool(getattr(args, "debug", False))
+    shown = warnings.formatwarning
+    warnings.formatwarning = _format_warning  # restored below: only while the command runs
     try:
         code: int = args.func(args)
     except LogicModelError as err:
@@ -679,6 +728,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = shown
     return code
 
 

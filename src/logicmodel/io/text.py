@@ -244,6 +244,8 @@ def load(path: str | os.PathLike[str]) -> LogicModel:
         from logicmodel.io.excel import read_excel
 
         return read_excel(p).model
+    if p.is_dir():
+        raise FormatError(f"is a folder; expected a model file ({', '.join(_SUFFIXES)})", path=p)
     raise FormatError(
         f"unknown model file suffix {suffix!r}; use one of {', '.join(_SUFFIXES)}", path=p
     )

@@ -165,7 +165,11 @@ def _orgs(progress: Progress, org: str | None) -> tuple[pd.DataFrame, pd.DataFra
             {"code": [""], "level": [levels[0]], "parent": [None], "name": [""], "kana": [""]}
         )
         if org is not None:
-            raise ModelError(f"org {org!r}: this progress has no organisations (no hierarchy)")
+            raise ModelError(
+                f"org {org!r}: this progress has no organisations; expected observations with "
+                "an org column (municipality codes) evaluated with a hierarchy "
+                "(hierarchy=lm.Hierarchy.japan(), on the command line --hierarchy japan)"
+            )
         return frame, None
     cols = ["org", "level"] + (["parent"] if "parent" in ind else [])
     seen = ind[cols].dropna(subset=["org"]).drop_duplicates("org")

@@ -80,6 +80,7 @@
     csv: ["CSVダウンロード", "Download CSV"],
     formula: ["達成率 =（実績 − 基準）÷（目標 − 基準）。状況は計画に対する進み具合です。", "Achievement = (actual − baseline) / (target − baseline); the status compares it with the plan."],
     legend: ["凡例", "Legend"],
+    wider: ["図は右へ続きます（横にスクロールできます）", "The diagram continues to the right (scroll sideways)"],
     ofLevel: ["{name}（{level}）", "{name} ({level})"],
     open: ["{name}を表示", "Show {name}"],
     langButton: ["English", "日本語"],
@@ -231,9 +232,9 @@
   function renderKgi(k) {
     var cards = rowsOf(k).filter(function (ind) { return ind.role === "KGI"; }).map(function (ind) {
       var cov = coverage(ind, k), tp = at(ind.targetPeriod, k);
-      var p = at(ind.period, k);
+      var p = at(ind.period, k), v = at(ind.actual, k);
       return '<article class="card kgi" data-ind="' + esc(ind.id) + '"><h3 class="n">KGI · ' + jp(ind.name) + "</h3>" +
-        '<p class="v">' + fmt(at(ind.actual, k)) + " <small>" + esc(ind.unit) + "</small></p><dl>" +
+        '<p class="v">' + fmt(v) + (v == null ? "" : " <small>" + esc(ind.unit) + "</small>") + "</p><dl>" +
         "<dt>" + esc(t("period")) + '</dt><dd class="period">' + esc(periodOf(ind, k)) + "</dd>" +
         "<dt>" + esc(t("target")) + "</dt><dd>" + fmt(at(ind.target, k)) + (tp ? "（" + esc(per(tp)) + "）" : "") + "</dd>" +
         "<dt>" + esc(t("achievement")) + "</dt><dd>" + pct(at(ind.ach, k)) + "</dd>" +
@@ -306,6 +307,7 @@
       }));
     };
     return '<section aria-labelledby="h-path"><h2 id="h-path">' + esc(t("pathway")) + "</h2>" + legend() +
+      '<p class="note" id="path-more" hidden>' + esc(t("wider")) + "</p>" +
       '<figure class="fig" style="margin:0">' + scrollBox(picture(svg), t("pathwayFig")) + "</figure>" +
       '<details class="alt" open><summary>' + esc(t("pathwayTable")) + "</summary>" + tableBar("pathway") +
       scrollBox('<table id="pathway-table"><caption>' + esc(t("pathway")) + "</caption><thead><tr><th scope=\"col\">" + esc(t("node")) + '</th><th scope="col">' + esc(t("kind")) + '</th><th scope="col">' + esc(t("status")) + '</th><th scope="col" class="num">' + esc(t("score")) + "</th></tr></thead><tbody>" + rows + "</tbody></table>", t("pathway")) +
@@ -343,7 +345,10 @@
   }
   function renderIndicators(k) {
     var rows = rowsOf(k);
-    var head = ["role", "indicator", "period", "actual", "baseline", "target", "targetPeriod", "unit", "achievement", "progress", "status", "coverage", "trend"];
+    // the coverage column only where this org's figures are totals over the orgs below it
+    var cov = counted();
+    var head = ["role", "indicator", "period", "actual", "baseline", "target", "targetPeriod", "unit", "achievement", "progress", "status", "coverage", "trend"]
+      .filter(function (h) { return cov || h !== "coverage"; });
     var numeric = { actual: 1, baseline: 1, target: 1, achievement: 1 };
     var body = rows.map(function (ind) {
       var s = statusAt(ind, k), a = at(ind.ach, k), p = at(ind.plan, k), pi = at(ind.period, k);
@@ -353,13 +358,13 @@
         '</td><td class="num">' + fmt(at(ind.actual, k)) + '</td><td class="num">' + fmt(at(ind.baseline, k)) + '</td><td class="num">' + fmt(at(ind.target, k)) +
         "</td><td>" + esc(per(at(ind.targetPeriod, k))) + "</td><td>" + esc(ind.unit) + '</td><td class="num">' + pct(a) +
         '</td><td><div class="bar" aria-hidden="true"><i style="width:' + fill.toFixed(0) + "%;background:" + (s ? s.fill : "#767676") + '"></i>' + mark + "</div></td><td>" + badge(s) +
-        '</td><td class="num">' + esc(coverage(ind, k)) + "</td><td>" + sparkline(ind, k) + "</td></tr>";
+        "</td>" + (cov ? '<td class="num cov">' + esc(coverage(ind, k)) + "</td>" : "") + '<td class="trend">' + sparkline(ind, k) + "</td></tr>";
     }).join("");
     csvs.indicators = function () {
       return [head.filter(function (h) { return h !== "progress" && h !== "trend"; }).map(function (h) { return t(h); }).concat([t("plan")])].concat(rows.map(function (ind) {
         var s = statusAt(ind, k), pi = at(ind.period, k), a = at(ind.ach, k), p = at(ind.plan, k);
         return [ind.role, ind.name, pi >= 0 ? per(D.periods[pi]) : "", at(ind.actual, k), at(ind.baseline, k), at(ind.target, k), per(at(ind.targetPeriod, k)), ind.unit,
-          a == null ? "" : a / 1000, s ? label(s) : "", coverage(ind, k), p == null ? "" : p / 1000];
+          a == null ? "" : a / 1000, s ? label(s) : ""].concat(cov ? [coverage(ind, k)] : [], [p == null ? "" : p / 1000]);
       }));
     };
     return '<section aria-labelledby="h-ind"><h2 id="h-ind">' + esc(t("indicators")) + "</h2>" + tableBar("indicators") +
@@ -534,8 +539,17 @@
       '<p class="sub" id="org-summary">' + esc(summary(k)) + "</p>" +
       renderKgi(k) + renderPathway(k) + renderIndicators(k) + renderChildren(k) + renderRoadmap() + renderFindings(k);
     document.getElementById("foot").textContent = "logicmodel — " + t("formula");
+    wider();
     if (focus) document.getElementById(focus).focus();
   }
+  // say so when the pathway is wider than its box (its last columns, the outcomes and the
+  // impact, would otherwise be hidden without a word)
+  function wider() {
+    var more = document.getElementById("path-more"), fig = more && more.nextElementSibling;
+    var box = fig && fig.querySelector(".scroll");
+    if (box) more.hidden = box.scrollWidth <= box.clientWidth;
+  }
+  window.addEventListener("resize", wider);
   function go(k) {
     if (k === state.org) return;
     state.org = k; state.kPage = 0; state.fPage = 0; state.kFilter = ""; state.q = "";
