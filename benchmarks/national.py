@@ -182,6 +182,16 @@ def main() -> None:
             f"the input "
             f"({fmt_bytes(size)}, {how}); goal ≤ 3×  {'OK' if rss <= 3 * size else 'MISS'}"
         )
+    if "pandas" in inputs:
+        # the same evaluation with progress.history built as well (a cached table made on first
+        # use; the reference computes no history, so this ratio is an upper bound of the cost)
+        frame = inputs["pandas"][0]
+        t_hist = best_of(lambda: len(run(frame)().history), repeat=args.repeat)
+        print(
+            f"  pandas + history {t_hist.ms:8.1f} ms  ×{t_hist.best / t_ref.best:5.2f} of reference "
+            "(evaluate, then build progress.history)"
+        )
+
 
 if __name__ == "__main__":
     main()
