@@ -188,16 +188,8 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path: Path) ->
 # Private names (``_x``) imported from another top-level package: each one is a coupling that the
 # owning package does not promise to keep (STYLE anti-patterns). The list may only shrink: a new
 # entry fails, and so does an entry that no longer occurs (remove it here when the code is fixed).
-ALLOWED_PRIVATE_IMPORTS: frozenset[str] = frozenset(
-    {
-        # the engine front end still shares the pandas intake's helpers (issue 9, item 2)
-        "logicmodel.evaluation.engine <- logicmodel.observations._KIND_ALIASES",
-        "logicmodel.evaluation.engine <- logicmodel.observations._as_numbers",
-        "logicmodel.evaluation.engine <- logicmodel.observations._as_text",
-        "logicmodel.evaluation.engine <- logicmodel.observations._standard_columns",
-        "logicmodel.io.observations <- logicmodel.observations._standard_columns",
-    }
-)
+ALLOWED_PRIVATE_IMPORTS: frozenset[str] = frozenset()
+"""Private names still taken across packages (each entry fails once fixed); none since issue 9."""
 
 
 def private_imports(path: Path) -> set[str]:

@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,12 +39,18 @@ import pandas as pd
 
 from logicmodel import limits
 from logicmodel.errors import FormatError, UnitError, nearest, short_repr
+from logicmodel.intake.columns import (
+    as_numbers,
+    factorize,
+    is_number_column,
+    standard_columns,
+    text_codes,
+    undictionary,
+)
 from logicmodel.intake.values import (
     COLUMN_ALIASES,
     KIND_ALIASES,
     OBSERVATION_KINDS,
-    parse_numbers,
-    standard_column,
 )
 from logicmodel.issues import Issue, Severity
 from logicmodel.periods import parse_periods
@@ -74,7 +79,7 @@ __all__ = [
 KIND_VALUES = OBSERVATION_KINDS
 """Values of the ``kind`` column (default ``actual``)."""
 
-_KIND_ALIASES = KIND_ALIASES  # the one table, in logicmodel.intake.values
+
 _MAX_LISTED = 20
 
 
@@ -385,7 +390,7 @@ class _Columns:
         return series
 
     def text(self, name: Any) -> pd.Series:
-        """The column for :func:`_factorize`: polars strings stay Arrow string views (no copy)."""
+        """The column for :func:`factorize`: polars strings stay Arrow string views (no copy)."""
         if self._pandas is not None:
             series: pd.Series = self._pandas[name]
             if series.dtype == object or series.dtype.kind == "c":
@@ -405,7 +410,7 @@ class _Columns:
                 f"column holds {column.type} values; each cell must be one number, text or date",
                 column=str(name),
             )
-        out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(_undictionary(column)), copy=False)
+        out: pd.Series = pd.Series(pd.arrays.ArrowExtensionArray(undictionary(column)), copy=False)
         return out
 
     def release(self, name: Any) -> None:
@@ -448,29 +453,6 @@ def _scalar_cells(series: pd.Series, name: Any) -> None:
     )
 
 
-def _undictionary(column: Any) -> Any:
-    """An Arrow column with dictionary encoding (polars Categorical/Enum, ``pa.dictionary``)
-    decoded to its values (string views as large strings); other columns as they are."""
-    import pyarrow as pa
-
-    kind = column.type
-    if not pa.types.is_dictionary(kind):
-        return column
-    if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array([_undictionary(c) for c in column.chunks], type=_decoded(kind))
-    dictionary = column.dictionary
-    if pa.types.is_string_view(dictionary.type):  # no take kernel for string views
-        dictionary = dictionary.cast(pa.large_string())
-    return dictionary.take(column.indices)
-
-
-def _decoded(kind: Any) -> Any:
-    import pyarrow as pa
-
-    values = kind.value_type
-    return pa.large_string() if pa.types.is_string_view(values) else values
-
-
 def require_frame(observations: Any, who: str) -> None:
     """Refuse what cannot be an observations table (a path, a number, a list) with a clear error.
 
@@ -491,23 +473,6 @@ def require_frame(observations: Any, who: str) -> None:
         )
 
 
-def _standard_columns(names: Sequence[Any]) -> dict[str, Any]:
-    """Map of standard name → actual column name among ``names``."""
-    out: dict[str, Any] = {}
-    for col in names:
-        std = standard_column(col)
-        if std is not None and std in out:
-            # two columns for one meaning (value and 値, or value twice): one would be dropped
-            raise FormatError(
-                f"columns {short_repr(str(out[std]), 40)} and {short_repr(str(col), 40)} are both "
-                f"the {std} column; keep one",
-                column=str(col)[:40],
-            )
-        if std is not None:
-            out[std] = col
-    return out
-
-
 def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     """``lines 2, 5`` (file lines, header = line 1) or ``rows 1, 4 (0-based)`` (frame rows)."""
     word = "line" if from_file else "row"
@@ -517,143 +482,6 @@ def _where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
 
 
-def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for missing) and the distinct values, in order of first appearance.
-
-    Arrow-backed text (pandas ``str``, polars, duckdb, pyarrow input) is dictionary-encoded by
-    Arrow itself: int32 codes, no Python object per row.
-    """
-    chunked = _arrow_text(series)
-    if chunked is not None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        encoded = pc.dictionary_encode(chunked)
-        if encoded.num_chunks == 0:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
-        if encoded.num_chunks > 1:
-            encoded = encoded.unify_dictionaries()
-        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
-        codes: np.ndarray = pc.fill_null(indices, -1).to_numpy()
-        distinct = encoded.chunk(0).dictionary.to_numpy(zero_copy_only=False)
-        return codes, np.asarray(distinct, dtype=object)
-    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
-
-
-def _is_number_column(series: pd.Series) -> bool:
-    """Whether a column holds integers or floats, also as the categories of a categorical (for
-    Arrow string views and dictionaries without pandas' help)."""
-    array = series.array
-    if isinstance(array, pd.arrays.ArrowExtensionArray):
-        import pyarrow as pa
-
-        kind = array.__arrow_array__().type
-        if pa.types.is_dictionary(kind):
-            kind = kind.value_type
-        return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    return bool(pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype))
-
-
-def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for missing) and the distinct strings (NFKC, stripped) they point to."""
-    codes, uniques = _factorize(series)
-    cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
-    merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
-    # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
-    table = np.append(merged, -1).astype(np.int32)
-    return table[codes], np.asarray(distinct, dtype=object)
-
-
-def _as_text(series: pd.Series) -> np.ndarray:
-    """Strings (NFKC, stripped) with ``None`` for missing, per distinct value."""
-    codes, distinct = _text_codes(series)
-    table = np.empty(len(distinct) + 1, dtype=object)
-    table[:-1] = distinct
-    table[-1] = None
-    out: np.ndarray = table[codes]
-    return out
-
-
-def _arrow_text(series: pd.Series) -> Any:
-    """The column as an Arrow text ``ChunkedArray`` (dictionaries decoded) when it is Arrow-backed
-    text (pandas ``str``, polars, duckdb, pyarrow input), else ``None``."""
-    array = series.array
-    if not isinstance(array, pd.arrays.ArrowExtensionArray):
-        return None
-    import pyarrow as pa
-
-    chunked = _undictionary(array.__arrow_array__())
-    kind = chunked.type
-    text = (
-        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
-    )
-    return chunked if text else None
-
-
-def _arrow_floats(series: pd.Series) -> np.ndarray | None:
-    """An Arrow text column cast to float64 in one pass when every cell is a plain finite number
-    or blank (the usual CSV); ``None`` when any cell needs the rule cell by cell."""
-    chunked = _arrow_text(series)
-    if chunked is None:
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if pa.types.is_string_view(chunked.type):
-        chunked = chunked.cast(pa.large_string())
-    try:
-        cast = pc.cast(chunked, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    values: np.ndarray = np.array(cast.to_numpy(), dtype=np.float64)  # writable (units scale it)
-    # NaN from a non-blank cell ("NAN", "nan") or an infinity: leave those to the rule
-    if not np.isfinite(values[~np.asarray(cast.is_null())]).all():
-        return None
-    return values
-
-
-def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """float64 values and a mask of non-blank values that are not numbers."""
-    if pd.api.types.is_bool_dtype(series):
-        values = np.full(len(series), np.nan)
-        return values, np.ones(len(series), dtype=bool)
-    if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype="float64", na_value=np.nan).copy()
-        bad = ~np.isfinite(values) & ~np.isnan(values)
-        values[bad] = np.nan
-        return values, bad
-    whole = _arrow_floats(series)
-    if whole is not None:
-        return whole, np.zeros(len(whole), dtype=bool)
-    codes, uniques = _factorize(series)
-    parsed = np.full(len(uniques) + 1, np.nan)
-    bad_u = np.zeros(len(uniques) + 1, dtype=bool)
-    # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
-    # the rest (blank, "1,234", full-width digits, words) by intake.values below
-    slow = np.ones(len(uniques), dtype=bool)
-    if _arrow_text(series) is not None:
-        texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
-    else:
-        texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
-    if texts.any():
-        where = np.flatnonzero(texts)
-        fast = pd.to_numeric(pd.Series(uniques[where], dtype=object), errors="coerce")
-        fast_values = fast.to_numpy(dtype=np.float64, na_value=np.nan)
-        done = np.isfinite(fast_values)
-        parsed[where[done]] = fast_values[done]
-        slow[where[done]] = False
-    rest = np.flatnonzero(slow)
-    if len(rest):  # blanks, "1,234", "▲5", full-width digits, words: the one rule of intake.values
-        parsed[rest], _, bad_u[rest] = parse_numbers(uniques[rest])
-    parsed[-1] = np.nan
-    bad_u[-1] = False
-    return parsed[codes], bad_u[codes]
-
-
 def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     """Validate and normalise observations for ``model`` (see the module docstring).
 
@@ -661,7 +489,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     dropped from the clean frame, so callers decide whether to stop (``evaluate`` does).
     """
     raw = _Columns(observations)
-    cols = _standard_columns(raw.names)
+    cols = standard_columns(raw.names)
     ids = tuple(i.id for i in model.indicators)
     issues: list[Issue] = []
     missing = [c for c in ("indicator", "period", "value") if c not in cols]
@@ -720,7 +548,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # found once per distinct value and reported with the rows where it occurs
 
     # indicators -------------------------------------------------------------------------------
-    ind_codes, ind_uniques = _text_codes(raw.text(cols["indicator"]))
+    ind_codes, ind_uniques = text_codes(raw.text(cols["indicator"]))
     raw.release(cols["indicator"])
     known = {i.id: i for i in model.indicators}
     position = {name: k for k, name in enumerate(ids)}
@@ -771,7 +599,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # periods ----------------------------------------------------------------------------------
     # factorise the column in its own storage (Arrow strings stay Arrow) and parse the distinct
     # values only: no Python object per row
-    period_raw, period_uniques = _factorize(raw.text(cols["period"]))
+    period_raw, period_uniques = factorize(raw.text(cols["period"]))
     raw.release(cols["period"])
     parsed = parse_periods(
         np.asarray(period_uniques, dtype=object),
@@ -821,7 +649,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
 
     # values -----------------------------------------------------------------------------------
     value_column = raw[cols["value"]]
-    values, bad_value = _as_numbers(value_column)
+    values, bad_value = as_numbers(value_column)
     if bad_value.any():
         vcodes, vuniq = pd.factorize(value_column.where(bad_value), use_na_sentinel=True)
         listed = limits.current().unknown_ids_listed
@@ -852,9 +680,9 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     # kinds ------------------------------------------------------------------------------------
     # kinds as codes into KIND_VALUES (blank → actual), mapped once per distinct spelling
     if "kind" in cols:
-        kcodes, kdistinct = _text_codes(raw.text(cols["kind"]))
+        kcodes, kdistinct = text_codes(raw.text(cols["kind"]))
         raw.release(cols["kind"])
-        canonical = [_KIND_ALIASES.get(str(t).lower()) for t in kdistinct]
+        canonical = [KIND_ALIASES.get(str(t).lower()) for t in kdistinct]
         table = np.array(
             [KIND_VALUES.index(c) if c is not None else -1 for c in canonical] + [0], dtype=np.int8
         )
@@ -879,7 +707,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     has_org = "org" in cols
     if has_org:
         org_series = raw.text(cols["org"])
-        if _is_number_column(org_series):
+        if is_number_column(org_series):
             issues.append(
                 Issue(
                     "LM309",
@@ -893,7 +721,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
                 )
             )
             return Observations(empty_observations(), tuple(issues), True, ids)
-        org_code, org_distinct = _text_codes(org_series)
+        org_code, org_distinct = text_codes(org_series)
         del org_series
         raw.release(cols["org"])
     else:
@@ -902,7 +730,7 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
 
     # units ------------------------------------------------------------------------------------
     if "unit" in cols:
-        ucodes, uuniq = _text_codes(raw.text(cols["unit"]))
+        ucodes, uuniq = text_codes(raw.text(cols["unit"]))
         raw.release(cols["unit"])
         n_u = len(uuniq) + 1
         pair = (ind_pos.astype(np.int64) + 1) * n_u + (ucodes.astype(np.int64) + 1)

@@ -54,15 +54,10 @@ import pandas as pd
 from logicmodel.errors import UnitError, nearest
 from logicmodel.evaluation.aggregate import effective_frequency
 from logicmodel.evaluation.timing import latest_end_of_finest
+from logicmodel.intake.columns import as_numbers, as_text, standard_columns
+from logicmodel.intake.values import KIND_ALIASES
 from logicmodel.issues import Issue
-from logicmodel.observations import (
-    _KIND_ALIASES,
-    Observations,
-    _as_numbers,
-    _as_text,
-    _standard_columns,
-    prepare_observations,
-)
+from logicmodel.observations import Observations, prepare_observations
 from logicmodel.periods import assign_periods, parse_period, parse_periods
 from logicmodel.units import conversion_factor
 
@@ -206,7 +201,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     if make_small is None:  # pragma: no cover - excluded by is_engine_frame
         return None
     names = list(lf.columns)
-    cols = _standard_columns(names)
+    cols = standard_columns(names)
     if any(c not in cols for c in ("indicator", "period", "value")):
         # the intake reports the missing columns (LM308) and the columns found
         return Pushdown(pd.DataFrame(columns=names), (), 0, None)
@@ -264,7 +259,7 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         )
         if len(odd) > _MAX_ODD_VALUES:
             return None
-        parsed, bad = _as_numbers(odd["value"].astype(object))
+        parsed, bad = as_numbers(odd["value"].astype(object))
         for k in np.flatnonzero(bad)[:_MAX_LISTED]:
             text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
             issues.append(
@@ -456,7 +451,7 @@ def _mapping(
             )
         )
 
-    ind = _as_text(combos["indicator"].astype(object))
+    ind = as_text(combos["indicator"].astype(object))
     for name in pd.unique(pd.Series(ind[pd.notna(ind)], dtype=object)):
         if name not in known:
             mask = ind == name
@@ -498,9 +493,9 @@ def _mapping(
     ok &= parr.valid
 
     if "kind" in keys:
-        ktext = _as_text(combos["kind"].astype(object))
+        ktext = as_text(combos["kind"].astype(object))
         kinds = np.array(
-            [_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
+            [KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
             dtype=object,
         )
         badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
@@ -519,7 +514,7 @@ def _mapping(
 
     factors = np.ones(len(combos))
     if "unit" in keys:
-        utext = _as_text(combos["unit"].astype(object))
+        utext = as_text(combos["unit"].astype(object))
         pairs: dict[tuple[str, str], float] = {}
         for k in np.flatnonzero(ok):
             if utext[k] is None:
