@@ -257,3 +257,111 @@ def test_allowed_upward_imports_stay_inside_functions() -> None:
             and n.col_offset == 0  # at module level (function-body imports are indented)
         ]
         assert top == [], f"{module} imports {imported} at module level"
+
+
+# -- size and complexity of intake/ and evaluation/ (issue 9) ------------------------------------
+LIMITED = ("intake", "evaluation")
+MAX_LINES = 100
+"""Lines of a function from its ``def`` to its end, its docstring not counted."""
+MAX_COMPLEXITY = 15
+"""McCabe complexity as ``ruff check --select C901`` measures it."""
+
+# Functions still over a limit, as ``module:function``; the list may only shrink (an entry that no
+# longer exceeds fails, so it gets removed).
+ALLOWED_LONG: frozenset[str] = frozenset(
+    {
+        "logicmodel.evaluation.core:_indicator_table",
+        "logicmodel.evaluation.core:_points",
+        "logicmodel.evaluation.diagnostics:diagnose_findings",
+        "logicmodel.evaluation.engine:_mapping",
+        "logicmodel.evaluation.engine:pushdown",
+    }
+)
+ALLOWED_COMPLEX: frozenset[str] = frozenset(
+    {
+        "logicmodel.evaluation.engine:_mapping",
+        "logicmodel.evaluation.engine:pushdown",
+    }
+)
+
+
+def _limited_files() -> list[Path]:
+    return sorted(p for part in LIMITED for p in (SRC / part).rglob("*.py"))
+
+
+def function_lengths(path: Path) -> dict[str, int]:
+    """``module:function`` (methods as ``Class.method``) → lines without the docstring."""
+    module = _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out: dict[str, int] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (child.end_lineno or child.lineno) - child.lineno + 1
+                doc = child.body[0]
+                if ast.get_docstring(child, clean=False) is not None:
+                    lines -= (doc.end_lineno or doc.lineno) - doc.lineno + 1
+                out[f"{module}:{prefix}{child.name}"] = lines
+                visit(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+
+    visit(tree, "")
+    return out
+
+
+def too_complex(paths: list[Path]) -> set[str]:
+    """``module:function`` for every C901 finding of ruff over ``paths``."""
+    import json
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff")
+    if ruff is None:  # pragma: no cover - ruff is in the dev extra
+        pytest.fail("ruff is not installed (pip install -e '.[dev]')")
+    done = subprocess.run(
+        [ruff, "check", "--select", "C901", "--config",
+         f"lint.mccabe.max-complexity={MAX_COMPLEXITY}", "--output-format", "json",
+         "--no-cache", "--exit-zero", *map(str, paths)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found: set[str] = set()
+    for item in json.loads(done.stdout):
+        name = item["message"].split("`")[1]
+        found.add(f"{_module_name(Path(item['filename']))}:{name}")
+    return found
+
+
+def test_functions_in_intake_and_evaluation_are_short() -> None:
+    lengths = {k: n for p in _limited_files() for k, n in function_lengths(p).items()}
+    long = {k for k, n in lengths.items() if n > MAX_LINES}
+    assert sorted(long - ALLOWED_LONG) == [], f"split functions over {MAX_LINES} lines"
+    assert sorted(ALLOWED_LONG - long) == [], "fixed: remove from ALLOWED_LONG"
+
+
+def test_functions_in_intake_and_evaluation_are_simple() -> None:
+    found = too_complex(_limited_files())
+    assert sorted(found - ALLOWED_COMPLEX) == [], f"complexity over {MAX_COMPLEXITY}"
+    assert sorted(ALLOWED_COMPLEX - found) == [], "fixed: remove from ALLOWED_COMPLEX"
+
+
+def test_the_limit_checkers_can_fail(tmp_path: Path) -> None:
+    branches = "".join(f"    if x == {k}:\n        x += {k}\n" for k in range(20))
+    source = tmp_path / "logicmodel" / "evaluation" / "x.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        f'def big(x):\n    """Doc\n\n    lines."""\n{branches}    return x\n\n\n'
+        "def small(x):\n    return x\n",
+        encoding="utf-8",
+    )
+    global SRC  # noqa: PLW0603 - the module path is computed relative to SRC
+    saved, SRC = SRC, tmp_path / "logicmodel"
+    try:
+        assert function_lengths(source) == {
+            "logicmodel.evaluation.x:big": 42,
+            "logicmodel.evaluation.x:small": 2,
+        }
+        assert too_complex([source]) == {"logicmodel.evaluation.x:big"}
+    finally:
+        SRC = saved
