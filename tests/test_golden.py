@@ -106,14 +106,12 @@ def _stored_generated() -> dict[str, tuple[lm.LogicModel, pd.DataFrame]]:
 
 # -- storing and reading results -----------------------------------------------------------------
 def _table(progress: Any, name: str) -> pd.DataFrame:
-    frame = getattr(progress, name)
-    if name == "findings":
-        frame = frame.drop(columns=[c for c in ("evidence",) if c in frame.columns])
-    return _normal(frame)
+    return _normal(getattr(progress, name))
 
 
 def _normal(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categories as objects, datetimes in ns: what survives the parquet round trip unchanged."""
+    """Categories as objects, datetimes in ns, mixed or other objects (evidence dicts) as their
+    ``repr``: what survives the parquet round trip unchanged."""
     cats = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
     times = {c: "datetime64[ns]" for c in frame.columns if frame[c].dtype.kind == "M"}
     frame = frame.astype({**cats, **times}).reset_index(drop=True)
