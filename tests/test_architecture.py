@@ -272,7 +272,6 @@ ALLOWED_LONG: frozenset[str] = frozenset(
     {
         "logicmodel.evaluation.core:_indicator_table",
         "logicmodel.evaluation.core:_points",
-        "logicmodel.evaluation.diagnostics:diagnose_findings",
         "logicmodel.evaluation.engine:_mapping",
         "logicmodel.evaluation.engine:pushdown",
     }
