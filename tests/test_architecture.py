@@ -272,16 +272,9 @@ ALLOWED_LONG: frozenset[str] = frozenset(
     {
         "logicmodel.evaluation.core:_indicator_table",
         "logicmodel.evaluation.core:_points",
-        "logicmodel.evaluation.engine:_mapping",
-        "logicmodel.evaluation.engine:pushdown",
     }
 )
-ALLOWED_COMPLEX: frozenset[str] = frozenset(
-    {
-        "logicmodel.evaluation.engine:_mapping",
-        "logicmodel.evaluation.engine:pushdown",
-    }
-)
+ALLOWED_COMPLEX: frozenset[str] = frozenset()
 
 
 def _limited_files() -> list[Path]:
