@@ -352,3 +352,8 @@ def test_the_limit_checkers_can_fail(tmp_path: Path) -> None:
         assert too_complex([source]) == {"logicmodel.evaluation.x:big"}
     finally:
         SRC = saved
+
+
+def test_evaluate_reads_as_a_list_of_stages() -> None:
+    lengths = function_lengths(SRC / "evaluation" / "core.py")
+    assert lengths["logicmodel.evaluation.core:evaluate"] <= 60

@@ -81,6 +81,30 @@ def _as_of_date(as_of: Any, fiscal_year_start: int) -> dt.date | None:
     return parse_period(as_of, fiscal_year_start).end
 
 
+def _as_of(
+    as_of: Any, model: LogicModel, engine_end: dt.date | None, prepared: Observations
+) -> tuple[dt.date, int]:
+    """The evaluation date (given, else the engine's or the intake's default) and its epoch day."""
+    day = _as_of_date(as_of, model.fiscal_year_start) or engine_end or default_as_of(prepared)
+    return day, int(_days(np.array([np.datetime64(day, "D")]))[0])
+
+
+def _findings(
+    model: LogicModel,
+    nodes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    seen: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: dt.date,
+    org_index: OrgIndex,
+) -> pd.DataFrame:
+    """Stage 6: the pathway findings, with the names of their orgs."""
+    freq = {i.id: effective_frequency(i, model.fiscal_year_start) for i in model.indicators}
+    findings = diagnose_findings(model, nodes, indicators, seen, milestones, as_of, freq)
+    findings.insert(3, "org_name", _names_of(findings["org"], org_index))
+    return findings
+
+
 def _check_arguments(model: Any, observations: Any, hierarchy: Any, lang: Any) -> None:
     """Arguments of the wrong kind are a ``ModelError`` naming the argument (issue 12)."""
     from logicmodel.model import LogicModel
@@ -196,20 +220,16 @@ def evaluate(
     0         n   180.0    200.0          0.4  at_risk
     """
     _check_arguments(model, observations, hierarchy, lang)
-    fys = model.fiscal_year_start
     if isinstance(rollup, str) and aggregators is not None and rollup in aggregators:
         rollup = resolve_aggregator(aggregators[rollup])  # checks it is callable
-    bands_ = resolve_bands(bands)
-    lang = _language(lang)
-    min_coverage = _fraction(min_coverage)
+    bands_, lang, min_coverage = resolve_bands(bands), _language(lang), _fraction(min_coverage)
     if errors not in ("raise", "drop"):
         raise ModelError(f"errors {errors!r} is not one of raise, drop")
     prepared, report, engine_end = _intake(
         model, observations, hierarchy, lang, as_of, ignore=ignore, drop=errors == "drop"
     )
     periods = prepared.periods.copy()  # reporting periods are added to the evaluation's copy
-    as_of_date = _as_of_date(as_of, fys) or engine_end or default_as_of(prepared)
-    as_of_x = int(_days(np.array([np.datetime64(as_of_date, "D")]))[0])
+    as_of_date, as_of_x = _as_of(as_of, model, engine_end, prepared)
     org_index, org_pos, anc_u, anc_code = _org_rows(prepared, periods, hierarchy)
     expected = expected_counts(org_index, hierarchy)
     hist = _series_rows(
@@ -224,16 +244,8 @@ def evaluate(
     children = _children_table(gi, go, status, source.ind_ids, org_index, expected, as_of_x)
     nodes = _node_table(model, indicators, go, org_index, bands_, rollup, lang)
     milestones = milestone_table(model, as_of_date, due_soon_days)
-    findings = diagnose_findings(
-        model,
-        nodes,
-        indicators,
-        _periods_seen(state, source.ind_ids, as_of_x),
-        milestones,
-        as_of_date,
-        {i.id: effective_frequency(i, fys) for i in model.indicators},
-    )
-    findings.insert(3, "org_name", _names_of(findings["org"], org_index))
+    seen = _periods_seen(state, source.ind_ids, as_of_x)
+    findings = _findings(model, nodes, indicators, seen, milestones, as_of_date, org_index)
     return Progress(
         model=model,
         as_of=as_of_date,
