@@ -34,10 +34,7 @@ Examples
 from __future__ import annotations
 
 from logicmodel.intake.frame import (
-    COUNT_UNITS,
-    FUTURE_YEARS,
     observation_issues,
-    org_code_issues,
     prepare_observations,
     require_frame,
     to_pandas,
@@ -49,6 +46,7 @@ from logicmodel.intake.result import (
     aligned_values,
     empty_observations,
 )
+from logicmodel.intake.rules import COUNT_UNITS, FUTURE_YEARS, org_code_issues
 from logicmodel.intake.values import COLUMN_ALIASES
 
 __all__ = [
