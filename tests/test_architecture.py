@@ -188,16 +188,8 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path: Path) ->
 # Private names (``_x``) imported from another top-level package: each one is a coupling that the
 # owning package does not promise to keep (STYLE anti-patterns). The list may only shrink: a new
 # entry fails, and so does an entry that no longer occurs (remove it here when the code is fixed).
-ALLOWED_PRIVATE_IMPORTS: frozenset[str] = frozenset(
-    {
-        # the engine front end still shares the pandas intake's helpers (issue 9, item 2)
-        "logicmodel.evaluation.engine <- logicmodel.observations._KIND_ALIASES",
-        "logicmodel.evaluation.engine <- logicmodel.observations._as_numbers",
-        "logicmodel.evaluation.engine <- logicmodel.observations._as_text",
-        "logicmodel.evaluation.engine <- logicmodel.observations._standard_columns",
-        "logicmodel.io.observations <- logicmodel.observations._standard_columns",
-    }
-)
+ALLOWED_PRIVATE_IMPORTS: frozenset[str] = frozenset()
+"""Private names still taken across packages (each entry fails once fixed); none since issue 9."""
 
 
 def private_imports(path: Path) -> set[str]:
@@ -323,3 +315,103 @@ def test_private_modules_are_imported_only_inside_their_package() -> None:
                 if not (module == owner or module.startswith(owner + ".")):
                     found.append(f"{module}:{line} imports {imported}")
     assert found == []
+
+
+# -- size and complexity of intake/ and evaluation/ (issue 9) ------------------------------------
+LIMITED = ("intake", "evaluation")
+MAX_LINES = 100
+"""Lines of a function from its ``def`` to its end, its docstring not counted."""
+MAX_COMPLEXITY = 15
+"""McCabe complexity as ``ruff check --select C901`` measures it."""
+
+# Functions still over a limit, as ``module:function``; the list may only shrink (an entry that no
+# longer exceeds fails, so it gets removed).
+ALLOWED_LONG: frozenset[str] = frozenset()
+ALLOWED_COMPLEX: frozenset[str] = frozenset()
+
+
+def _limited_files() -> list[Path]:
+    return sorted(p for part in LIMITED for p in (SRC / part).rglob("*.py"))
+
+
+def function_lengths(path: Path) -> dict[str, int]:
+    """``module:function`` (methods as ``Class.method``) → lines without the docstring."""
+    module = _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out: dict[str, int] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (child.end_lineno or child.lineno) - child.lineno + 1
+                doc = child.body[0]
+                if ast.get_docstring(child, clean=False) is not None:
+                    lines -= (doc.end_lineno or doc.lineno) - doc.lineno + 1
+                out[f"{module}:{prefix}{child.name}"] = lines
+                visit(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+
+    visit(tree, "")
+    return out
+
+
+def too_complex(paths: list[Path]) -> set[str]:
+    """``module:function`` for every C901 finding of ruff over ``paths``."""
+    import json
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff")
+    if ruff is None:  # pragma: no cover - ruff is in the dev extra
+        pytest.fail("ruff is not installed (pip install -e '.[dev]')")
+    done = subprocess.run(
+        [ruff, "check", "--select", "C901", "--config",
+         f"lint.mccabe.max-complexity={MAX_COMPLEXITY}", "--output-format", "json",
+         "--no-cache", "--exit-zero", *map(str, paths)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found: set[str] = set()
+    for item in json.loads(done.stdout):
+        name = item["message"].split("`")[1]
+        found.add(f"{_module_name(Path(item['filename']))}:{name}")
+    return found
+
+
+def test_functions_in_intake_and_evaluation_are_short() -> None:
+    lengths = {k: n for p in _limited_files() for k, n in function_lengths(p).items()}
+    long = {k for k, n in lengths.items() if n > MAX_LINES}
+    assert sorted(long - ALLOWED_LONG) == [], f"split functions over {MAX_LINES} lines"
+    assert sorted(ALLOWED_LONG - long) == [], "fixed: remove from ALLOWED_LONG"
+
+
+def test_functions_in_intake_and_evaluation_are_simple() -> None:
+    found = too_complex(_limited_files())
+    assert sorted(found - ALLOWED_COMPLEX) == [], f"complexity over {MAX_COMPLEXITY}"
+    assert sorted(ALLOWED_COMPLEX - found) == [], "fixed: remove from ALLOWED_COMPLEX"
+
+
+def test_the_limit_checkers_can_fail(tmp_path: Path) -> None:
+    branches = "".join(f"    if x == {k}:\n        x += {k}\n" for k in range(20))
+    source = tmp_path / "logicmodel" / "evaluation" / "x.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        f'def big(x):\n    """Doc\n\n    lines."""\n{branches}    return x\n\n\n'
+        "def small(x):\n    return x\n",
+        encoding="utf-8",
+    )
+    global SRC  # noqa: PLW0603 - the module path is computed relative to SRC
+    saved, SRC = SRC, tmp_path / "logicmodel"
+    try:
+        assert function_lengths(source) == {
+            "logicmodel.evaluation.x:big": 42,
+            "logicmodel.evaluation.x:small": 2,
+        }
+        assert too_complex([source]) == {"logicmodel.evaluation.x:big"}
+    finally:
+        SRC = saved
+
+
+def test_evaluate_reads_as_a_list_of_stages() -> None:
+    lengths = function_lengths(SRC / "evaluation" / "core.py")
+    assert lengths["logicmodel.evaluation.core:evaluate"] <= 60

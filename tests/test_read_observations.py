@@ -246,7 +246,7 @@ def _number_reference(text: object) -> tuple[float, bool]:
 def test_value_parsing_fast_path_equals_the_rule(cells: list[str | None]) -> None:
     """Plain numbers are parsed in one vectorised call and the rest cell by cell; together they
     give exactly the documented rule (full-width digits, thousands separators, blanks, words)."""
-    from logicmodel.observations import _as_numbers
+    from logicmodel.intake.columns import as_numbers as _as_numbers
 
     for series in (pd.Series(cells, dtype=object), pd.Series(cells, dtype="str")):
         values, bad = _as_numbers(series)

@@ -336,23 +336,7 @@ def aggregate_orgs(
             here = rules[idx] == code
             sel = idx[here]
             if rule == "mean" and weights is not None:
-                frame = pd.DataFrame({"key": key[here], "value": values[sel]}, copy=False)
-                ww = weights[sel]
-                has_w = ~np.isnan(ww)
-                frame["_wv"] = np.where(has_w, values[sel] * ww, np.nan)
-                frame["_w"] = np.where(has_w, ww, np.nan)
-                agg = frame.groupby("key", sort=False).agg(
-                    _wv=("_wv", "sum"),
-                    _w=("_w", "sum"),
-                    mean=("value", "mean"),
-                    n_children=("value", "size"),
-                    nw=("_w", "count"),
-                )
-                del frame
-                weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
-                out_v = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
-                counts = agg["n_children"].to_numpy()
-                k = agg.index.to_numpy(dtype=np.int64)
+                k, out_v, counts = _weighted_mean(key[here], values[sel], weights[sel])
             else:
                 k, out_v, counts, _row = group_reduce(
                     key[here], values[sel], rule, int(sk.max() + 1) * n_par * n_p
@@ -382,6 +366,26 @@ def aggregate_orgs(
     order = np.argsort(out["n_children"].to_numpy(), kind="stable")
     keep = order[~pd.Series(dedup[order]).duplicated().to_numpy()]
     return out.iloc[np.sort(keep)].reset_index(drop=True)
+
+
+def _weighted_mean(
+    key: npt.NDArray[np.int64], values: npt.NDArray[np.float64], ww: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Keys, weighted means and counts per key; a key with a missing weight gets the plain mean."""
+    frame = pd.DataFrame({"key": key, "value": values}, copy=False)
+    has_w = ~np.isnan(ww)
+    frame["_wv"] = np.where(has_w, values * ww, np.nan)
+    frame["_w"] = np.where(has_w, ww, np.nan)
+    agg = frame.groupby("key", sort=False).agg(
+        _wv=("_wv", "sum"),
+        _w=("_w", "sum"),
+        mean=("value", "mean"),
+        n_children=("value", "size"),
+        nw=("_w", "count"),
+    )
+    weighted = agg["_wv"] / agg["_w"].where(agg["_w"] > 0)
+    out_v = np.where(agg["nw"] == agg["n_children"], weighted, agg["mean"])
+    return agg.index.to_numpy(dtype=np.int64), out_v, agg["n_children"].to_numpy()
 
 
 def _deepest_of_branch(

@@ -54,15 +54,10 @@ import pandas as pd
 from logicmodel.errors import UnitError, nearest
 from logicmodel.evaluation.aggregate import effective_frequency
 from logicmodel.evaluation.timing import latest_end_of_finest
+from logicmodel.intake.columns import as_numbers, as_text, standard_columns
+from logicmodel.intake.values import KIND_ALIASES
 from logicmodel.issues import Issue
-from logicmodel.observations import (
-    _KIND_ALIASES,
-    Observations,
-    _as_numbers,
-    _as_text,
-    _standard_columns,
-    prepare_observations,
-)
+from logicmodel.observations import Observations, prepare_observations
 from logicmodel.periods import EPOCH as _EPOCH
 from logicmodel.periods import assign_periods, epoch_days, parse_period, parse_periods
 from logicmodel.units import conversion_factor
@@ -205,167 +200,37 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     make_small = _small_table_maker(frame)
     if make_small is None:  # pragma: no cover - excluded by is_engine_frame
         return None
-    names = list(lf.columns)
-    cols = _standard_columns(names)
-    if any(c not in cols for c in ("indicator", "period", "value")):
-        # the intake reports the missing columns (LM308) and the columns found
-        return Pushdown(pd.DataFrame(columns=names), (), 0, None)
+    cols = standard_columns(list(lf.columns))
     schema = lf.collect_schema()
-    if "org" in cols and (schema[cols["org"]].is_integer() or schema[cols["org"]].is_float()):
-        # the intake explains integer codes (LM309)
-        empty = pd.DataFrame(
-            {"indicator": [], "period": [], "value": [], "org": pd.Series([], dtype="int64")}
-        )
-        return Pushdown(empty, (), 0, None)
-
-    # 1. standard columns; key columns as text ("" for missing) ------------------------------------
-    def text(std: str) -> Any:
-        col = nw.col(cols[std])
-        dtype = schema[cols[std]]
-        if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
-            col = col.dt.to_string("%Y-%m-%d")
-        col = col.cast(nw.String)  # also string vs large_string (pyarrow joins need one type)
-        return col.fill_null("").alias(std)
-
+    unusable = _unusable(list(lf.columns), cols, schema)
+    if unusable is not None:
+        return unusable
     keys: list[str] = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
-    exprs = [text(k) for k in keys]
-    if "org" in cols:
-        exprs.append(text("org").str.strip_chars())
-    value_dtype = schema[cols["value"]]
-    numeric_values = value_dtype.is_numeric()
-    if numeric_values:
-        exprs.append(nw.col(cols["value"]).cast(nw.Float64).alias("value"))
-    else:
-        exprs.append(text("value").str.strip_chars())
-    sel = lf.select(*exprs)
-
-    # 2. distinct combinations, checked in Python --------------------------------------------------
+    sel = _standard_selection(nw, lf, keys, cols, schema)
+    # distinct combinations, checked in Python
     combos = sel.group_by(*keys).agg(nw.len().alias("n")).collect().to_pandas()
     rows_in = int(combos["n"].sum()) if len(combos) else 0
     issues: list[Issue] = []
     table = _mapping(model, combos, keys, cols, issues)
-
-    # 3. values that are not plain numbers ---------------------------------------------------------
-    if numeric_values:
-        value = nw.col("value")
-        valid_value = (
-            ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
-        )
-        sel = sel.filter(valid_value)
-    else:
-        plain = nw.col("value").str.contains(_PLAIN_NUMBER)
-        odd = (
-            sel.filter(~plain & (nw.col("value") != ""))
-            .group_by("value")
-            .agg(nw.len().alias("n"))
-            .head(_MAX_ODD_VALUES + 1)
-            .collect()
-            .to_pandas()
-        )
-        if len(odd) > _MAX_ODD_VALUES:
-            return None
-        parsed, bad = _as_numbers(odd["value"].astype(object))
-        for k in np.flatnonzero(bad)[:_MAX_LISTED]:
-            text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
-            issues.append(
-                Issue(
-                    "LM303",
-                    "error",
-                    _WHERE,
-                    f"value {text_k!r}: not a number ({_rows(n_k)})",
-                    message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
-                    column=str(cols["value"]),
-                )
-            )
-        number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
-        usable = ~bad & ~np.isnan(parsed)
-        if usable.any():
-            extra = make_small(
-                {
-                    "value": odd["value"].to_numpy(dtype=object)[usable].tolist(),
-                    "_num": parsed[usable].tolist(),
-                },
-                {"value": nw.String(), "_num": nw.Float64()},
-            )
-            sel = sel.join(extra, on="value", how="left")
-            number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
-            number = nw.when(plain).then(number).otherwise(nw.col("_num"))
-        sel = sel.with_columns(number.alias("value")).filter(~nw.col("value").is_null())
+    sel = _numbers(nw, sel, schema[cols["value"]], cols, make_small, issues)
+    if sel is None:
+        return None
     out_cols = ["indicator", *(["org"] if "org" in cols else []), "period", "value", "kind"]
     if table is None:
         empty = pd.DataFrame(
             {c: pd.Series([], dtype="float64" if c == "value" else object) for c in out_cols}
         )
         return Pushdown(empty, tuple(issues), rows_in, None)
-
     small = make_small(table, _TABLE_SCHEMA(nw, keys))
     rows = sel.join(small, on=keys, how="inner").with_columns(
         (nw.col("value") * nw.col("_f")).alias("value")
     )
     group = ["_i", *(["org"] if "org" in cols else []), "_k"]
-
-    # 4. duplicates per observed period ------------------------------------------------------------
-    dups = (
-        rows.group_by(*group, "_os", "_oe")
-        .agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
-        .filter(nw.col("n") > 1)
-        .head(_MAX_LISTED + 1)
-        .collect()
-        .to_pandas()
-    )
-    issues.extend(_duplicate_issues(dups, "org" in cols))
-
-    # 5. the cube ----------------------------------------------------------------------------------
-    cube = (
-        rows.group_by(*group, "_p", "_r")
-        .agg(
-            *(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
-            nw.col("_oe").max().alias("_last_end"),
-            nw.len().alias("_n"),
-        )
-        .collect()
-        .to_pandas()
-    )
+    issues.extend(_duplicate_issues(_duplicates(nw, rows, group), "org" in cols))
+    cube = _cube(nw, rows, group)
     issues.extend(_percent_issues(model, cube, cols))  # uses the min and max of each group
-    # one value per row by its time rule; the other rules' columns are dropped at once
-    rule_of = cube["_r"].to_numpy(dtype=object)
-    picked = np.full(len(cube), np.nan)
-    for rule in _RULES:
-        hit = rule_of == rule
-        picked[hit] = cube[rule].to_numpy(dtype="float64")[hit]
-    cube = cube.drop(columns=list(_RULES)).assign(value=picked)
-    del picked
-    is_last = rule_of == "last"
-    if is_last.any():
-        # the most recent observed period: the later end, on the same end the later start (as
-        # PeriodTable.recency orders them in the pandas pipeline)
-        recent = rows.filter(nw.col("_r") == "last").with_columns(
-            (nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))).alias(
-                "_rec"
-            )
-        )
-        latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
-        last = (
-            recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
-            .group_by(*group, "_p")
-            .agg(nw.col("value").max().alias("_lv"))
-            .collect()
-            .to_pandas()
-        )
-        # only the rows of ``last`` indicators are joined (not a copy of the whole cube)
-        lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
-        cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
-        del last, lv
-    # the default as_of: the latest end of the finest observed frequency (DESIGN §4.4), from the
-    # distinct observed periods of actual rows
-    is_actual = np.asarray(table["_k"], dtype=object) == "actual"
-    finest = latest_end_of_finest(
-        np.asarray(table["_os"], dtype=np.int64)[is_actual],
-        np.asarray(table["_oe"], dtype=np.int64)[is_actual],
-    )
-    last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
-    ends = np.asarray(table["_oe"], dtype=np.int64)[is_actual]
-    last_observed = (_EPOCH + np.int64(ends.max())).item() if len(ends) else None
+    cube = _one_value_per_row(nw, rows, cube, group)
+    last_end, last_observed = _observed_ends(table)
     # text columns stay as collected (Arrow-backed): no Python object per row of the cube
     result = pd.DataFrame(
         {
@@ -378,6 +243,175 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     ).reset_index(drop=True)
     del cube
     return Pushdown(result[out_cols], tuple(issues), rows_in, last_end, last_observed)
+
+
+def _unusable(names: list[Any], cols: dict[str, Any], schema: Any) -> Pushdown | None:
+    """An empty result for the intake to explain, when key columns are missing (LM308) or org
+    codes are numbers (LM309); else ``None``."""
+    if any(c not in cols for c in ("indicator", "period", "value")):
+        # the intake reports the missing columns (LM308) and the columns found
+        return Pushdown(pd.DataFrame(columns=names), (), 0, None)
+    if "org" in cols and (schema[cols["org"]].is_integer() or schema[cols["org"]].is_float()):
+        # the intake explains integer codes (LM309)
+        empty = pd.DataFrame(
+            {"indicator": [], "period": [], "value": [], "org": pd.Series([], dtype="int64")}
+        )
+        return Pushdown(empty, (), 0, None)
+    return None
+
+
+def _standard_selection(
+    nw: Any, lf: Any, keys: list[str], cols: dict[str, Any], schema: Any
+) -> Any:
+    """Standard columns; key columns as text ("" for missing), values as floats or stripped text."""
+
+    def text(std: str) -> Any:
+        col = nw.col(cols[std])
+        dtype = schema[cols[std]]
+        if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
+            col = col.dt.to_string("%Y-%m-%d")
+        col = col.cast(nw.String)  # also string vs large_string (pyarrow joins need one type)
+        return col.fill_null("").alias(std)
+
+    exprs = [text(k) for k in keys]
+    if "org" in cols:
+        exprs.append(text("org").str.strip_chars())
+    if schema[cols["value"]].is_numeric():
+        exprs.append(nw.col(cols["value"]).cast(nw.Float64).alias("value"))
+    else:
+        exprs.append(text("value").str.strip_chars())
+    return lf.select(*exprs)
+
+
+def _numbers(
+    nw: Any,
+    sel: Any,
+    value_dtype: Any,
+    cols: dict[str, Any],
+    make_small: Callable[[dict[str, list[Any]], dict[str, Any]], Any],
+    issues: list[Issue],
+) -> Any:
+    """Rows with a usable value, as float64: text that is not a plain number goes through the
+    rule of :mod:`logicmodel.intake.values` per distinct value (LM303 for the rest). ``None`` when
+    there are too many distinct odd values to ship (the caller then collects the frame)."""
+    if value_dtype.is_numeric():
+        value = nw.col("value")
+        valid_value = (
+            ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
+        )
+        return sel.filter(valid_value)
+    plain = nw.col("value").str.contains(_PLAIN_NUMBER)
+    odd = (
+        sel.filter(~plain & (nw.col("value") != ""))
+        .group_by("value")
+        .agg(nw.len().alias("n"))
+        .head(_MAX_ODD_VALUES + 1)
+        .collect()
+        .to_pandas()
+    )
+    if len(odd) > _MAX_ODD_VALUES:
+        return None
+    parsed, bad = as_numbers(odd["value"].astype(object))
+    for k in np.flatnonzero(bad)[:_MAX_LISTED]:
+        text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
+        issues.append(
+            Issue(
+                "LM303",
+                "error",
+                _WHERE,
+                f"value {text_k!r}: not a number ({_rows(n_k)})",
+                message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
+                column=str(cols["value"]),
+            )
+        )
+    number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
+    usable = ~bad & ~np.isnan(parsed)
+    if usable.any():
+        extra = make_small(
+            {
+                "value": odd["value"].to_numpy(dtype=object)[usable].tolist(),
+                "_num": parsed[usable].tolist(),
+            },
+            {"value": nw.String(), "_num": nw.Float64()},
+        )
+        sel = sel.join(extra, on="value", how="left")
+        number = nw.when(plain).then(number).otherwise(nw.col("_num"))
+    return sel.with_columns(number.alias("value")).filter(~nw.col("value").is_null())
+
+
+def _duplicates(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
+    """Groups with more than one row per observed period (the first few)."""
+    out: pd.DataFrame = (
+        rows.group_by(*group, "_os", "_oe")
+        .agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
+        .filter(nw.col("n") > 1)
+        .head(_MAX_LISTED + 1)
+        .collect()
+        .to_pandas()
+    )
+    return out
+
+
+def _cube(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
+    """Per group and reporting period: every time rule's value, the last end, the row count."""
+    out: pd.DataFrame = (
+        rows.group_by(*group, "_p", "_r")
+        .agg(
+            *(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
+            nw.col("_oe").max().alias("_last_end"),
+            nw.len().alias("_n"),
+        )
+        .collect()
+        .to_pandas()
+    )
+    return out
+
+
+def _one_value_per_row(nw: Any, rows: Any, cube: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """One value per row by its time rule; the other rules' columns are dropped at once."""
+    rule_of = cube["_r"].to_numpy(dtype=object)
+    picked = np.full(len(cube), np.nan)
+    for rule in _RULES:
+        hit = rule_of == rule
+        picked[hit] = cube[rule].to_numpy(dtype="float64")[hit]
+    cube = cube.drop(columns=list(_RULES)).assign(value=picked)
+    del picked
+    is_last = rule_of == "last"
+    if not is_last.any():
+        return cube
+    # the most recent observed period: the later end, on the same end the later start (as
+    # PeriodTable.recency orders them in the pandas pipeline)
+    recent = rows.filter(nw.col("_r") == "last").with_columns(
+        (nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))).alias(
+            "_rec"
+        )
+    )
+    latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
+    last = (
+        recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
+        .group_by(*group, "_p")
+        .agg(nw.col("value").max().alias("_lv"))
+        .collect()
+        .to_pandas()
+    )
+    # only the rows of ``last`` indicators are joined (not a copy of the whole cube)
+    lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
+    cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
+    return cube
+
+
+def _observed_ends(table: dict[str, list[Any]]) -> tuple[dt.date | None, dt.date | None]:
+    """The default as_of (the latest end of the finest observed frequency, DESIGN §4.4) and the
+    latest observed end, from the distinct observed periods of actual rows."""
+    is_actual = np.asarray(table["_k"], dtype=object) == "actual"
+    finest = latest_end_of_finest(
+        np.asarray(table["_os"], dtype=np.int64)[is_actual],
+        np.asarray(table["_oe"], dtype=np.int64)[is_actual],
+    )
+    last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
+    ends = np.asarray(table["_oe"], dtype=np.int64)[is_actual]
+    last_observed = (_EPOCH + np.int64(ends.max())).item() if len(ends) else None
+    return last_end, last_observed
 
 
 def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
@@ -418,6 +452,37 @@ def _frequencies_needed(model: LogicModel) -> dict[str, set[str | None]]:
     return needed
 
 
+@dataclass
+class _Problems:
+    """LM3xx errors about distinct key combinations, each counting the rows it stands for."""
+
+    counts: np.ndarray
+    issues: list[Issue]
+
+    def report(
+        self,
+        code: str,
+        mask: np.ndarray,
+        what: str,
+        message: tuple[str, str],
+        column: str,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        """An error about the combinations in ``mask``; ``message`` in English and Japanese."""
+        n = int(self.counts[mask].sum())
+        self.issues.append(
+            Issue(
+                code,
+                "error",
+                _WHERE,
+                f"{what}: {message[0]} ({_rows(n)})",
+                message_ja=f"{what}: {message[1]}（{n}行）",
+                column=column,
+                ids=ids,
+            )
+        )
+
+
 def _mapping(
     model: LogicModel,
     combos: pd.DataFrame,
@@ -430,132 +495,162 @@ def _mapping(
         return None
     fys = model.fiscal_year_start
     known: dict[str, Indicator] = {i.id: i for i in model.indicators}
-    needed = _frequencies_needed(model)
-    counts = combos["n"].to_numpy(dtype=np.int64)
+    problems = _Problems(combos["n"].to_numpy(dtype=np.int64), issues)
+    ind, ok = _known_indicators(combos, known, cols, problems)
+    ptext = combos["period"].astype(object).to_numpy()
+    parr = _parsed_periods(ptext, fys, cols, problems)
+    ok &= parr.valid
+    kinds, ok_kind = _kinds(combos, keys, cols, problems)
+    ok &= ok_kind
+    factors = _factors(combos, keys, ind, ok, known, cols, problems)
+    ok &= ~np.isnan(factors)
+    good = np.flatnonzero(ok)
+    if not len(good):
+        return None
+    g_ind, g_kind, start, end = ind[good], kinds[good], parr.start[good], parr.end[good]
+    label = _labels(parr.label[good].copy(), start, end, ptext[good], fys)
+    period = _reporting_periods(model, g_ind, g_kind, end, label.astype(object))
+    table: dict[str, list[Any]] = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
+    table.update(
+        {
+            "_i": [str(x) for x in g_ind],
+            "_k": [str(x) for x in g_kind],
+            "_p": [str(x) for x in period],
+            "_r": [str(known[str(i)].time_rule) for i in g_ind],
+            "_f": factors[good].astype(float).tolist(),
+            "_os": epoch_days(start).tolist(),
+            "_oe": epoch_days(end).tolist(),
+        }
+    )
+    return table
+
+
+def _known_indicators(
+    combos: pd.DataFrame, known: dict[str, Indicator], cols: dict[str, str], problems: _Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indicator ids (NFKC, stripped) and which combinations name a known one (LM301)."""
+    ind = as_text(combos["indicator"].astype(object))
     ok = np.ones(len(combos), dtype=bool)
-
-    def report(
-        code: str,
-        mask: np.ndarray,
-        what: str,
-        message: str,
-        message_ja: str,
-        column: str,
-        ids: tuple[str, ...] = (),
-    ) -> None:
-        n = int(counts[mask].sum())
-        issues.append(
-            Issue(
-                code,
-                "error",
-                _WHERE,
-                f"{what}: {message} ({_rows(n)})",
-                message_ja=f"{what}: {message_ja}（{n}行）",
-                column=column,
-                ids=ids,
-            )
-        )
-
-    ind = _as_text(combos["indicator"].astype(object))
     for name in pd.unique(pd.Series(ind[pd.notna(ind)], dtype=object)):
         if name not in known:
             mask = ind == name
             hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
-            report(
+            problems.report(
                 "LM301",
                 mask,
                 f"indicator {name!r}",
-                f"unknown indicator; nearest known ids: {hint}",
-                f"未定義の指標です（近い指標: {hint}）",
+                (
+                    f"unknown indicator; nearest known ids: {hint}",
+                    f"未定義の指標です（近い指標: {hint}）",
+                ),
                 cols["indicator"],
                 (str(name),),
             )
             ok &= ~mask
     empty = pd.isna(pd.Series(ind, dtype=object)).to_numpy()
     if empty.any():
-        report(
-            "LM301", empty, "indicator", "empty indicator id", "指標IDが空です", cols["indicator"]
-        )
+        message = ("empty indicator id", "指標IDが空です")
+        problems.report("LM301", empty, "indicator", message, cols["indicator"])
         ok &= ~empty
+    return ind, ok
 
-    ptext = combos["period"].astype(object).to_numpy()
+
+def _parsed_periods(ptext: np.ndarray, fys: int, cols: dict[str, str], problems: _Problems) -> Any:
+    """The periods of the distinct texts; texts that are no period reported (LM302)."""
     ptext_or_none = ptext.copy()
     ptext_or_none[ptext == ""] = None
     parr = parse_periods(ptext_or_none, fiscal_year_start=fys, errors="coerce")
     for text in pd.unique(pd.Series(ptext[~parr.valid], dtype=object)):
         mask = (ptext == text) & ~parr.valid
         if text == "":
-            report("LM302", mask, "period", "empty period", "期間が空です", cols["period"])
+            problems.report(
+                "LM302", mask, "period", ("empty period", "期間が空です"), cols["period"]
+            )
         else:
-            report(
+            problems.report(
                 "LM302",
                 mask,
                 f"period {text!r}",
-                "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
+                (
+                    "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
+                    "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
+                ),
                 cols["period"],
             )
-    ok &= parr.valid
+    return parr
 
-    if "kind" in keys:
-        ktext = _as_text(combos["kind"].astype(object))
-        kinds = np.array(
-            [_KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
-            dtype=object,
-        )
-        badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
-        for text in pd.unique(pd.Series(ktext[badk], dtype=object)):
-            report(
-                "LM310",
-                badk & (ktext == text),
-                f"kind {text!r}",
+
+def _kinds(
+    combos: pd.DataFrame, keys: list[str], cols: dict[str, str], problems: _Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical kinds (``actual`` without a kind column) and which are known (LM310)."""
+    if "kind" not in keys:
+        return np.full(len(combos), "actual", dtype=object), np.ones(len(combos), dtype=bool)
+    ktext = as_text(combos["kind"].astype(object))
+    kinds = np.array(
+        [KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
+        dtype=object,
+    )
+    badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
+    for text in pd.unique(pd.Series(ktext[badk], dtype=object)):
+        problems.report(
+            "LM310",
+            badk & (ktext == text),
+            f"kind {text!r}",
+            (
                 "must be actual, target or baseline",
                 "actual, target, baseline のいずれかにしてください",
-                cols["kind"],
-            )
-        ok &= ~badk
-    else:
-        kinds = np.full(len(combos), "actual", dtype=object)
+            ),
+            cols["kind"],
+        )
+    return kinds, ~badk
 
+
+def _factors(
+    combos: pd.DataFrame,
+    keys: list[str],
+    ind: np.ndarray,
+    ok: np.ndarray,
+    known: dict[str, Indicator],
+    cols: dict[str, str],
+    problems: _Problems,
+) -> np.ndarray:
+    """Factors to each indicator's unit (NaN where the unit does not convert: LM306)."""
     factors = np.ones(len(combos))
-    if "unit" in keys:
-        utext = _as_text(combos["unit"].astype(object))
-        pairs: dict[tuple[str, str], float] = {}
-        for k in np.flatnonzero(ok):
-            if utext[k] is None:
-                continue
-            name, unit = str(ind[k]), str(utext[k])
-            if (name, unit) not in pairs:
-                try:
-                    pairs[(name, unit)] = (
-                        conversion_factor(unit, known[name].unit or unit)
-                        if known[name].unit
-                        else 1.0
-                    )
-                except UnitError as err:
-                    pairs[(name, unit)] = np.nan
-                    mask = (ind == name) & (utext == unit)
-                    report(
-                        "LM306",
-                        mask,
-                        f"unit {unit!r} of indicator {name!r}",
+    if "unit" not in keys:
+        return factors
+    utext = as_text(combos["unit"].astype(object))
+    pairs: dict[tuple[str, str], float] = {}
+    for k in np.flatnonzero(ok):
+        if utext[k] is None:
+            continue
+        name, unit = str(ind[k]), str(utext[k])
+        if (name, unit) not in pairs:
+            try:
+                pairs[(name, unit)] = (
+                    conversion_factor(unit, known[name].unit or unit) if known[name].unit else 1.0
+                )
+            except UnitError as err:
+                pairs[(name, unit)] = np.nan
+                problems.report(
+                    "LM306",
+                    (ind == name) & (utext == unit),
+                    f"unit {unit!r} of indicator {name!r}",
+                    (
                         f"cannot be converted to {known[name].unit!r}: {err}",
                         f"指標の単位 {known[name].unit!r} に換算できません",
-                        cols["unit"],
-                        (name,),
-                    )
-            factors[k] = pairs[(name, unit)]
-        ok &= ~np.isnan(factors)
+                    ),
+                    cols["unit"],
+                    (name,),
+                )
+        factors[k] = pairs[(name, unit)]
+    return factors
 
-    good = np.flatnonzero(ok)
-    if not len(good):
-        return None
-    g_ind = ind[good]
-    g_kind = kinds[good]
-    start = parr.start[good]
-    end = parr.end[good]
-    label = parr.label[good].copy()
-    # canonical labels group 'FY2024' with '令和6年度'; keep the text where one would not parse back
+
+def _labels(
+    label: np.ndarray, start: np.ndarray, end: np.ndarray, ptext: np.ndarray, fys: int
+) -> np.ndarray:
+    """Canonical labels group 'FY2024' with '令和6年度'; the text where one would not parse back."""
     for k in np.flatnonzero(pd.Series(label).duplicated().to_numpy() == False):  # noqa: E712
         try:
             same = parse_period(label[k], fys)
@@ -563,9 +658,16 @@ def _mapping(
                 label[(label == label[k]) & (start == start[k])] = None
         except Exception:
             label[(label == label[k])] = None
-    label = np.where(pd.isna(label), ptext[good], label)
-    rules = np.array([known[str(i)].time_rule for i in g_ind], dtype=object)
-    period = label.astype(object)
+    out: np.ndarray = np.where(pd.isna(label), ptext, label)
+    return out
+
+
+def _reporting_periods(
+    model: LogicModel, g_ind: np.ndarray, g_kind: np.ndarray, end: np.ndarray, period: np.ndarray
+) -> np.ndarray:
+    """Actual rows of an indicator aggregated at one frequency move to its reporting period."""
+    fys = model.fiscal_year_start
+    needed = _frequencies_needed(model)
     for name in pd.unique(pd.Series(g_ind, dtype=object)):
         freqs = needed.get(str(name), set())
         if len(freqs) != 1:
@@ -576,19 +678,7 @@ def _mapping(
         mask = (g_ind == name) & (g_kind == "actual")
         if mask.any():
             period[mask] = assign_periods(end[mask], freq, fiscal_year_start=fys).label
-    table: dict[str, list[Any]] = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
-    table.update(
-        {
-            "_i": [str(x) for x in g_ind],
-            "_k": [str(x) for x in g_kind],
-            "_p": [str(x) for x in period],
-            "_r": [str(x) for x in rules],
-            "_f": factors[good].astype(float).tolist(),
-            "_os": epoch_days(start).tolist(),
-            "_oe": epoch_days(end).tolist(),
-        }
-    )
-    return table
+    return period
 
 
 def _duplicate_issues(dups: pd.DataFrame, has_org: bool) -> list[Issue]:

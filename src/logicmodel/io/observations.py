@@ -34,8 +34,8 @@ import pandas as pd
 
 from logicmodel import limits
 from logicmodel.errors import FormatError, LimitError, short_repr
+from logicmodel.intake.columns import standard_columns
 from logicmodel.io.files import read_bytes, regular_file
-from logicmodel.observations import _standard_columns
 
 __all__ = ["read_observations"]
 
@@ -146,7 +146,7 @@ def _check_names(names: list[Any], file: Path, sheet: str | None = None) -> None
 def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
     names = [c for c in frame.columns if c != "source_row"]
     _check_names(names, file, sheet)
-    cols = _standard_columns(names)
+    cols = standard_columns(names)
     missing = [c for c in _REQUIRED if c not in cols]
     if missing:
         shown = [short_repr(str(c), 40) for c in names[:20]]
@@ -333,7 +333,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
                 raise FormatError(
                     "column holds bytes that are not UTF-8 text", path=file, column=str(name)
                 ) from None
-    cols = _standard_columns(table.column_names)
+    cols = standard_columns(table.column_names)
     out: dict[str, Any] = {}
     for name in table.column_names:
         column = table.column(name)
@@ -411,7 +411,7 @@ def _observation_sheet(book: Any) -> Any:
             return book[by_name[name]]
     for ws in book.worksheets:
         header = next(ws.iter_rows(max_row=1, values_only=True), ())
-        cols = _standard_columns([v for v in header if v is not None])
+        cols = standard_columns([v for v in header if v is not None])
         if all(c in cols for c in _REQUIRED):
             return ws
     return book.worksheets[0]
@@ -468,7 +468,7 @@ def _read_excel(file: Path, sheet: str | None) -> pd.DataFrame:
         str(v).strip() if v is not None else f"column_{_column_letter(k)}"
         for k, v in enumerate(rows[0])
     ]
-    cols = _standard_columns(header)
+    cols = standard_columns(header)
     value_k = header.index(cols["value"]) if "value" in cols else -1
     code_k = {header.index(cols[c]) for c in _CODE_COLUMNS if c in cols}
     body = rows[1:]

@@ -1,0 +1,208 @@
+"""One input column at a time: names, codes of distinct values, text and numbers (DESIGN §3 row 3).
+
+The pandas intake, the engine front end and the file readers share these helpers, so a column
+means the same thing whichever way the observations came in. Everything works per distinct value:
+a column is factorised once (by Arrow for Arrow-backed text) and the rule of
+:mod:`logicmodel.intake.values` runs over the distinct spellings only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from logicmodel.errors import FormatError, short_repr
+from logicmodel.intake.values import parse_numbers, standard_column
+
+__all__ = [
+    "arrow_floats",
+    "arrow_text",
+    "as_numbers",
+    "as_text",
+    "factorize",
+    "is_number_column",
+    "standard_columns",
+    "text_codes",
+    "undictionary",
+]
+
+
+def undictionary(column: Any) -> Any:
+    """An Arrow column with dictionary encoding (polars Categorical/Enum, ``pa.dictionary``)
+    decoded to its values (string views as large strings); other columns as they are."""
+    import pyarrow as pa
+
+    kind = column.type
+    if not pa.types.is_dictionary(kind):
+        return column
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([undictionary(c) for c in column.chunks], type=_decoded(kind))
+    dictionary = column.dictionary
+    if pa.types.is_string_view(dictionary.type):  # no take kernel for string views
+        dictionary = dictionary.cast(pa.large_string())
+    return dictionary.take(column.indices)
+
+
+def _decoded(kind: Any) -> Any:
+    import pyarrow as pa
+
+    values = kind.value_type
+    return pa.large_string() if pa.types.is_string_view(values) else values
+
+
+def standard_columns(names: Sequence[Any]) -> dict[str, Any]:
+    """Map of standard name → actual column name among ``names``."""
+    out: dict[str, Any] = {}
+    for col in names:
+        std = standard_column(col)
+        if std is not None and std in out:
+            # two columns for one meaning (value and 値, or value twice): one would be dropped
+            raise FormatError(
+                f"columns {short_repr(str(out[std]), 40)} and {short_repr(str(col), 40)} are both "
+                f"the {std} column; keep one",
+                column=str(col)[:40],
+            )
+        if std is not None:
+            out[std] = col
+    return out
+
+
+def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct values, in order of first appearance.
+
+    Arrow-backed text (pandas ``str``, polars, duckdb, pyarrow input) is dictionary-encoded by
+    Arrow itself: int32 codes, no Python object per row.
+    """
+    chunked = arrow_text(series)
+    if chunked is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(chunked)
+        if encoded.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+        if encoded.num_chunks > 1:
+            encoded = encoded.unify_dictionaries()
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+        codes: np.ndarray = pc.fill_null(indices, -1).to_numpy()
+        distinct = encoded.chunk(0).dictionary.to_numpy(zero_copy_only=False)
+        return codes, np.asarray(distinct, dtype=object)
+    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+def is_number_column(series: pd.Series) -> bool:
+    """Whether a column holds integers or floats, also as the categories of a categorical (for
+    Arrow string views and dictionaries without pandas' help)."""
+    array = series.array
+    if isinstance(array, pd.arrays.ArrowExtensionArray):
+        import pyarrow as pa
+
+        kind = array.__arrow_array__().type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return bool(pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype))
+
+
+def text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct strings (NFKC, stripped) they point to."""
+    codes, uniques = factorize(series)
+    cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
+    merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
+    table = np.append(merged, -1).astype(np.int32)
+    return table[codes], np.asarray(distinct, dtype=object)
+
+
+def as_text(series: pd.Series) -> np.ndarray:
+    """Strings (NFKC, stripped) with ``None`` for missing, per distinct value."""
+    codes, distinct = text_codes(series)
+    table = np.empty(len(distinct) + 1, dtype=object)
+    table[:-1] = distinct
+    table[-1] = None
+    out: np.ndarray = table[codes]
+    return out
+
+
+def arrow_text(series: pd.Series) -> Any:
+    """The column as an Arrow text ``ChunkedArray`` (dictionaries decoded) when it is Arrow-backed
+    text (pandas ``str``, polars, duckdb, pyarrow input), else ``None``."""
+    array = series.array
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        return None
+    import pyarrow as pa
+
+    chunked = undictionary(array.__arrow_array__())
+    kind = chunked.type
+    text = (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+    return chunked if text else None
+
+
+def arrow_floats(series: pd.Series) -> np.ndarray | None:
+    """An Arrow text column cast to float64 in one pass when every cell is a plain finite number
+    or blank (the usual CSV); ``None`` when any cell needs the rule cell by cell."""
+    chunked = arrow_text(series)
+    if chunked is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string_view(chunked.type):
+        chunked = chunked.cast(pa.large_string())
+    try:
+        cast = pc.cast(chunked, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values: np.ndarray = np.array(cast.to_numpy(), dtype=np.float64)  # writable (units scale it)
+    # NaN from a non-blank cell ("NAN", "nan") or an infinity: leave those to the rule
+    if not np.isfinite(values[~np.asarray(cast.is_null())]).all():
+        return None
+    return values
+
+
+def as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values and a mask of non-blank values that are not numbers."""
+    if pd.api.types.is_bool_dtype(series):
+        values = np.full(len(series), np.nan)
+        return values, np.ones(len(series), dtype=bool)
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype="float64", na_value=np.nan).copy()
+        bad = ~np.isfinite(values) & ~np.isnan(values)
+        values[bad] = np.nan
+        return values, bad
+    whole = arrow_floats(series)
+    if whole is not None:
+        return whole, np.zeros(len(whole), dtype=bool)
+    codes, uniques = factorize(series)
+    parsed = np.full(len(uniques) + 1, np.nan)
+    bad_u = np.zeros(len(uniques) + 1, dtype=bool)
+    # plain numbers in text ("12.5", "-3", "1e4") are parsed by pandas' C parser in one call;
+    # the rest (blank, "1,234", full-width digits, words) by intake.values below
+    slow = np.ones(len(uniques), dtype=bool)
+    if arrow_text(series) is not None:
+        texts = np.ones(len(uniques), dtype=bool)  # the distinct values of Arrow text are str
+    else:
+        texts = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    if texts.any():
+        where = np.flatnonzero(texts)
+        fast = pd.to_numeric(pd.Series(uniques[where], dtype=object), errors="coerce")
+        fast_values = fast.to_numpy(dtype=np.float64, na_value=np.nan)
+        done = np.isfinite(fast_values)
+        parsed[where[done]] = fast_values[done]
+        slow[where[done]] = False
+    rest = np.flatnonzero(slow)
+    if len(rest):  # blanks, "1,234", "▲5", full-width digits, words: the one rule of intake.values
+        parsed[rest], _, bad_u[rest] = parse_numbers(uniques[rest])
+    parsed[-1] = np.nan
+    bad_u[-1] = False
+    return parsed[codes], bad_u[codes]

@@ -1,0 +1,265 @@
+"""Problems found on the intake's result (DESIGN §3 row 3): duplicates, conflicting formula
+values, implausible values and periods (LM304, LM307, LM32x), org codes against a hierarchy.
+
+They work on the integer-coded :class:`~logicmodel.intake.result.Observations` of either front
+end; rows are named as file lines or 0-based frame rows by :func:`where_rows`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from logicmodel.intake.result import Observations, aligned_values
+from logicmodel.issues import Issue
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+    from logicmodel.orgs import Hierarchy
+
+__all__ = [
+    "COUNT_UNITS",
+    "FUTURE_YEARS",
+    "duplicate_issues",
+    "formula_conflicts",
+    "org_code_issues",
+    "plausibility_issues",
+    "where_rows",
+]
+
+_MAX_LISTED = 20
+
+
+def where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
+    """``lines 2, 5`` (file lines, header = line 1) or ``rows 1, 4 (0-based)`` (frame rows)."""
+    word = "line" if from_file else "row"
+    shown = ", ".join(str(int(r)) for r in rows[:5])
+    more = f" and {total - 5} more" if total > 5 else ""
+    base = "" if from_file else " (0-based)"
+    return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
+
+
+COUNT_UNITS = frozenset(
+    {"件", "人", "団体", "箇所", "回", "台", "千人", "万人", "施設", "機関", "校", "世帯", "枚",
+     "店舗", "病院", "薬局", "社", "事業所", "戸", "床", "本", "冊", "者", "名", "カ所", "か所"}
+)  # fmt: skip
+
+
+FUTURE_YEARS = 30
+
+
+def plausibility_issues(model: LogicModel, prepared: Observations, from_file: bool) -> list[Issue]:
+    """LM320 negative counts, LM321 sums that overflow to infinity, LM322 far-future periods.
+
+    All vectorised over the compact frame; one issue per indicator (rows listed), issue 12.
+    """
+    import datetime as dt
+
+    out: list[Issue] = []
+    f = prepared.frame
+    if not len(f):
+        return out
+    ind = f["ind_code"].to_numpy(dtype=np.int64)
+    values = f["value"].to_numpy(dtype=np.float64)
+    rows = f["row"].to_numpy()
+    inds = model.indicators
+    count = np.array([(i.unit or "").strip() in COUNT_UNITS for i in inds] + [False])
+    negative = count[ind] & (values < 0)
+    for k in np.unique(ind[negative]).tolist():
+        hit = rows[negative & (ind == k)]
+        out.append(
+            Issue(
+                "LM320",
+                "warning",
+                f"observations {where_rows(hit, from_file, len(hit))}",
+                f"indicator {inds[k].id!r}: {len(hit):,} value(s) below zero in {inds[k].unit}, "
+                "a count cannot be negative",
+                message_ja=f"指標 {inds[k].id!r}: 件数に負の値が{len(hit):,}件あります",
+                row=int(hit[0]),
+                ids=(inds[k].id,),
+            )
+        )
+    # org sums per (indicator, period, kind): finite values whose sum is not finite
+    key = (ind * max(len(prepared.periods), 1) + f["pcode"].to_numpy(dtype=np.int64)) * 4 + f[
+        "kind_code"
+    ].to_numpy(dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = pd.Series(values, copy=False).groupby(key, sort=False).sum()
+    bad_keys = sums.index[~np.isfinite(sums.to_numpy())]
+    if len(bad_keys):
+        hit_mask = np.isin(key, bad_keys.to_numpy()) & np.isfinite(values)
+        for k in np.unique(ind[hit_mask]).tolist():
+            hit = rows[hit_mask & (ind == k)]
+            out.append(
+                Issue(
+                    "LM321",
+                    "error",
+                    f"observations {where_rows(hit, from_file, len(hit))}",
+                    f"indicator {inds[k].id!r}: the values are so large that their sum is not a "
+                    "finite number (overflow); check the unit and the magnitude",
+                    message_ja=f"指標 {inds[k].id!r}: 値が大きすぎて合計が有限の数になりません",
+                    row=int(hit[0]),
+                    ids=(inds[k].id,),
+                )
+            )
+    today = dt.date.today()
+    limit = np.datetime64(today.replace(year=today.year + FUTURE_YEARS), "D")
+    ends = prepared.periods.end[f["pcode"].to_numpy(dtype=np.int64)]
+    far = ends.astype("datetime64[D]") > limit
+    if far.any():
+        hit = rows[far]
+        out.append(
+            Issue(
+                "LM322",
+                "warning",
+                f"observations {where_rows(hit, from_file, len(hit))}",
+                f"{len(hit):,} observation(s) for periods ending more than {FUTURE_YEARS} years "
+                f"from today (e.g. {prepared.periods.label[f['pcode'].to_numpy()[far][0]]}); is "
+                "the year mistyped?",
+                message_ja=f"{FUTURE_YEARS}年以上先の期間の観測値が{len(hit):,}件あります",
+                row=int(hit[0]),
+            )
+        )
+    return out
+
+
+def duplicate_issues(
+    prepared: Observations, row_key: np.ndarray, dup: np.ndarray, from_file: bool
+) -> list[Issue]:
+    """LM304 for every group of rows with one (indicator, org, period, kind), at most 20 listed."""
+    out: list[Issue] = []
+    positions = np.flatnonzero(dup)
+    table = prepared.table(positions)
+    groups = pd.Series(positions).groupby(row_key[positions], sort=False).indices
+    for count, members in enumerate(groups.values()):
+        if count == _MAX_LISTED:
+            out.append(
+                Issue(
+                    "LM304",
+                    "error",
+                    "observations",
+                    "more duplicated groups not listed",
+                    message_ja="ほかにも重複があります",
+                )
+            )
+            break
+        first = table.iloc[int(members[0])]
+        name, dup_org, kind = first["indicator"], first["org"], first["kind"]
+        where = f" org {dup_org!r}" if dup_org is not None else ""
+        hit = table["row"].to_numpy()[members]
+        out.append(
+            Issue(
+                "LM304",
+                "error",
+                f"observations {where_rows(hit, from_file, len(hit))}",
+                f"indicator {name!r}{where} period {first['period']!r} kind {kind!r}: "
+                f"{len(hit)} rows for one (indicator, org, period, kind)",
+                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
+                row=int(hit[0]),
+                ids=(str(name),),
+            )
+        )
+    return out
+
+
+def formula_conflicts(model: LogicModel, prepared: Observations) -> list[Issue]:
+    """LM307: observed values of a formula indicator that disagree with its components (met as
+    ``evaluate`` meets them: same period, else the component's containing period)."""
+    out: list[Issue] = []
+    clean = prepared.frame
+    ind_code = clean["ind_code"].to_numpy()
+    position = {name: k for k, name in enumerate(prepared.indicators)}
+    formulas = [i for i in model.indicators if i.formula and (ind_code == position[i.id]).any()]
+    if not formulas:
+        return out
+    from logicmodel.formula import parse_formula
+
+    is_actual = clean["kind_code"].to_numpy() == 0
+    org = clean["org_code"].to_numpy()
+    pcode = clean["pcode"].to_numpy()
+    value = clean["value"].to_numpy()
+    for ind in formulas:
+        mine = np.flatnonzero((ind_code == position[ind.id]) & is_actual)
+        parts = {}
+        for name in ind.components:
+            theirs = np.flatnonzero((ind_code == position[name]) & is_actual)
+            parts[name] = aligned_values(
+                org[mine], pcode[mine], org[theirs], pcode[theirs], value[theirs], prepared.periods
+            )
+        both = np.ones(len(mine), dtype=bool)
+        for v in parts.values():
+            both &= ~np.isnan(v)
+        if not both.any():
+            continue
+        computed = parse_formula(ind.formula or "").evaluate(
+            {name: v[both] for name, v in parts.items()}
+        )
+        observed = value[mine][both]
+        off = ~np.isclose(observed, computed, rtol=1e-6, atol=1e-9, equal_nan=True)
+        if off.any():
+            k = int(np.argmax(off))
+            p = int(pcode[mine][both][k])
+            span = f"{prepared.periods.start[p]}–{prepared.periods.end[p]}"
+            out.append(
+                Issue(
+                    "LM307",
+                    "warning",
+                    f"indicator {ind.id!r}",
+                    f"{int(off.sum())} observed value(s) disagree with the formula {ind.formula!r}; e.g. at "
+                    f"{span}: observed {observed[k]:g}, formula gives {computed[k]:g}; the formula's "
+                    "value is used",
+                    message_ja=f"観測値が計算式 {ind.formula!r} の結果と一致しません（{int(off.sum())}件）。計算式の値を使います",
+                    ids=(ind.id,),
+                )
+            )
+    return out
+
+
+def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list[Issue]:
+    """LM309 for every distinct org code that ``hierarchy`` does not know (a wrong check digit, a
+    lost leading zero, an unknown code), each with its rows; checked once per distinct code."""
+    if hierarchy is None or not prepared.has_org or not len(prepared.orgs):
+        return []
+    problems = hierarchy.code_problems(prepared.orgs)
+    bad = [k for k, p in enumerate(problems) if p is not None]
+    if not bad:
+        return []
+    org_code = prepared.frame["org_code"].to_numpy()
+    row_of = prepared.frame["row"].to_numpy()
+    hit = np.isin(org_code, np.asarray(bad, dtype=org_code.dtype))
+    hit_rows = np.flatnonzero(hit)
+    positions = pd.Series(hit_rows).groupby(org_code[hit], sort=False).indices  # into hit_rows
+    out: list[Issue] = []
+    for k in bad[:_MAX_LISTED]:
+        rows = row_of[hit_rows[positions.get(k, np.zeros(0, dtype=np.int64))]]
+        code, reason = prepared.orgs[k], problems[k]
+        where = (
+            f"observations {where_rows(rows, prepared.from_file, len(rows))}"
+            if len(rows)
+            else "observations"
+        )
+        out.append(
+            Issue(
+                "LM309",
+                "error",
+                where,
+                f"org code {code!r} {reason}",
+                message_ja=f"団体コード {code!r} は使えません: {reason}",
+                row=int(rows[0]) if len(rows) else None,
+                column="org",
+            )
+        )
+    if len(bad) > _MAX_LISTED:
+        out.append(
+            Issue(
+                "LM309",
+                "error",
+                "observations",
+                f"{len(bad) - _MAX_LISTED} more bad org codes not listed",
+                message_ja=f"ほかに{len(bad) - _MAX_LISTED}件の不正な団体コードがあります",
+                column="org",
+            )
+        )
+    return out
