@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -198,16 +197,15 @@ def test_duplicates_found_in_dense_and_sparse_key_spaces(n_orgs: int) -> None:
 
 
 def _number_reference(text: object) -> tuple[float, bool]:
-    """(value, not a number) of one cell, the intake's rule written out plainly."""
+    """(value, not a number) of one cell by the one scalar rule every reader uses
+    (:func:`logicmodel.intake.values.parse_number`: ``None`` blank, ``nan`` not a number)."""
+    from logicmodel.intake.values import parse_number
+
     if text is None:
         return np.nan, False
-    cleaned = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "").replace("_", "")
-    if cleaned in ("", "-", "―", "—", "nan", "NaN", "NA", "N/A"):
+    value = parse_number(text)
+    if value is None:
         return np.nan, False
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return np.nan, True
     return (value, False) if np.isfinite(value) else (np.nan, True)
 
 
