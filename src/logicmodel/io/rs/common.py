@@ -75,8 +75,6 @@ RS_3_1_COLUMNS: tuple[str, ...] = (
 )
 """The 82 headers of the 3-1 file (効果発現経路_目標・実績) in published order."""
 
-E_SRC = "派生元ー"
-E_DST = "派生先ー"
 E2_NO = (
     "派生元ーアクティビティ・アウトプット・アウトカムの番号",
     "派生先ーアクティビティ・アウトプット・アウトカムの番号",
