@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import logicmodel as lm
 from logicmodel.errors import CheckError, ModelError
 from logicmodel.evaluation import Progress, evaluate
+from logicmodel.testing import sample_model
 
 # 北海道 010006: 札幌市 011002 (wards 中央区 011011, 北区 011029), 釧路町 016616;
 # 東京都 130001: 千代田区 131016, 中央区 131024, 港区 131032
@@ -466,3 +467,14 @@ def test_flat_orgs_without_a_hierarchy_count_the_orgs_seen() -> None:
     assert (total["period"], total["reporting"], total["expected"]) == ("FY2024", 1, 2)
     assert total["status"] == "incomplete"
     assert p.children.set_index("indicator").loc["n", "n_children"] == 2
+
+
+def test_summary_without_organisations_has_no_coverage_column() -> None:
+    # nothing is aggregated over organisations, so a column of blanks would only mislead
+    obs = pd.DataFrame({"indicator": ["adopted_n"], "period": ["FY2024"], "value": [300]})
+    p = lm.evaluate(sample_model(), obs)
+    assert "reporting" not in p.summary().columns
+    assert "報告団体" not in p.summary(lang="ja").columns
+    assert p.summary()["actual"].tolist()[1] == "300"
+    # with organisations the column is there (see the 3-of-1,741 tests above)
+    assert "reporting" in _three_of_1741(min_coverage=0.001).summary().columns

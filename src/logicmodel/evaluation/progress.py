@@ -292,12 +292,14 @@ class Progress:
                 heads["coverage"]: _coverage_texts(t, ja),
             }
         )
-        if len(self.orgs) > 1 or self.focus is not None:
-            name = self.orgs.set_index(self.orgs["org"].astype(object))["org_name"]
-            codes = t["org"].astype(object).tolist()
-            # the code when the tree has no names
-            who = [n if isinstance(n := name.get(o), str) and n else o for o in codes]
-            out.insert(0, heads["org"], [("" if w is None else str(w)) for w in who])
+        if len(self.orgs) <= 1 and self.focus is None:
+            # no organisations: nothing is aggregated over anyone, so no coverage column
+            return out.drop(columns=[heads["coverage"]]).reset_index(drop=True)
+        name = self.orgs.set_index(self.orgs["org"].astype(object))["org_name"]
+        codes = t["org"].astype(object).tolist()
+        # the code when the tree has no names
+        who = [n if isinstance(n := name.get(o), str) and n else o for o in codes]
+        out.insert(0, heads["org"], [("" if w is None else str(w)) for w in who])
         return out.reset_index(drop=True)
 
     def __repr__(self) -> str:
