@@ -32,7 +32,8 @@ class SeriesState:
     Rows are sorted by (series, recency); ``x`` is the time position (period end, days since
     1970-01-01); ``start`` the period's first day; ``complete`` whether the period had ended by
     ``as_of``; ``flow`` per indicator whether its time rule is ``sum`` (a running period then
-    compares its year-to-date total with the plan prorated by elapsed time).
+    compares its year-to-date total with the plan prorated by elapsed time); the periods of the
+    baseline and the final target are positions in ``point_labels`` (the periods as written).
     """
 
     series: Int
@@ -53,9 +54,10 @@ class SeriesState:
     target: Float
     direction: Int
     flow: npt.NDArray[np.bool_]
-    baseline_period: npt.NDArray[np.object_]
-    target_period: npt.NDArray[np.object_]
+    baseline_period: npt.NDArray[np.int32]  # into ``point_labels``; −1: none
+    target_period: npt.NDArray[np.int32]  # into ``point_labels``; −1: none
     target_end: Int
+    point_labels: tuple[str, ...] = ()
 
     @property
     def complete(self) -> npt.NDArray[np.bool_]:
