@@ -6,7 +6,7 @@ plan, status code, coverage and forecast (:class:`CurrentRows`). Arrays only; no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ def series_state(
     pcode = rows.pcode
     ind = rows.indicator.astype(np.int64)
     series = ind * n_org + rows.org_i
-    order = np.lexsort((periods.recency[pcode], series))
+    order = _by_series_then(series, periods.recency[pcode], n_series)
     pts_series = points.indicator.astype(np.int64) * n_org + points.org_i
     porder = np.lexsort((points.end_day, pts_series))
     pts_series, pts_x = pts_series[porder], points.end_day[porder]
@@ -89,6 +89,18 @@ def series_state(
         flow=np.array([i.time_rule == "sum" for i in inds], dtype=bool),
         point_labels=points.labels,
     )
+
+
+def _by_series_then(
+    series: npt.NDArray[np.int64], then: npt.NDArray[np.integer[Any]], n_series: int
+) -> npt.NDArray[np.int64]:
+    """The order of ``np.lexsort((then, series))``, as one stable sort of a combined key (rows
+    come nearly sorted from the series stage: ~20× faster on the national benchmark)."""
+    span = int(then.max()) + 1 if len(then) else 1
+    if n_series * span >= 2**62:  # pragma: no cover - would need ~10^18 series × periods
+        return np.lexsort((then, series))
+    out: npt.NDArray[np.int64] = np.argsort(series * span + then, kind="stable")
+    return out
 
 
 def history_source(

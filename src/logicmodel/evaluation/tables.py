@@ -315,11 +315,15 @@ def node_table(
 
 def periods_seen(state: SeriesState, ind_ids: tuple[str, ...], as_of_x: int) -> pd.DataFrame:
     """Distinct (indicator, period end up to as_of) of the actuals, for the ``stale`` finding."""
-    seen = pd.DataFrame({"i": state.indicator, "x": np.minimum(state.x, as_of_x)}).drop_duplicates()
+    x = np.minimum(state.x, as_of_x)
+    low = int(x.min()) if len(x) else 0
+    span = int(x.max()) - low + 1 if len(x) else 1
+    # distinct (indicator, day) in order of first appearance, hashed as one integer key
+    key = pd.unique(state.indicator * span + (x - low))
     return pd.DataFrame(
         {
-            "indicator": np.asarray(ind_ids, dtype=object)[seen["i"].to_numpy(dtype=np.int64)],
-            "end": _EPOCH + seen["x"].to_numpy(dtype=np.int64),
+            "indicator": np.asarray(ind_ids, dtype=object)[key // span],
+            "end": _EPOCH + (key % span + low),
         }
     )
 
