@@ -167,6 +167,24 @@ def test_plan_points_are_integer_codes_with_the_precedence(
     # and the tables show them as text
     row = p.indicators[(p.indicators["indicator"] == "n") & (p.indicators["org"] == TOKYO)]
     assert row[["target", "target_period"]].iloc[0].tolist() == [75.0, "FY2025"]
+    # progress.points is the same set of points, as a table
+    shown = sorted(
+        zip(
+            p.points["indicator"].map({"n": n, "rate": rate}).tolist(),
+            p.points["org"].tolist(),
+            (p.points["kind"] == "baseline").tolist(),
+            p.points["period"].tolist(),
+            p.points["value"].tolist(),
+            strict=True,
+        )
+    )
+    assert shown == got
+    tokyo = p.org(TOKYO).points
+    assert set(tokyo["org"]) == {TOKYO, CHIYODA, CHUO}
+    assert tokyo["org"].iloc[0] == TOKYO  # the view's own rows first
+    assert tokyo[tokyo["org"] == TOKYO]["end"].tolist() == [pd.Timestamp("2026-03-31")] * 2
+    again = pickle.loads(pickle.dumps(p))
+    pd.testing.assert_frame_equal(again.points, p.points)
 
 
 def test_the_language_is_chosen_when_a_table_is_shown() -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from logicmodel.errors import ModelError, nearest
 from logicmodel.evaluation.bands import STATUS_LABELS, Bands
-from logicmodel.evaluation.history import HistorySource
+from logicmodel.evaluation.history import POINT_COLUMNS, HistorySource, points_table
 from logicmodel.issues import Report
 from logicmodel.orgs import check_digit
 
@@ -174,14 +174,36 @@ class Progress:
             self._cache["history"] = self._build_history()
         return self._cache["history"]
 
+    @property
+    def points(self) -> pd.DataFrame:
+        """The baselines and targets the evaluation used for each (indicator, org), after the
+        precedence of DESIGN §5.7 (observations' own rows, then per-org targets summed to
+        parents, then the model's): ``indicator, org, org_name, kind, period, end, value``, in the
+        model's order of indicators, then by organisation and period end. Charts can draw the plan from these rather than guess
+        it; built on first use and kept."""
+        if "points" not in self._cache:
+            src = self.history_source
+            if src is None:
+                table = pd.DataFrame(columns=list(POINT_COLUMNS))
+            else:
+                table = _own_rows_first(points_table(src, self._kept_orgs(src)), self.focus)
+            self._cache["points"] = table
+        return self._cache["points"]
+
+    def _kept_orgs(self, src: HistorySource) -> npt.NDArray[np.bool_] | None:
+        """Per org position of ``src``, whether this view keeps it (``None``: every org)."""
+        if self.view_orgs is None:
+            return None
+        kept: npt.NDArray[np.bool_] = (
+            pd.Series(src.orgs, dtype=object).isin(list(self.view_orgs)).to_numpy()
+        )
+        return kept
+
     def _build_history(self) -> pd.DataFrame:
         src = self.history_source
         if src is None:
             return pd.DataFrame(columns=list(HISTORY_COLUMNS))
-        keep = None
-        if self.view_orgs is not None:
-            keep = pd.Series(src.orgs, dtype=object).isin(list(self.view_orgs)).to_numpy()
-        table = src.table(keep)
+        table = src.table(self._kept_orgs(src))
         return _own_rows_first(table, self.focus)
 
     # -- views -----------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def series_state(
         baseline_period=baseline_period,
         target_period=target_period,
         target_end=target_end,
+        pts_baseline=is_base,
+        pts_period=pts_period,
         flow=np.array([i.time_rule == "sum" for i in inds], dtype=bool),
         point_labels=points.labels,
     )
