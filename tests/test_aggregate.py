@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from logicmodel.evaluation import aggregate
 from logicmodel.evaluation.aggregate import group_reduce
-from logicmodel.evaluation.core import _fy_labels
+from logicmodel.evaluation.tables import fy_labels as _fy_labels
 from logicmodel.periods import fiscal_year
 
 RULES = ("sum", "mean", "min", "max", "last")

@@ -19,7 +19,7 @@ from logicmodel.evaluation.achievement import _DECREASE, achievement, plan_value
 from logicmodel.evaluation.bands import STATUSES, Bands
 from logicmodel.evaluation.coverage import ExpectedCounts, incomplete_mask
 
-__all__ = ["HistorySource", "SeriesState", "text_column"]
+__all__ = ["POINT_COLUMNS", "HistorySource", "SeriesState", "points_table", "text_column"]
 
 Int = npt.NDArray[np.int64]
 Float = npt.NDArray[np.float64]
@@ -32,7 +32,8 @@ class SeriesState:
     Rows are sorted by (series, recency); ``x`` is the time position (period end, days since
     1970-01-01); ``start`` the period's first day; ``complete`` whether the period had ended by
     ``as_of``; ``flow`` per indicator whether its time rule is ``sum`` (a running period then
-    compares its year-to-date total with the plan prorated by elapsed time).
+    compares its year-to-date total with the plan prorated by elapsed time); the periods of the
+    baseline and the final target are positions in ``point_labels`` (the periods as written).
     """
 
     series: Int
@@ -53,9 +54,12 @@ class SeriesState:
     target: Float
     direction: Int
     flow: npt.NDArray[np.bool_]
-    baseline_period: npt.NDArray[np.object_]
-    target_period: npt.NDArray[np.object_]
+    baseline_period: npt.NDArray[np.int32]  # into ``point_labels``; −1: none
+    target_period: npt.NDArray[np.int32]  # into ``point_labels``; −1: none
     target_end: Int
+    pts_baseline: npt.NDArray[np.bool_]  # per plan point: a baseline (else a target)
+    pts_period: npt.NDArray[np.int32]  # per plan point: its period, into ``point_labels``
+    point_labels: tuple[str, ...] = ()
 
     @property
     def complete(self) -> npt.NDArray[np.bool_]:
@@ -168,6 +172,37 @@ class HistorySource:
                 "coverage": coverage,
             }
         )
+
+
+POINT_COLUMNS = ("indicator", "org", "org_name", "kind", "period", "end", "value")
+
+
+def points_table(
+    source: HistorySource, keep_orgs: npt.NDArray[np.bool_] | None = None
+) -> pd.DataFrame:
+    """The plan points the evaluation used (DESIGN §5.7, after precedence): one row per
+    (indicator, org, kind, period) with ``kind`` ``baseline`` or ``target``, the period as written,
+    its last day and the value; ``keep_orgs`` (per org position) as in :meth:`HistorySource.table`."""
+    st = source.state
+    rows = np.arange(len(st.pts_series), dtype=np.int64)
+    org_i = st.pts_series % st.n_org
+    if keep_orgs is not None:
+        rows = rows[keep_orgs[org_i[rows]]]
+    org_i = org_i[rows]
+    period = st.pts_period[rows]
+    labels = np.empty(len(st.point_labels) + 1, dtype=object)
+    labels[:-1] = list(st.point_labels)
+    return pd.DataFrame(
+        {
+            "indicator": text_column(source.ind_ids, st.pts_series[rows] // st.n_org),
+            "org": source.orgs[org_i],
+            "org_name": source.org_names[org_i],
+            "kind": text_column(("target", "baseline"), st.pts_baseline[rows].astype(np.int64)),
+            "period": labels[np.where(period < 0, len(labels) - 1, period)],
+            "end": np.datetime64("1970-01-01", "D") + st.pts_x[rows],
+            "value": st.pts_value[rows],
+        }
+    )
 
 
 def text_column(categories: Any, codes: npt.NDArray[np.integer[Any]]) -> Any:

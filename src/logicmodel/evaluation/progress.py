@@ -18,7 +18,7 @@ import pandas as pd
 
 from logicmodel.errors import ModelError, nearest
 from logicmodel.evaluation.bands import STATUS_LABELS, Bands
-from logicmodel.evaluation.history import HistorySource
+from logicmodel.evaluation.history import POINT_COLUMNS, HistorySource, points_table
 from logicmodel.issues import Report
 from logicmodel.orgs import check_digit
 
@@ -54,6 +54,36 @@ class Finding:
     message_ja: str | None = None
 
 
+class _StatusLabelled:
+    """A table field of :class:`Progress` kept with status codes only: reading it gives the table
+    with ``status_label`` in the progress' language, made on first read and kept; a table given
+    with a ``status_label`` is stored without it (so labels always follow ``lang``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @staticmethod
+    def stored(progress: Progress, name: str) -> pd.DataFrame:
+        table: pd.DataFrame = progress.__dict__[f"_{name}_codes"]
+        return table
+
+    def __get__(self, progress: Progress | None, owner: type | None = None) -> pd.DataFrame:
+        if progress is None:  # no class-level value: the field has no default
+            raise AttributeError(self.name)
+        kept = progress.__dict__
+        labelled = f"_{self.name}_labelled"
+        if labelled not in kept:
+            kept[labelled] = with_status_label(self.stored(progress, self.name), progress.lang)
+        table: pd.DataFrame = kept[labelled]
+        return table
+
+    def __set__(self, progress: Progress, table: pd.DataFrame) -> None:
+        if "status_label" in table:
+            table = table.drop(columns=["status_label"])
+        progress.__dict__[f"_{self.name}_codes"] = table
+        progress.__dict__.pop(f"_{self.name}_labelled", None)
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class Progress:
     """Progress of one model as of a date (DESIGN §4.4). Tables are pandas DataFrames:
@@ -62,6 +92,9 @@ class Progress:
       ``reporting``/``expected``/``coverage`` and ``period_complete``;
     - ``nodes``: one row per (node, org) with ``score``, ``measured``, ``upstream``, ``rolled``,
       ``status``;
+    - ``indicators`` and ``nodes`` carry ``status_label``, the status in :attr:`lang`, made when
+      the table is first read (the evaluated tables, ``indicator_table`` and ``node_table``, hold
+      the status codes only); :meth:`in_language` gives the same progress in another language;
     - ``history``: one row per (indicator, org, period), built on first use;
     - ``milestones``: ``milestone, due, done, status``;
     - ``findings``: pathway diagnostics (also :meth:`diagnose`);
@@ -75,8 +108,8 @@ class Progress:
 
     model: LogicModel
     as_of: dt.date
-    indicators: pd.DataFrame
-    nodes: pd.DataFrame
+    indicators: _StatusLabelled = _StatusLabelled()
+    nodes: _StatusLabelled = _StatusLabelled()
     milestones: pd.DataFrame
     findings: pd.DataFrame
     children: pd.DataFrame
@@ -92,6 +125,47 @@ class Progress:
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
+    def indicator_table(self) -> pd.DataFrame:
+        """:attr:`indicators` as evaluated: statuses as codes (the ``status`` categorical), no
+        ``status_label``."""
+        return _StatusLabelled.stored(self, "indicators")
+
+    @property
+    def node_table(self) -> pd.DataFrame:
+        """:attr:`nodes` as evaluated: statuses as codes, no ``status_label``."""
+        return _StatusLabelled.stored(self, "nodes")
+
+    def in_language(self, lang: str) -> Progress:
+        """The same progress with its labels (``status_label``, :meth:`summary`, charts and the
+        dashboard's defaults) in ``lang`` (``"en"`` or ``"ja"``); nothing is evaluated again.
+
+        Examples
+        --------
+        >>> import logicmodel as lm
+        >>> from logicmodel.testing import sample_model, sample_observations
+        >>> p = lm.evaluate(sample_model(), sample_observations())
+        >>> ja = p.in_language("ja")
+        >>> p.lang, ja.lang
+        ('en', 'ja')
+        >>> ja.indicators[["indicator", "status", "status_label"]].iloc[1].tolist()
+        ['adopted_n', 'at_risk', '要注意']
+        """
+        language = _check_lang(lang)
+        if language == self.lang:
+            return self
+        return replace(
+            self,
+            indicators=self.indicator_table,
+            nodes=self.node_table,
+            lang=language,
+            _cache=dict(self._cache),  # the history has no labels: shared
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the labelled copies of the tables (they are made again when read)."""
+        return {k: v for k, v in self.__dict__.items() if not k.endswith("_labelled")}
+
+    @property
     def history(self) -> pd.DataFrame:
         """One row per (indicator, org, period) up to ``as_of``: actual (year-to-date for a
         period still running, ``period_complete`` false), planned, achievement, planned
@@ -100,14 +174,36 @@ class Progress:
             self._cache["history"] = self._build_history()
         return self._cache["history"]
 
+    @property
+    def points(self) -> pd.DataFrame:
+        """The baselines and targets the evaluation used for each (indicator, org), after the
+        precedence of DESIGN §5.7 (observations' own rows, then per-org targets summed to
+        parents, then the model's): ``indicator, org, org_name, kind, period, end, value``, in the
+        model's order of indicators, then by organisation and period end. Charts can draw the plan from these rather than guess
+        it; built on first use and kept."""
+        if "points" not in self._cache:
+            src = self.history_source
+            if src is None:
+                table = pd.DataFrame(columns=list(POINT_COLUMNS))
+            else:
+                table = _own_rows_first(points_table(src, self._kept_orgs(src)), self.focus)
+            self._cache["points"] = table
+        return self._cache["points"]
+
+    def _kept_orgs(self, src: HistorySource) -> npt.NDArray[np.bool_] | None:
+        """Per org position of ``src``, whether this view keeps it (``None``: every org)."""
+        if self.view_orgs is None:
+            return None
+        kept: npt.NDArray[np.bool_] = (
+            pd.Series(src.orgs, dtype=object).isin(list(self.view_orgs)).to_numpy()
+        )
+        return kept
+
     def _build_history(self) -> pd.DataFrame:
         src = self.history_source
         if src is None:
             return pd.DataFrame(columns=list(HISTORY_COLUMNS))
-        keep = None
-        if self.view_orgs is not None:
-            keep = pd.Series(src.orgs, dtype=object).isin(list(self.view_orgs)).to_numpy()
-        table = src.table(keep)
+        table = src.table(self._kept_orgs(src))
         return _own_rows_first(table, self.focus)
 
     # -- views -----------------------------------------------------------------------------------
@@ -134,8 +230,8 @@ class Progress:
 
         return replace(
             self,
-            indicators=keep(self.indicators),
-            nodes=keep(self.nodes),
+            indicators=keep(self.indicator_table),
+            nodes=keep(self.node_table),
             findings=keep(self.findings, unowned=True),
             children=keep(self.children),
             orgs=keep(self.orgs),
@@ -273,7 +369,8 @@ class Progress:
         """
         language = _check_lang(self.lang if lang is None else lang)
         ja = language == "ja"
-        t = self.indicators[(self.indicators["level"] == self.top_level).to_numpy()]
+        t = self.indicator_table
+        t = t[(t["level"] == self.top_level).to_numpy()]
         if self.focus is not None:
             t = t[(t["org"] == self.focus).to_numpy()]
         labels = STATUS_LABELS[language]
@@ -303,7 +400,8 @@ class Progress:
         return out.reset_index(drop=True)
 
     def __repr__(self) -> str:
-        top = self.indicators[(self.indicators["level"] == self.top_level).to_numpy()]
+        top = self.indicator_table
+        top = top[(top["level"] == self.top_level).to_numpy()]
         if self.focus is not None:
             top = top[(top["org"] == self.focus).to_numpy()]
         counts = top["status"].value_counts()
@@ -318,7 +416,7 @@ class Progress:
         note = f"; reporting {', '.join(partial[:3])}" if partial else ""
         return (
             f"<Progress {self.model.id!r}{about} as of {self.as_of}: {len(top)} "
-            f"{self.top_level} indicator rows ({shown}){note}; {len(self.indicators)} rows in all>"
+            f"{self.top_level} indicator rows ({shown}){note}; {len(self.indicator_table)} rows in all>"
         )
 
     def _repr_html_(self) -> str:
@@ -365,6 +463,24 @@ class Progress:
         from logicmodel.io.progress import progress_to_parquet
 
         return progress_to_parquet(self, path, table=table, overwrite=overwrite)
+
+
+def with_status_label(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with a ``status_label`` column (the ``status`` codes in ``lang``) after
+    ``status``: one label per status code, taken by the categorical's codes."""
+    if "status" not in table or "status_label" in table:
+        return table
+    labels = STATUS_LABELS[_check_lang(lang)]
+    status = table["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        names = np.asarray([labels.get(str(c)) for c in status.cat.categories] + [None], object)
+        codes = status.cat.codes.to_numpy()
+        label = names[np.where(codes < 0, len(names) - 1, codes)]
+    else:
+        label = status.astype(object).map(labels).to_numpy(dtype=object)
+    out = table.copy(deep=False)
+    out.insert(list(table.columns).index("status") + 1, "status_label", label)
+    return out
 
 
 HISTORY_COLUMNS = (

@@ -1,0 +1,152 @@
+"""Stage "plan points" of :func:`~logicmodel.evaluation.evaluate`: the baselines and targets of
+each (indicator, org) with the precedence of DESIGN §5.7, on the intake's integer codes.
+
+Three sources, the best present for an (indicator, org, kind) winning entirely: explicit rows of
+the observations (``kind`` target or baseline), then per-org targets summed up to parents that have
+none (additive indicators), then the model's baselines and targets (at the top organisations for
+additive indicators, at every organisation otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from logicmodel.evaluation.states import OrgRows, PlanPoints
+from logicmodel.periods import epoch_days, parse_period
+
+if TYPE_CHECKING:
+    from logicmodel.model import LogicModel
+    from logicmodel.observations import Observations
+
+__all__ = ["plan_points"]
+
+_BASELINE = 2  # the intake's kind code of a baseline (0 actual, 1 target)
+_COLUMNS = ("indicator", "org_i", "is_baseline", "end_day", "period", "value")
+_DTYPES = (np.int32, np.int64, np.bool_, np.int64, np.int32, np.float64)
+
+Part = dict[str, npt.NDArray[np.generic]]
+
+
+def plan_points(model: LogicModel, prepared: Observations, orgs: OrgRows) -> PlanPoints:
+    """Baseline and target points per (indicator, org) with the precedence of DESIGN §5.7: per
+    (indicator, org, kind) the best source wins entirely (explicit rows > children sums > model);
+    one baseline per series (the latest), one target per period end (the first given)."""
+    labels = [str(x) for x in prepared.periods.label.tolist()]
+    explicit = _explicit(prepared, orgs)
+    parts = [explicit, *_children_sums(model, explicit, orgs)] if len(explicit["value"]) else []
+    parts += _model_points(model, orgs, labels)
+    if not parts:
+        return PlanPoints(
+            **{c: np.zeros(0, dtype=d) for c, d in zip(_COLUMNS, _DTYPES, strict=True)},
+            labels=tuple(labels),
+        )
+    sources = np.concatenate([p["source"] for p in parts])
+    cols = {c: np.concatenate([p[c] for p in parts]) for c in _COLUMNS}
+    del parts
+    n_org = len(orgs.index.orgs)
+    series = cols["indicator"].astype(np.int64) * n_org + cols["org_i"]
+    key = series * 2 + cols["is_baseline"]
+    best = pd.Series(sources).groupby(key, sort=False).transform("min").to_numpy()
+    keep = sources == best
+    base = np.flatnonzero(keep & cols["is_baseline"])
+    # one baseline per series: the latest (ties: the last given)
+    base = base[np.argsort(cols["end_day"][base], kind="stable")]
+    base = base[~pd.Series(series[base]).duplicated(keep="last").to_numpy()]
+    tgt = np.flatnonzero(keep & ~cols["is_baseline"])
+    tgt = tgt[~pd.DataFrame({"s": series[tgt], "x": cols["end_day"][tgt]}).duplicated().to_numpy()]
+    take = np.concatenate([base, tgt])
+    return PlanPoints(
+        **{c: cols[c][take].astype(d, copy=False) for c, d in zip(_COLUMNS, _DTYPES, strict=True)},
+        labels=tuple(labels),
+    )
+
+
+def _explicit(prepared: Observations, orgs: OrgRows) -> Part:
+    """The target and baseline rows of the observations, on their integer codes."""
+    frame = prepared.frame
+    kind = frame["kind_code"].to_numpy()
+    rows = np.flatnonzero(kind > 0)
+    pcode = frame["pcode"].to_numpy()[rows].astype(np.int64)
+    return {
+        "indicator": frame["ind_code"].to_numpy()[rows].astype(np.int32),
+        "org_i": orgs.org_pos[rows].astype(np.int64),
+        "is_baseline": kind[rows] == _BASELINE,
+        "end_day": prepared.periods.end_day[pcode].astype(np.int64),
+        "period": pcode.astype(np.int32),
+        "value": frame["value"].to_numpy(dtype=np.float64)[rows],
+        "anc_code": orgs.anc_code[rows],
+        "source": np.zeros(len(rows), dtype=np.int8),
+    }
+
+
+def _children_sums(model: LogicModel, explicit: Part, orgs: OrgRows) -> list[Part]:
+    """Additive indicators: per-org targets sum up to parents that have none (source 1)."""
+    index, anc_u = orgs.index, orgs.anc_u
+    additive = np.array(
+        [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
+    )
+    sub_mask = additive[explicit["indicator"].astype(np.int64)]
+    if not (sub_mask.any() and anc_u.shape[1] > 1):
+        return []
+    sub = {c: v[sub_mask] for c, v in explicit.items()}
+    sa = anc_u[sub["anc_code"].astype(np.int64)]
+    own = index.org_level[sub["org_i"]]
+    out = []
+    for j, above in index.targets:
+        use = (sa[:, j] >= 0) & (own > above)
+        if not use.any():
+            continue
+        keys = pd.DataFrame(
+            {
+                "indicator": sub["indicator"][use],
+                "org_i": sa[use, j],
+                "is_baseline": sub["is_baseline"][use],
+                "end_day": sub["end_day"][use],
+                "period": sub["period"][use],
+            }
+        )
+        summed = keys.assign(value=sub["value"][use]).groupby(list(keys.columns), sort=False)
+        agg = summed["value"].sum().reset_index()
+        part: Part = {c: agg[c].to_numpy() for c in _COLUMNS}
+        part["source"] = np.ones(len(agg), dtype=np.int8)
+        out.append(part)
+    return out
+
+
+def _model_points(model: LogicModel, orgs: OrgRows, labels: list[str]) -> list[Part]:
+    """The model's baselines and targets (source 2): one small table per indicator repeated over
+    the orgs they apply to with np.repeat/np.tile (no per-org Python); their period labels are
+    appended to ``labels``."""
+    fys = model.fiscal_year_start
+    all_orgs = np.arange(len(orgs.index.orgs), dtype=np.int64)
+    top_orgs = np.array(orgs.index.top, dtype=np.int64)
+    out: list[Part] = []
+    for k, ind in enumerate(model.indicators):
+        plist = [(True, ind.baseline)] if ind.baseline else []
+        plist += [(False, p) for p in ind.targets]
+        if not plist:
+            continue
+        where = all_orgs if ind.orgs_rule != "sum" or ind.formula is not None else top_orgs
+        periods = [parse_period(p.period, fys) for _, p in plist]
+        first = len(labels)
+        labels += [per.label for per in periods]
+        n_where = len(where)
+        ends = epoch_days(np.array([per.end for per in periods], dtype="datetime64[D]"))
+        out.append(
+            {
+                "indicator": np.full(len(plist) * n_where, k, dtype=np.int32),
+                "org_i": np.tile(where, len(plist)),
+                "is_baseline": np.repeat(np.array([b for b, _ in plist], dtype=bool), n_where),
+                "end_day": np.repeat(ends.astype(np.int64), n_where),
+                "period": np.repeat(np.arange(first, len(labels), dtype=np.int32), n_where),
+                "value": np.repeat(
+                    np.array([p.value for _, p in plist], dtype=np.float64), n_where
+                ),
+                "source": np.full(len(plist) * n_where, 2, dtype=np.int8),
+            }
+        )
+    return out
