@@ -140,11 +140,7 @@ def pathway(
     >>> [t.get_text() for t in ax.texts if t.get_gid() == "column"]
     ['アクティビティ', '中期アウトカム']
     """
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
-
     language = _lang(lang, progress.lang if progress is not None else "en")
-    labels = STATUS_LABELS[language]
-    text = _TEXT[language]
     titles, place = _layout(model, language)
     chosen: str | None = None
     status: dict[str, tuple[str, float]] = {}
@@ -154,8 +150,6 @@ def pathway(
         raise ModelError(f"org {org!r} needs progress: pathway(model, progress, org=...)")
     n_cols = max(len(titles), 1)
     n_rows = max((r + 1 for _, r in place.values()), default=1)
-    # text room in em: box width in points over the font size, less the padding
-    room = _BOX_W * _INCH_PER_COL * 72 / _FONT - 2.0
     ax = _new_axes(ax, (n_cols * _INCH_PER_COL, n_rows * _INCH_PER_ROW + 1.4))  # see _new_axes
     with _japanese_text():
         for c, title in enumerate(titles):
@@ -168,94 +162,132 @@ def pathway(
                 fontsize=9,
                 gid="column",
             )
-        for link in model.links:
-            (cs, rs), (ct, rt) = place[link.source], place[link.target]
-            ys, yt = -rs * _ROW_H, -rt * _ROW_H
-            if ct > cs:
-                a, b, style = (cs * _COL_W + _BOX_W, ys), (ct * _COL_W, yt), "arc3,rad=0.0"
-            else:  # a link back or within a column curves round the right-hand side
-                right = _BOX_W
-                a, b = (cs * _COL_W + right, ys), (ct * _COL_W + right, yt)
-                style = "arc3,rad=-0.4"
-            arrow = FancyArrowPatch(
-                a,
-                b,
-                arrowstyle="-|>",
-                mutation_scale=10,
-                connectionstyle=style,
-                color=_NEUTRAL_EDGE,
-                linewidth=0.8 + 0.4 * min(link.weight, 4.0),
-                shrinkA=0,
-                shrinkB=1,
-                zorder=1,
-                gid=f"link:{link.source}->{link.target}",
-            )
-            ax.add_patch(arrow)
-        for node in model.nodes:
-            c, r = place[node.id]
-            x0, y0 = c * _COL_W, -r * _ROW_H - _BOX_H / 2
-            code, rolled = status.get(node.id, ("", math.nan))
-            fill = (
-                STATUS_COLOURS.get(code, _NEUTRAL_FILL) if progress is not None else _NEUTRAL_FILL
-            )
-            box = FancyBboxPatch(
-                (x0, y0),
-                _BOX_W,
-                _BOX_H,
-                boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor=fill,
-                edgecolor=_NEUTRAL_EDGE if progress is None else "#1f2328",
-                linewidth=0.8,
-                zorder=2,
-                gid=f"node:{node.id}",
-            )
-            ax.add_patch(box)
-            ink = text_colour(fill)
-            lines = wrap_into(node.title, [room, room])
-            ax.text(
-                x0 + 0.04,
-                y0 + _BOX_H - 0.06,
-                "\n".join(lines),
-                ha="left",
-                va="top",
-                fontsize=_FONT,
-                color=ink,
-                zorder=3,
-                gid=f"title:{node.id}",
-            )
-            if progress is not None:
-                ax.text(
-                    x0 + _BOX_W - 0.04,
-                    y0 + 0.06,
-                    f"{labels.get(code, code)} {_pct(rolled)}",
-                    ha="right",
-                    va="bottom",
-                    fontsize=_FONT - 0.5,
-                    color=ink,
-                    zorder=3,
-                    gid=f"status:{node.id}",
-                )
+        _draw_links(ax, model, place)
+        _draw_nodes(ax, model, place, status if progress is not None else None, language)
         heading = model.title
         if progress is not None:
-            heading += "\n" + text["as_of"].format(date=progress.as_of.isoformat())
-            if chosen is not None:
-                heading += " · " + text["org"].format(org=_org_label(progress, chosen))
-            present = [s for s in STATUSES if any(v[0] == s for v in status.values())]
-            handles = [
-                Patch(facecolor=STATUS_COLOURS[s], edgecolor="#1f2328", label=labels[s])
-                for s in present
-            ]
-            if handles:
-                ax.legend(
-                    handles=handles,
-                    loc="upper center",
-                    bbox_to_anchor=(0.5, 0.0),
-                    ncol=len(handles),
-                    fontsize=8,
-                    frameon=False,
-                )
+            heading = _heading_and_legend(ax, heading, progress, chosen, status, language)
         ax.set_title(heading, fontsize=11)
         ax.set_xlim(-0.1, (n_cols - 1) * _COL_W + _BOX_W + 0.25)
         ax.set_ylim(-(n_rows - 1) * _ROW_H - _BOX_H / 2 - 0.1, 0.85)
         ax.set_axis_off()
     return ax
+
+
+def _draw_links(ax: Axes, model: LogicModel, place: dict[str, tuple[int, int]]) -> None:
+    """One arrow per link; a link back or within a column curves round the right-hand side."""
+    from matplotlib.patches import FancyArrowPatch
+
+    for link in model.links:
+        (cs, rs), (ct, rt) = place[link.source], place[link.target]
+        ys, yt = -rs * _ROW_H, -rt * _ROW_H
+        if ct > cs:
+            a, b, style = (cs * _COL_W + _BOX_W, ys), (ct * _COL_W, yt), "arc3,rad=0.0"
+        else:
+            right = _BOX_W
+            a, b = (cs * _COL_W + right, ys), (ct * _COL_W + right, yt)
+            style = "arc3,rad=-0.4"
+        arrow = FancyArrowPatch(
+            a,
+            b,
+            arrowstyle="-|>",
+            mutation_scale=10,
+            connectionstyle=style,
+            color=_NEUTRAL_EDGE,
+            linewidth=0.8 + 0.4 * min(link.weight, 4.0),
+            shrinkA=0,
+            shrinkB=1,
+            zorder=1,
+            gid=f"link:{link.source}->{link.target}",
+        )
+        ax.add_patch(arrow)
+
+
+def _draw_nodes(
+    ax: Axes,
+    model: LogicModel,
+    place: dict[str, tuple[int, int]],
+    status: dict[str, tuple[str, float]] | None,
+    language: str,
+) -> None:
+    """One box per node with its wrapped title; with progress (``status`` given) filled with the
+    status colour and showing the status label and the rolled-up percentage."""
+    from matplotlib.patches import FancyBboxPatch
+
+    labels = STATUS_LABELS[language]
+    # text room in em: box width in points over the font size, less the padding
+    room = _BOX_W * _INCH_PER_COL * 72 / _FONT - 2.0
+    for node in model.nodes:
+        c, r = place[node.id]
+        x0, y0 = c * _COL_W, -r * _ROW_H - _BOX_H / 2
+        code, rolled = (status or {}).get(node.id, ("", math.nan))
+        fill = STATUS_COLOURS.get(code, _NEUTRAL_FILL) if status is not None else _NEUTRAL_FILL
+        box = FancyBboxPatch(
+            (x0, y0),
+            _BOX_W,
+            _BOX_H,
+            boxstyle="round,pad=0,rounding_size=0.06",
+            facecolor=fill,
+            edgecolor=_NEUTRAL_EDGE if status is None else "#1f2328",
+            linewidth=0.8,
+            zorder=2,
+            gid=f"node:{node.id}",
+        )
+        ax.add_patch(box)
+        ink = text_colour(fill)
+        lines = wrap_into(node.title, [room, room])
+        ax.text(
+            x0 + 0.04,
+            y0 + _BOX_H - 0.06,
+            "\n".join(lines),
+            ha="left",
+            va="top",
+            fontsize=_FONT,
+            color=ink,
+            zorder=3,
+            gid=f"title:{node.id}",
+        )
+        if status is not None:
+            ax.text(
+                x0 + _BOX_W - 0.04,
+                y0 + 0.06,
+                f"{labels.get(code, code)} {_pct(rolled)}",
+                ha="right",
+                va="bottom",
+                fontsize=_FONT - 0.5,
+                color=ink,
+                zorder=3,
+                gid=f"status:{node.id}",
+            )
+
+
+def _heading_and_legend(
+    ax: Axes,
+    heading: str,
+    progress: Progress,
+    chosen: str | None,
+    status: dict[str, tuple[str, float]],
+    language: str,
+) -> str:
+    """The heading with the as-of date and org; a legend of the statuses shown, below the axes."""
+    from matplotlib.patches import Patch
+
+    text = _TEXT[language]
+    labels = STATUS_LABELS[language]
+    heading += "\n" + text["as_of"].format(date=progress.as_of.isoformat())
+    if chosen is not None:
+        heading += " · " + text["org"].format(org=_org_label(progress, chosen))
+    present = [s for s in STATUSES if any(v[0] == s for v in status.values())]
+    handles = [
+        Patch(facecolor=STATUS_COLOURS[s], edgecolor="#1f2328", label=labels[s]) for s in present
+    ]
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=len(handles),
+            fontsize=8,
+            frameon=False,
+        )
+    return heading
