@@ -60,6 +60,39 @@ def _read_indicator(
     result_status: bool | None,
     rows: list[dict[str, Any]],
 ) -> Indicator:
+    measure, unit, refs = _measure_and_unit(ctx, el)
+    ascending = ctx.boolean(el, "ascending")
+    direction = el.get(_lm("direction")) or ("decrease" if ascending is False else "increase")
+    status = ctx.boolean(el, "aggregation-status")
+    status = result_status if status is None else status
+    aggregation = _aggregation(ctx, el, status, unit)
+    baseline = _read_baselines(ctx, el, ind_id, unit, rows)
+    targets = _read_periods(ctx, el, ind_id, unit, rows)
+    try:
+        return Indicator(
+            id=ind_id,
+            measures=node_id,
+            name=ctx.text(el.find("title")),
+            description=ctx.text(el.find("description")),
+            unit=unit,
+            role=el.get(_lm("role")),
+            direction=direction,
+            baseline=baseline,
+            targets=targets,
+            aggregation=aggregation,
+            measure=measure,
+            refs=refs,
+            **_indicator_extras(el),
+        )
+    except ModelError as err:
+        raise ctx.error(el, f"cannot become an indicator: {err}") from None
+
+
+def _measure_and_unit(
+    ctx: _Ctx, el: etree._Element
+) -> tuple[Literal["quantitative", "qualitative"], str | None, list[str]]:
+    """The indicator's measure and unit from ``@measure`` (and the writer's ``lm:unit``), and its
+    refs (an ``iati-measure:<code>`` ref keeps a code the model cannot say)."""
     measure_raw = el.get("measure")
     if measure_raw is None:
         raise ctx.error(
@@ -80,13 +113,14 @@ def _read_indicator(
     custom_unit = el.get(_lm("unit"))
     if custom_unit is not None and measure == "quantitative":
         unit = custom_unit
-    ascending = ctx.boolean(el, "ascending")
-    direction = el.get(_lm("direction")) or ("decrease" if ascending is False else "increase")
-    status = ctx.boolean(el, "aggregation-status")
-    status = result_status if status is None else status
-    aggregation = _aggregation(ctx, el, status, unit)
+    return measure, unit, refs
 
-    # Baselines: the latest undimensioned numeric one is the model's; the rest are observations.
+
+def _read_baselines(
+    ctx: _Ctx, el: etree._Element, ind_id: str, unit: str | None, rows: list[dict[str, Any]]
+) -> Point | None:
+    """The model's baseline: the latest undimensioned numeric one; the rest become observation
+    rows (appended to ``rows``)."""
     baselines: list[tuple[_dt.date, str, _Value]] = []
     for b in el.findall("baseline"):
         year_raw = b.get("year")
@@ -109,25 +143,18 @@ def _read_indicator(
     for item in baselines:
         if item is not chosen and not item[2].empty:
             rows.append(_row(ind_id, item[1], unit, "baseline", item[2]))
+    return baseline
 
-    # Periods: targets and actuals.
+
+def _read_periods(
+    ctx: _Ctx, el: etree._Element, ind_id: str, unit: str | None, rows: list[dict[str, Any]]
+) -> list[Point]:
+    """The model's targets (a period's only plain numeric target); every other target and every
+    actual becomes an observation row (appended to ``rows``)."""
     targets_by_period: dict[str, list[_Value]] = {}
     order: list[str] = []
     for p in el.findall("period"):
-        bounds: list[_dt.date] = []
-        for name in ("period-start", "period-end"):
-            found = p.findall(name)
-            if not found:
-                raise ctx.error(p, f"has no <{name}>: every period needs a start and an end date")
-            if len(found) > 1:
-                raise ctx.error(found[1], f"is given {len(found)} times in one <period>")
-            bounds.append(ctx.required_date(found[0], "iso-date"))
-        if bounds[1] < bounds[0]:
-            raise ctx.error(
-                p.find("period-end"),  # type: ignore[arg-type]
-                f"{bounds[1]} is before the period start {bounds[0]}",
-            )
-        label = _own_label(p, bounds[0], bounds[1])
+        label = _own_label(p, *_period_bounds(ctx, p))
         if label not in targets_by_period:
             targets_by_period[label] = []
             order.append(label)
@@ -146,25 +173,25 @@ def _read_indicator(
         if main is not None:
             targets.append(Point(period=label, value=main.number, note=main.comment))
         rows.extend(_row(ind_id, label, unit, "target", v) for v in values if v is not main)
+    return targets
 
-    try:
-        return Indicator(
-            id=ind_id,
-            measures=node_id,
-            name=ctx.text(el.find("title")),
-            description=ctx.text(el.find("description")),
-            unit=unit,
-            role=el.get(_lm("role")),
-            direction=direction,
-            baseline=baseline,
-            targets=targets,
-            aggregation=aggregation,
-            measure=measure,
-            refs=refs,
-            **_indicator_extras(el),
+
+def _period_bounds(ctx: _Ctx, p: etree._Element) -> tuple[_dt.date, _dt.date]:
+    """A ``<period>``'s start and end: exactly one of each, ISO dates, end not before start."""
+    bounds: list[_dt.date] = []
+    for name in ("period-start", "period-end"):
+        found = p.findall(name)
+        if not found:
+            raise ctx.error(p, f"has no <{name}>: every period needs a start and an end date")
+        if len(found) > 1:
+            raise ctx.error(found[1], f"is given {len(found)} times in one <period>")
+        bounds.append(ctx.required_date(found[0], "iso-date"))
+    if bounds[1] < bounds[0]:
+        raise ctx.error(
+            p.find("period-end"),  # type: ignore[arg-type]
+            f"{bounds[1]} is before the period start {bounds[0]}",
         )
-    except ModelError as err:
-        raise ctx.error(el, f"cannot become an indicator: {err}") from None
+    return bounds[0], bounds[1]
 
 
 def _read_activity(
@@ -188,37 +215,14 @@ def _read_activity(
     rows: list[dict[str, Any]] = []
     levels: dict[str, list[str]] = {"output": [], "outcome": [], "impact": []}
     for k, res in enumerate(results, 1):
-        type_raw = res.get("type")
-        if type_raw is None:
-            raise ctx.error(
-                res, "has no @type: IATI 2.03 requires it (1 output, 2 outcome, 3 impact, 9 other)"
-            )
-        code = _result_code(type_raw)
-        node_id = _own_id(ctx, res, f"result_{k}")
-        fields: dict[str, Any] = {
-            "id": node_id,
-            "label": ctx.text(res.find("title")),
-            "description": ctx.text(res.find("description")),
-            "refs": _refs(res, "vocabulary-uri"),
-        }
-        try:
-            if code == "2":
-                stage = res.get(_lm("stage")) or ctx.outcome_stage
-                node: Any = Outcome(**fields, stage=stage)
-            elif code == "3":
-                node = Impact(**fields)
-            else:
-                tags = () if code == "1" else (f"iati-result-type:{type_raw.strip()}",)
-                node = Output(**fields, tags=tags)
-        except ModelError as err:
-            raise ctx.error(res, f"cannot become a node: {err}") from None
+        node = _result_node(ctx, res, k)
         nodes.append(node)
-        levels[node.kind].append(node_id)
+        levels[node.kind].append(node.id)
         status = ctx.boolean(res, "aggregation-status")
         for j, ind in enumerate(res.findall("indicator"), 1):
             ind_id = _own_id(ctx, ind, f"r{k}_i{j}")
             indicators.append(
-                _read_indicator(ctx, ind, ind_id, node_id, result_status=status, rows=rows)
+                _read_indicator(ctx, ind, ind_id, node.id, result_status=status, rows=rows)
             )
 
     used = {n.id for n in nodes} | {i.id for i in indicators}
@@ -263,6 +267,34 @@ def _read_activity(
     frame["value"] = frame["value"].astype("float64")
     frame["source_row"] = frame["source_row"].astype("int64")
     return ModelData(model, frame)
+
+
+def _result_node(ctx: _Ctx, res: etree._Element, k: int) -> Any:
+    """The node of the k-th ``<result>``: type 1 output, 2 outcome, 3 impact; 9 and unknown
+    codes an output tagged ``iati-result-type:<code>``."""
+    type_raw = res.get("type")
+    if type_raw is None:
+        raise ctx.error(
+            res, "has no @type: IATI 2.03 requires it (1 output, 2 outcome, 3 impact, 9 other)"
+        )
+    code = _result_code(type_raw)
+    node_id = _own_id(ctx, res, f"result_{k}")
+    fields: dict[str, Any] = {
+        "id": node_id,
+        "label": ctx.text(res.find("title")),
+        "description": ctx.text(res.find("description")),
+        "refs": _refs(res, "vocabulary-uri"),
+    }
+    try:
+        if code == "2":
+            stage = res.get(_lm("stage")) or ctx.outcome_stage
+            return Outcome(**fields, stage=stage)
+        if code == "3":
+            return Impact(**fields)
+        tags = () if code == "1" else (f"iati-result-type:{type_raw.strip()}",)
+        return Output(**fields, tags=tags)
+    except ModelError as err:
+        raise ctx.error(res, f"cannot become a node: {err}") from None
 
 
 _NODE_CLASSES: dict[str, Any] = {

@@ -110,26 +110,32 @@ def _as_pandas(observations: Any) -> pd.DataFrame | None:
     return frame
 
 
-def _collect(
-    model: LogicModel, observations: Any
-) -> dict[str, dict[str, list[tuple[_dt.date, _dt.date, _Out]]]]:
+_Rows = dict[str, dict[str, list[tuple[_dt.date, _dt.date, _Out]]]]
+
+
+def _collect(model: LogicModel, observations: Any) -> _Rows:
     """Observation rows per indicator and kind, as (start, end, value) — checked and converted."""
-    import numpy as np
-    import pandas as pd
-
-    from logicmodel.units import convert
-
     frame = _as_pandas(observations)
-    out: dict[str, dict[str, list[tuple[_dt.date, _dt.date, _Out]]]] = {}
     if frame is None or len(frame) == 0:
-        return out
+        return {}
+    ids, known = _checked_ids(model, frame)
+    kinds = _kinds(frame)
+    numbers = _numbers(frame, ids, known)
+    labels = frame["period"].astype(object).to_numpy()
+    spans = _period_spans(labels, model.fiscal_year_start)
+    return _values(frame, numbers, (ids, kinds, labels), spans)
+
+
+def _checked_ids(model: LogicModel, frame: pd.DataFrame) -> tuple[Any, dict[str, Indicator]]:
+    """The indicator id of each row, refused when a column is missing or an id is unknown."""
+    import numpy as np
+
     missing = [c for c in ("indicator", "period", "value") if c not in frame.columns]
     if missing:
         raise FormatError(
             f"observations lack column(s) {', '.join(missing)}; columns: "
             + ", ".join(map(str, frame.columns))
         )
-    n = len(frame)
     ids = frame["indicator"].astype(str).to_numpy()
     known = {i.id: i for i in model.indicators}
     unknown = sorted(set(ids) - set(known))
@@ -140,12 +146,19 @@ def _collect(
             row=pos,
             column="indicator",
         )
-    if "kind" in frame.columns:
-        raw_kinds = frame["kind"].astype(object).to_numpy()
-        codes, distinct = pd.factorize(pd.Series(raw_kinds, dtype=object), use_na_sentinel=False)
-        kinds = np.array([canonical_kind(k) for k in distinct], dtype=object)[codes]
-    else:
-        kinds = np.full(n, "actual", dtype=object)
+    return ids, known
+
+
+def _kinds(frame: pd.DataFrame) -> Any:
+    """Each row's kind by the one rule of :mod:`logicmodel.intake.values` (default actual)."""
+    import numpy as np
+    import pandas as pd
+
+    if "kind" not in frame.columns:
+        return np.full(len(frame), "actual", dtype=object)
+    raw_kinds = frame["kind"].astype(object).to_numpy()
+    codes, distinct = pd.factorize(pd.Series(raw_kinds, dtype=object), use_na_sentinel=False)
+    kinds = np.array([canonical_kind(k) for k in distinct], dtype=object)[codes]
     bad = np.flatnonzero(pd.isna(kinds))
     if bad.size:
         raise FormatError(
@@ -153,31 +166,59 @@ def _collect(
             row=int(bad[0]),
             column="kind",
         )
+    return kinds
+
+
+def _numbers(frame: pd.DataFrame, ids: Any, known: dict[str, Indicator]) -> Any:
+    """Each row's value as a number in its indicator's unit (NaN when it is not a number)."""
+    import numpy as np
+    import pandas as pd
+
+    from logicmodel.units import convert
+
     numbers = parse_numbers(frame["value"].astype(object).to_numpy())[0]
-    if "unit" in frame.columns:
-        units = frame["unit"].astype(object).where(frame["unit"].notna(), None).to_numpy()
-        pairs = pd.DataFrame({"i": ids, "u": units}).dropna().drop_duplicates()
-        for ind_id, unit in pairs.itertuples(index=False):
-            to = known[str(ind_id)].unit
-            if to is None or str(unit).strip() in ("", to):
-                continue
-            mask = (ids == ind_id) & (units == unit)
-            try:
-                numbers[mask] = convert(numbers[mask], str(unit), to)
-            except LogicModelError as err:
-                pos = int(np.flatnonzero(mask)[0])
-                raise FormatError(f"observations: {err}", row=pos, column="unit") from None
-    labels = frame["period"].astype(object).to_numpy()
-    spans: dict[Any, tuple[_dt.date, _dt.date]] = {}
-    canonical: dict[Any, str] = {}
+    if "unit" not in frame.columns:
+        return numbers
+    units = frame["unit"].astype(object).where(frame["unit"].notna(), None).to_numpy()
+    pairs = pd.DataFrame({"i": ids, "u": units}).dropna().drop_duplicates()
+    for ind_id, unit in pairs.itertuples(index=False):
+        to = known[str(ind_id)].unit
+        if to is None or str(unit).strip() in ("", to):
+            continue
+        mask = (ids == ind_id) & (units == unit)
+        try:
+            numbers[mask] = convert(numbers[mask], str(unit), to)
+        except LogicModelError as err:
+            pos = int(np.flatnonzero(mask)[0])
+            raise FormatError(f"observations: {err}", row=pos, column="unit") from None
+    return numbers
+
+
+def _period_spans(labels: Any, fiscal_year_start: int) -> dict[Any, tuple[_dt.date, _dt.date, str]]:
+    """Start, end and canonical label of each distinct period label."""
+    import numpy as np
+    import pandas as pd
+
+    spans: dict[Any, tuple[_dt.date, _dt.date, str]] = {}
     for label in pd.unique(labels):
         try:
-            p = parse_period(label, model.fiscal_year_start)
+            p = parse_period(label, fiscal_year_start)
         except LogicModelError as err:
             pos = int(np.flatnonzero(pd.Series(labels).astype(str) == str(label))[0])
             raise FormatError(f"observations: {err}", row=pos, column="period") from None
-        spans[label] = (p.start, p.end)
-        canonical[label] = p.label
+        spans[label] = (p.start, p.end, p.label)
+    return spans
+
+
+def _values(
+    frame: pd.DataFrame,
+    numbers: Any,
+    keys: tuple[Any, Any, Any],
+    spans: dict[Any, tuple[_dt.date, _dt.date, str]],
+) -> _Rows:
+    """The rows that hold a number, a text or a comment, as values to write, by id and kind."""
+    n = len(frame)
+    ids, kinds, labels = keys
 
     def column(name: str) -> list[Any]:
         if name not in frame.columns:
@@ -194,6 +235,7 @@ def _collect(
         c for c in frame.columns if str(c) == "dimension" or str(c).startswith("dimension_")
     ]
     dims = {c: column(str(c)) for c in dim_cols}
+    out: _Rows = {}
     for pos in range(n):
         number = None if math.isnan(numbers[pos]) else float(numbers[pos])
         text = texts[pos]
@@ -208,6 +250,7 @@ def _collect(
             for c in dim_cols
             if dims[c][pos] is not None and str(dims[c][pos]) != ""
         ]
+        start, end, period = spans[labels[pos]]
         value = _Out(
             number=number,
             text=None if text is None else str(text),
@@ -215,11 +258,10 @@ def _collect(
             locations=places,
             dimensions=qualifiers,
             org=org or None,
-            period=canonical[labels[pos]],
+            period=period,
         )
         if value.number is None and not value.text and not value.comment:
             continue
-        start, end = spans[labels[pos]]
         out.setdefault(str(ids[pos]), {}).setdefault(str(kinds[pos]), []).append(
             (start, end, value)
         )
@@ -357,7 +399,6 @@ def write_iati(
     """
     _check_xml_text(model, Path(path))
     rows = _collect(model, observations)
-    fy = model.fiscal_year_start
     root = etree.Element("iati-activities", nsmap={"lm": LM_NAMESPACE}, version="2.03")
     act = etree.SubElement(root, "iati-activity")
     act.set(_XML_LANG, lang or _auto_lang(model))
@@ -384,7 +425,17 @@ def write_iati(
         part.set("ref", org_ref)
     etree.SubElement(act, "activity-status", code=activity_status)
     date_el = etree.SubElement(act, "activity-date", type="1")
+    starts = _write_results(act, model, rows)
+    _write_extensions(act, model)
+    first = min(starts) if starts else _dt.date.today()
+    date_el.set("iso-date", first.isoformat())
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return atomic_write(path, data, overwrite=overwrite)
 
+
+def _write_results(act: etree._Element, model: LogicModel, rows: _Rows) -> list[_dt.date]:
+    """One ``<result>`` per output, outcome or impact with indicators; the start dates of every
+    period and baseline written."""
     starts: list[_dt.date] = []
     for node in model.nodes:
         if node.kind not in _KIND_CODES:
@@ -405,7 +456,12 @@ def write_iati(
             _narrative(res, "description", node.description)
         _write_refs(res, node.refs, "vocabulary-uri")
         for ind in inds:
-            starts.extend(_write_indicator(res, ind, rows.get(ind.id, {}), fy))
+            starts.extend(_write_indicator(res, ind, rows.get(ind.id, {}), model.fiscal_year_start))
+    return starts
+
+
+def _write_extensions(act: etree._Element, model: LogicModel) -> None:
+    """``<lm:node>`` for every node no result holds, ``<lm:link>`` for every link."""
     written = {r.get(_lm("id")) for r in act.findall("result")} | {act.get(_lm("activity-id"))}
     for node in model.nodes:
         if node.id in written:
@@ -425,10 +481,6 @@ def write_iati(
             ext.set("rationale", link.rationale)
         for text in link.assumptions:
             etree.SubElement(ext, _lm("assumption")).text = text
-    first = min(starts) if starts else _dt.date.today()
-    date_el.set("iso-date", first.isoformat())
-    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return atomic_write(path, data, overwrite=overwrite)
 
 
 def _write_indicator(
@@ -437,6 +489,19 @@ def _write_indicator(
     rows: Mapping[str, list[tuple[_dt.date, _dt.date, _Out]]],
     fy: int,
 ) -> list[_dt.date]:
+    el = _indicator_element(res, ind)
+    _narrative(el, "title", ind.name or ind.id)
+    if ind.description:
+        _narrative(el, "description", ind.description)
+    _write_refs(el, ind.refs, "indicator-uri")
+    baselines = _write_baselines(el, ind, rows, fy)
+    periods = _write_periods(el, ind, rows, fy)
+    return [s for s, _ in periods] + [s for s, _, _ in baselines]
+
+
+def _indicator_element(res: etree._Element, ind: Indicator) -> etree._Element:
+    """The ``<indicator>`` with its measure, direction and aggregation status, and the writer's
+    ``lm:`` attributes that keep what IATI cannot say."""
     measure = "5" if ind.measure == "qualitative" else ("2" if ind.unit == "%" else "1")
     for ref in ind.refs:
         if ref.startswith("iati-measure:") and ref.split(":", 1)[1] in MEASURES:
@@ -445,26 +510,30 @@ def _write_indicator(
     el.set("ascending", "0" if ind.effective_direction == "decrease" else "1")
     el.set("aggregation-status", "0" if ind.orgs_rule == "none" else "1")
     el.set(_lm("id"), ind.id)
-    if ind.unit is not None:
-        el.set(_lm("unit"), ind.unit)
-    if ind.role is not None:
-        el.set(_lm("role"), ind.role)
-    if ind.direction == "maintain":
-        el.set(_lm("direction"), "maintain")
-    el.set(_lm("aggregation"), _aggregation_text(ind))
-    if ind.formula is not None:  # IATI has no formulas: kept for read_iati, values stay numbers
-        el.set(_lm("formula"), ind.formula)
-    if ind.frequency is not None:
-        el.set(_lm("frequency"), ind.frequency)
-    if ind.source is not None:
-        el.set(_lm("source"), ind.source)
-    if ind.weight != 1.0:
-        el.set(_lm("weight"), _fmt(float(ind.weight)))
-    _narrative(el, "title", ind.name or ind.id)
-    if ind.description:
-        _narrative(el, "description", ind.description)
-    _write_refs(el, ind.refs, "indicator-uri")
+    extras = {
+        "unit": ind.unit,
+        "role": ind.role,
+        "direction": "maintain" if ind.direction == "maintain" else None,
+        "aggregation": _aggregation_text(ind),
+        "formula": ind.formula,  # IATI has no formulas: kept for read_iati, values stay numbers
+        "frequency": ind.frequency,
+        "source": ind.source,
+        "weight": _fmt(float(ind.weight)) if ind.weight != 1.0 else None,
+    }
+    for name, value in extras.items():
+        if value is not None:
+            el.set(_lm(name), value)
+    return el
 
+
+def _write_baselines(
+    el: etree._Element,
+    ind: Indicator,
+    rows: Mapping[str, list[tuple[_dt.date, _dt.date, _Out]]],
+    fy: int,
+) -> list[tuple[_dt.date, _dt.date, _Out]]:
+    """The model's baseline and the baseline rows, each with ``@year`` and (unless its period is
+    a calendar year) ``@iso-date`` = the period end."""
     baselines: list[tuple[_dt.date, _dt.date, _Out]] = []
     if ind.baseline is not None:
         p = parse_period(ind.baseline.period, fy)
@@ -479,7 +548,17 @@ def _write_indicator(
         if v.period is not None:
             attrs[_lm("period")] = v.period
         _write_value(el, "baseline", v, attrs)
+    return baselines
 
+
+def _write_periods(
+    el: etree._Element,
+    ind: Indicator,
+    rows: Mapping[str, list[tuple[_dt.date, _dt.date, _Out]]],
+    fy: int,
+) -> list[tuple[_dt.date, _dt.date]]:
+    """One ``<period>`` per span with the model's targets and the target and actual rows, in
+    date order; the spans written."""
     periods: dict[tuple[_dt.date, _dt.date], dict[str, list[_Out]]] = {}
     for t in ind.targets:
         p = parse_period(t.period, fy)
@@ -499,4 +578,4 @@ def _write_indicator(
         for kind in ("target", "actual"):
             for v in values.get(kind, []):
                 _write_value(per, kind, v)
-    return [s for s, _ in periods] + [s for s, _, _ in baselines]
+    return list(periods)
