@@ -182,6 +182,33 @@ def _parse_japanese(value: object, match: re.Match[str], fiscal_year_start: int)
     return _year(value, year)
 
 
+def _interval(value: object, m: re.Match[str]) -> Period:
+    """``2020-07-01/2021-06-30``: both ends ISO dates, the end not before the start."""
+    ends = []
+    for part in (m["a"], m["b"]):
+        y, mo, d = part.split("-")
+        ends.append(_date(value, int(y), int(mo), int(d)))
+    if ends[1] < ends[0]:
+        raise _error(value, f"is an interval whose end {ends[1]} is before its start {ends[0]}")
+    return Period(ends[0], ends[1], f"{ends[0].isoformat()}/{ends[1].isoformat()}", "interval")
+
+
+def _fiscal_form(value: object, m: re.Match[str], fiscal_year_start: int) -> Period:
+    """``FY2024``, ``FY2024Q1``, ``FY2024H1``."""
+    if m["h"] is not None:
+        return _half(value, int(m["y"]), int(m["h"]), fiscal_year_start)
+    quarter = None if m["q"] is None else int(m["q"])
+    return _fiscal(value, int(m["y"]), quarter, fiscal_year_start)
+
+
+def _era_dots(value: object, m: re.Match[str]) -> Period:
+    """``R6.6`` (a month) or ``R6.6.30`` (a day) of a 和暦 year."""
+    year = _era_year(value, m)
+    if m["d"] is not None:
+        return _day(_date(value, year, int(m["m"]), int(m["d"])))
+    return _month(value, year, int(m["m"]))
+
+
 def _parse_text(value: str, fiscal_year_start: int) -> Period:
     s = _normalise(value)
     if not s:
@@ -194,13 +221,7 @@ def _parse_text(value: str, fiscal_year_start: int) -> Period:
         if m := pattern.fullmatch(s):
             return _day(_date(value, int(m["y"]), int(m["m"]), int(m["d"])))
     if m := _RE_INTERVAL.fullmatch(s):
-        ends = []
-        for part in (m["a"], m["b"]):
-            y, mo, d = part.split("-")
-            ends.append(_date(value, int(y), int(mo), int(d)))
-        if ends[1] < ends[0]:
-            raise _error(value, f"is an interval whose end {ends[1]} is before its start {ends[0]}")
-        return Period(ends[0], ends[1], f"{ends[0].isoformat()}/{ends[1].isoformat()}", "interval")
+        return _interval(value, m)
     if m := _RE_MONTH.fullmatch(s):
         return _month(value, int(m["y"]), int(m["m"]))
     if m := _RE_MONTH_COMPACT.fullmatch(s):
@@ -210,15 +231,9 @@ def _parse_text(value: str, fiscal_year_start: int) -> Period:
     if m := _RE_HALF.fullmatch(s):
         return _half(value, int(m["y"]), int(m["h"]), None)
     if m := _RE_FY.fullmatch(s):
-        if m["h"] is not None:
-            return _half(value, int(m["y"]), int(m["h"]), fiscal_year_start)
-        quarter = None if m["q"] is None else int(m["q"])
-        return _fiscal(value, int(m["y"]), quarter, fiscal_year_start)
+        return _fiscal_form(value, m, fiscal_year_start)
     if m := _RE_ERA_DOTS.fullmatch(s):
-        year = _era_year(value, m)
-        if m["d"] is not None:
-            return _day(_date(value, year, int(m["m"]), int(m["d"])))
-        return _month(value, year, int(m["m"]))
+        return _era_dots(value, m)
     if m := _RE_JA.fullmatch(s):
         return _parse_japanese(value, m, fiscal_year_start)
     raise _error(value, "is not a recognised period")

@@ -189,7 +189,18 @@ Leaf = Callable[[str], "pint.Quantity[Any]"]
 
 def _evaluate(raw: str, tokens: list[_Token], leaf: Leaf) -> pint.Quantity[Any]:
     """Recursive descent over the unit tokens; ``leaf`` turns one word into a Quantity."""
-    # drop spaces that are not between two operands (they then mean implicit multiplication)
+    descent = _Descent(raw, _implicit_products(tokens), leaf, registry())
+    result = descent.product()
+    if (rest := descent.peek()) is not None:
+        if rest.kind == "rpar":
+            raise _fail(raw, f"unmatched ')' at {rest.pos}")
+        raise _fail(raw, f"{rest.text!r} at {rest.pos} where an operator was expected")
+    return result
+
+
+def _implicit_products(tokens: list[_Token]) -> list[_Token]:
+    """The tokens without spaces, except a space between two operands, which then means implicit
+    multiplication."""
     toks: list[_Token] = []
     for k, t in enumerate(tokens):
         if t.kind == "space":
@@ -204,60 +215,61 @@ def _evaluate(raw: str, tokens: list[_Token], leaf: Leaf) -> pint.Quantity[Any]:
                 toks.append(_Token("mul", " ", t.pos))
             continue
         toks.append(t)
-    ureg = registry()
-    pos = 0
+    return toks
 
-    def peek() -> _Token | None:
-        return toks[pos] if pos < len(toks) else None
 
-    def primary() -> pint.Quantity[Any]:
-        nonlocal pos
-        t = peek()
+@dataclass(slots=True)
+class _Descent:
+    """The state of one recursive descent: product := factor (('*' | '/') factor)*,
+    factor := primary ('^' digit)?, primary := word | '1' | '(' product ')'."""
+
+    raw: str
+    toks: list[_Token]
+    leaf: Leaf
+    ureg: pint.UnitRegistry[Any]
+    pos: int = 0
+
+    def peek(self) -> _Token | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def primary(self) -> pint.Quantity[Any]:
+        t = self.peek()
         if t is None:
-            raise _fail(raw, "it ends where a unit name was expected")
+            raise _fail(self.raw, "it ends where a unit name was expected")
         if t.kind == "word":
-            pos += 1
-            return leaf(t.text)
+            self.pos += 1
+            return self.leaf(t.text)
         if t.kind == "one":
-            pos += 1
-            return ureg.Quantity(1.0, ureg.dimensionless)
+            self.pos += 1
+            return self.ureg.Quantity(1.0, self.ureg.dimensionless)
         if t.kind == "lpar":
-            pos += 1
-            inner = product()
-            close = peek()
+            self.pos += 1
+            inner = self.product()
+            close = self.peek()
             if close is None or close.kind != "rpar":
-                raise _fail(raw, f"parenthesis opened at {t.pos} is not closed")
-            pos += 1
+                raise _fail(self.raw, f"parenthesis opened at {t.pos} is not closed")
+            self.pos += 1
             return inner
-        raise _fail(raw, f"{t.text!r} at {t.pos} where a unit name was expected")
+        raise _fail(self.raw, f"{t.text!r} at {t.pos} where a unit name was expected")
 
-    def factor() -> pint.Quantity[Any]:
-        nonlocal pos
-        base = primary()
-        t = peek()
+    def factor(self) -> pint.Quantity[Any]:
+        base = self.primary()
+        t = self.peek()
         if t is not None and t.kind == "pow":
-            pos += 1
+            self.pos += 1
             result = base
             for _ in range(int(t.text) - 1):
                 result = result * base
             return result
         return base
 
-    def product() -> pint.Quantity[Any]:
-        nonlocal pos
-        result = factor()
-        while (op := peek()) is not None and op.kind in {"mul", "div"}:
-            pos += 1
-            rhs = factor()
+    def product(self) -> pint.Quantity[Any]:
+        result = self.factor()
+        while (op := self.peek()) is not None and op.kind in {"mul", "div"}:
+            self.pos += 1
+            rhs = self.factor()
             result = result * rhs if op.kind == "mul" else result / rhs
         return result
-
-    result = product()
-    if (rest := peek()) is not None:
-        if rest.kind == "rpar":
-            raise _fail(raw, f"unmatched ')' at {rest.pos}")
-        raise _fail(raw, f"{rest.text!r} at {rest.pos} where an operator was expected")
-    return result
 
 
 def _prepare(text: str) -> tuple[str, list[_Token]]:

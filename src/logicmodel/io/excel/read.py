@@ -80,6 +80,23 @@ def _sheet_map(wb: Workbook, path: Path) -> dict[str, Worksheet]:
     return out
 
 
+def _merged_grid(
+    ws: Worksheet, path: Path, merges: Iterable[tuple[int, int, int, int]]
+) -> list[list[Any]]:
+    """The sheet's values as rows, each merged range's top-left value copied down its first
+    column (the sheet is streamed in read-only mode; merged ranges come from check_workbook)."""
+    check_grid(ws.max_row, ws.max_column, path=path, sheet=ws.title)
+    grid = [list(row) for row in ws.iter_rows(values_only=True)]
+    for min_row, min_col, max_row, _ in sorted(merges):
+        if min_row - 1 >= len(grid) or min_col - 1 >= len(grid[min_row - 1]):
+            continue
+        top_left = grid[min_row - 1][min_col - 1]
+        for r in range(min_row + 1, min(max_row, len(grid)) + 1):
+            if min_col - 1 < len(grid[r - 1]):
+                grid[r - 1][min_col - 1] = top_left
+    return grid
+
+
 class _Sheet:
     """The cells of one sheet under its header row, merged cells filled in."""
 
@@ -92,28 +109,29 @@ class _Sheet:
         extra_ok: bool = False,
         merges: Iterable[tuple[int, int, int, int]] = (),
     ) -> None:
-        from openpyxl.utils import get_column_letter
-
         self.ws = ws
         self.path = path
         self.letters: dict[str, str] = {}
         self.rows: list[dict[str, Any]] = []
         self.row_numbers: list[int] = []
-        # the sheet is streamed (read-only mode); merged ranges come from check_workbook
-        check_grid(ws.max_row, ws.max_column, path=path, sheet=ws.title)
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        for min_row, min_col, max_row, _ in sorted(merges):
-            if min_row - 1 >= len(grid) or min_col - 1 >= len(grid[min_row - 1]):
-                continue
-            top_left = grid[min_row - 1][min_col - 1]
-            for r in range(min_row + 1, min(max_row, len(grid)) + 1):
-                if min_col - 1 < len(grid[r - 1]):
-                    grid[r - 1][min_col - 1] = top_left
+        grid = _merged_grid(ws, path, merges)
         header_at = next((k for k, row in enumerate(grid) if any(not _blank(v) for v in row)), None)
         self.header_row = 1 if header_at is None else header_at + 1
+        headers = [] if header_at is None else grid[header_at]
+        keys = self._header_keys(headers, columns, extra_ok=extra_ok)
+        self._check_required(headers, columns)
+        for k in range((header_at or 0) + 1, len(grid) if header_at is not None else 0):
+            self._add_record(grid[k], k + 1, keys)
+
+    def _header_keys(
+        self, headers: Sequence[Any], columns: Sequence[Column], *, extra_ok: bool
+    ) -> list[str | None]:
+        """The column key of each header cell (``None`` for a blank one); ``self.letters`` maps
+        each key to its column letter."""
+        from openpyxl.utils import get_column_letter
+
         lookup = header_lookup(columns)
         keys: list[str | None] = []
-        headers = [] if header_at is None else grid[header_at]
         for c, text in enumerate(headers):
             letter = get_column_letter(c + 1)
             if _blank(text):
@@ -124,25 +142,15 @@ class _Sheet:
                     f"column header {short_repr(str(text), 40)} is {len(str(text)):,} characters",
                     limit="header_chars",
                     value=limits.current().header_chars,
-                    path=path,
-                    sheet=ws.title,
+                    path=self.path,
+                    sheet=self.ws.title,
                     row=self.header_row,
                     column=letter,
                 )
             key = match_header(text, lookup)
             if key is None:
                 if not extra_ok:
-                    names = [col.key for col in columns]
-                    close = difflib.get_close_matches(
-                        normalise_header(text), names, n=1, cutoff=0.6
-                    )
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
-                    raise self.error(
-                        f"unknown column header {short_repr(str(text).strip(), 60)}{hint}; the columns of "
-                        f"this sheet are {', '.join(col.header for col in columns)}",
-                        self.header_row,
-                        letter,
-                    )
+                    raise self._unknown_header(text, columns, letter)
                 key = str(text).strip()
             if key in self.letters:
                 raise self.error(
@@ -152,6 +160,22 @@ class _Sheet:
                 )
             self.letters[key] = letter
             keys.append(key)
+        return keys
+
+    def _unknown_header(self, text: Any, columns: Sequence[Column], letter: str) -> FormatError:
+        names = [col.key for col in columns]
+        close = difflib.get_close_matches(normalise_header(text), names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return self.error(
+            f"unknown column header {short_repr(str(text).strip(), 60)}{hint}; the columns of "
+            f"this sheet are {', '.join(col.header for col in columns)}",
+            self.header_row,
+            letter,
+        )
+
+    def _check_required(self, headers: Sequence[Any], columns: Sequence[Column]) -> None:
+        from openpyxl.utils import get_column_letter
+
         missing = [col for col in columns if col.required and col.key not in self.letters]
         if missing:
             named = [short_repr(str(h).strip(), 40) for h in headers if not _blank(h)]
@@ -163,25 +187,28 @@ class _Sheet:
                 self.header_row,
                 get_column_letter(len(headers) + 1),
             )
-        for k in range((header_at or 0) + 1, len(grid) if header_at is not None else 0):
-            row = grid[k]
-            record: dict[str, Any] = {}
-            for c, v in enumerate(row):
-                key = keys[c] if c < len(keys) else None
-                if isinstance(v, str):
-                    v = v.strip()  # noqa: PLW2901 - the stripped cell replaces the raw one
-                if _blank(v):
-                    continue
-                if key is None:
-                    raise self.error(
-                        f"cell has a value ({v!r}) but its column has no header",
-                        k + 1,
-                        get_column_letter(c + 1),
-                    )
-                record[key] = v
-            if record:
-                self.rows.append(record)
-                self.row_numbers.append(k + 1)
+
+    def _add_record(self, row: Sequence[Any], number: int, keys: list[str | None]) -> None:
+        """The non-blank (stripped) cells of sheet row ``number`` by key, when there are any."""
+        from openpyxl.utils import get_column_letter
+
+        record: dict[str, Any] = {}
+        for c, v in enumerate(row):
+            key = keys[c] if c < len(keys) else None
+            if isinstance(v, str):
+                v = v.strip()  # noqa: PLW2901 - the stripped cell replaces the raw one
+            if _blank(v):
+                continue
+            if key is None:
+                raise self.error(
+                    f"cell has a value ({v!r}) but its column has no header",
+                    number,
+                    get_column_letter(c + 1),
+                )
+            record[key] = v
+        if record:
+            self.rows.append(record)
+            self.row_numbers.append(number)
 
     def error(self, message: str, row: int | None, column: str | None) -> FormatError:
         return FormatError(message, path=self.path, sheet=self.ws.title, row=row, column=column)
