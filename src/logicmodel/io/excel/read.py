@@ -190,8 +190,6 @@ class _Sheet:
 
     def _add_record(self, row: Sequence[Any], number: int, keys: list[str | None]) -> None:
         """The non-blank (stripped) cells of sheet row ``number`` by key, when there are any."""
-        from openpyxl.utils import get_column_letter
-
         record: dict[str, Any] = {}
         for c, v in enumerate(row):
             key = keys[c] if c < len(keys) else None
@@ -200,6 +198,8 @@ class _Sheet:
             if _blank(v):
                 continue
             if key is None:
+                from openpyxl.utils import get_column_letter
+
                 raise self.error(
                     f"cell has a value ({v!r}) but its column has no header",
                     number,
