@@ -128,115 +128,22 @@ def yaml_data(text: str, loader_class: Any, *, path: str) -> Any:
     """
     lim = limits.current()
     loader = loader_class(text)
-    stack: list[_Open] = []
-    anchors: dict[str, tuple[Any, int, int]] = {}  # value, expanded nodes, depth below
-    open_anchors: set[str] = set()
-    depth_below: list[int] = []
-    nodes = 0
-    root: Any = None
-    documents = 0
-    done = False
-
-    def add(value: Any, line: int, size: int, below: int) -> None:
-        nonlocal root, done
-        if stack:
-            top = stack[-1]
-            depth_below[-1] = max(depth_below[-1], below + 1)
-            if top.keys is None:
-                top.value.append(value)
-            elif top.key is _NO_KEY:
-                if isinstance(value, list | dict):
-                    raise FormatError(
-                        f"line {line}: a mapping key must be text, not a list or mapping",
-                        path=path,
-                    )
-                key = value
-                if key in top.keys:
-                    raise FormatError(
-                        f"line {line}: duplicate key {short_repr(key)} (first at line "
-                        f"{top.keys[key]}); the first value would be lost",
-                        path=path,
-                    )
-                try:
-                    top.keys[key] = line
-                except TypeError:
-                    raise FormatError(f"line {line}: a key that is not text", path=path) from None
-                top.key = key
-            else:
-                top.value[top.key] = value
-                top.key = _NO_KEY
-        else:
-            root = value
-            done = True
-        del size
-
+    build = _YamlBuilder(path, lim.depth)
     try:
         while loader.check_event():
             event = loader.get_event()
             line = event.start_mark.line + 1 if event.start_mark is not None else 0
             if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise FormatError(
-                        f"line {line}: more than one YAML document (---); a model file holds one",
-                        path=path,
-                    )
+                build.document(line)
             elif isinstance(event, yaml.ScalarEvent):
-                nodes += 1
-                value = _scalar(loader, event, path, line)
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1, 0)
-                add(value, line, 1, 0)
+                build.scalar(_scalar(loader, event, path, line), event.anchor, line)
             elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                tag = event.tag
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                if tag not in (None, "!", _MAP if is_map else _SEQ):
-                    raise FormatError(
-                        f"line {line}: the YAML tag {short_repr(tag)} is not allowed; use plain "
-                        "lists and mappings",
-                        path=path,
-                    )
-                nodes += 1
-                if len(stack) >= lim.depth:
-                    raise LimitError(
-                        f"line {line}: nested more than {lim.depth} levels deep",
-                        limit="depth",
-                        value=lim.depth,
-                        path=path,
-                    )
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                stack.append(_Open({} if is_map else [], line, event.anchor, nodes))
-                depth_below.append(0)
+                build.open(event, line)
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                top = stack.pop()
-                below = depth_below.pop()
-                if top.anchor is not None:
-                    open_anchors.discard(top.anchor)
-                    anchors[top.anchor] = (top.value, nodes - top.nodes_at_start + 1, below)
-                add(top.value, top.line, nodes - top.nodes_at_start + 1, below)
+                build.close()
             elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in open_anchors:
-                    raise FormatError(
-                        f"line {line}: alias *{short_repr(event.anchor)} points into itself",
-                        path=path,
-                    )
-                if event.anchor not in anchors:
-                    raise FormatError(
-                        f"line {line}: alias *{short_repr(event.anchor)} has no anchor before it",
-                        path=path,
-                    )
-                value, size, below = anchors[event.anchor]
-                nodes += size
-                if len(stack) + below > lim.depth:
-                    raise LimitError(
-                        f"line {line}: alias *{event.anchor} nests more than {lim.depth} levels",
-                        limit="depth",
-                        value=lim.depth,
-                        path=path,
-                    )
-                add(value, line, size, below)
-            if nodes > lim.yaml_nodes:
+                build.alias(event.anchor, line)
+            if build.nodes > lim.yaml_nodes:
                 raise LimitError(
                     f"line {line}: the document has more than {lim.yaml_nodes:,} values once "
                     "its aliases (*name) are expanded (an alias bomb?)",
@@ -252,8 +159,123 @@ def yaml_data(text: str, loader_class: Any, *, path: str) -> Any:
         raise FormatError(f"not valid YAML: {short_repr(str(err), 200)}", path=path) from None
     finally:
         loader.dispose()
-    del done
-    return root
+    return build.root
+
+
+class _YamlBuilder:
+    """Plain data built from YAML events, counting values (aliases expanded) and depth."""
+
+    def __init__(self, path: str, max_depth: int) -> None:
+        self.path = path
+        self.max_depth = max_depth
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, expanded nodes, depth below
+        self.open_anchors: set[str] = set()
+        self.depth_below: list[int] = []
+        self.nodes = 0
+        self.root: Any = None
+        self.documents = 0
+
+    def document(self, line: int) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise FormatError(
+                f"line {line}: more than one YAML document (---); a model file holds one",
+                path=self.path,
+            )
+
+    def scalar(self, value: Any, anchor: str | None, line: int) -> None:
+        self.nodes += 1
+        if anchor is not None:
+            self.anchors[anchor] = (value, 1, 0)
+        self.add(value, line, 0)
+
+    def open(self, event: Any, line: int) -> None:
+        """A sequence or mapping starts: only plain ones, and not deeper than the limit."""
+        tag = event.tag
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        if tag not in (None, "!", _MAP if is_map else _SEQ):
+            raise FormatError(
+                f"line {line}: the YAML tag {short_repr(tag)} is not allowed; use plain "
+                "lists and mappings",
+                path=self.path,
+            )
+        self.nodes += 1
+        if len(self.stack) >= self.max_depth:
+            raise LimitError(
+                f"line {line}: nested more than {self.max_depth} levels deep",
+                limit="depth",
+                value=self.max_depth,
+                path=self.path,
+            )
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        self.stack.append(_Open({} if is_map else [], line, event.anchor, self.nodes))
+        self.depth_below.append(0)
+
+    def close(self) -> None:
+        top = self.stack.pop()
+        below = self.depth_below.pop()
+        if top.anchor is not None:
+            self.open_anchors.discard(top.anchor)
+            self.anchors[top.anchor] = (top.value, self.nodes - top.nodes_at_start + 1, below)
+        self.add(top.value, top.line, below)
+
+    def alias(self, anchor: Any, line: int) -> None:
+        """``*name``: the anchored value again, counted as often as it is used."""
+        if anchor in self.open_anchors:
+            raise FormatError(
+                f"line {line}: alias *{short_repr(anchor)} points into itself", path=self.path
+            )
+        if anchor not in self.anchors:
+            raise FormatError(
+                f"line {line}: alias *{short_repr(anchor)} has no anchor before it",
+                path=self.path,
+            )
+        value, size, below = self.anchors[anchor]
+        self.nodes += size
+        if len(self.stack) + below > self.max_depth:
+            raise LimitError(
+                f"line {line}: alias *{anchor} nests more than {self.max_depth} levels",
+                limit="depth",
+                value=self.max_depth,
+                path=self.path,
+            )
+        self.add(value, line, below)
+
+    def add(self, value: Any, line: int, below: int) -> None:
+        """A finished value goes into the open sequence or mapping (as a key or a value), or is
+        the document."""
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        self.depth_below[-1] = max(self.depth_below[-1], below + 1)
+        if top.keys is None:
+            top.value.append(value)
+        elif top.key is _NO_KEY:
+            top.key = self.key(top.keys, value, line)
+        else:
+            top.value[top.key] = value
+            top.key = _NO_KEY
+
+    def key(self, keys: dict[str, int], value: Any, line: int) -> Any:
+        """``value`` as the next key of a mapping that has ``keys``: text, not seen before."""
+        if isinstance(value, list | dict):
+            raise FormatError(
+                f"line {line}: a mapping key must be text, not a list or mapping", path=self.path
+            )
+        if value in keys:
+            raise FormatError(
+                f"line {line}: duplicate key {short_repr(value)} (first at line "
+                f"{keys[value]}); the first value would be lost",
+                path=self.path,
+            )
+        try:
+            keys[value] = line
+        except TypeError:
+            raise FormatError(f"line {line}: a key that is not text", path=self.path) from None
+        return value
 
 
 # -- JSON ---------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from logicmodel.io.frames.columns import (
     CHOICE_LABELS_JA,
     CHOICES,
     TABLES,
+    Column,
     _entry_key,
 )
 from logicmodel.model import LogicModel
@@ -234,167 +235,219 @@ def build_model(tables: Mapping[str, RawTable], locate: Locate) -> LogicModel:
     the model itself (bad unit, unknown id, duplicate id …) are mapped back to the table row and
     column the value came from.
     """
-    problems = _Problems(locate)
-    cells = _Cells(problems)
-    columns = {name: {c.key: c for c in cols} for name, cols in TABLES.items()}
-
-    def convert(table: str, pos: int, row: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, col in columns[table].items():
-            if key not in row and not col.required:
-                continue
-            raw = row.get(key)
-            where = (table, pos, key)
-            kind = col.kind
-            value: Any
-            if kind == "id":
-                value = cells.ident(raw, where)
-            elif kind in ("text", "kind"):
-                value = cells.text(raw)
-                if value is not None and col.choices in CHOICE_LABELS_JA:
-                    value = _entry_key(value)  # 中期 (intermediate) from the drop-down
-            elif kind == "number":
-                value = cells.number(raw, where)
-            elif kind == "int":
-                value = cells.integer(raw, where)
-            elif kind == "bool":
-                value = cells.boolean(raw, where)
-            elif kind == "choice":
-                value = cells.choice(raw, col.choices or key, where, key)
-            elif kind == "aggregation":
-                value = cells.aggregation(raw, where)
-            elif kind in ("period", "date"):
-                value = cells.period(raw, where)
-            elif kind == "list":
-                value = cells.items(raw) or None
-            elif kind == "ids":
-                value = cells.ids(raw, where) or None
-            else:  # pragma: no cover - every kind is listed above
-                value = cells.text(raw)
-            if value is not None:
-                out[key] = value
-            elif key == "title" and _blank(raw):
-                out[key] = ""  # a title may be empty text; the column itself is required
-            elif col.required and _blank(raw):
-                problems.add(table, pos, key, f"{key} is required ({col.ja}) but the cell is empty")
-        return out
-
-    # model (one row)
-    model_rows = tables["model"].rows if "model" in tables else []
-    if not model_rows:
-        problems.add("model", 0, "id", "the model table has no row: give at least id and title")
-        problems.raise_if_any()
-    for pos in range(1, len(model_rows)):
-        problems.add(
-            "model", pos, "id", "the model table has more than one row; a file holds one model"
-        )
-    data = convert("model", 0, model_rows[0])
-
-    origin: dict[tuple[str, int], int] = {}
-    target_origin: dict[tuple[int, int], int] = {}
-
-    nodes: list[dict[str, Any]] = []
-    for pos, row in enumerate(tables["nodes"].rows if "nodes" in tables else []):
-        item = convert("nodes", pos, row)
-        kind = cells.choice(row.get("kind"), "kind", ("nodes", pos, "kind"), "kind")
-        if kind is None:
-            continue
-        item["kind"] = kind
-        if kind != "outcome" and "stage" in item:
-            problems.add(
-                "nodes",
-                pos,
-                "stage",
-                f"stage {item['stage']!r} is only for outcomes; "
-                f"node {item.get('id')!r} is an {kind}: leave the cell empty",
-            )
-        origin[("nodes", len(nodes))] = pos
-        nodes.append(item)
-
-    links: list[dict[str, Any]] = []
-    for pos, row in enumerate(tables["links"].rows if "links" in tables else []):
-        origin[("links", len(links))] = pos
-        links.append(convert("links", pos, row))
-
-    indicators: list[dict[str, Any]] = []
-    by_id: dict[str, int] = {}
-    for pos, row in enumerate(tables["indicators"].rows if "indicators" in tables else []):
-        item = convert("indicators", pos, row)
-        if "direction" not in item:
-            item["direction"] = None
-        period = item.pop("baseline_period", None)
-        value = item.pop("baseline_value", None)
-        note = item.pop("baseline_note", None)
-        if period is not None or value is not None or note is not None:
-            if period is None and _blank(row.get("baseline_period")):
-                problems.add(
-                    "indicators", pos, "baseline_period", "the baseline has a value but no period"
-                )
-            elif value is None and _blank(row.get("baseline_value")):
-                problems.add(
-                    "indicators", pos, "baseline_value", "the baseline has a period but no value"
-                )
-            item["baseline"] = {"period": period, "value": value, "note": note}
-        item["targets"] = []
-        origin[("indicators", len(indicators))] = pos
-        if "id" in item:
-            by_id.setdefault(item["id"], len(indicators))
-        indicators.append(item)
-
-    for pos, row in enumerate(tables["targets"].rows if "targets" in tables else []):
-        if _blank(row.get("value")) and not _blank(row.get("period")):
-            # people enter the year first and the value when it is decided: read the rest
-            warnings.warn(
-                str(
-                    locate(
-                        "targets",
-                        pos,
-                        "value",
-                        "the target has a period but no value yet; "
-                        "the row is left out until a value is entered",
-                    )
-                ),
-                FormatWarning,
-                stacklevel=3,
-            )
-            continue
-        item = convert("targets", pos, row)
-        ind = item.pop("indicator", None)
-        if ind is None:
-            continue
-        if ind not in by_id:
-            problems.add(
-                "targets", pos, "indicator", f"unknown indicator {ind!r}{did_you_mean(ind, by_id)}"
-            )
-            continue
-        k = by_id[ind]
-        target_origin[(k, len(indicators[k]["targets"]))] = pos
-        indicators[k]["targets"].append(item)
-
-    milestones: list[dict[str, Any]] = []
-    for pos, row in enumerate(tables["milestones"].rows if "milestones" in tables else []):
-        item = convert("milestones", pos, row)
-        origin[("milestones", len(milestones))] = pos
-        milestones.append(item)
-
+    build = _Build(tables, locate)
+    data = build.model_row()
+    nodes = build.nodes()
+    links = build.links()
+    indicators, by_id = build.indicators()
+    build.targets(indicators, by_id)
+    milestones = build.milestones()
+    problems = build.problems
     if problems.items:  # report unknown ids with the cell errors, in one pass
-        _reference_problems(problems, nodes, links, indicators, origin)
+        _reference_problems(problems, nodes, links, indicators, build.origin)
     problems.raise_if_any()
     data.update(nodes=nodes, links=links, indicators=indicators, milestones=milestones)
     try:
         return LogicModel.model_validate(data)
     except ModelError as err:
-        for e in err.errors():
-            table, pos, key = _cell_of(tuple(e.get("loc", ())), origin, target_origin)
-            msg = str(e["msg"])
-            rows = tables[table].rows if table in tables else []
-            raw = rows[pos].get(key or "") if pos < len(rows) else None
-            shown = cells.text(raw)
-            if shown is not None and shown not in msg:
-                msg = f"{msg} (got {shown!r})"
-            problems.add(table, pos, key, msg)
+        build.map_errors(err)
         problems.raise_if_any(err)
         raise  # pragma: no cover - raise_if_any always raises here
+
+
+class _Build:
+    """The rows of each table converted cell by cell, with the row each item came from
+    (``origin``: (group, item) → row; ``target_origin``: (indicator, target) → row)."""
+
+    def __init__(self, tables: Mapping[str, RawTable], locate: Locate) -> None:
+        self.tables = tables
+        self.locate = locate
+        self.problems = _Problems(locate)
+        self.cells = _Cells(self.problems)
+        self.columns = {name: {c.key: c for c in cols} for name, cols in TABLES.items()}
+        self.origin: dict[tuple[str, int], int] = {}
+        self.target_origin: dict[tuple[int, int], int] = {}
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        return self.tables[table].rows if table in self.tables else []
+
+    def convert(self, table: str, pos: int, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The non-empty cells of a row as model fields; a required empty cell is a problem."""
+        out: dict[str, Any] = {}
+        for key, col in self.columns[table].items():
+            if key not in row and not col.required:
+                continue
+            raw = row.get(key)
+            value = self.value(col, raw, (table, pos, key))
+            if value is not None:
+                out[key] = value
+            elif key == "title" and _blank(raw):
+                out[key] = ""  # a title may be empty text; the column itself is required
+            elif col.required and _blank(raw):
+                self.problems.add(
+                    table, pos, key, f"{key} is required ({col.ja}) but the cell is empty"
+                )
+        return out
+
+    def value(self, col: Column, raw: Any, where: tuple[str, int, str]) -> Any:
+        """One cell read by the kind of its column."""
+        cells, kind = self.cells, col.kind
+        if kind == "id":
+            return cells.ident(raw, where)
+        if kind in ("text", "kind"):
+            value = cells.text(raw)
+            if value is not None and col.choices in CHOICE_LABELS_JA:
+                value = _entry_key(value)  # 中期 (intermediate) from the drop-down
+            return value
+        if kind == "number":
+            return cells.number(raw, where)
+        if kind == "int":
+            return cells.integer(raw, where)
+        if kind == "bool":
+            return cells.boolean(raw, where)
+        if kind == "choice":
+            return cells.choice(raw, col.choices or where[2], where, where[2])
+        if kind == "aggregation":
+            return cells.aggregation(raw, where)
+        if kind in ("period", "date"):
+            return cells.period(raw, where)
+        if kind == "list":
+            return cells.items(raw) or None
+        if kind == "ids":
+            return cells.ids(raw, where) or None
+        return cells.text(raw)  # pragma: no cover - every kind is listed above
+
+    def model_row(self) -> dict[str, Any]:
+        """The model table's one row."""
+        model_rows = self.rows("model")
+        if not model_rows:
+            self.problems.add(
+                "model", 0, "id", "the model table has no row: give at least id and title"
+            )
+            self.problems.raise_if_any()
+        for pos in range(1, len(model_rows)):
+            self.problems.add(
+                "model", pos, "id", "the model table has more than one row; a file holds one model"
+            )
+        return self.convert("model", 0, model_rows[0])
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """The nodes with their kind; a stage on a node that is no outcome is a problem."""
+        nodes: list[dict[str, Any]] = []
+        for pos, row in enumerate(self.rows("nodes")):
+            item = self.convert("nodes", pos, row)
+            kind = self.cells.choice(row.get("kind"), "kind", ("nodes", pos, "kind"), "kind")
+            if kind is None:
+                continue
+            item["kind"] = kind
+            if kind != "outcome" and "stage" in item:
+                self.problems.add(
+                    "nodes",
+                    pos,
+                    "stage",
+                    f"stage {item['stage']!r} is only for outcomes; "
+                    f"node {item.get('id')!r} is an {kind}: leave the cell empty",
+                )
+            self.origin[("nodes", len(nodes))] = pos
+            nodes.append(item)
+        return nodes
+
+    def links(self) -> list[dict[str, Any]]:
+        links: list[dict[str, Any]] = []
+        for pos, row in enumerate(self.rows("links")):
+            self.origin[("links", len(links))] = pos
+            links.append(self.convert("links", pos, row))
+        return links
+
+    def indicators(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The indicators with their baseline (a value needs a period and the other way round),
+        and the position of each id."""
+        indicators: list[dict[str, Any]] = []
+        by_id: dict[str, int] = {}
+        for pos, row in enumerate(self.rows("indicators")):
+            item = self.convert("indicators", pos, row)
+            if "direction" not in item:
+                item["direction"] = None
+            period = item.pop("baseline_period", None)
+            value = item.pop("baseline_value", None)
+            note = item.pop("baseline_note", None)
+            if period is not None or value is not None or note is not None:
+                if period is None and _blank(row.get("baseline_period")):
+                    self.problems.add(
+                        "indicators",
+                        pos,
+                        "baseline_period",
+                        "the baseline has a value but no period",
+                    )
+                elif value is None and _blank(row.get("baseline_value")):
+                    self.problems.add(
+                        "indicators",
+                        pos,
+                        "baseline_value",
+                        "the baseline has a period but no value",
+                    )
+                item["baseline"] = {"period": period, "value": value, "note": note}
+            item["targets"] = []
+            self.origin[("indicators", len(indicators))] = pos
+            if "id" in item:
+                by_id.setdefault(item["id"], len(indicators))
+            indicators.append(item)
+        return indicators, by_id
+
+    def targets(self, indicators: list[dict[str, Any]], by_id: Mapping[str, int]) -> None:
+        """Each target row added to its indicator; a row with a period and no value yet is left
+        out with a ``FormatWarning`` (people enter the year first and the value when decided)."""
+        for pos, row in enumerate(self.rows("targets")):
+            if _blank(row.get("value")) and not _blank(row.get("period")):
+                warnings.warn(
+                    str(
+                        self.locate(
+                            "targets",
+                            pos,
+                            "value",
+                            "the target has a period but no value yet; "
+                            "the row is left out until a value is entered",
+                        )
+                    ),
+                    FormatWarning,
+                    stacklevel=4,  # the caller of the reader that called build_model
+                )
+                continue
+            item = self.convert("targets", pos, row)
+            ind = item.pop("indicator", None)
+            if ind is None:
+                continue
+            if ind not in by_id:
+                self.problems.add(
+                    "targets",
+                    pos,
+                    "indicator",
+                    f"unknown indicator {ind!r}{did_you_mean(ind, by_id)}",
+                )
+                continue
+            k = by_id[ind]
+            self.target_origin[(k, len(indicators[k]["targets"]))] = pos
+            indicators[k]["targets"].append(item)
+
+    def milestones(self) -> list[dict[str, Any]]:
+        milestones: list[dict[str, Any]] = []
+        for pos, row in enumerate(self.rows("milestones")):
+            item = self.convert("milestones", pos, row)
+            self.origin[("milestones", len(milestones))] = pos
+            milestones.append(item)
+        return milestones
+
+    def map_errors(self, err: ModelError) -> None:
+        """The model's validation errors as problems of the cells their values came from."""
+        for e in err.errors():
+            table, pos, key = _cell_of(tuple(e.get("loc", ())), self.origin, self.target_origin)
+            msg = str(e["msg"])
+            rows = self.rows(table)
+            raw = rows[pos].get(key or "") if pos < len(rows) else None
+            shown = self.cells.text(raw)
+            if shown is not None and shown not in msg:
+                msg = f"{msg} (got {shown!r})"
+            self.problems.add(table, pos, key, msg)
 
 
 def _reference_problems(

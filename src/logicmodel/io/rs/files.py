@@ -205,6 +205,13 @@ def _read_table(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The file as strings with canonical headers, plus the unknown columns (kept as named)."""
     enc = _encoding(src)
+    header = _check_header(src, enc)
+    df = _parse_csv(src, enc, len(header))
+    return _canonical_columns(df, src.name, which, required, known)
+
+
+def _check_header(src: _Source, enc: str) -> list[str]:
+    """The header row, refused when a header is too long or given twice."""
     text_head = src.raw[:65536].decode(enc, errors="replace")
     try:
         header = next(csv.reader(io.StringIO(text_head)))
@@ -231,10 +238,16 @@ def _read_table(
                 column=h.strip(),
             )
         seen[key] = k
+    return header
+
+
+def _parse_csv(src: _Source, enc: str, width: int) -> pd.DataFrame:
+    """Every cell as a string (blank, not NaN); ``FormatError`` naming the line when the CSV is
+    not well formed."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            df = pd.read_csv(
+            return pd.read_csv(
                 io.BytesIO(src.raw),
                 dtype=str,
                 keep_default_na=False,
@@ -247,9 +260,9 @@ def _read_table(
             "file is empty: expected an RS System CSV with a header row", path=src.name
         ) from None
     except pd.errors.ParserWarning:
-        line = _first_long_row(src.raw.decode(enc), len(header))
+        line = _first_long_row(src.raw.decode(enc), width)
         raise FormatError(
-            f"not a well-formed CSV: a row has more fields than the {len(header)} headers",
+            f"not a well-formed CSV: a row has more fields than the {width} headers",
             path=src.name,
             row=line,
         ) from None
@@ -260,13 +273,21 @@ def _read_table(
             path=src.name,
             row=int(m.group(1)) if m else None,
         ) from None
+
+
+def _canonical_columns(
+    df: pd.DataFrame, name: str, which: str, required: tuple[str, ...], known: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Headers as published (matched by :func:`_header_key`), the spreadsheet quote of
+    :func:`~logicmodel.io.files.neutralise` undone, absent known columns blank; the unknown
+    columns as named."""
     by_key = {_header_key(c): c for c in df.columns}
     rename: dict[Hashable, str] = {}
-    for name in known:
-        actual = by_key.get(_header_key(name))
+    for column in known:
+        actual = by_key.get(_header_key(column))
         if actual is not None:
-            rename[actual] = name
-    missing = [name for name in required if name not in rename.values()]
+            rename[actual] = column
+    missing = [column for column in required if column not in rename.values()]
     if missing:
         mapped = set(rename)
         present = [str(c) for c in df.columns if c not in mapped] or [str(c) for c in df.columns]
@@ -277,20 +298,20 @@ def _read_table(
             + (
                 f" (also missing: {', '.join(repr(m) for m in missing[1:])})" if missing[1:] else ""
             ),
-            path=src.name,
+            path=name,
             row=1,
         )
     df = df.rename(columns=rename)
-    for name in rename.values():
-        if not name.isdigit():
-            col = df[name].astype(str)
+    for column in rename.values():
+        if not column.isdigit():
+            col = df[column].astype(str)
             quoted = col.str.startswith("'").to_numpy(dtype=bool)
             if quoted.any():  # undo neutralise() only where needed: regex per cell is slow
                 fixed = col[quoted].str.replace(_LEADING_QUOTE.pattern, "", regex=True)
-                df[name] = col.mask(quoted, fixed)
-    for name in known:
-        if name not in df.columns and not name.isdigit():
-            df[name] = ""
+                df[column] = col.mask(quoted, fixed)
+    for column in known:
+        if column not in df.columns and not column.isdigit():
+            df[column] = ""
     unknown = [
         str(c)
         for c in df.columns

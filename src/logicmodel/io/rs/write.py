@@ -60,6 +60,7 @@ from logicmodel.io.rs.common import (
 )
 from logicmodel.io.rs.values import _fmt
 from logicmodel.model import (
+    Indicator,
     LogicModel,
     Outcome,
 )
@@ -252,7 +253,6 @@ def write_rs(
         model, obs = data, None
     if observations is not None:
         obs = observations
-    fys = model.fiscal_year_start
     numbers = _numbering(model)
     actual = _actual_table(model, obs)
     losses = rs_losses(model)
@@ -263,6 +263,15 @@ def write_rs(
             ConversionWarning,
             stacklevel=2,
         )
+    meta = _metadata(model, project_id, year)
+    frame = _sheet_3_1(model, numbers, actual, {c: meta[c] for c in (*COMMON_COLUMNS, *C_KPI)})
+    edges = _sheet_3_2(model, numbers, meta)
+    _write_both(path_3_1, path_3_2, frame, edges, overwrite=overwrite)
+    return Path(path_3_1), Path(path_3_2)
+
+
+def _metadata(model: LogicModel, project_id: str, year: int | None) -> dict[str, str]:
+    """The 3-1 columns of the project (from the model's ``rs:`` tags and KPI refs), by header."""
     meta: dict[str, str] = dict.fromkeys(RS_3_1_COLUMNS, "")
     for tag in model.tags:
         if tag.startswith(_TAG_PREFIX) and "=" in tag:
@@ -278,8 +287,16 @@ def write_rs(
     meta[C_MINISTRY] = model.owner or ""
     if year is not None:
         meta[C_YEAR] = str(year)
-    head = {c: meta[c] for c in (*COMMON_COLUMNS, *C_KPI)}
+    return meta
 
+
+def _sheet_3_1(
+    model: LogicModel,
+    numbers: dict[str, tuple[str, str]],
+    actual: dict[tuple[str, int], tuple[float, float | None]],
+    head: dict[str, str],
+) -> pd.DataFrame:
+    """The 3-1 rows: one per node without indicators, four per indicator."""
     rows: list[dict[str, str]] = []
     for node in model.nodes:
         number, kind = numbers[node.id]
@@ -294,35 +311,52 @@ def write_rs(
             rows.append(base)
             continue
         for ind in inds:
-            qual = ind.measure == "qualitative"
-            common = {
-                **base,
-                C_IND: ind.name or "",
-                C_UNIT: "" if qual else (ind.unit or ""),
-                C_DIR: {"increase": "上向き", "decrease": "下向き"}.get(ind.direction or "", ""),
-                C_SOURCE: ind.source or "",
-                C_MEASURE: "定性的" if qual else ("定量的" if kind == "outcome" else ""),
-                C_REASON: (ind.description or "") if qual else "",
-            }
-            r1, r2, r3, r4 = ({**common, C_ROW: _ROW_JA[t]} for t in (1, 2, 3, 4))
-            if not qual:
-                noted = [p for p in ind.targets if p.note == _TARGET_NOTE]
-                final = ind.final_target
-                marks = noted or ([final] if final is not None else [])
-                for p in ind.targets:
-                    r2[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = _fmt(p.value)
-                for p in marks:
-                    r1[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = "1"
-                for (iid, y), (v, rate) in actual.items():
-                    if iid == ind.id and math.isfinite(v):
-                        r3[str(y)] = _fmt(v)
-                        if rate is not None:
-                            r4[str(y)] = _fmt(round(rate * 100, 10))
-            rows.extend((r1, r2, r3, r4))
+            rows.extend(_indicator_rows(ind, base, kind, actual, model.fiscal_year_start))
     frame = pd.DataFrame(rows, columns=list(RS_3_1_COLUMNS), dtype=object).fillna("")
     text_cols = [c for c in RS_3_1_COLUMNS if not c.isdigit()]
     frame[text_cols] = frame[text_cols].map(neutralise)
+    return frame
 
+
+def _indicator_rows(
+    ind: Indicator,
+    base: dict[str, str],
+    kind: str,
+    actual: dict[tuple[str, int], tuple[float, float | None]],
+    fys: int,
+) -> tuple[dict[str, str], ...]:
+    """An indicator's four rows: 1.目標年度, 2.目標値, 3.実績値, 4.達成率."""
+    qual = ind.measure == "qualitative"
+    common = {
+        **base,
+        C_IND: ind.name or "",
+        C_UNIT: "" if qual else (ind.unit or ""),
+        C_DIR: {"increase": "上向き", "decrease": "下向き"}.get(ind.direction or "", ""),
+        C_SOURCE: ind.source or "",
+        C_MEASURE: "定性的" if qual else ("定量的" if kind == "outcome" else ""),
+        C_REASON: (ind.description or "") if qual else "",
+    }
+    r1, r2, r3, r4 = ({**common, C_ROW: _ROW_JA[t]} for t in (1, 2, 3, 4))
+    if not qual:
+        noted = [p for p in ind.targets if p.note == _TARGET_NOTE]
+        final = ind.final_target
+        marks = noted or ([final] if final is not None else [])
+        for p in ind.targets:
+            r2[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = _fmt(p.value)
+        for p in marks:
+            r1[str(_fy(p.period, f"indicator {ind.id!r} target", fys))] = "1"
+        for (iid, y), (v, rate) in actual.items():
+            if iid == ind.id and math.isfinite(v):
+                r3[str(y)] = _fmt(v)
+                if rate is not None:
+                    r4[str(y)] = _fmt(round(rate * 100, 10))
+    return r1, r2, r3, r4
+
+
+def _sheet_3_2(
+    model: LogicModel, numbers: dict[str, tuple[str, str]], meta: dict[str, str]
+) -> pd.DataFrame:
+    """The 3-2 rows: one per link, both ends by number, kind, stage, label and first indicator."""
     edge_rows: list[dict[str, str]] = []
     for link in model.links:
         row = {**{c: meta[c] for c in COMMON_COLUMNS}}
@@ -343,8 +377,18 @@ def write_rs(
         row[C_NOSTAGES] = model.description or ""
         edge_rows.append(row)
     edges = pd.DataFrame(edge_rows, columns=list(RS_3_2_COLUMNS), dtype=object).fillna("")
-    edges = edges.map(neutralise)
+    return edges.map(neutralise)
 
+
+def _write_both(
+    path_3_1: PathLike,
+    path_3_2: PathLike,
+    frame: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    overwrite: bool,
+) -> None:
+    """Both files written and synced before either is renamed: a full disk changes neither."""
     for folder in {Path(path_3_1).parent, Path(path_3_2).parent}:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -354,7 +398,6 @@ def write_rs(
             ) from err
     text_3_1 = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     text_3_2 = edges.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
-    # both written and synced before either is renamed: a full disk changes neither file
     with (
         atomic_open(path_3_1, "wb", overwrite=overwrite) as f1,
         atomic_open(path_3_2, "wb", overwrite=overwrite) as f2,
@@ -363,4 +406,3 @@ def write_rs(
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-    return Path(path_3_1), Path(path_3_2)
