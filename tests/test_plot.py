@@ -545,7 +545,10 @@ def test_plan_follows_per_org_targets_given_as_observations(with_orgs: Any) -> N
         series["planned"].to_numpy(),
     )
     assert plan.get_ydata()[-1] == 18.0
-    assert list(_line(ax, "targets").get_ydata()) == [18.0]
+    # every target the evaluation used for A is drawn (progress.points), not only the final one
+    assert list(_line(ax, "targets").get_ydata()) == [30.0, 18.0]
+    drawn = progress.points[(progress.points["org"] == "A").to_numpy()]
+    assert list(drawn.loc[drawn["kind"] == "target", "value"]) == [30.0, 18.0]
 
 
 def test_a_progress_kept_to_one_org_or_level_draws_that_org(with_orgs: Any) -> None:

@@ -10,7 +10,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from logicmodel.evaluation.bands import STATUS_LABELS
-from logicmodel.periods import parse_period
 from logicmodel.report.mermaid import STATUS_COLOURS
 from logicmodel.report.plot.common import (
     _AS_OF_COLOUR,
@@ -33,49 +32,27 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from logicmodel.evaluation import Progress
-    from logicmodel.model import Indicator, LogicModel
-
-
-def _day(period: str, fiscal_year_start: int) -> np.datetime64:
-    return np.datetime64(parse_period(period, fiscal_year_start).end, "D")
+    from logicmodel.model import Indicator
 
 
 def _plan_points(
-    row: pd.Series, model: LogicModel, ind_id: str
+    progress: Progress, ind_id: str, org: str | None
 ) -> tuple[list[tuple[np.datetime64, float, str]], tuple[np.datetime64, float, str] | None]:
-    """Target points ``(end, value, period)`` and the baseline point of one (indicator, org) row.
-
-    The model's targets apply when the row's final target is the model's; otherwise (per-org
-    targets given as observations) only the row's final target is known here.
-    """
-    fys = model.fiscal_year_start
-    ind = model.indicator(ind_id)
-    baseline = None
-    if _present(row["baseline"]) and _present(row["baseline_period"]):
-        baseline = (
-            _day(str(row["baseline_period"]), fys),
-            float(row["baseline"]),
-            str(row["baseline_period"]),
-        )
-    targets: list[tuple[np.datetime64, float, str]] = []
-    if _present(row["target"]) and _present(row["target_period"]):
-        final = ind.final_target
-        if (
-            final is not None
-            and final.period == str(row["target_period"])
-            and final.value == float(row["target"])
-        ):
-            targets = [(_day(p.period, fys), float(p.value), p.period) for p in ind.targets]
-        else:
-            targets = [
-                (
-                    _day(str(row["target_period"]), fys),
-                    float(row["target"]),
-                    str(row["target_period"]),
-                )
-            ]
-    targets.sort(key=lambda t: t[0])
-    return targets, baseline
+    """Target points ``(end, value, period)`` and the baseline point of one (indicator, org):
+    the points the evaluation used (:attr:`Progress.points`, after the precedence of per-org rows,
+    children's sums and the model's), so the chart draws what was computed."""
+    pts = progress.points
+    at_org = pts["org"].isna() if org is None else pts["org"] == org
+    own = (pts["indicator"] == ind_id).to_numpy(dtype=bool) & at_org.to_numpy(dtype=bool)
+    pts = pts[own].sort_values("end", kind="stable")
+    points = [
+        (np.datetime64(end, "D"), float(value), str(period))
+        for end, value, period in zip(pts["end"], pts["value"], pts["period"], strict=True)
+    ]
+    kinds = pts["kind"].tolist()
+    targets = [p for p, k in zip(points, kinds, strict=True) if k == "target"]
+    baselines = [p for p, k in zip(points, kinds, strict=True) if k == "baseline"]
+    return targets, (baselines[-1] if baselines else None)
 
 
 def _plan_line(
@@ -176,7 +153,7 @@ def indicator(
     labels = STATUS_LABELS[language]
     chosen, row, x, y, planned = _series(progress, id, org)
     status = str(row["status"]) if row is not None else "no_data"
-    targets, baseline = _plan_points(row, model, id) if row is not None else ([], None)
+    targets, baseline = _plan_points(progress, id, chosen) if row is not None else ([], None)
     as_of = np.datetime64(progress.as_of, "D")
 
     ax = _new_axes(ax, (8.0, 4.5))  # outside the rc_context: see _new_axes
