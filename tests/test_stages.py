@@ -187,6 +187,40 @@ def test_plan_points_are_integer_codes_with_the_precedence(
     pd.testing.assert_frame_equal(again.points, p.points)
 
 
+def test_per_org_targets_add_up_like_the_actuals_they_are_compared_with() -> None:
+    """札幌市 and its ward 中央区 both give an actual and a target: the prefecture's and the
+    nation's actual add the ward (the deepest level in the branch), so their targets must too —
+    the same organisation aggregation for both (before: 100 + 40 + 50 = 190 against 4 + 5 = 9);
+    a parent's own target still wins over its children's sum, and baselines add up the same way."""
+    m = lm.LogicModel(
+        id="m",
+        title="t",
+        nodes=[lm.Output(id="o"), lm.Outcome(id="c")],
+        links=[lm.Link(source="o", target="c")],
+        indicators=[lm.KPI(id="n", measures="o", unit="件")],
+    )
+    orgs = ["011002", "011011", "012025"]  # 札幌市, its 中央区, 函館市
+    obs = pd.DataFrame(
+        {
+            "indicator": "n",
+            "org": orgs * 3 + ["JP"],
+            "period": ["FY2024"] * 6 + ["FY2023"] * 3 + ["FY2024"],
+            "value": [10, 4, 5, 100, 40, 50, 1, 2, 3, 500],
+            "kind": ["actual"] * 3 + ["target"] * 3 + ["baseline"] * 3 + ["target"],
+        }
+    )
+    p = lm.evaluate(m, obs, hierarchy=japan())
+    t = p.indicators.set_index("org")
+    assert t.loc["010006", ["actual", "target", "baseline"]].tolist() == [9.0, 90.0, 5.0]
+    assert t.loc["011002", ["actual", "target", "baseline"]].tolist() == [10.0, 100.0, 1.0]
+    assert t.loc["JP", ["actual", "target", "baseline"]].tolist() == [9.0, 500.0, 5.0]
+    hokkaido = p.points[(p.points["org"] == "010006").to_numpy()]
+    assert sorted(zip(hokkaido["kind"], hokkaido["value"], strict=True)) == [
+        ("baseline", 5.0),
+        ("target", 90.0),
+    ]
+
+
 def test_the_language_is_chosen_when_a_table_is_shown() -> None:
     p = lm.evaluate(sample_model(), sample_observations(), lang="ja")
     assert "status_label" not in p.indicator_table

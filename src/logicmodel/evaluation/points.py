@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from logicmodel.evaluation.aggregate import aggregate_orgs
 from logicmodel.evaluation.states import OrgRows, PlanPoints
 from logicmodel.periods import epoch_days, parse_period
 
@@ -84,7 +85,10 @@ def _explicit(prepared: Observations, orgs: OrgRows) -> Part:
 
 
 def _children_sums(model: LogicModel, explicit: Part, orgs: OrgRows) -> list[Part]:
-    """Additive indicators: per-org targets sum up to parents that have none (source 1)."""
+    """Additive indicators: per-org targets and baselines summed up to the parents that have none
+    (source 1), by the same organisation aggregation as the actuals (:func:`aggregate_orgs`: an
+    organisation's own point wins over its children's sum, and in each branch only the deepest
+    level with points feeds the parents, so a city and its wards are never added together)."""
     index, anc_u = orgs.index, orgs.anc_u
     additive = np.array(
         [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
@@ -93,28 +97,37 @@ def _children_sums(model: LogicModel, explicit: Part, orgs: OrgRows) -> list[Par
     if not (sub_mask.any() and anc_u.shape[1] > 1):
         return []
     sub = {c: v[sub_mask] for c, v in explicit.items()}
-    sa = anc_u[sub["anc_code"].astype(np.int64)]
-    own = index.org_level[sub["org_i"]]
-    out = []
-    for j, above in index.targets:
-        use = (sa[:, j] >= 0) & (own > above)
-        if not use.any():
-            continue
-        keys = pd.DataFrame(
-            {
-                "indicator": sub["indicator"][use],
-                "org_i": sa[use, j],
-                "is_baseline": sub["is_baseline"][use],
-                "end_day": sub["end_day"][use],
-                "period": sub["period"][use],
-            }
-        )
-        summed = keys.assign(value=sub["value"][use]).groupby(list(keys.columns), sort=False)
-        agg = summed["value"].sum().reset_index()
-        part: Part = {c: agg[c].to_numpy() for c in _COLUMNS}
-        part["source"] = np.ones(len(agg), dtype=np.int8)
-        out.append(part)
-    return out
+    pcode = sub["period"].astype(np.int64)
+    n_periods = int(pcode.max()) + 1
+    end_of = np.zeros(n_periods, dtype=np.int64)
+    end_of[pcode] = sub["end_day"]
+    rows = pd.DataFrame(  # one series per (indicator, kind): code = indicator × 2 + is_baseline
+        {
+            "indicator": sub["indicator"].astype(np.int64) * 2 + sub["is_baseline"],
+            "org_i": sub["org_i"],
+            "pcode": pcode,
+            "value": sub["value"],
+            "anc_code": sub["anc_code"],
+        }
+    )
+    rule_of = ["sum"] * (2 * len(model.indicators))
+    grouped = aggregate_orgs(rows, anc_u, index, rule_of, n_periods)
+    summed = grouped[grouped["n_children"].to_numpy() > 0]
+    if not len(summed):
+        return []
+    code = summed["indicator"].to_numpy(dtype=np.int64)
+    period = summed["pcode"].to_numpy(dtype=np.int64)
+    return [
+        {
+            "indicator": (code // 2).astype(np.int32),
+            "org_i": summed["org_i"].to_numpy(dtype=np.int64),
+            "is_baseline": (code % 2).astype(bool),
+            "end_day": end_of[period],
+            "period": period.astype(np.int32),
+            "value": summed["value"].to_numpy(dtype=np.float64),
+            "source": np.ones(len(summed), dtype=np.int8),
+        }
+    ]
 
 
 def _model_points(model: LogicModel, orgs: OrgRows, labels: list[str]) -> list[Part]:
