@@ -40,6 +40,7 @@ __all__ = [
     "MORE_DUPLICATES",
     "NOT_A_NUMBER",
     "NOT_A_PERIOD",
+    "NO_ROW_NUMBERS",
     "PERCENT_OUTSIDE",
     "CountReporter",
     "Message",
@@ -199,9 +200,12 @@ def where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
 
 
+NO_ROW_NUMBERS = "engine frames have no row numbers"
+
+
 def no_row_numbers(n: int) -> Message:
     """How many input rows a problem of an engine frame has, since it has no row numbers."""
-    return (f"{n} row{'s' if n != 1 else ''}; engine frames have no row numbers", f"{n}行")
+    return (f"{n} row{'s' if n != 1 else ''}; {NO_ROW_NUMBERS}", f"{n}行")
 
 
 class Reporter(Protocol):
