@@ -367,7 +367,7 @@ def _infinite_values(combos: pd.DataFrame, cols: dict[str, Any]) -> list[Issue]:
     hit = counts > 0
     out: list[Issue] = []
     if hit.any():
-        values = np.array([np.inf, -np.inf])[hit]
+        values = np.array([np.inf, -np.inf], dtype=object)[hit]  # shown as inf, -inf
         bad_values(np.arange(len(values)), values, cols["value"], CountReporter(counts[hit], out))
     return out
 

@@ -48,6 +48,7 @@ __all__ = [
     "RowReporter",
     "duplicated",
     "missing_columns",
+    "missing_required",
     "more_bad_periods",
     "more_bad_values",
     "more_unknown_indicators",
@@ -64,7 +65,9 @@ Message = tuple[str, str]
 ENGINE_WHERE = "observations (engine frame)"
 """Where a problem found in an engine frame is: the frame, not a row of it."""
 
-GROUPED_WHERE = "observations (engine frame, aggregated to reporting periods; engine frames have no row numbers)"
+NO_ROW_NUMBERS = "engine frames have no row numbers"
+
+GROUPED_WHERE = f"observations (engine frame, aggregated to reporting periods; {NO_ROW_NUMBERS})"
 """Where a problem found on an engine's collected cube is: groups of rows, not input rows."""
 
 # -- LM301 indicators -----------------------------------------------------------------------------
@@ -158,14 +161,21 @@ def missing_columns(names: Sequence[Any], cols: dict[str, Any]) -> Issue | None:
     if not missing:
         return None
     have = ", ".join(repr(str(c)) for c in names) or "none"
+    message = missing_required(missing)
     return Issue(
         "LM308",
         "error",
         "observations",
-        f"missing required column(s) {', '.join(missing)}; columns in the frame: {have}",
-        message_ja=f"必須の列がありません: {', '.join(missing)}（現在の列: {have}）",
+        f"{message[0]}; columns in the frame: {have}",
+        message_ja=f"{message[1]}（現在の列: {have}）",
         column=missing[0],
     )
+
+
+def missing_required(missing: Sequence[str]) -> Message:
+    """The start of LM308's message (also of the file readers' error): the missing columns."""
+    names = ", ".join(missing)
+    return (f"missing required column(s) {names}", f"必須の列がありません: {names}")
 
 
 def numeric_org_codes(column: Any) -> Issue:
@@ -198,9 +208,6 @@ def where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
     more = f" and {total - 5} more" if total > 5 else ""
     base = "" if from_file else " (0-based)"
     return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
-
-
-NO_ROW_NUMBERS = "engine frames have no row numbers"
 
 
 def no_row_numbers(n: int) -> Message:
