@@ -100,6 +100,8 @@ _MAX_ODD_VALUES = 100_000
 """Distinct non-plain value texts collected at most; beyond that the frame is not pushed down."""
 _MAX_LISTED = 20
 _RULES = ("sum", "mean", "min", "max")
+_PICK = {**{r: r for r in _RULES}, "last": "_lv"}
+"""The cube's column holding each time rule's value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +253,11 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         .with_columns((nw.col("value") * nw.col("_f")).alias("value"))
     )
     group = _group("org" in cols)
-    rows, dups, cube = _aggregated(nw, rows, group, make_small)
+    with_last = "last" in table.columns["_r"]
+    dups, cube = _aggregated(nw, rows, group, make_small, with_last=with_last)
     issues.extend(_duplicate_issues(model, dups, table.observed))
     issues.extend(_percent_issues(model, cube, cols))  # uses the min and max of each group
-    cube = _one_value_per_row(nw, rows, cube, group)
+    cube = _one_value_per_row(cube)
     result = _observations(model, cube, table.periods, "org" in cols, issues)
     return Pushdown(result, rows_in, *_observed_ends(table.columns))
 
@@ -484,21 +487,23 @@ def _aggregated(
     rows: Any,
     group: list[str],
     make_small: Callable[[dict[str, list[Any]], dict[str, Any]], Any],
-) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
-    """The rows, their duplicated groups and the cube. Two spellings of one org code (``１３１０１６``
+    *,
+    with_last: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The duplicated groups of the rows and their cube. Two spellings of one org code (``１３１０１６``
     and ``131016``) are one organisation to the intake's text rule: when the cube has both, the
     rows get the code's one spelling from a small table and are grouped again."""
-    dups, cube = _duplicates(nw, rows, group), _cube(nw, rows, group)
+    dups, cube = _duplicates(nw, rows, group), _cube(nw, rows, group, with_last=with_last)
     spellings = _org_spellings(cube["org"]) if "org" in group else None
     if spellings is None:
-        return rows, dups, cube
+        return dups, cube
     small = make_small(spellings, {"org": nw.String(), "_org": nw.String()})
     rows = (
         rows.join(small, on="org", how="inner")
         .with_columns(nw.col("_org").alias("org"))
         .drop("_org")
     )
-    return rows, _duplicates(nw, rows, group), _cube(nw, rows, group)
+    return _duplicates(nw, rows, group), _cube(nw, rows, group, with_last=with_last)
 
 
 def _org_spellings(orgs: pd.Series) -> dict[str, list[Any]] | None:
@@ -552,15 +557,30 @@ def _duplicate_issues(
     return out
 
 
-def _cube(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
-    """Per group and reporting period: every time rule's value."""
-    out: pd.DataFrame = (
-        rows.group_by(*group, "_p", "_r")
-        .agg(*(getattr(nw.col("value"), r)().alias(r) for r in _RULES))
-        .collect()
-        .to_pandas()
+def _cube(nw: Any, rows: Any, group: list[str], *, with_last: bool) -> pd.DataFrame:
+    """Per group and reporting period: every time rule's value, and with ``with_last`` the value
+    at the most recent observed period (``_lv``), joined in the engine: one collect."""
+    cube = rows.group_by(*group, "_p", "_r").agg(
+        *(getattr(nw.col("value"), r)().alias(r) for r in _RULES)
     )
+    if with_last:
+        cube = cube.join(_last_values(nw, rows, group), on=[*group, "_p"], how="left")
+    out: pd.DataFrame = cube.collect().to_pandas()
     return out
+
+
+def _last_values(nw: Any, rows: Any, group: list[str]) -> Any:
+    """Per group and reporting period of a ``last`` indicator, the value at the most recent
+    observed period: the later end, on the same end the later start (as
+    :attr:`~logicmodel.intake.result.PeriodTable.recency` orders them)."""
+    recency = nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))
+    recent = rows.filter(nw.col("_r") == "last").with_columns(recency.alias("_rec"))
+    latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
+    return (
+        recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
+        .group_by(*group, "_p")
+        .agg(nw.col("value").max().alias("_lv"))
+    )
 
 
 def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, Any]) -> list[Issue]:
@@ -589,37 +609,15 @@ def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, Any])
     ]
 
 
-def _one_value_per_row(nw: Any, rows: Any, cube: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+def _one_value_per_row(cube: pd.DataFrame) -> pd.DataFrame:
     """One value per row by its time rule; the other rules' columns are dropped at once."""
     rule_of = cube["_r"].to_numpy(dtype=object)
     picked = np.full(len(cube), np.nan)
-    for rule in _RULES:
+    for rule, column in _PICK.items():
         hit = rule_of == rule
-        picked[hit] = cube[rule].to_numpy(dtype="float64")[hit]
-    cube = cube.drop(columns=list(_RULES)).assign(value=picked)
-    del picked
-    is_last = rule_of == "last"
-    if not is_last.any():
-        return cube
-    # the most recent observed period: the later end, on the same end the later start (as
-    # PeriodTable.recency orders them in the pandas pipeline)
-    recent = rows.filter(nw.col("_r") == "last").with_columns(
-        (nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))).alias(
-            "_rec"
-        )
-    )
-    latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
-    last = (
-        recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
-        .group_by(*group, "_p")
-        .agg(nw.col("value").max().alias("_lv"))
-        .collect()
-        .to_pandas()
-    )
-    # only the rows of ``last`` indicators are joined (not a copy of the whole cube)
-    lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
-    cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
-    return cube
+        if column in cube.columns and hit.any():
+            picked[hit] = cube[column].to_numpy(dtype="float64")[hit]
+    return cube.drop(columns=[c for c in _PICK.values() if c in cube.columns]).assign(value=picked)
 
 
 def _observations(
