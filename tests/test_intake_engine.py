@@ -193,6 +193,16 @@ def test_the_engine_front_end_never_enters_the_pandas_intake() -> None:
     assert len(result.frame) == 3 * 2
 
 
+def test_the_result_belongs_to_the_model_it_was_pushed_down_for() -> None:
+    model = _model()
+    pushed = pushdown(model, pl.from_pandas(_observations()).lazy())
+    assert pushed is not None
+    assert pushed.prepare(model) is pushed.observations
+    other = model.model_copy(update={"indicators": model.indicators[:2]})
+    with pytest.raises(lm.ModelError, match="pushed down for"):
+        pushed.prepare(other)
+
+
 def _sorted_table(table: pd.DataFrame) -> pd.DataFrame:
     keys = ["indicator", "org", "period", "kind"]
     out = table.drop(columns="row").sort_values(keys, na_position="first").reset_index(drop=True)

@@ -367,7 +367,7 @@ def _intake(
             if given is not None and end is not None and end > given:
                 pushed = None
         prepared = (
-            pushed.observations  # the engine's cube is the intake's result (no second pass)
+            pushed.prepare(model)
             if pushed is not None
             else prepare_observations(model, observations)
         )

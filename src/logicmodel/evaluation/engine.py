@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from logicmodel.errors import ModelError
 from logicmodel.evaluation.aggregate import effective_frequency
 from logicmodel.evaluation.timing import latest_end_of_finest
 from logicmodel.intake.columns import as_numbers, as_text, factorize, standard_columns, text_codes
@@ -144,8 +145,20 @@ class Pushdown:
         out: pd.DataFrame = table[["indicator", *org, "period", "value", "kind"]]
         return out
 
-    def prepare(self, model: LogicModel | None = None) -> Observations:
-        """The intake's result (:attr:`observations`); ``model`` is accepted for older callers."""
+    def prepare(self, model: LogicModel) -> Observations:
+        """The intake's result (:attr:`observations`) for ``model``, the model given to
+        :func:`pushdown`: the cube is the result, nothing is read again.
+
+        Raises
+        ------
+        ModelError
+            If ``model`` has other indicators than the one the frame was pushed down for.
+        """
+        if tuple(i.id for i in model.indicators) != self.observations.indicators:
+            raise ModelError(
+                f"model {model.id!r} is not the model these observations were pushed down for "
+                "(its indicators differ); call pushdown() with it"
+            )
         return self.observations
 
 
@@ -232,10 +245,8 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         return unusable
     keys: list[str] = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
     value_issues: list[Issue] = []
-    sel = _numbers(
-        nw, _standard_selection(nw, lf, keys, cols, schema), schema[cols["value"]], cols,
-        make_small, value_issues,
-    )  # fmt: skip
+    selection = _standard_selection(nw, lf, keys, cols, schema)
+    sel = _numbers(nw, selection, schema[cols["value"]], cols, make_small, value_issues)
     if sel is None:
         return None
     combos = _combinations(nw, sel, keys, count_infinite=not schema[cols["value"]].is_integer())
