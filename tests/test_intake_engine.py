@@ -329,6 +329,19 @@ def test_problems_on_the_cube_say_they_are_not_at_input_rows() -> None:
     assert rows[1].where == "observations rows 10, 11, 12, 13, 14 and 25 more (0-based)"
 
 
+def test_a_count_below_zero_is_found_in_the_input_values_by_both_front_ends() -> None:
+    model = _model()
+    obs = _observations()
+    first = obs.index[obs["indicator"] == "served"][0]
+    obs.loc[first, "value"] = -1.0  # the fiscal year's sum stays above zero
+    want = [i.code for i in prepare_observations(model, obs).issues]
+    pushed = pushdown(model, pl.from_pandas(obs).lazy())
+    assert pushed is not None
+    assert want == [i.code for i in pushed.issues] == ["LM320"]
+    assert pushed.issues[0].where == GROUPED_WHERE
+    assert pushed.frame["value"].min() > 0
+
+
 def test_missing_columns_and_numeric_org_codes_are_the_pandas_intake_s_issues() -> None:
     model = _model()
     for frame in (

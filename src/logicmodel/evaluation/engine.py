@@ -268,8 +268,9 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
     dups, cube = _aggregated(nw, rows, group, make_small, with_last=with_last)
     issues.extend(_duplicate_issues(model, dups, table.observed))
     issues.extend(_percent_issues(model, cube, cols))  # uses the min and max of each group
+    smallest = cube["min"].to_numpy(dtype=np.float64)  # LM320 judges the input values
     cube = _one_value_per_row(cube)
-    result = _observations(model, cube, table.periods, "org" in cols, issues)
+    result = _observations(model, cube, table.periods, "org" in cols, issues, smallest)
     return Pushdown(result, rows_in, *_observed_ends(table.columns))
 
 
@@ -637,6 +638,7 @@ def _observations(
     periods: PeriodTable,
     has_org: bool,
     issues: list[Issue],
+    smallest: np.ndarray,
 ) -> Observations:
     """The cube as the intake's result: its integer columns as they are, org codes by the
     intake's text rule, and the rules the pandas intake runs on its result (LM307, LM32x)."""
@@ -656,7 +658,7 @@ def _observations(
     )
     ids = tuple(i.id for i in model.indicators)
     prepared = Observations(frame, (), has_org, ids, orgs, periods, grouped=True)
-    issues.extend(grouped_issues(model, prepared))
+    issues.extend(grouped_issues(model, prepared, smallest))
     return dataclasses.replace(prepared, issues=tuple(issues))
 
 

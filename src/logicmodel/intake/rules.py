@@ -263,16 +263,24 @@ def _where_org(prepared: Observations, rows: np.ndarray) -> tuple[str, int | Non
     return f"observations {where_rows(rows, prepared.from_file, len(rows))}", int(rows[0])
 
 
-def grouped_issues(model: LogicModel, prepared: Observations) -> list[Issue]:
+def grouped_issues(
+    model: LogicModel, prepared: Observations, smallest: np.ndarray | None = None
+) -> list[Issue]:
     """LM307 and the plausibility rules (LM320–LM322) on a result whose rows are groups of input
     rows (``prepared.grouped``: an engine frame's reporting-period cube).
 
     The rules are the ones the pandas intake runs; a problem they place at rows is placed at the
     cube instead (:data:`~logicmodel.intake.messages.GROUPED_WHERE`, ``row`` ``None``), since the
-    cube's rows are not rows of the input.
+    cube's rows are not rows of the input. With ``smallest`` (each group's smallest input value),
+    a count below zero (LM320) is judged on the input values, as the pandas intake judges it,
+    rather than on their sum.
     """
-    found = [*formula_conflicts(model, prepared), *plausibility_issues(model, prepared, False)]
+    plausible = plausibility_issues(model, prepared, False)
+    if smallest is not None:
+        lowest = dataclasses.replace(prepared, frame=prepared.frame.assign(value=smallest))
+        negative = [i for i in plausibility_issues(model, lowest, False) if i.code == "LM320"]
+        plausible = negative + [i for i in plausible if i.code != "LM320"]
     return [
         dataclasses.replace(i, where=GROUPED_WHERE, row=None) if i.row is not None else i
-        for i in found
+        for i in [*formula_conflicts(model, prepared), *plausible]
     ]
