@@ -1,8 +1,9 @@
 """Observation intake: any dataframe → one compact clean frame in each indicator's unit.
 
 The code lives in :mod:`logicmodel.intake` (``frame``: the pandas front end, ``result``: the
-intake's result, ``columns`` and ``values``: what a column and a cell mean); this module keeps the
-names other packages import.
+intake's result, ``columns`` and ``values``: what a column and a cell mean, ``distinct`` and
+``messages``: the LM3xx rules and their messages, shared with the engine front end of
+:mod:`logicmodel.evaluation.engine`); this module keeps the names other packages import.
 
 Row 3 of DESIGN §3 (beside ``graph``): both ``checks`` (for LM3xx issues) and ``evaluate`` use it.
 Everything is vectorised: periods are parsed once per distinct value, units converted once per

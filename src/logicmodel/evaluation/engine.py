@@ -1,30 +1,36 @@
-"""Push heavy grouping down to the dataframe engine (polars, duckdb, pyarrow, PySpark, dask).
+"""The engine front end of the intake: polars, duckdb, pyarrow, PySpark or dask frames →
+:class:`~logicmodel.intake.result.Observations`, with the heavy grouping done in the engine.
 
-:func:`pushdown` turns observations held by an engine into a small pandas frame in the intake's
-input format (``indicator, org, period, value, kind``; values already in each indicator's unit)
-that :func:`logicmodel.observations.prepare_observations` and the pandas pipeline of
-:func:`logicmodel.evaluation` then take unchanged. Written once over ``narwhals.stable.v2``:
+:func:`pushdown` gives the same integer-coded result as the pandas front end
+(:func:`logicmodel.observations.prepare_observations`), but with one row per (indicator, org,
+reporting period, kind) group aggregated in the engine rather than one row per input row. Written
+once over ``narwhals.stable.v2``, with the rules of :mod:`logicmodel.intake`:
 
-1. columns are resolved like the intake does (same aliases);
-2. the distinct (indicator, period, kind, unit) combinations are collected (small) and checked in
-   Python: unknown indicators (LM301), periods that are not periods (LM302), kinds (LM310), units
-   (LM306); periods are parsed once per distinct text and mapped to each indicator's reporting
-   period; the mapping is shipped to the engine as a small table and joined;
-3. values that are not plain numbers are collected per distinct text and parsed like the intake
-   (``1,234`` is a number, ``abc`` is LM303);
+1. columns are resolved like the pandas intake does (same aliases);
+2. values that are not plain numbers are collected per distinct text and read by the one rule of
+   :mod:`logicmodel.intake.values` (``1,234`` and ``▲5`` are numbers, ``abc`` is LM303);
+3. the distinct (indicator, period, kind, unit) combinations are counted in the engine (small) and
+   judged by the rules of :mod:`logicmodel.intake.distinct`, the ones the pandas intake runs:
+   unknown indicators (LM301), periods (LM302), kinds (LM310), units (LM306); periods are parsed
+   once per distinct text into the result's :class:`~logicmodel.intake.result.PeriodTable` and
+   each indicator's actual rows mapped to its reporting period; the mapping (text → integer codes,
+   unit factor) is shipped to the engine as a small table and joined;
 4. duplicates (more than one row per indicator, org, observed period and kind, LM304) are found
    with one grouping whose result (only the duplicated groups) is collected;
 5. actual rows are grouped by (indicator, org, kind, reporting period) with the indicator's time
    rule (sum, mean, min, max natively; ``last`` is the value at the latest observed end, found by
-   joining the per-group maximum back) and only that cube is collected.
+   joining the per-group maximum back) and only that cube is collected. It *is* the result: its
+   integer columns become the :class:`~logicmodel.intake.result.Observations` frame, organisation
+   codes are read by the intake's text rule (NFKC, stripped), and no second pass through the
+   pandas intake is made.
 
 Aggregating an indicator's rows to its reporting period once more with the same rule gives the
-same rows (sum, last, mean, min or max of one row), so the pandas pipeline computes the same
-progress from the cube as from every row. An indicator needed at more than one frequency (a
-component of a formula indicator with another frequency) keeps its observed periods.
+same rows (sum, last, mean, min or max of one row), so ``evaluate`` computes the same progress from
+the cube as from every row. An indicator needed at more than one frequency (a component of a
+formula indicator with another frequency) keeps its observed periods.
 
 Row numbers do not exist in an engine frame: issues found here have ``row=None`` and say which
-value or group is wrong and how many rows have it.
+value or group is wrong and how many rows have it; the result is ``grouped`` (its ``row`` is -1).
 
 Examples
 --------
@@ -38,6 +44,9 @@ Examples
 0  trained_n  FY2024  1230.0  actual
 >>> [(i.code, i.row) for i in pushed.issues]
 [('LM303', None)]
+>>> pushed.observations.frame[["ind_code", "pcode", "value", "kind_code", "row"]]
+   ind_code  pcode   value  kind_code  row
+0         3      0  1230.0          0   -1
 """
 
 from __future__ import annotations
@@ -51,19 +60,34 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from logicmodel.errors import UnitError, nearest
+from logicmodel.errors import ModelError
 from logicmodel.evaluation.aggregate import effective_frequency
 from logicmodel.evaluation.timing import latest_end_of_finest
-from logicmodel.intake.columns import as_numbers, as_text, standard_columns
-from logicmodel.intake.values import KIND_ALIASES
+from logicmodel.intake.columns import as_numbers, as_text, factorize, standard_columns, text_codes
+from logicmodel.intake.distinct import (
+    bad_values,
+    indicator_positions,
+    kind_codes,
+    parsed_periods,
+    unit_factors,
+)
+from logicmodel.intake.messages import (
+    ENGINE_WHERE,
+    MORE_DUPLICATES,
+    NO_ROW_NUMBERS,
+    PERCENT_OUTSIDE,
+    CountReporter,
+    duplicated,
+    missing_columns,
+    numeric_org_codes,
+)
+from logicmodel.intake.result import KIND_VALUES, Observations, PeriodTable, empty_observations
+from logicmodel.intake.rules import grouped_issues
 from logicmodel.issues import Issue
-from logicmodel.observations import Observations, prepare_observations
-from logicmodel.periods import EPOCH as _EPOCH
-from logicmodel.periods import assign_periods, epoch_days, parse_period, parse_periods
-from logicmodel.units import conversion_factor
+from logicmodel.periods import EPOCH, assign_periods, epoch_days
 
 if TYPE_CHECKING:
-    from logicmodel.model import Indicator, LogicModel
+    from logicmodel.model import LogicModel
 
 __all__ = [
     "Pushdown",
@@ -76,8 +100,9 @@ _PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 _MAX_ODD_VALUES = 100_000
 """Distinct non-plain value texts collected at most; beyond that the frame is not pushed down."""
 _MAX_LISTED = 20
-_WHERE = "observations (engine frame)"
 _RULES = ("sum", "mean", "min", "max")
+_PICK = {**{r: r for r in _RULES}, "last": "_lv"}
+"""The cube's column holding each time rule's value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +111,10 @@ class Pushdown:
 
     Attributes
     ----------
-    frame
-        Small pandas frame in the intake's input format: ``indicator, period, value, kind`` and
-        ``org`` when the input has one; values in each indicator's unit (no ``unit`` column).
-    issues
-        LM3xx issues found in the engine (``row`` is ``None``: engine frames have no row numbers).
+    observations
+        The intake's result (:class:`~logicmodel.intake.result.Observations`): integer codes, one
+        row per group aggregated in the engine (``grouped``), values in each indicator's unit, and
+        every LM3xx issue found (``row`` is ``None``: engine frames have no row numbers).
     rows_in
         Number of rows in the engine frame.
     last_actual_end
@@ -102,26 +126,40 @@ class Pushdown:
         inside the cube's periods, so :func:`~logicmodel.evaluate` then reads the rows itself.
     """
 
-    frame: pd.DataFrame
-    issues: tuple[Issue, ...]
+    observations: Observations
     rows_in: int
     last_actual_end: dt.date | None
     last_observed_end: dt.date | None = None
 
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """Every LM3xx issue of the engine frame (the result's ``issues``)."""
+        return self.observations.issues
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cube in the intake's input format: ``indicator, period, value, kind`` and ``org``
+        when the input has one (readable text, made from the integer codes)."""
+        table = self.observations.table()
+        org = ["org"] if self.observations.has_org else []
+        out: pd.DataFrame = table[["indicator", *org, "period", "value", "kind"]]
+        return out
+
     def prepare(self, model: LogicModel) -> Observations:
-        """The cube through :func:`~logicmodel.observations.prepare_observations`, with the
-        engine's issues first.
+        """The intake's result (:attr:`observations`) for ``model``, the model given to
+        :func:`pushdown`: the cube is the result, nothing is read again.
 
-        LM305 (percentages outside 0–100) is judged here on the engine's rows, so the intake's
-        LM305 on aggregated cube rows is left out.
+        Raises
+        ------
+        ModelError
+            If ``model`` has other indicators than the one the frame was pushed down for.
         """
-        prepared = prepare_observations(model, self.frame)
-        later = tuple(i for i in prepared.issues if i.code != "LM305" or not _is_cube(self.frame))
-        return dataclasses.replace(prepared, issues=self.issues + later)
-
-
-def _is_cube(frame: pd.DataFrame) -> bool:
-    return "value" in frame.columns and "unit" not in frame.columns
+        if tuple(i.id for i in model.indicators) != self.observations.indicators:
+            raise ModelError(
+                f"model {model.id!r} is not the model these observations were pushed down for "
+                "(its indicators differ); call pushdown() with it"
+            )
+        return self.observations
 
 
 def is_engine_frame(observations: Any) -> bool:
@@ -202,62 +240,54 @@ def pushdown(model: LogicModel, observations: Any) -> Pushdown | None:
         return None
     cols = standard_columns(list(lf.columns))
     schema = lf.collect_schema()
-    unusable = _unusable(list(lf.columns), cols, schema)
+    unusable = _unusable(model, list(lf.columns), cols, schema)
     if unusable is not None:
         return unusable
     keys: list[str] = [k for k in ("indicator", "period", "kind", "unit") if k in cols]
-    sel = _standard_selection(nw, lf, keys, cols, schema)
-    # distinct combinations, checked in Python
-    combos = sel.group_by(*keys).agg(nw.len().alias("n")).collect().to_pandas()
-    rows_in = int(combos["n"].sum()) if len(combos) else 0
-    issues: list[Issue] = []
-    table = _mapping(model, combos, keys, cols, issues)
-    sel = _numbers(nw, sel, schema[cols["value"]], cols, make_small, issues)
+    value_issues: list[Issue] = []
+    selection = _standard_selection(nw, lf, keys, cols, schema)
+    sel = _numbers(nw, selection, schema[cols["value"]], cols, make_small, value_issues)
     if sel is None:
         return None
-    out_cols = ["indicator", *(["org"] if "org" in cols else []), "period", "value", "kind"]
+    combos = _combinations(nw, sel, keys, count_infinite=not schema[cols["value"]].is_integer())
+    issues: list[Issue] = []
+    table = _key_table(model, combos, keys, cols, issues)
+    issues += value_issues + _infinite_values(combos, cols)
+    rows_in = int(combos["n"].sum()) if len(combos) else 0
     if table is None:
-        empty = pd.DataFrame(
-            {c: pd.Series([], dtype="float64" if c == "value" else object) for c in out_cols}
-        )
-        return Pushdown(empty, tuple(issues), rows_in, None)
-    small = make_small(table, _TABLE_SCHEMA(nw, keys))
-    rows = sel.join(small, on=keys, how="inner").with_columns(
-        (nw.col("value") * nw.col("_f")).alias("value")
+        ids = tuple(i.id for i in model.indicators)
+        empty = Observations(empty_observations(), tuple(issues), "org" in cols, ids, grouped=True)
+        return Pushdown(empty, rows_in, None)
+    rows = (
+        sel.filter(nw.col("value").is_finite())
+        .join(make_small(table.columns, _table_schema(nw, keys)), on=keys, how="inner")
+        .with_columns((nw.col("value") * nw.col("_f")).alias("value"))
     )
-    group = ["_i", *(["org"] if "org" in cols else []), "_k"]
-    issues.extend(_duplicate_issues(_duplicates(nw, rows, group), "org" in cols))
-    cube = _cube(nw, rows, group)
+    group = _group("org" in cols)
+    with_last = "last" in table.columns["_r"]
+    dups, cube = _aggregated(nw, rows, group, make_small, with_last=with_last)
+    issues.extend(_duplicate_issues(model, dups, table.observed))
     issues.extend(_percent_issues(model, cube, cols))  # uses the min and max of each group
-    cube = _one_value_per_row(nw, rows, cube, group)
-    last_end, last_observed = _observed_ends(table)
-    # text columns stay as collected (Arrow-backed): no Python object per row of the cube
-    result = pd.DataFrame(
-        {
-            "indicator": cube["_i"],
-            **({"org": cube["org"]} if "org" in cols else {}),
-            "period": cube["_p"],
-            "value": cube["value"].astype("float64"),
-            "kind": cube["_k"],
-        }
-    ).reset_index(drop=True)
-    del cube
-    return Pushdown(result[out_cols], tuple(issues), rows_in, last_end, last_observed)
+    smallest = cube["min"].to_numpy(dtype=np.float64)  # LM320 judges the input values
+    cube = _one_value_per_row(cube)
+    result = _observations(model, cube, table.periods, "org" in cols, issues, smallest)
+    return Pushdown(result, rows_in, *_observed_ends(table.columns))
 
 
-def _unusable(names: list[Any], cols: dict[str, Any], schema: Any) -> Pushdown | None:
-    """An empty result for the intake to explain, when key columns are missing (LM308) or org
-    codes are numbers (LM309); else ``None``."""
-    if any(c not in cols for c in ("indicator", "period", "value")):
-        # the intake reports the missing columns (LM308) and the columns found
-        return Pushdown(pd.DataFrame(columns=names), (), 0, None)
-    if "org" in cols and (schema[cols["org"]].is_integer() or schema[cols["org"]].is_float()):
-        # the intake explains integer codes (LM309)
-        empty = pd.DataFrame(
-            {"indicator": [], "period": [], "value": [], "org": pd.Series([], dtype="int64")}
-        )
-        return Pushdown(empty, (), 0, None)
-    return None
+def _unusable(
+    model: LogicModel, names: list[Any], cols: dict[str, Any], schema: Any
+) -> Pushdown | None:
+    """A result with only LM308 (a key column missing) or LM309 (org codes that are numbers);
+    else ``None``."""
+    missing = missing_columns(names, cols)
+    issue = missing
+    if missing is None and "org" in cols:
+        dtype = schema[cols["org"]]
+        issue = numeric_org_codes(cols["org"]) if dtype.is_integer() or dtype.is_float() else None
+    if issue is None:
+        return None
+    ids = tuple(i.id for i in model.indicators)
+    return Pushdown(Observations(empty_observations(), (issue,), "org" in cols, ids), 0, None)
 
 
 def _standard_selection(
@@ -291,15 +321,12 @@ def _numbers(
     make_small: Callable[[dict[str, list[Any]], dict[str, Any]], Any],
     issues: list[Issue],
 ) -> Any:
-    """Rows with a usable value, as float64: text that is not a plain number goes through the
-    rule of :mod:`logicmodel.intake.values` per distinct value (LM303 for the rest). ``None`` when
-    there are too many distinct odd values to ship (the caller then collects the frame)."""
+    """Values as float64 (null where blank or not a number): text that is not a plain number goes
+    through the rule of :mod:`logicmodel.intake.values` per distinct value (LM303 for the rest).
+    ``None`` when there are too many distinct odd values to ship (the caller then collects the
+    frame)."""
     if value_dtype.is_numeric():
-        value = nw.col("value")
-        valid_value = (
-            ~value.is_null() & ~value.is_nan() if value_dtype.is_float() else ~value.is_null()
-        )
-        return sel.filter(valid_value)
+        return sel
     plain = nw.col("value").str.contains(_PLAIN_NUMBER)
     odd = (
         sel.filter(~plain & (nw.col("value") != ""))
@@ -312,18 +339,10 @@ def _numbers(
     if len(odd) > _MAX_ODD_VALUES:
         return None
     parsed, bad = as_numbers(odd["value"].astype(object))
-    for k in np.flatnonzero(bad)[:_MAX_LISTED]:
-        text_k, n_k = odd["value"].iloc[k], int(odd["n"].iloc[k])
-        issues.append(
-            Issue(
-                "LM303",
-                "error",
-                _WHERE,
-                f"value {text_k!r}: not a number ({_rows(n_k)})",
-                message_ja=f"value {text_k!r}: 数値ではありません（{n_k}行）",
-                column=str(cols["value"]),
-            )
-        )
+    if bad.any():
+        report = CountReporter(odd["n"].to_numpy(dtype=np.int64)[bad], issues)
+        texts = odd["value"].to_numpy(dtype=object)[bad]
+        bad_values(np.arange(len(texts)), texts, cols["value"], report)
     number = nw.when(plain).then(nw.col("value")).otherwise(None).cast(nw.Float64)
     usable = ~bad & ~np.isnan(parsed)
     if usable.any():
@@ -336,14 +355,184 @@ def _numbers(
         )
         sel = sel.join(extra, on="value", how="left")
         number = nw.when(plain).then(number).otherwise(nw.col("_num"))
-    return sel.with_columns(number.alias("value")).filter(~nw.col("value").is_null())
+    return sel.with_columns(number.alias("value"))
+
+
+def _combinations(nw: Any, sel: Any, keys: list[str], *, count_infinite: bool) -> pd.DataFrame:
+    """The distinct key combinations with their row counts (``n``) and, unless values are
+    integers, the rows holding an infinity (``_pinf``, ``_ninf``; LM303 as in the pandas intake)."""
+    aggs = [nw.len().alias("n")]
+    if count_infinite:
+        sel = sel.with_columns(
+            (nw.col("value") == float("inf")).cast(nw.Int64).alias("_pinf"),
+            (nw.col("value") == float("-inf")).cast(nw.Int64).alias("_ninf"),
+        )
+        aggs += [nw.col("_pinf").sum(), nw.col("_ninf").sum()]
+    out: pd.DataFrame = sel.group_by(*keys).agg(*aggs).collect().to_pandas()
+    return out
+
+
+def _infinite_values(combos: pd.DataFrame, cols: dict[str, Any]) -> list[Issue]:
+    """LM303 for infinite values (not numbers to the pandas intake either)."""
+    if "_pinf" not in combos.columns:
+        return []
+    counts = np.array(
+        [combos[c].fillna(0).to_numpy(dtype=np.int64).sum() for c in ("_pinf", "_ninf")]
+    )
+    hit = counts > 0
+    out: list[Issue] = []
+    if hit.any():
+        values = np.array([np.inf, -np.inf], dtype=object)[hit]  # shown as inf, -inf
+        bad_values(np.arange(len(values)), values, cols["value"], CountReporter(counts[hit], out))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyTable:
+    """The small table shipped to the engine, and what it refers to.
+
+    ``columns``: the key texts of every usable combination with their meaning (``_i`` indicator
+    position, ``_k`` kind code, ``_p`` code in ``periods`` of the row's reporting period, ``_r``
+    time rule, ``_f`` unit factor, ``_os``/``_oe`` first and last day of the observed period);
+    ``periods``: the result's period table; ``observed``: the label of each observed period.
+    """
+
+    columns: dict[str, list[Any]]
+    periods: PeriodTable
+    observed: dict[tuple[int, int], str]
+
+
+def _key_table(
+    model: LogicModel,
+    combos: pd.DataFrame,
+    keys: list[str],
+    cols: dict[str, Any],
+    issues: list[Issue],
+) -> _KeyTable | None:
+    """The rules of :mod:`logicmodel.intake.distinct` over the distinct key combinations (each
+    problem counting the rows it stands for), and the table of the usable ones."""
+    if not len(combos):
+        return None
+    n = len(combos)
+    report = CountReporter(combos["n"].to_numpy(dtype=np.int64), issues)
+    ind = indicator_positions(model, *text_codes(combos["indicator"]), cols["indicator"], report)
+    pcodes, parsed = _period_codes(model, combos["period"], cols["period"], report)
+    kind = np.zeros(n, dtype=np.int8)
+    if "kind" in keys:
+        kind = kind_codes(*text_codes(combos["kind"]), cols["kind"], report)
+    factors, bad_unit = np.ones(n), np.zeros(n, dtype=bool)
+    if "unit" in keys:
+        factors, bad_unit = unit_factors(
+            model, ind, *text_codes(combos["unit"]), cols["unit"], report
+        )
+    good = np.flatnonzero((ind >= 0) & (pcodes >= 0) & (kind >= 0) & ~bad_unit)
+    if not len(good):
+        return None
+    p = pcodes[good]
+    g_ind, g_kind = ind[good], kind[good]
+    observed_start, observed_end = epoch_days(parsed.start[p]), epoch_days(parsed.end[p])
+    labels = parsed.label[p]
+    observed: dict[tuple[int, int], str] = {}
+    for key in zip(observed_start.tolist(), observed_end.tolist(), labels.tolist(), strict=True):
+        observed.setdefault(key[:2], str(key[2]))  # the first spelling names the period
+    start, end, label = _reporting_periods(
+        model, g_ind, g_kind, parsed.start[p], parsed.end[p], labels
+    )
+    periods = PeriodTable()
+    columns = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
+    columns.update(
+        {
+            "_i": g_ind.tolist(),
+            "_k": g_kind.tolist(),
+            "_p": periods.add(start, end, label).tolist(),
+            "_r": [str(model.indicators[i].time_rule) for i in g_ind.tolist()],
+            "_f": factors[good].astype(float).tolist(),
+            "_os": observed_start.tolist(),
+            "_oe": observed_end.tolist(),
+        }
+    )
+    return _KeyTable(columns, periods, observed)
+
+
+def _period_codes(
+    model: LogicModel, texts: pd.Series, column: Any, report: CountReporter
+) -> tuple[np.ndarray, Any]:
+    """Per combination the code of its distinct period text (-1 when blank or no period: LM302)
+    and the distinct texts parsed."""
+    ptext = texts.to_numpy(dtype=object)
+    ptext[ptext == ""] = None  # missing periods were shipped as ""
+    codes, distinct = factorize(pd.Series(ptext, dtype=object))
+    parsed = parsed_periods(codes, distinct, model.fiscal_year_start, column, report)
+    valid = np.append(parsed.valid, False)[codes]
+    return np.where(valid, codes, -1), parsed
+
+
+def _reporting_periods(
+    model: LogicModel,
+    g_ind: np.ndarray,
+    g_kind: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    label: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Actual rows of an indicator aggregated at one frequency move to its reporting period."""
+    fys = model.fiscal_year_start
+    needed = _frequencies_needed(model)
+    start, end, label = start.copy(), end.copy(), label.copy()
+    for k in np.unique(g_ind).tolist():
+        freqs = needed.get(model.indicators[k].id, set())
+        freq = next(iter(freqs)) if len(freqs) == 1 else None
+        mask = (g_ind == k) & (g_kind == 0)
+        if freq is None or not mask.any():
+            continue
+        assigned = assign_periods(end[mask], freq, fiscal_year_start=fys)
+        start[mask], end[mask], label[mask] = assigned.start, assigned.end, assigned.label
+    return start, end, label
+
+
+def _group(has_org: bool) -> list[str]:
+    return ["_i", "org", "_k"] if has_org else ["_i", "_k"]
+
+
+def _aggregated(
+    nw: Any,
+    rows: Any,
+    group: list[str],
+    make_small: Callable[[dict[str, list[Any]], dict[str, Any]], Any],
+    *,
+    with_last: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The duplicated groups of the rows and their cube. Two spellings of one org code (``１３１０１６``
+    and ``131016``) are one organisation to the intake's text rule: when the cube has both, the
+    rows get the code's one spelling from a small table and are grouped again."""
+    dups, cube = _duplicates(nw, rows, group), _cube(nw, rows, group, with_last=with_last)
+    spellings = _org_spellings(cube["org"]) if "org" in group else None
+    if spellings is None:
+        return dups, cube
+    small = make_small(spellings, {"org": nw.String(), "_org": nw.String()})
+    rows = (
+        rows.join(small, on="org", how="inner")
+        .with_columns(nw.col("_org").alias("org"))
+        .drop("_org")
+    )
+    return _duplicates(nw, rows, group), _cube(nw, rows, group, with_last=with_last)
+
+
+def _org_spellings(orgs: pd.Series) -> dict[str, list[Any]] | None:
+    """``org`` → ``_org`` (the code as the intake reads it, NFKC and stripped; ``""`` for none)
+    when two spellings in ``orgs`` are one code; else ``None``."""
+    _codes, distinct = factorize(orgs)
+    canonical = pd.Series(as_text(pd.Series(distinct, dtype=object)), dtype=object).fillna("")
+    if canonical.nunique() == len(distinct):
+        return None
+    return {"org": [str(x) for x in distinct], "_org": canonical.tolist()}
 
 
 def _duplicates(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
     """Groups with more than one row per observed period (the first few)."""
     out: pd.DataFrame = (
         rows.group_by(*group, "_os", "_oe")
-        .agg(nw.len().alias("n"), nw.col("_p").min().alias("_p"))
+        .agg(nw.len().alias("n"))
         .filter(nw.col("n") > 1)
         .head(_MAX_LISTED + 1)
         .collect()
@@ -352,75 +541,148 @@ def _duplicates(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
     return out
 
 
-def _cube(nw: Any, rows: Any, group: list[str]) -> pd.DataFrame:
-    """Per group and reporting period: every time rule's value, the last end, the row count."""
-    out: pd.DataFrame = (
-        rows.group_by(*group, "_p", "_r")
-        .agg(
-            *(getattr(nw.col("value"), r)().alias(r) for r in _RULES),
-            nw.col("_oe").max().alias("_last_end"),
-            nw.len().alias("_n"),
+def _duplicate_issues(
+    model: LogicModel, dups: pd.DataFrame, observed: dict[tuple[int, int], str]
+) -> list[Issue]:
+    """LM304 for every duplicated group collected (the first 20 named)."""
+    out: list[Issue] = []
+    for k in range(len(dups)):
+        if k == _MAX_LISTED:
+            more = MORE_DUPLICATES
+            out.append(Issue("LM304", "error", ENGINE_WHERE, more[0], message_ja=more[1]))
+            break
+        row = dups.iloc[k]
+        name = model.indicators[int(row["_i"])].id
+        period = observed[(int(row["_os"]), int(row["_oe"]))]
+        kind = KIND_VALUES[int(row["_k"])]
+        message = duplicated(name, row.get("org"), period, kind, int(row["n"]))
+        out.append(
+            Issue(
+                "LM304",
+                "error",
+                ENGINE_WHERE,
+                f"{message[0]}; {NO_ROW_NUMBERS}",
+                message_ja=message[1],
+                ids=(name,),
+            )
         )
-        .collect()
-        .to_pandas()
-    )
     return out
 
 
-def _one_value_per_row(nw: Any, rows: Any, cube: pd.DataFrame, group: list[str]) -> pd.DataFrame:
-    """One value per row by its time rule; the other rules' columns are dropped at once."""
-    rule_of = cube["_r"].to_numpy(dtype=object)
-    picked = np.full(len(cube), np.nan)
-    for rule in _RULES:
-        hit = rule_of == rule
-        picked[hit] = cube[rule].to_numpy(dtype="float64")[hit]
-    cube = cube.drop(columns=list(_RULES)).assign(value=picked)
-    del picked
-    is_last = rule_of == "last"
-    if not is_last.any():
-        return cube
-    # the most recent observed period: the later end, on the same end the later start (as
-    # PeriodTable.recency orders them in the pandas pipeline)
-    recent = rows.filter(nw.col("_r") == "last").with_columns(
-        (nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))).alias(
-            "_rec"
-        )
+def _cube(nw: Any, rows: Any, group: list[str], *, with_last: bool) -> pd.DataFrame:
+    """Per group and reporting period: every time rule's value, and with ``with_last`` the value
+    at the most recent observed period (``_lv``), joined in the engine: one collect."""
+    cube = rows.group_by(*group, "_p", "_r").agg(
+        *(getattr(nw.col("value"), r)().alias(r) for r in _RULES)
     )
+    if with_last:
+        cube = cube.join(_last_values(nw, rows, group), on=[*group, "_p"], how="left")
+    out: pd.DataFrame = cube.collect().to_pandas()
+    return out
+
+
+def _last_values(nw: Any, rows: Any, group: list[str]) -> Any:
+    """Per group and reporting period of a ``last`` indicator, the value at the most recent
+    observed period: the later end, on the same end the later start (as
+    :attr:`~logicmodel.intake.result.PeriodTable.recency` orders them)."""
+    recency = nw.col("_oe") * (1 << 20) + (nw.col("_os") - nw.col("_oe") + ((1 << 20) - 1))
+    recent = rows.filter(nw.col("_r") == "last").with_columns(recency.alias("_rec"))
     latest = recent.group_by(*group, "_p").agg(nw.col("_rec").max())
-    last = (
+    return (
         recent.join(latest, on=[*group, "_p", "_rec"], how="inner")
         .group_by(*group, "_p")
         .agg(nw.col("value").max().alias("_lv"))
-        .collect()
-        .to_pandas()
     )
-    # only the rows of ``last`` indicators are joined (not a copy of the whole cube)
-    lv = cube.loc[is_last, [*group, "_p"]].merge(last, on=[*group, "_p"], how="left")["_lv"]
-    cube.loc[is_last, "value"] = lv.to_numpy(dtype="float64")
-    return cube
+
+
+def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, Any]) -> list[Issue]:
+    """LM305 (a warning) for groups of a percent indicator with a value outside 0–100."""
+    pct = [k for k, i in enumerate(model.indicators) if i.unit == "%"]
+    if not pct:
+        return []
+    ind = cube["_i"].to_numpy(dtype=np.int64)
+    off = np.isin(ind, pct) & (
+        (cube["min"].to_numpy(dtype="float64") < 0) | (cube["max"].to_numpy(dtype="float64") > 100)
+    )
+    if not off.any():
+        return []
+    ids = tuple(sorted({model.indicators[k].id for k in ind[off].tolist()}))
+    groups = f"{int(off.sum())} (indicator, org, period) group(s) of {', '.join(map(repr, ids))}"
+    return [
+        Issue(
+            "LM305",
+            "warning",
+            ENGINE_WHERE,
+            f"values: {PERCENT_OUTSIDE[0]} in {groups}; {NO_ROW_NUMBERS}",
+            message_ja=f"values: {PERCENT_OUTSIDE[1]}",
+            column=str(cols["value"]),
+            ids=ids,
+        )
+    ]
+
+
+def _one_value_per_row(cube: pd.DataFrame) -> pd.DataFrame:
+    """One value per row by its time rule; the other rules' columns are dropped at once."""
+    rule_of = cube["_r"].to_numpy(dtype=object)
+    picked = np.full(len(cube), np.nan)
+    for rule, column in _PICK.items():
+        hit = rule_of == rule
+        if column in cube.columns and hit.any():
+            picked[hit] = cube[column].to_numpy(dtype="float64")[hit]
+    return cube.drop(columns=[c for c in _PICK.values() if c in cube.columns]).assign(value=picked)
+
+
+def _observations(
+    model: LogicModel,
+    cube: pd.DataFrame,
+    periods: PeriodTable,
+    has_org: bool,
+    issues: list[Issue],
+    smallest: np.ndarray,
+) -> Observations:
+    """The cube as the intake's result: its integer columns as they are, org codes by the
+    intake's text rule, and the rules the pandas intake runs on its result (LM307, LM32x)."""
+    n = len(cube)
+    org_code, orgs = np.full(n, -1, dtype=np.int32), np.zeros(0, dtype=object)
+    if has_org:
+        org_code, orgs = text_codes(cube["org"])
+    frame = pd.DataFrame(
+        {
+            "ind_code": cube["_i"].to_numpy(dtype=np.int32),
+            "org_code": org_code.astype(np.int32, copy=False),
+            "pcode": cube["_p"].to_numpy(dtype=np.int32),
+            "value": cube["value"].to_numpy(dtype=np.float64),
+            "kind_code": cube["_k"].to_numpy(dtype=np.int8),
+            "row": np.full(n, -1, dtype=np.int64),
+        }
+    )
+    ids = tuple(i.id for i in model.indicators)
+    prepared = Observations(frame, (), has_org, ids, orgs, periods, grouped=True)
+    issues.extend(grouped_issues(model, prepared, smallest))
+    return dataclasses.replace(prepared, issues=tuple(issues))
 
 
 def _observed_ends(table: dict[str, list[Any]]) -> tuple[dt.date | None, dt.date | None]:
     """The default as_of (the latest end of the finest observed frequency, DESIGN §4.4) and the
     latest observed end, from the distinct observed periods of actual rows."""
-    is_actual = np.asarray(table["_k"], dtype=object) == "actual"
+    is_actual = np.asarray(table["_k"], dtype=np.int64) == 0
     finest = latest_end_of_finest(
         np.asarray(table["_os"], dtype=np.int64)[is_actual],
         np.asarray(table["_oe"], dtype=np.int64)[is_actual],
     )
-    last_end = (_EPOCH + np.int64(finest)).item() if finest is not None else None
+    last_end = (EPOCH + np.int64(finest)).item() if finest is not None else None
     ends = np.asarray(table["_oe"], dtype=np.int64)[is_actual]
-    last_observed = (_EPOCH + np.int64(ends.max())).item() if len(ends) else None
+    last_observed = (EPOCH + np.int64(ends.max())).item() if len(ends) else None
     return last_end, last_observed
 
 
-def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
+def _table_schema(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
     schema: dict[str, Any] = {k: nw.String() for k in keys}
     schema.update(
         {
-            "_i": nw.String(),
-            "_k": nw.String(),
-            "_p": nw.String(),
+            "_i": nw.Int32(),
+            "_k": nw.Int32(),
+            "_p": nw.Int32(),
             "_r": nw.String(),
             "_f": nw.Float64(),
             "_os": nw.Int64(),
@@ -428,10 +690,6 @@ def _TABLE_SCHEMA(nw: Any, keys: Sequence[str]) -> dict[str, Any]:
         }
     )
     return schema
-
-
-def _rows(n: int) -> str:
-    return f"{n} row{'s' if n != 1 else ''}; engine frames have no row numbers"
 
 
 def _frequencies_needed(model: LogicModel) -> dict[str, set[str | None]]:
@@ -450,294 +708,6 @@ def _frequencies_needed(model: LogicModel) -> dict[str, set[str | None]]:
     for ind in model.indicators:
         need(ind.id, effective_frequency(ind, fys), frozenset())
     return needed
-
-
-@dataclass
-class _Problems:
-    """LM3xx errors about distinct key combinations, each counting the rows it stands for."""
-
-    counts: np.ndarray
-    issues: list[Issue]
-
-    def report(
-        self,
-        code: str,
-        mask: np.ndarray,
-        what: str,
-        message: tuple[str, str],
-        column: str,
-        ids: tuple[str, ...] = (),
-    ) -> None:
-        """An error about the combinations in ``mask``; ``message`` in English and Japanese."""
-        n = int(self.counts[mask].sum())
-        self.issues.append(
-            Issue(
-                code,
-                "error",
-                _WHERE,
-                f"{what}: {message[0]} ({_rows(n)})",
-                message_ja=f"{what}: {message[1]}（{n}行）",
-                column=column,
-                ids=ids,
-            )
-        )
-
-
-def _mapping(
-    model: LogicModel,
-    combos: pd.DataFrame,
-    keys: list[str],
-    cols: dict[str, str],
-    issues: list[Issue],
-) -> dict[str, list[Any]] | None:
-    """The table: raw key texts → indicator, kind, reporting period, factor, rule, span."""
-    if not len(combos):
-        return None
-    fys = model.fiscal_year_start
-    known: dict[str, Indicator] = {i.id: i for i in model.indicators}
-    problems = _Problems(combos["n"].to_numpy(dtype=np.int64), issues)
-    ind, ok = _known_indicators(combos, known, cols, problems)
-    ptext = combos["period"].astype(object).to_numpy()
-    parr = _parsed_periods(ptext, fys, cols, problems)
-    ok &= parr.valid
-    kinds, ok_kind = _kinds(combos, keys, cols, problems)
-    ok &= ok_kind
-    factors = _factors(combos, keys, ind, ok, known, cols, problems)
-    ok &= ~np.isnan(factors)
-    good = np.flatnonzero(ok)
-    if not len(good):
-        return None
-    g_ind, g_kind, start, end = ind[good], kinds[good], parr.start[good], parr.end[good]
-    label = _labels(parr.label[good].copy(), start, end, ptext[good], fys)
-    period = _reporting_periods(model, g_ind, g_kind, end, label.astype(object))
-    table: dict[str, list[Any]] = {k: combos[k].to_numpy(dtype=object)[good].tolist() for k in keys}
-    table.update(
-        {
-            "_i": [str(x) for x in g_ind],
-            "_k": [str(x) for x in g_kind],
-            "_p": [str(x) for x in period],
-            "_r": [str(known[str(i)].time_rule) for i in g_ind],
-            "_f": factors[good].astype(float).tolist(),
-            "_os": epoch_days(start).tolist(),
-            "_oe": epoch_days(end).tolist(),
-        }
-    )
-    return table
-
-
-def _known_indicators(
-    combos: pd.DataFrame, known: dict[str, Indicator], cols: dict[str, str], problems: _Problems
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indicator ids (NFKC, stripped) and which combinations name a known one (LM301)."""
-    ind = as_text(combos["indicator"].astype(object))
-    ok = np.ones(len(combos), dtype=bool)
-    for name in pd.unique(pd.Series(ind[pd.notna(ind)], dtype=object)):
-        if name not in known:
-            mask = ind == name
-            hint = ", ".join(repr(x) for x in nearest(str(name), known)) or "none defined"
-            problems.report(
-                "LM301",
-                mask,
-                f"indicator {name!r}",
-                (
-                    f"unknown indicator; nearest known ids: {hint}",
-                    f"未定義の指標です（近い指標: {hint}）",
-                ),
-                cols["indicator"],
-                (str(name),),
-            )
-            ok &= ~mask
-    empty = pd.isna(pd.Series(ind, dtype=object)).to_numpy()
-    if empty.any():
-        message = ("empty indicator id", "指標IDが空です")
-        problems.report("LM301", empty, "indicator", message, cols["indicator"])
-        ok &= ~empty
-    return ind, ok
-
-
-def _parsed_periods(ptext: np.ndarray, fys: int, cols: dict[str, str], problems: _Problems) -> Any:
-    """The periods of the distinct texts; texts that are no period reported (LM302)."""
-    ptext_or_none = ptext.copy()
-    ptext_or_none[ptext == ""] = None
-    parr = parse_periods(ptext_or_none, fiscal_year_start=fys, errors="coerce")
-    for text in pd.unique(pd.Series(ptext[~parr.valid], dtype=object)):
-        mask = (ptext == text) & ~parr.valid
-        if text == "":
-            problems.report(
-                "LM302", mask, "period", ("empty period", "期間が空です"), cols["period"]
-            )
-        else:
-            problems.report(
-                "LM302",
-                mask,
-                f"period {text!r}",
-                (
-                    "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                    "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
-                ),
-                cols["period"],
-            )
-    return parr
-
-
-def _kinds(
-    combos: pd.DataFrame, keys: list[str], cols: dict[str, str], problems: _Problems
-) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical kinds (``actual`` without a kind column) and which are known (LM310)."""
-    if "kind" not in keys:
-        return np.full(len(combos), "actual", dtype=object), np.ones(len(combos), dtype=bool)
-    ktext = as_text(combos["kind"].astype(object))
-    kinds = np.array(
-        [KIND_ALIASES.get(str(t).lower()) if t is not None else "actual" for t in ktext],
-        dtype=object,
-    )
-    badk = pd.isna(pd.Series(kinds, dtype=object)).to_numpy()
-    for text in pd.unique(pd.Series(ktext[badk], dtype=object)):
-        problems.report(
-            "LM310",
-            badk & (ktext == text),
-            f"kind {text!r}",
-            (
-                "must be actual, target or baseline",
-                "actual, target, baseline のいずれかにしてください",
-            ),
-            cols["kind"],
-        )
-    return kinds, ~badk
-
-
-def _factors(
-    combos: pd.DataFrame,
-    keys: list[str],
-    ind: np.ndarray,
-    ok: np.ndarray,
-    known: dict[str, Indicator],
-    cols: dict[str, str],
-    problems: _Problems,
-) -> np.ndarray:
-    """Factors to each indicator's unit (NaN where the unit does not convert: LM306)."""
-    factors = np.ones(len(combos))
-    if "unit" not in keys:
-        return factors
-    utext = as_text(combos["unit"].astype(object))
-    pairs: dict[tuple[str, str], float] = {}
-    for k in np.flatnonzero(ok):
-        if utext[k] is None:
-            continue
-        name, unit = str(ind[k]), str(utext[k])
-        if (name, unit) not in pairs:
-            try:
-                pairs[(name, unit)] = (
-                    conversion_factor(unit, known[name].unit or unit) if known[name].unit else 1.0
-                )
-            except UnitError as err:
-                pairs[(name, unit)] = np.nan
-                problems.report(
-                    "LM306",
-                    (ind == name) & (utext == unit),
-                    f"unit {unit!r} of indicator {name!r}",
-                    (
-                        f"cannot be converted to {known[name].unit!r}: {err}",
-                        f"指標の単位 {known[name].unit!r} に換算できません",
-                    ),
-                    cols["unit"],
-                    (name,),
-                )
-        factors[k] = pairs[(name, unit)]
-    return factors
-
-
-def _labels(
-    label: np.ndarray, start: np.ndarray, end: np.ndarray, ptext: np.ndarray, fys: int
-) -> np.ndarray:
-    """Canonical labels group 'FY2024' with '令和6年度'; the text where one would not parse back."""
-    for k in np.flatnonzero(pd.Series(label).duplicated().to_numpy() == False):  # noqa: E712
-        try:
-            same = parse_period(label[k], fys)
-            if (np.datetime64(same.start, "D"), np.datetime64(same.end, "D")) != (start[k], end[k]):
-                label[(label == label[k]) & (start == start[k])] = None
-        except Exception:
-            label[(label == label[k])] = None
-    out: np.ndarray = np.where(pd.isna(label), ptext, label)
-    return out
-
-
-def _reporting_periods(
-    model: LogicModel, g_ind: np.ndarray, g_kind: np.ndarray, end: np.ndarray, period: np.ndarray
-) -> np.ndarray:
-    """Actual rows of an indicator aggregated at one frequency move to its reporting period."""
-    fys = model.fiscal_year_start
-    needed = _frequencies_needed(model)
-    for name in pd.unique(pd.Series(g_ind, dtype=object)):
-        freqs = needed.get(str(name), set())
-        if len(freqs) != 1:
-            continue
-        freq = next(iter(freqs))
-        if freq is None:
-            continue
-        mask = (g_ind == name) & (g_kind == "actual")
-        if mask.any():
-            period[mask] = assign_periods(end[mask], freq, fiscal_year_start=fys).label
-    return period
-
-
-def _duplicate_issues(dups: pd.DataFrame, has_org: bool) -> list[Issue]:
-    out: list[Issue] = []
-    for k in range(len(dups)):
-        if k == _MAX_LISTED:
-            out.append(
-                Issue(
-                    "LM304",
-                    "error",
-                    "observations",
-                    "more duplicated groups not listed",
-                    message_ja="ほかにも重複があります",
-                )
-            )
-            break
-        name, kind, n = dups["_i"].iloc[k], dups["_k"].iloc[k], int(dups["n"].iloc[k])
-        org = dups["org"].iloc[k] if has_org else None
-        where = f" org {org!r}" if org not in (None, "") else ""
-        start = (_EPOCH + np.int64(dups["_os"].iloc[k])).item()
-        end = (_EPOCH + np.int64(dups["_oe"].iloc[k])).item()
-        out.append(
-            Issue(
-                "LM304",
-                "error",
-                _WHERE,
-                f"indicator {name!r}{where} period {start.isoformat()}–{end.isoformat()} "
-                f"kind {kind!r}: {n} rows for one (indicator, org, period, kind); "
-                "engine frames have no row numbers",
-                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{n}行あります",
-                ids=(str(name),),
-            )
-        )
-    return out
-
-
-def _percent_issues(model: LogicModel, cube: pd.DataFrame, cols: dict[str, str]) -> list[Issue]:
-    pct = {i.id for i in model.indicators if i.unit == "%"}
-    if not pct:
-        return []
-    mine = cube["_i"].isin(pct).to_numpy()
-    off = mine & (
-        (cube["min"].to_numpy(dtype="float64") < 0) | (cube["max"].to_numpy(dtype="float64") > 100)
-    )
-    if not off.any():
-        return []
-    ids = tuple(sorted({str(x) for x in cube.loc[off, "_i"]}))
-    return [
-        Issue(
-            "LM305",
-            "warning",
-            _WHERE,
-            f"values: percentage outside 0–100 in {int(off.sum())} (indicator, org, period) "
-            f"group(s) of {', '.join(repr(i) for i in ids)}; engine frames have no row numbers",
-            message_ja="values: 割合が0〜100の範囲外です",
-            column=str(cols["value"]),
-            ids=ids,
-        )
-    ]
 
 
 def _small_table_maker(frame: Any) -> Callable[[dict[str, list[Any]], dict[str, Any]], Any] | None:

@@ -10,15 +10,12 @@ plausibility); ``logicmodel.observations`` re-exports what other packages use.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from logicmodel import limits
-from logicmodel.errors import FormatError, UnitError, nearest, short_repr
+from logicmodel.errors import FormatError, short_repr
 from logicmodel.intake.columns import (
     as_numbers,
     factorize,
@@ -26,6 +23,19 @@ from logicmodel.intake.columns import (
     standard_columns,
     text_codes,
     undictionary,
+)
+from logicmodel.intake.distinct import (
+    bad_values,
+    indicator_positions,
+    kind_codes,
+    parsed_periods,
+    unit_factors,
+)
+from logicmodel.intake.messages import (
+    PERCENT_OUTSIDE,
+    RowReporter,
+    missing_columns,
+    numeric_org_codes,
 )
 from logicmodel.intake.result import (
     KIND_VALUES,
@@ -38,22 +48,14 @@ from logicmodel.intake.rules import (
     formula_conflicts,
     org_code_issues,
     plausibility_issues,
-    where_rows,
 )
-from logicmodel.intake.values import (
-    KIND_ALIASES,
-)
-from logicmodel.issues import Issue, Severity
-from logicmodel.periods import parse_periods
-from logicmodel.units import conversion_factor
+from logicmodel.issues import Issue
 
 if TYPE_CHECKING:
     from logicmodel.model import LogicModel
     from logicmodel.orgs import Hierarchy
 
 __all__ = ["observation_issues", "prepare_observations", "require_frame", "to_pandas"]
-
-_MAX_LISTED = 20
 
 
 def to_pandas(observations: Any) -> pd.DataFrame:
@@ -258,54 +260,13 @@ def prepare_observations(model: LogicModel, observations: Any) -> Observations:
     return dataclasses.replace(prepared, issues=tuple(rep.issues), from_file=from_file)
 
 
-@dataclass
-class _Reporter:
-    """Problems of the pandas intake, each naming the rows (or file lines) where it occurs."""
-
-    rows: np.ndarray
-    from_file: bool
-    issues: list[Issue]
-
-    def report(
-        self,
-        code: str,
-        severity: Severity,
-        mask: np.ndarray,
-        what: str,
-        message: tuple[str, str],
-        column: str | None,
-        ids: Sequence[str] = (),
-    ) -> None:
-        """A problem at the rows in ``mask``; ``message`` in English and Japanese."""
-        hit = self.rows[mask]
-        self.issues.append(
-            Issue(
-                code,
-                severity,
-                f"observations {where_rows(hit, self.from_file, int(mask.sum()))}",
-                f"{what}: {message[0]}",
-                message_ja=f"{what}: {message[1]}",
-                row=int(hit[0]) if len(hit) else None,
-                column=column,
-                ids=tuple(ids),
-            )
-        )
+_Reporter = RowReporter
+"""The pandas intake reports problems at rows (or file lines)."""
 
 
 def _missing_columns(raw: _Columns, cols: dict[str, Any]) -> Issue | None:
     """LM308 when a required column is missing, naming the columns the frame has."""
-    missing = [c for c in ("indicator", "period", "value") if c not in cols]
-    if not missing:
-        return None
-    have = ", ".join(repr(str(c)) for c in raw.names) or "none"
-    return Issue(
-        "LM308",
-        "error",
-        "observations",
-        f"missing required column(s) {', '.join(missing)}; columns in the frame: {have}",
-        message_ja=f"必須の列がありません: {', '.join(missing)}（現在の列: {have}）",
-        column=missing[0],
-    )
+    return missing_columns(raw.names, cols)
 
 
 def _source_rows(raw: _Columns, cols: dict[str, Any]) -> tuple[np.ndarray, bool]:
@@ -326,46 +287,7 @@ def _indicator_positions(
     """Position in ``model.indicators`` per row, -1 when unknown or empty (LM301)."""
     ind_codes, ind_uniques = text_codes(raw.text(cols["indicator"]))
     raw.release(cols["indicator"])
-    known = {i.id: i for i in model.indicators}
-    position = {i.id: k for k, i in enumerate(model.indicators)}
-    ind_table = np.array([position.get(u, -1) for u in ind_uniques] + [-1], dtype=np.int32)
-    unknown = [k for k, name in enumerate(ind_uniques) if name not in known]
-    listed = limits.current().unknown_ids_listed
-    for k in unknown[:listed]:
-        name = ind_uniques[k]
-        hint = ", ".join(repr(x) for x in nearest(str(name)[:200], known)) or "none defined"
-        rep.report(
-            "LM301",
-            "error",
-            ind_codes == k,
-            f"indicator {short_repr(name, 64)}",
-            (
-                f"unknown indicator; nearest known ids: {hint}",
-                f"未定義の指標です（近い指標: {hint}）",
-            ),
-            cols["indicator"],
-            (str(name)[:64],),
-        )
-    if len(unknown) > listed:
-        # 100,000 distinct unknown ids: the first few are named, the rest counted (issue 12)
-        more = len(unknown) - listed
-        rep.report(
-            "LM301",
-            "error",
-            np.isin(ind_codes, np.asarray(unknown[listed:])),
-            "indicator",
-            (
-                f"{more:,} more unknown indicator ids ({len(unknown):,} in all), e.g. "
-                f"{short_repr(ind_uniques[unknown[listed]], 64)}",
-                f"ほかに未定義の指標が{more:,}種類あります（全{len(unknown):,}種類）",
-            ),
-            cols["indicator"],
-        )
-    if (ind_codes < 0).any():
-        message = ("empty indicator id", "指標IDが空です")
-        rep.report("LM301", "error", ind_codes < 0, "indicator", message, cols["indicator"])
-    out: np.ndarray = ind_table[ind_codes]
-    return out
+    return indicator_positions(model, ind_codes, ind_uniques, cols["indicator"], rep)
 
 
 def _period_codes(
@@ -378,45 +300,12 @@ def _period_codes(
     """
     period_raw, period_uniques = factorize(raw.text(cols["period"]))
     raw.release(cols["period"])
-    parsed = parse_periods(
-        np.asarray(period_uniques, dtype=object),
-        fiscal_year_start=model.fiscal_year_start,
-        errors="coerce",
-    )
+    fys = model.fiscal_year_start
+    parsed = parsed_periods(period_raw, period_uniques, fys, cols["period"], rep)
     periods = PeriodTable()
     period_table = np.full(len(period_uniques) + 1, -1, dtype=np.int32)
     valid = np.flatnonzero(parsed.valid)
     period_table[valid] = periods.add(parsed.start[valid], parsed.end[valid], parsed.label[valid])
-    bad_periods = np.flatnonzero(~parsed.valid)
-    listed = limits.current().unknown_ids_listed
-    if len(bad_periods) > listed:
-        more = len(bad_periods) - listed
-        rep.report(
-            "LM302",
-            "error",
-            np.isin(period_raw, bad_periods[listed:]),
-            "period",
-            (
-                f"{more:,} more texts are not periods ({len(bad_periods):,} in all)",
-                f"ほかに期間として読めない値が{more:,}種類あります",
-            ),
-            cols["period"],
-        )
-    for k in bad_periods[:listed].tolist():
-        rep.report(
-            "LM302",
-            "error",
-            period_raw == k,
-            f"period {short_repr(period_uniques[k], 64)}",
-            (
-                "not a period; use e.g. 2024-06, 2024Q1, FY2024, 2024年度, 令和6年度",
-                "期間として読めません（例: 2024-06, FY2024, 2024年度, 令和6年度）",
-            ),
-            cols["period"],
-        )
-    if (period_raw < 0).any():
-        message = ("empty period", "期間が空です")
-        rep.report("LM302", "error", period_raw < 0, "period", message, cols["period"])
     pcode: np.ndarray = period_table[period_raw]
     return pcode, periods
 
@@ -427,24 +316,7 @@ def _values(raw: _Columns, cols: dict[str, Any], rep: _Reporter) -> np.ndarray:
     values, bad_value = as_numbers(value_column)
     if bad_value.any():
         vcodes, vuniq = pd.factorize(value_column.where(bad_value), use_na_sentinel=True)
-        listed = limits.current().unknown_ids_listed
-        if len(vuniq) > listed:
-            more = len(vuniq) - listed
-            rep.report(
-                "LM303",
-                "error",
-                vcodes >= listed,
-                "value",
-                (
-                    f"{more:,} more texts are not numbers ({len(vuniq):,} in all)",
-                    f"ほかに数値でない値が{more:,}種類あります",
-                ),
-                cols["value"],
-            )
-        for k, text in enumerate(vuniq[:listed]):
-            message = ("not a number", "数値ではありません")
-            what = f"value {short_repr(text, 64)}"
-            rep.report("LM303", "error", vcodes == k, what, message, cols["value"])
+        bad_values(vcodes, vuniq, cols["value"], rep)
     del value_column
     raw.release(cols["value"])
     return values
@@ -457,25 +329,7 @@ def _kind_codes(raw: _Columns, cols: dict[str, Any], rep: _Reporter) -> np.ndarr
         return np.zeros(raw.n, dtype=np.int8)
     kcodes, kdistinct = text_codes(raw.text(cols["kind"]))
     raw.release(cols["kind"])
-    canonical = [KIND_ALIASES.get(str(t).lower()) for t in kdistinct]
-    table = np.array(
-        [KIND_VALUES.index(c) if c is not None else -1 for c in canonical] + [0], dtype=np.int8
-    )
-    for k, (text, c) in enumerate(zip(kdistinct, canonical, strict=True)):
-        if c is None:
-            rep.report(
-                "LM310",
-                "error",
-                kcodes == k,
-                f"kind {short_repr(text, 64)}",
-                (
-                    "must be actual, target or baseline",
-                    "actual, target, baseline のいずれかにしてください",
-                ),
-                cols["kind"],
-            )
-    out: np.ndarray = table[kcodes]
-    return out
+    return kind_codes(kcodes, kdistinct, cols["kind"], rep)
 
 
 def _org_codes(
@@ -487,18 +341,7 @@ def _org_codes(
         return np.full(raw.n, -1, dtype=np.int32), np.zeros(0, dtype=object)
     org_series = raw.text(cols["org"])
     if is_number_column(org_series):
-        rep.issues.append(
-            Issue(
-                "LM309",
-                "error",
-                f"observations column {cols['org']!r}",
-                "organisation codes are numbers, so leading zeros are lost (01100 became 1100); "
-                "read the column as text, e.g. pd.read_csv(..., dtype={'org': str}) or lm.read_observations()",
-                message_ja="団体コードが数値になっており先頭の0が失われています。文字列として読み込んでください"
-                "（例: dtype={'org': str}）",
-                column=str(cols["org"]),
-            )
-        )
+        rep.issues.append(numeric_org_codes(cols["org"]))
         return None
     codes = text_codes(org_series)
     del org_series
@@ -516,44 +359,13 @@ def _convert_units(
 ) -> np.ndarray:
     """Scale ``values`` (in place) to each indicator's unit, once per distinct (indicator, unit)
     pair; the mask of rows whose unit does not convert (LM306)."""
-    bad = np.zeros(len(values), dtype=bool)
     if "unit" not in cols:
-        return bad
+        return np.zeros(len(values), dtype=bool)
     ucodes, uuniq = text_codes(raw.text(cols["unit"]))
     raw.release(cols["unit"])
-    n_u = len(uuniq) + 1
-    pair = (ind_pos.astype(np.int64) + 1) * n_u + (ucodes.astype(np.int64) + 1)
+    factors, bad = unit_factors(model, ind_pos, ucodes, uuniq, cols["unit"], rep)
     del ucodes
-    upairs, kcodes = np.unique(pair, return_inverse=True)
-    del pair
-    factors = np.ones(len(upairs))
-    for k, code in enumerate(upairs):
-        i_k, u_k = divmod(int(code), n_u)
-        if i_k == 0 or u_k == 0:
-            continue
-        ind_k = model.indicators[i_k - 1]
-        unit = str(uuniq[u_k - 1])
-        if ind_k.unit is None:
-            continue
-        try:
-            factors[k] = conversion_factor(unit, ind_k.unit)
-        except UnitError as err:
-            mask = kcodes == k
-            rep.report(
-                "LM306",
-                "error",
-                mask,
-                f"unit {unit!r} of indicator {ind_k.id!r}",
-                (
-                    f"cannot be converted to {ind_k.unit!r}: {err}",
-                    f"指標の単位 {ind_k.unit!r} に換算できません",
-                ),
-                cols["unit"],
-                (ind_k.id,),
-            )
-            bad |= mask
-            factors[k] = np.nan
-    values *= factors[kcodes]
+    values *= factors
     return bad
 
 
@@ -571,14 +383,7 @@ def _percent_range(
         return
     out_of_range = pct[ind_pos] & ok & ((values < 0) | (values > 100))
     if out_of_range.any():
-        rep.report(
-            "LM305",
-            "warning",
-            out_of_range,
-            "values",
-            ("percentage outside 0–100", "割合が0〜100の範囲外です"),
-            cols["value"],
-        )
+        rep.report("LM305", "warning", out_of_range, "values", PERCENT_OUTSIDE, cols["value"])
 
 
 def _compact(

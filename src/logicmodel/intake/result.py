@@ -202,6 +202,10 @@ class Observations:
     ``model.indicators``), ``org_code`` (index into ``orgs``; -1 without an org), ``pcode`` (code in
     ``periods``), ``value`` (float64 in the indicator's unit), ``kind_code`` (index into
     :data:`KIND_VALUES`) and ``row``. :meth:`table` gives the readable long form.
+
+    The engine front end (:func:`logicmodel.evaluation.engine.pushdown`) gives the same result
+    with one row per (indicator, org, reporting period, kind) group it aggregated in the engine
+    (``grouped``; ``row`` is -1 there).
     """
 
     frame: pd.DataFrame
@@ -211,6 +215,9 @@ class Observations:
     orgs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     periods: PeriodTable = field(default_factory=PeriodTable)
     from_file: bool = False  # ``row`` holds file lines (header = line 1), not frame rows
+    grouped: bool = False
+    """Rows are groups of input rows (an engine frame's cube aggregated to reporting periods):
+    ``row`` is -1 and problems name no rows."""
 
     @property
     def errors(self) -> tuple[Issue, ...]:

@@ -7,11 +7,13 @@ end; rows are named as file lines or 0-based frame rows by :func:`where_rows`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from logicmodel.intake.messages import GROUPED_WHERE, MORE_DUPLICATES, duplicated, where_rows
 from logicmodel.intake.result import Observations, aligned_values
 from logicmodel.issues import Issue
 
@@ -24,21 +26,13 @@ __all__ = [
     "FUTURE_YEARS",
     "duplicate_issues",
     "formula_conflicts",
+    "grouped_issues",
     "org_code_issues",
     "plausibility_issues",
     "where_rows",
 ]
 
 _MAX_LISTED = 20
-
-
-def where_rows(rows: np.ndarray, from_file: bool, total: int) -> str:
-    """``lines 2, 5`` (file lines, header = line 1) or ``rows 1, 4 (0-based)`` (frame rows)."""
-    word = "line" if from_file else "row"
-    shown = ", ".join(str(int(r)) for r in rows[:5])
-    more = f" and {total - 5} more" if total > 5 else ""
-    base = "" if from_file else " (0-based)"
-    return f"{word}{'s' if total > 1 else ''} {shown}{more}{base}"
 
 
 COUNT_UNITS = frozenset(
@@ -140,23 +134,22 @@ def duplicate_issues(
                     "LM304",
                     "error",
                     "observations",
-                    "more duplicated groups not listed",
-                    message_ja="ほかにも重複があります",
+                    MORE_DUPLICATES[0],
+                    message_ja=MORE_DUPLICATES[1],
                 )
             )
             break
         first = table.iloc[int(members[0])]
         name, dup_org, kind = first["indicator"], first["org"], first["kind"]
-        where = f" org {dup_org!r}" if dup_org is not None else ""
         hit = table["row"].to_numpy()[members]
+        message = duplicated(name, dup_org, first["period"], kind, len(hit))
         out.append(
             Issue(
                 "LM304",
                 "error",
                 f"observations {where_rows(hit, from_file, len(hit))}",
-                f"indicator {name!r}{where} period {first['period']!r} kind {kind!r}: "
-                f"{len(hit)} rows for one (indicator, org, period, kind)",
-                message_ja=f"指標 {name!r}{where} の同じ期間・種別の行が{len(hit)}行あります",
+                message[0],
+                message_ja=message[1],
                 row=int(hit[0]),
                 ids=(str(name),),
             )
@@ -235,11 +228,7 @@ def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list
     for k in bad[:_MAX_LISTED]:
         rows = row_of[hit_rows[positions.get(k, np.zeros(0, dtype=np.int64))]]
         code, reason = prepared.orgs[k], problems[k]
-        where = (
-            f"observations {where_rows(rows, prepared.from_file, len(rows))}"
-            if len(rows)
-            else "observations"
-        )
+        where, row = _where_org(prepared, rows)
         out.append(
             Issue(
                 "LM309",
@@ -247,7 +236,7 @@ def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list
                 where,
                 f"org code {code!r} {reason}",
                 message_ja=f"団体コード {code!r} は使えません: {reason}",
-                row=int(rows[0]) if len(rows) else None,
+                row=row,
                 column="org",
             )
         )
@@ -263,3 +252,35 @@ def org_code_issues(prepared: Observations, hierarchy: Hierarchy | None) -> list
             )
         )
     return out
+
+
+def _where_org(prepared: Observations, rows: np.ndarray) -> tuple[str, int | None]:
+    """Where an org code's rows are: input rows, or the cube of an engine frame (no rows)."""
+    if prepared.grouped:
+        return GROUPED_WHERE, None
+    if not len(rows):
+        return "observations", None
+    return f"observations {where_rows(rows, prepared.from_file, len(rows))}", int(rows[0])
+
+
+def grouped_issues(
+    model: LogicModel, prepared: Observations, smallest: np.ndarray | None = None
+) -> list[Issue]:
+    """LM307 and the plausibility rules (LM320–LM322) on a result whose rows are groups of input
+    rows (``prepared.grouped``: an engine frame's reporting-period cube).
+
+    The rules are the ones the pandas intake runs; a problem they place at rows is placed at the
+    cube instead (:data:`~logicmodel.intake.messages.GROUPED_WHERE`, ``row`` ``None``), since the
+    cube's rows are not rows of the input. With ``smallest`` (each group's smallest input value),
+    a count below zero (LM320) is judged on the input values, as the pandas intake judges it,
+    rather than on their sum.
+    """
+    plausible = plausibility_issues(model, prepared, False)
+    if smallest is not None:
+        lowest = dataclasses.replace(prepared, frame=prepared.frame.assign(value=smallest))
+        negative = [i for i in plausibility_issues(model, lowest, False) if i.code == "LM320"]
+        plausible = negative + [i for i in plausible if i.code != "LM320"]
+    return [
+        dataclasses.replace(i, where=GROUPED_WHERE, row=None) if i.row is not None else i
+        for i in [*formula_conflicts(model, prepared), *plausible]
+    ]

@@ -35,6 +35,7 @@ import pandas as pd
 from logicmodel import limits
 from logicmodel.errors import FormatError, LimitError, short_repr
 from logicmodel.intake.columns import standard_columns
+from logicmodel.intake.messages import missing_required
 from logicmodel.io.files import read_bytes, regular_file
 
 __all__ = ["read_observations"]
@@ -153,7 +154,7 @@ def _check_columns(frame: pd.DataFrame, file: Path, sheet: str | None) -> None:
         more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
         found = (", ".join(shown) + more) or "none"
         raise FormatError(
-            f"missing required column(s) {', '.join(missing)}; columns found: {found}",
+            f"{missing_required(missing)[0]}; columns found: {found}",
             path=file,
             sheet=sheet,
             row=1,
