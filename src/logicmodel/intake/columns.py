@@ -82,6 +82,9 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        runs = _factorize_runs(chunked)
+        if runs is not None:
+            return runs
         encoded = pc.dictionary_encode(chunked)
         if encoded.num_chunks == 0:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
@@ -93,6 +96,46 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, np.asarray(distinct, dtype=object)
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+_RUN_SAMPLE = 1 << 16
+"""Rows looked at to decide whether a text column comes in runs of equal values."""
+
+
+def _factorize_runs(chunked: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`factorize` of an Arrow text column whose equal values mostly come in runs (a long
+    table sorted by indicator, then org): one comparison of neighbours finds the runs, only the
+    first value of each run is dictionary-encoded and the codes are repeated over the runs.
+    ``None`` (use plain dictionary encoding) for string views, a column with nulls or several
+    chunks, or runs shorter than four rows on average in its first rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)
+    if not plain or chunked.num_chunks != 1 or chunked.null_count or len(chunked) < 2:
+        return None
+    column = chunked.chunk(0)
+    n = len(column)
+    head = column.slice(0, min(n, _RUN_SAMPLE))
+    if _run_starts(pc, head).size * 4 > len(head):
+        return None
+    starts = _run_starts(pc, column)
+    if starts.size * 4 > n:
+        return None
+    encoded = pc.dictionary_encode(column.take(starts))
+    run_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    codes: np.ndarray = np.repeat(run_codes, np.diff(np.append(starts, n)))
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return codes, np.asarray(distinct, dtype=object)
+
+
+def _run_starts(pc: Any, column: Any) -> np.ndarray:
+    """Positions where a run of equal values begins (the first row, and every row that differs
+    from the one before)."""
+    n = len(column)
+    differs = pc.not_equal(column.slice(1), column.slice(0, n - 1))
+    changed = np.flatnonzero(differs.to_numpy(zero_copy_only=False)) + 1
+    return np.concatenate(([0], changed))
 
 
 def is_number_column(series: pd.Series) -> bool:
@@ -117,6 +160,8 @@ def text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = factorize(series)
     cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
     merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    if np.array_equal(merged, np.arange(len(uniques))):
+        return codes.astype(np.int32, copy=False), np.asarray(distinct, dtype=object)
     # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
     table = np.append(merged, -1).astype(np.int32)
     return table[codes], np.asarray(distinct, dtype=object)
