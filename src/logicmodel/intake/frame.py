@@ -619,7 +619,7 @@ def _without_duplicates(prepared: Observations, rep: _Reporter) -> Observations:
     clean, periods = prepared.frame, prepared.periods
     n_org = len(prepared.orgs) + 1
     kind_code = clean["kind_code"].to_numpy()
-    kinds_seen = np.flatnonzero(np.bincount(kind_code, minlength=len(KIND_VALUES)))
+    kinds_seen = np.array([k for k in range(len(KIND_VALUES)) if (kind_code == k).any()])
     n_kinds = max(len(kinds_seen), 1)
     n_keys = len(prepared.indicators) * n_org * len(periods) * n_kinds
     key_type = np.dtype(np.int32) if n_keys < 2**31 else np.dtype(np.int64)
