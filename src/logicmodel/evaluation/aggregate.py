@@ -240,12 +240,16 @@ def aggregate_time(
     n_org = int(key.max()) + 1
     key *= n_p
     key += to_reporting[pcode]
+    recency = periods.recency
+    # when the codes of the observed periods follow their recency (codes given in time order),
+    # the codes themselves order the rows as recency would: no per-row lookup
+    in_order = bool((recency[seen][1:] > recency[seen][:-1]).all())
     keys, value, _n, row = group_reduce(
         key,
         rows["value"].to_numpy(dtype=np.float64),
         rule,
         n_org * n_p,
-        latest=periods.recency[pcode],
+        latest=pcode if in_order else recency[pcode],
     )
     return pd.DataFrame(
         {
