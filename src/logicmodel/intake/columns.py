@@ -160,8 +160,9 @@ def text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = factorize(series)
     cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
     merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
-    if np.array_equal(merged, np.arange(len(uniques))):
-        return codes.astype(np.int32, copy=False), np.asarray(distinct, dtype=object)
+    if np.array_equal(merged, np.arange(len(uniques))):  # nothing merged: the codes as they are
+        own = codes.astype(np.int32, copy=not codes.flags.writeable)  # writable, as a take gives
+        return own, np.asarray(distinct, dtype=object)
     # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
     table = np.append(merged, -1).astype(np.int32)
     return table[codes], np.asarray(distinct, dtype=object)
