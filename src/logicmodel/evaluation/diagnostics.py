@@ -20,6 +20,7 @@ __all__ = [
     "FINDING_RULES",
     "MILESTONE_STATUSES",
     "FindingInputs",
+    "LinkPairs",
     "diagnose_findings",
     "milestone_table",
 ]
