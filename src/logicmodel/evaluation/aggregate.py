@@ -4,9 +4,11 @@ Input and output are *series rows*: integer codes and a value (``indicator`` = s
 ``org_i`` = position in the :class:`OrgIndex`, ``pcode`` = code in the evaluation's
 :class:`~logicmodel.observations.PeriodTable`, ``value``), about 20 bytes a row, one row per
 (series, org, reporting period) for every org and every ancestor level. Everything works on whole
-columns: one integer-keyed reduction per series over time and per (hierarchy level, rule) over
-orgs, done with ``np.bincount``/``ufunc.at`` on dense keys (:func:`group_reduce`; a pandas groupby
-for sparse keys, missing values and weighted means).
+columns: one integer-keyed reduction per series over time and per hierarchy level over orgs, done
+run by run on keys that never decrease (rows sorted by key) and with ``np.bincount``/``ufunc.at`` on
+other dense keys (:func:`group_reduce`; a pandas groupby for sparse keys, missing values and
+weighted means). Keys are built in place in one int64 array: with tables of millions of rows, every
+row-sized temporary costs as much as the arithmetic.
 """
 
 from __future__ import annotations
