@@ -2,7 +2,8 @@
 
 The pandas intake, the engine front end and the file readers share these helpers, so a column
 means the same thing whichever way the observations came in. Everything works per distinct value:
-a column is factorised once (by Arrow for Arrow-backed text) and the rule of
+a column is factorised once (by Arrow for Arrow-backed text; one value per run when equal values
+come in runs, as in a table sorted by indicator and org) and the rule of
 :mod:`logicmodel.intake.values` runs over the distinct spellings only.
 """
 
