@@ -110,3 +110,17 @@ def test_forecast_fiscal_year_labels_match_fiscal_year(
     )
     want = [None if d is None else f"FY{fiscal_year(d, start)}" for d in dates]
     assert _fy_labels(arr, start).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(_cases())
+def test_sorted_keys_path_equals_a_plain_loop(
+    case: tuple[np.ndarray, np.ndarray, str, int, np.ndarray | None],
+) -> None:
+    """Keys that never decrease (rows sorted by key) are reduced run by run: same answers."""
+    key, values, rule, n_keys, latest = case
+    order = np.argsort(key, kind="stable")
+    key, values = key[order], values[order]
+    latest = None if latest is None else latest[order]
+    assert aggregate._sorted_reduce(key, values, rule, latest) is not None or len(key) < 2
+    _check(group_reduce(key, values, rule, n_keys, latest), _reference(key, values, rule, latest))

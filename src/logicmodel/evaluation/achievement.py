@@ -119,16 +119,16 @@ def forecast(
     >>> day.tolist(), slope.tolist()
     ([40.0], [0.1])
     """
-    s = np.asarray(series, dtype=np.int64)
-    # rank from the end within each series
-    counts = np.bincount(s, minlength=n_series)
-    ends = np.cumsum(counts)
-    rank_from_end = ends[s] - np.arange(len(s)) - 1
-    use = rank_from_end < window
+    # the last ``window`` rows of each series (rows are sorted by series), in row order
+    counts = np.bincount(np.asarray(series, dtype=np.int64), minlength=n_series)
+    kept = np.minimum(counts, window)
+    first = np.cumsum(counts) - kept
+    offsets = np.cumsum(kept) - kept
+    use = np.repeat(first - offsets, kept) + np.arange(int(kept.sum()), dtype=np.int64)
     s, xf, v = (
-        s[use],
-        np.asarray(x, dtype=np.float64)[use],
-        np.asarray(value, dtype=np.float64)[use],
+        np.asarray(series)[use].astype(np.int64, copy=False),
+        np.asarray(x)[use].astype(np.float64, copy=False),
+        np.asarray(value)[use].astype(np.float64, copy=False),
     )
     n = np.bincount(s, minlength=n_series).astype(np.float64)
     sx = np.bincount(s, xf, minlength=n_series)

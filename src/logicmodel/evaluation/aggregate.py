@@ -4,9 +4,11 @@ Input and output are *series rows*: integer codes and a value (``indicator`` = s
 ``org_i`` = position in the :class:`OrgIndex`, ``pcode`` = code in the evaluation's
 :class:`~logicmodel.observations.PeriodTable`, ``value``), about 20 bytes a row, one row per
 (series, org, reporting period) for every org and every ancestor level. Everything works on whole
-columns: one integer-keyed reduction per series over time and per (hierarchy level, rule) over
-orgs, done with ``np.bincount``/``ufunc.at`` on dense keys (:func:`group_reduce`; a pandas groupby
-for sparse keys, missing values and weighted means).
+columns: one integer-keyed reduction per series over time and per hierarchy level over orgs, done
+run by run on keys that never decrease (rows sorted by key) and with ``np.bincount``/``ufunc.at`` on
+other dense keys (:func:`group_reduce`; a pandas groupby for sparse keys, missing values and
+weighted means). Keys are built in place in one int64 array: with tables of millions of rows, every
+row-sized temporary costs as much as the arithmetic.
 """
 
 from __future__ import annotations
@@ -62,22 +64,27 @@ _DENSE_LIMIT = 1 << 22
 """Key spaces up to this size (or four times the rows) are reduced with dense bincounts."""
 
 
+Reduced = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]
+"""Distinct keys, reduced values, rows per key, position of each key's latest row."""
+
+
 def group_reduce(
     key: npt.NDArray[np.int64],
     values: npt.NDArray[np.float64],
     rule: str,
     n_keys: int,
     latest: npt.NDArray[np.int64] | None = None,
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
+) -> Reduced:
     """Reduce ``values`` per distinct ``key`` (0 ≤ key < ``n_keys``) with ``rule``.
 
     ``rule`` ∈ sum|mean|min|max|last; ``last`` (and the returned row) is the row with the highest
     ``latest`` (ties: the later row). Returns the distinct keys (ascending), the reduced values,
     the number of rows per key and, per key, the position of its latest row (by ``latest``, else
-    the last row). Dense integer keys are reduced with ``np.bincount``/``ufunc.at`` (no hashing,
-    no sort); NaN values go through a pandas groupby instead, where sum/mean/min/max skip them
+    the last row). Keys that never decrease (rows sorted by key) are reduced run by run; other
+    dense integer keys with ``np.bincount``/``ufunc.at`` (no hashing, no sort); NaN values and
+    sparse keys go through a pandas groupby instead, where sum/mean/min/max skip them
     (a group of NaN only gives NaN) and ``last`` is the latest row's value even when NaN.
 
     Examples
@@ -90,37 +97,110 @@ def group_reduce(
     >>> group_reduce(k, v, "mean", 3)[1].tolist()
     [5.0, 2.0]
     """
+    if not np.isnan(values).any():
+        runs = _sorted_reduce(key, values, rule, latest)
+        if runs is not None:
+            return runs
+        if n_keys <= max(4 * len(key), _DENSE_LIMIT):
+            return _dense_reduce(key, values, rule, n_keys, latest)
+    return _pandas_reduce(key, values, rule, latest)
+
+
+def _rank(latest: npt.NDArray[np.int64] | None, n: int) -> npt.NDArray[np.int64]:
+    """Unique per row and increasing with (``latest``, position)."""
+    order = np.arange(n, dtype=np.int64)
+    if latest is None or not n:
+        return order
+    rank: npt.NDArray[np.int64] = np.subtract(latest, latest.min(), dtype=np.int64)
+    rank *= n
+    rank += order
+    return rank
+
+
+def _sorted_reduce(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: str,
+    latest: npt.NDArray[np.int64] | None,
+) -> Reduced | None:
+    """:func:`group_reduce` of keys that never decrease (rows sorted by key, as long tables
+    usually are): each key is one run of rows, reduced with outputs the size of the runs and no
+    key-space array; ``None`` when the keys are not sorted. Sums add the rows in the same order
+    as the dense path (``np.bincount``), so the results are the same to the bit."""
+    n = len(key)
+    if n < 2 or not bool((key[1:] >= key[:-1]).all()):
+        return None
+    bounds = np.flatnonzero(key[1:] != key[:-1])
+    starts = np.concatenate(([0], bounds + 1))
+    counts = np.diff(np.append(starts, n))
+    row = starts + counts - 1  # the run's last row …
+    if latest is not None:
+        earlier = latest[1:] < latest[:-1]
+        earlier[bounds] = False
+        if earlier.any():  # … unless a later row of the run is less recent
+            row = np.maximum.reduceat(_rank(latest, n), starts) % n
+    out: npt.NDArray[np.float64]
+    if rule in ("sum", "mean"):
+        run = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
+        out = np.bincount(run, values, minlength=len(starts)).astype(np.float64, copy=False)
+        if rule == "mean":
+            out = out / counts
+    elif rule in ("min", "max"):
+        out = (np.minimum if rule == "min" else np.maximum).reduceat(values, starts)
+    else:  # last
+        out = values[row]
+    present = key[starts].astype(np.int64, copy=False)
+    return present, out.astype(np.float64, copy=False), counts.astype(np.int64), row
+
+
+def _dense_reduce(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: str,
+    n_keys: int,
+    latest: npt.NDArray[np.int64] | None,
+) -> Reduced:
+    """:func:`group_reduce` over a dense key space with ``np.bincount``/``ufunc.at``."""
+    n = len(key)
+    counts: npt.NDArray[np.int64] = np.bincount(key, minlength=n_keys).astype(np.int64, copy=False)
+    present = np.flatnonzero(counts)
+    out: npt.NDArray[np.float64]
+    best = np.full(n_keys, -1, dtype=np.int64)
+    np.maximum.at(best, key, _rank(latest, n))
+    row = best[present] % max(n, 1)
+    del best
+    if rule in ("sum", "mean"):
+        out = np.bincount(key, values, minlength=n_keys).astype(np.float64, copy=False)[present]
+        if rule == "mean":
+            out = out / counts[present]
+    elif rule in ("min", "max"):
+        fill = np.inf if rule == "min" else -np.inf
+        acc = np.full(n_keys, fill)
+        (np.minimum if rule == "min" else np.maximum).at(acc, key, values)
+        out = acc[present]
+    else:  # last
+        out = values[row]
+    return (
+        present.astype(np.int64, copy=False),
+        out.astype(np.float64, copy=False),
+        counts[present],
+        row.astype(np.int64, copy=False),
+    )
+
+
+def _pandas_reduce(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: str,
+    latest: npt.NDArray[np.int64] | None,
+) -> Reduced:
+    """:func:`group_reduce` with missing values or a sparse key space: a pandas groupby."""
     n = len(key)
     order = np.arange(n, dtype=np.int64)
-    rank = order  # unique per row and increasing with (latest, position)
-    if latest is not None and n:
-        rank = (latest - latest.min()) * n + order
-    if n_keys <= max(4 * n, _DENSE_LIMIT) and not np.isnan(values).any():
-        counts: npt.NDArray[np.int64] = np.bincount(key, minlength=n_keys).astype(np.int64)
-        present = np.flatnonzero(counts)
-        out: npt.NDArray[np.float64]
-        best = np.full(n_keys, -1, dtype=np.int64)
-        np.maximum.at(best, key, rank)
-        row = best[present] % max(n, 1)
-        if rule in ("sum", "mean"):
-            out = np.bincount(key, values, minlength=n_keys)[present].astype(np.float64)
-            if rule == "mean":
-                out = out / counts[present]
-        elif rule in ("min", "max"):
-            fill = np.inf if rule == "min" else -np.inf
-            acc = np.full(n_keys, fill)
-            (np.minimum if rule == "min" else np.maximum).at(acc, key, values)
-            out = acc[present]
-        else:  # last
-            out = values[row]
-        return (
-            present.astype(np.int64),
-            out.astype(np.float64),
-            counts[present],
-            row.astype(np.int64),
-        )
     reduced: pd.Series
-    frame = pd.DataFrame({"key": key, "value": values, "rank": rank, "pos": order}, copy=False)
+    frame = pd.DataFrame(
+        {"key": key, "value": values, "rank": _rank(latest, n), "pos": order}, copy=False
+    )
     frame = frame.sort_values("rank", kind="stable")
     grouped = frame.groupby("key", sort=True)
     # the latest row's value even when it is missing; a group of missing values sums to missing
@@ -151,19 +231,27 @@ def aggregate_time(
     if rows.empty or freq is None:
         return rows
     pcode = rows["pcode"].to_numpy()
-    seen = np.flatnonzero(np.bincount(pcode, minlength=len(periods)))
+    is_seen = np.zeros(len(periods), dtype=bool)
+    is_seen[pcode] = True
+    seen = np.flatnonzero(is_seen)
     pa = assign_periods(periods.end[seen], freq, fiscal_year_start=fiscal_year_start)
     to_reporting = np.full(len(periods), -1, dtype=np.int32)
     to_reporting[seen] = periods.add(pa.start, pa.end, pa.label, kind=freq)
     n_p = len(periods)
-    org_i = rows["org_i"].to_numpy(dtype=np.int64)
-    n_org = int(org_i.max()) + 1
+    key = rows["org_i"].to_numpy().astype(np.int64)  # org × reporting period, built in place
+    n_org = int(key.max()) + 1
+    key *= n_p
+    key += to_reporting[pcode]
+    recency = periods.recency
+    # when the codes of the observed periods follow their recency (codes given in time order),
+    # the codes themselves order the rows as recency would: no per-row lookup
+    in_order = bool((recency[seen][1:] > recency[seen][:-1]).all())
     keys, value, _n, row = group_reduce(
-        org_i * n_p + to_reporting[pcode],
+        key,
         rows["value"].to_numpy(dtype=np.float64),
         rule,
         n_org * n_p,
-        latest=periods.recency[pcode],
+        latest=pcode if in_order else recency[pcode],
     )
     return pd.DataFrame(
         {
@@ -297,67 +385,20 @@ def aggregate_orgs(
     and in each branch only the deepest observed level feeds the parents (no double counting).
     ``weights`` (per row) turn ``mean`` into a weighted mean. Returns series rows with
     ``n_children`` (number of contributing rows) instead of ``anc_code``; grouping is on one
-    integer key (series × org × period) per level.
+    integer key (series × org × period) per level, built in place (:func:`_level_parts`).
     """
     out_cols = ["indicator", "org_i", "pcode", "value"]
     base = rows[out_cols].assign(n_children=np.zeros(len(rows), dtype=np.int32))
     if rows.empty or not index.targets or anc_u.shape[1] <= 1:
         return base
     n_org, n_p = len(index.orgs), n_periods
-    sk = rows["indicator"].to_numpy()
-    pk = rows["pcode"].to_numpy()
-    anc_code = rows["anc_code"].to_numpy()
-    rule_codes, rule_names = pd.factorize(np.asarray(rule_of, dtype=object))
-    rules = rule_codes.astype(np.int8)[sk]  # per row, an integer code of the series' orgs rule
-    none_code = list(rule_names).index("none") if "none" in list(rule_names) else -1
-    own_level = index.org_level.astype(np.int16)[rows["org_i"].to_numpy()]
-    values = rows["value"].to_numpy(dtype=np.float64)
-    feeds = _deepest_of_branch(rows, anc_u, index, own_level, n_p)
+    ctx = _org_rows(rows, anc_u, index, rule_of, n_p, weights)
     parts = [base]
     for j, above in index.targets:
-        target = anc_u[:, j].astype(np.int32)[anc_code]
-        use = (target >= 0) & (own_level > above) & (rules != none_code)
-        if feeds is not None:
-            use &= feeds
-        if not use.any():
-            continue
-        idx = np.flatnonzero(use)
-        del use
-        # parents of this level renumbered 0..k-1 (from the small ancestor table), so the key
-        # space (series × parent × period) stays dense enough for bincounts
-        parents = np.unique(anc_u[:, j][anc_u[:, j] >= 0])
-        dense = np.full(n_org, -1, dtype=np.int64)
-        dense[parents] = np.arange(len(parents))
-        n_par = max(len(parents), 1)
-        key = (sk[idx].astype(np.int64) * n_par + dense[target[idx]]) * n_p + pk[idx]
-        del target
-        for code in np.flatnonzero(np.bincount(rules[idx])):
-            rule = str(rule_names[code])
-            here = rules[idx] == code
-            sel = idx[here]
-            if rule == "mean" and weights is not None:
-                k, out_v, counts = _weighted_mean(key[here], values[sel], weights[sel])
-            else:
-                k, out_v, counts, _row = group_reduce(
-                    key[here], values[sel], rule, int(sk.max() + 1) * n_par * n_p
-                )
-            p_i, rest = k % n_p, k // n_p
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "indicator": (rest // n_par).astype(np.int32),
-                        "org_i": parents[rest % n_par].astype(np.int32),
-                        "pcode": p_i.astype(np.int32),
-                        "value": out_v,
-                        "n_children": counts.astype(np.int32),
-                    },
-                    copy=False,
-                )
-            )
-        del idx, key
+        parts += _level_parts(ctx, anc_u[:, j], above, n_org, n_p)
     out = pd.concat(parts, ignore_index=True)
     del parts, base
-    if own_level.min() > max(above for _, above in index.targets):
+    if ctx.levels[0] > max(above for _, above in index.targets):
         return out  # nothing was observed at a level that is also aggregated into
     # a value observed at the org itself wins over the aggregate of its children
     dedup = (
@@ -366,6 +407,216 @@ def aggregate_orgs(
     order = np.argsort(out["n_children"].to_numpy(), kind="stable")
     keep = order[~pd.Series(dedup[order]).duplicated().to_numpy()]
     return out.iloc[np.sort(keep)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The orgs rule of each series code (``code_of``: codes into ``names``) and the weights."""
+
+    code_of: npt.NDArray[np.int8]
+    names: list[str]
+    weights: npt.NDArray[np.float64] | None
+
+    def simple(self, code: int) -> bool:
+        """Whether the rule is reduced by sums and counts alone (sum, unweighted mean)."""
+        name = self.names[code]
+        return name == "sum" or (name == "mean" and self.weights is None)
+
+
+@dataclass(frozen=True)
+class _OrgRows:
+    """What every level of :func:`aggregate_orgs` reads, worked out once per call: the rows'
+    columns, the lowest and highest level observed, each row's level (``None`` when all rows are
+    at one level), which rows feed their ancestors (``None``: all), the rule code of each row
+    (``None`` when every rule present is a plain sum or mean, where no row needs telling apart),
+    the rule codes present and whether the values are free of NaN."""
+
+    sk: npt.NDArray[Any]
+    pcode: npt.NDArray[Any]
+    anc_code: npt.NDArray[Any]
+    values: npt.NDArray[np.float64]
+    levels: tuple[int, int]
+    own_level: npt.NDArray[np.int16] | None
+    feeds: npt.NDArray[np.bool_] | None
+    rule: npt.NDArray[np.int8] | None
+    codes: list[int]
+    rules: _Rules
+    complete: bool
+
+
+def _org_rows(
+    rows: pd.DataFrame,
+    anc_u: npt.NDArray[np.int64],
+    index: OrgIndex,
+    rule_of: Sequence[str],
+    n_p: int,
+    weights: npt.NDArray[np.float64] | None,
+) -> _OrgRows:
+    """The per-call state of :func:`aggregate_orgs` (levels and rules per distinct org and
+    series first; per-row arrays only where rows differ)."""
+    org_i = rows["org_i"].to_numpy()
+    levels = index.org_level[np.flatnonzero(np.bincount(org_i, minlength=len(index.orgs)))]
+    lo, hi = int(levels.min()), int(levels.max())
+    own_level = index.org_level.astype(np.int16)[org_i] if lo < hi else None
+    feeds = None if own_level is None else _deepest_of_branch(rows, anc_u, index, own_level, n_p)
+    rule_codes, rule_names = pd.factorize(np.asarray(rule_of, dtype=object))
+    rules = _Rules(rule_codes.astype(np.int8), [str(r) for r in rule_names], weights)
+    sk = rows["indicator"].to_numpy()
+    present = np.flatnonzero(np.bincount(sk))
+    codes = np.unique(rules.code_of[present]).tolist()
+    values = rows["value"].to_numpy(dtype=np.float64)
+    complete = not np.isnan(values).any()
+    plain = complete and all(rules.simple(c) for c in codes)
+    return _OrgRows(
+        sk=sk,
+        pcode=rows["pcode"].to_numpy(),
+        anc_code=rows["anc_code"].to_numpy(),
+        values=values,
+        levels=(lo, hi),
+        own_level=own_level,
+        feeds=feeds,
+        rule=None if plain else rules.code_of[sk],
+        codes=codes,
+        rules=rules,
+        complete=complete,
+    )
+
+
+def _level_parts(
+    ctx: _OrgRows, column: npt.NDArray[np.int64], above: int, n_org: int, n_p: int
+) -> list[pd.DataFrame]:
+    """The aggregated rows of one ancestor column (``column``: ancestor per row of ``anc_u``),
+    one part per rule in the order of the rule codes, keys ascending within each.
+
+    Parents of this level are renumbered 0..k-1 (from the small ancestor table), so the key
+    space (series × parent × period) stays dense; the key is built in place in one int64 array.
+    The sum and unweighted mean series are reduced together by one pair of bincounts (each key
+    adds its rows in row order, as a reduction per rule would).
+    """
+    parents = np.unique(column[column >= 0])
+    n_par = max(len(parents), 1)
+    dense = np.full(n_org, -1, dtype=np.int32)
+    dense[parents] = np.arange(len(parents), dtype=np.int32)
+    par = np.where(column >= 0, dense[column], -1).astype(np.int32)[ctx.anc_code]
+    use = par >= 0
+    if ctx.levels[0] <= above:
+        if ctx.own_level is None:
+            return []  # every row is at or above this level
+        use &= ctx.own_level > above
+    if "none" in ctx.rules.names and ctx.rule is not None:
+        use &= ctx.rule != ctx.rules.names.index("none")
+    if ctx.feeds is not None:
+        use &= ctx.feeds
+    if not use.any():
+        return []
+    key = ctx.sk.astype(np.int64)
+    key *= n_par
+    key += par
+    del par
+    key *= n_p
+    key += ctx.pcode
+    values, rule = ctx.values, ctx.rule
+    idx = None if use.all() else np.flatnonzero(use)
+    del use
+    if idx is not None:
+        key, values = key[idx], values[idx]
+        rule = rule[idx] if rule is not None else None
+    out = []
+    shape = (len(ctx.rules.code_of), n_par * n_p)
+    for k, out_v, counts in _by_rule(key, values, rule, ctx, idx, shape):
+        p_i, rest = k % n_p, k // n_p
+        out.append(
+            pd.DataFrame(
+                {
+                    "indicator": (rest // n_par).astype(np.int32),
+                    "org_i": parents[rest % n_par].astype(np.int32),
+                    "pcode": p_i.astype(np.int32),
+                    "value": out_v,
+                    "n_children": counts.astype(np.int32),
+                },
+                copy=False,
+            )
+        )
+    return out
+
+
+Part = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]
+"""Keys, aggregated values and the number of contributing rows of each."""
+
+
+def _by_rule(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: npt.NDArray[np.int8] | None,
+    ctx: _OrgRows,
+    idx: npt.NDArray[np.int64] | None,
+    shape: tuple[int, int],
+) -> list[Part]:
+    """(keys, values, counts) per rule code with rows, in code order: the simple rules (sum,
+    unweighted mean) from one pair of bincounts when the key space is dense and no value is
+    missing, the others (and every rule otherwise) by :func:`group_reduce` per rule.
+    ``shape``: (series codes, keys per series); ``idx``: the rows of the weights used."""
+    rules = ctx.rules
+    n_keys = shape[0] * shape[1]
+    fast = ctx.complete and n_keys <= max(4 * len(key), _DENSE_LIMIT)
+    simple = [c for c in ctx.codes if fast and rules.simple(c)]
+    together = None
+    if simple:
+        mask = None if rule is None or len(simple) == len(ctx.codes) else np.isin(rule, simple)
+        together = _sums_and_counts(key, values, mask, n_keys)
+    codes = [c for c in ctx.codes if rules.names[c] != "none"]
+    if rule is None and len(simple) < len(codes) > 1:  # rows of several rules to tell apart
+        rule = rules.code_of[ctx.sk if idx is None else ctx.sk[idx]]
+    out: list[Part] = []
+    for code in codes:
+        if together is None or code not in simple:
+            part = _rule_part(key, values, rule, rules, idx, code, n_keys)
+        else:
+            part = together
+            if len(simple) > 1:  # this rule's keys (the series code is key // keys per series)
+                mine = rules.code_of[part[0] // shape[1]] == code
+                part = (part[0][mine], part[1][mine], part[2][mine])
+            if rules.names[code] == "mean":
+                part = (part[0], part[1] / part[2], part[2])
+        if len(part[0]):
+            out.append(part)
+    return out
+
+
+def _sums_and_counts(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    mask: npt.NDArray[np.bool_] | None,
+    n_keys: int,
+) -> Part:
+    """Distinct keys, the sum of their values (rows added in row order) and their row counts."""
+    if mask is not None:
+        key, values = key[mask], values[mask]
+    counts = np.bincount(key, minlength=n_keys)
+    present = np.flatnonzero(counts)
+    sums = np.bincount(key, values, minlength=n_keys).astype(np.float64, copy=False)
+    return present.astype(np.int64), sums[present], counts[present].astype(np.int64)
+
+
+def _rule_part(
+    key: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    rule: npt.NDArray[np.int8] | None,
+    rules: _Rules,
+    idx: npt.NDArray[np.int64] | None,
+    code: int,
+    n_keys: int,
+) -> Part:
+    """The rows of one rule reduced by :func:`group_reduce` (weighted means by
+    :func:`_weighted_mean`)."""
+    here = None if rule is None else np.flatnonzero(rule == code)
+    k_r = key if here is None else key[here]
+    v_r = values if here is None else values[here]
+    if rules.names[code] == "mean" and rules.weights is not None:
+        w = rules.weights if idx is None else rules.weights[idx]
+        return _weighted_mean(k_r, v_r, w if here is None else w[here])
+    keys, out, counts, _row = group_reduce(k_r, v_r, rules.names[code], n_keys)
+    return keys, out, counts
 
 
 def _weighted_mean(

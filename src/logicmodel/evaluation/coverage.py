@@ -97,13 +97,14 @@ def reporting_counts(
     at or below the counted level); an aggregated row counts the distinct counted-level orgs
     that fed it.
     """
-    n_children = grouped["n_children"].to_numpy(dtype=np.int64)
     n_org = len(index.orgs)
-    seen = np.bincount(rows["org_i"].to_numpy(), minlength=n_org) if len(rows) else np.zeros(0)
-    if not len(rows) or (index.org_level[np.flatnonzero(seen)] == index.counted).all():
+    seen = np.zeros(n_org, dtype=bool)
+    seen[rows["org_i"].to_numpy()] = True
+    if not len(rows) or (index.org_level[seen] == index.counted).all():
         # the usual case: every observed org is at the counted level, one row per org and
         # period, so an aggregated row's contributing rows are its reporting organisations
-        return np.where(n_children > 0, n_children, 1).astype(np.int64)
+        usual: npt.NDArray[np.int64] = grouped["n_children"].to_numpy().astype(np.int64)
+        return np.maximum(usual, 1, out=usual)  # an org's own row (0 children) reports for itself
     own_level = index.org_level[rows["org_i"].to_numpy(dtype=np.int64)]
     g_org = grouped["org_i"].to_numpy(dtype=np.int64)
     g_level = index.org_level[g_org]

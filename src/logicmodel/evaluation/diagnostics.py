@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ __all__ = [
     "FINDING_RULES",
     "MILESTONE_STATUSES",
     "FindingInputs",
+    "LinkPairs",
     "diagnose_findings",
     "milestone_table",
 ]
@@ -33,14 +35,14 @@ _FREQ_DAYS = {"month": 31, "quarter": 92, "fiscal_quarter": 92, "fiscal_year": 3
 _FINDING_COLUMNS = ["code", "node", "org", "level", "message", "message_ja", "evidence"]
 
 
-def _per_distinct(columns: list[pd.Series], make: Callable[..., str]) -> np.ndarray:
-    """``make(*values)`` for every row, called once per distinct combination of ``columns``."""
-    if not len(columns[0]):
+def _per_key(keys: npt.NDArray[np.int64], make: Callable[[int], str]) -> npt.NDArray[np.object_]:
+    """``make(key)`` for every row, called once per distinct integer key."""
+    if not len(keys):
         return np.zeros(0, dtype=object)
-    frame = pd.concat([c.reset_index(drop=True) for c in columns], axis=1, ignore_index=True)
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
-    texts = np.array([make(*u) for u in uniques], dtype=object)
-    out: np.ndarray = texts[codes]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [make(int(k)) for k in distinct.tolist()]
+    out: npt.NDArray[np.object_] = texts[inverse]
     return out
 
 
@@ -103,14 +105,38 @@ def milestone_table(model: LogicModel, as_of: dt.date, due_soon_days: int) -> pd
 
 
 @dataclass(frozen=True)
+class LinkPairs:
+    """Every link × org where both ends have a row in the node table: the link's position in
+    ``model.links`` and the rows of its source and of its target (same org), in the order of the
+    links, then of the source's rows."""
+
+    link: npt.NDArray[np.int64]
+    source: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
 class FindingInputs:
-    """What the finding rules look at: node statuses per org (``status``), every link joined
-    with both ends' statuses in the same org (``pairs``; ``None`` without links or nodes), and the
-    evaluation's tables."""
+    """What the finding rules look at: the node table (one row per node × org) read once into
+    arrays — ``node`` (position in ``node_ids``, -1 for an id the model does not have), ``status``
+    (codes into ``status_names``, -1 for none), ``off``/``good`` (off track; achieved or on
+    track), ``score``, ``rolled``, ``upstream`` — every link × org (``pairs``; ``None`` without
+    links or nodes), and the evaluation's tables. Rules work on row positions; text is made only
+    for the rows they emit (:func:`_rows`)."""
 
     model: LogicModel
-    status: pd.DataFrame
-    pairs: pd.DataFrame | None
+    nodes: pd.DataFrame
+    node_ids: npt.NDArray[np.object_]
+    node: npt.NDArray[np.int64]
+    status: npt.NDArray[np.int64]
+    status_names: npt.NDArray[np.object_]
+    off: npt.NDArray[np.bool_]
+    good: npt.NDArray[np.bool_]
+    score: npt.NDArray[np.float64]
+    rolled: npt.NDArray[np.float64]
+    upstream: npt.NDArray[np.float64]
+    pairs: LinkPairs | None
+    link_ends: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]  # node positions per link
     indicators: pd.DataFrame
     history: pd.DataFrame
     milestones: pd.DataFrame
@@ -132,12 +158,7 @@ def diagnose_findings(
     freq: dict[str, str | None],
 ) -> pd.DataFrame:
     """Findings with node ids and evidence, per org: every rule of :data:`FINDING_RULES`."""
-    status = nodes[["node", "org", "level", "status", "rolled", "score", "upstream"]].copy()
-    status["status"] = status["status"].astype(object)
-    status["org_key"] = status["org"].astype(object).where(status["org"].notna(), "\x00")
-    inputs = FindingInputs(
-        model, status, _link_pairs(model, status), indicators, history, milestones, as_of, freq
-    )
+    inputs = _finding_inputs(model, nodes, indicators, history, milestones, as_of, freq)
     parts = []
     for code, rule in FINDING_RULES.items():
         found = rule(inputs)
@@ -150,35 +171,97 @@ def diagnose_findings(
     return out.sort_values(["code", "node"], kind="stable").reset_index(drop=True)
 
 
-def _link_pairs(model: LogicModel, status: pd.DataFrame) -> pd.DataFrame | None:
-    """Every link × org with the source's and the target's status, rolled score and data."""
-    links = pd.DataFrame(
-        {"source": [lk.source for lk in model.links], "target": [lk.target for lk in model.links]}
+def _finding_inputs(
+    model: LogicModel,
+    nodes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    history: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: dt.date,
+    freq: dict[str, str | None],
+) -> FindingInputs:
+    """The node table as integer positions and arrays (node ids and orgs factorised once)."""
+    node_ids = np.asarray(list(model.node_ids), dtype=object)
+    codes, distinct = pd.factorize(nodes["node"])
+    known = np.append(pd.Index(node_ids).get_indexer(np.asarray(distinct, dtype=object)), -1)
+    node = known[codes].astype(np.int64)
+    raw_codes, uniques = pd.factorize(nodes["status"])  # categorical: from its codes
+    status = raw_codes.astype(np.int64)
+    names = np.empty(len(uniques) + 1, dtype=object)
+    names[:-1] = np.asarray(uniques, dtype=object)
+    names[-1] = None  # code -1 (no status) points here
+    link_ends = (
+        pd.Index(node_ids).get_indexer([lk.source for lk in model.links]).astype(np.int64),
+        pd.Index(node_ids).get_indexer([lk.target for lk in model.links]).astype(np.int64),
     )
-    if not (len(links) and len(status)):
+    return FindingInputs(
+        model=model,
+        nodes=nodes,
+        node_ids=node_ids,
+        node=node,
+        status=status,
+        status_names=names,
+        off=(names == "off_track")[status],
+        good=np.isin(names, list(_GOOD))[status],
+        score=nodes["score"].to_numpy(dtype=np.float64),
+        rolled=nodes["rolled"].to_numpy(dtype=np.float64),
+        upstream=nodes["upstream"].to_numpy(dtype=np.float64),
+        pairs=_link_pairs(node, _org_codes(nodes["org"]), len(node_ids), link_ends),
+        link_ends=link_ends,
+        indicators=indicators,
+        history=history,
+        milestones=milestones,
+        as_of=as_of,
+        freq=freq,
+    )
+
+
+def _org_codes(org: pd.Series) -> npt.NDArray[np.int64]:
+    """One code per distinct org (no org, the synthetic total, is a code of its own)."""
+    codes, distinct = pd.factorize(org)
+    out = codes.astype(np.int64)
+    out[out < 0] = len(distinct)
+    return out
+
+
+def _link_pairs(
+    node: npt.NDArray[np.int64],
+    org: npt.NDArray[np.int64],
+    n_nodes: int,
+    link_ends: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> LinkPairs | None:
+    """Every link × org with rows for both ends: the source's rows (table order) of each link,
+    joined to the target's row in the same org through a dense (node, org) grid."""
+    src, tgt = link_ends
+    links = np.flatnonzero((src >= 0) & (tgt >= 0))
+    if not (len(links) and len(node)):
         return None
-    s = status.rename(columns={"node": "source", "status": "s_status", "rolled": "s_rolled"})
-    t = status.rename(columns={"node": "target", "status": "t_status", "rolled": "t_rolled"})
-    s["s_measured"] = s["score"].notna()
-    pairs = links.merge(
-        s[["source", "org_key", "org", "level", "s_status", "s_rolled", "s_measured"]],
-        on="source",
-    )
-    return pairs.merge(
-        t[["target", "org_key", "t_status", "t_rolled", "score"]].rename(
-            columns={"score": "t_score"}
-        ),
-        on=["target", "org_key"],
-    )
+    n_org = int(org.max()) + 1
+    rows = np.arange(len(node), dtype=np.int64)
+    has = node >= 0
+    grid = np.full(n_nodes * n_org, -1, dtype=np.int64)
+    grid[node[has] * n_org + org[has]] = rows[has]
+    order = np.argsort(node, kind="stable")  # each node's rows together, in table order
+    starts = np.searchsorted(node[order], np.arange(n_nodes))
+    per_link = np.bincount(node[has], minlength=n_nodes)[src[links]]
+    link = np.repeat(links, per_link)
+    ends = np.cumsum(per_link)
+    offset = np.arange(len(link)) - np.repeat(ends - per_link - starts[src[links]], per_link)
+    source = order[offset]
+    target = grid[tgt[link] * n_org + org[source]]
+    both = target >= 0
+    return LinkPairs(link[both], source[both], target[both])
 
 
-def _rows(where: pd.DataFrame, node: str, **columns: Any) -> pd.DataFrame:
-    """Finding rows at ``where``'s orgs and levels, about the nodes in its column ``node``."""
+def _rows(
+    table: pd.DataFrame, rows: npt.NDArray[np.int64], node: npt.NDArray[Any], **columns: Any
+) -> pd.DataFrame:
+    """Finding rows about ``node`` at the orgs and levels of ``table``'s ``rows``."""
     return pd.DataFrame(
         {
-            "node": where[node].to_numpy(),
-            "org": where["org"].to_numpy(),
-            "level": where["level"].to_numpy(),
+            "node": node,
+            "org": table["org"].iloc[rows].to_numpy(),
+            "level": table["level"].iloc[rows].to_numpy(),
             **columns,
         }
     )
@@ -190,35 +273,38 @@ def _broken_links(f: FindingInputs) -> pd.DataFrame | None:
     pairs = f.pairs
     if pairs is None:
         return None
-    broken = pairs[
-        pairs["s_measured"] & pairs["s_status"].isin(_GOOD) & (pairs["t_status"] == "off_track")
-    ]
-    model = f.model
+    src, tgt = pairs.source, pairs.target
+    hit = ~np.isnan(f.score[src]) & f.good[src] & f.off[tgt]
+    link, src, tgt = pairs.link[hit], src[hit], tgt[hit]
+    model, ids, names = f.model, f.node_ids, f.status_names
+    a_of, b_of = ids[f.link_ends[0][link]], ids[f.link_ends[1][link]]
+    n_status = len(names)
+
+    def message(key: int) -> str:
+        a, b = model.links[key // n_status].source, model.links[key // n_status].target
+        sa = str(names[key % n_status])
+        return (
+            f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the "
+            f"assumption on the link '{a}' → '{b}' may not hold" + _evidence_note(model, a, b, "en")
+        )
+
+    def message_ja(key: int) -> str:
+        a, b = model.links[key].source, model.links[key].target
+        return (
+            f"「{a}」は順調ですが「{b}」は遅れています。"
+            f"つながり {a}→{b} の前提を見直してください" + _evidence_note(model, a, b, "ja")
+        )
+
     return _rows(
-        broken,
-        "target",
-        message=_per_distinct(
-            [broken["source"], broken["target"], broken["s_status"]],
-            lambda a, b, sa: (
-                f"'{a}' is {sa.replace('_', ' ')} but '{b}' is off track: the "
-                f"assumption on the link '{a}' → '{b}' may not hold"
-                + _evidence_note(model, a, b, "en")
-            ),
-        ),
-        message_ja=_per_distinct(
-            [broken["source"], broken["target"]],
-            lambda a, b: (
-                f"「{a}」は順調ですが「{b}」は遅れています。"
-                f"つながり {a}→{b} の前提を見直してください" + _evidence_note(model, a, b, "ja")
-            ),
-        ),
+        f.nodes,
+        src,
+        b_of,
+        message=_per_key(link * n_status + f.status[src] % n_status, message),
+        message_ja=_per_key(link, message_ja),
         evidence=[
             {"upstream": a, "upstream_rolled": r1, "rolled": r2}
             for a, r1, r2 in zip(
-                broken["source"].tolist(),
-                broken["s_rolled"].to_numpy(dtype=np.float64).tolist(),
-                broken["t_rolled"].to_numpy(dtype=np.float64).tolist(),
-                strict=True,
+                a_of.tolist(), f.rolled[src].tolist(), f.rolled[tgt].tolist(), strict=True
             )
         ],
     )
@@ -229,61 +315,66 @@ def _bottlenecks(f: FindingInputs) -> pd.DataFrame | None:
     pairs = f.pairs
     if pairs is None:
         return None
-    off = pairs[pairs["s_status"] == "off_track"]
-    measured = pairs[pairs["t_score"].notna()]  # successors with data of their own
-    if not (len(off) and len(measured)):
+    n = len(f.node)
+    measured = np.flatnonzero(~np.isnan(f.score[pairs.target]))  # successors with data of their own
+    m_src = pairs.source[measured]
+    n_measured = np.bincount(m_src, minlength=n)
+    n_measured_off = np.bincount(m_src[f.off[pairs.target[measured]]], minlength=n)
+    pred_off = np.bincount(pairs.target[f.off[pairs.source]], minlength=n) > 0
+    hit = f.off & (n_measured > 0) & (n_measured == n_measured_off) & ~pred_off
+    rows = np.flatnonzero(hit)
+    if not len(rows):
         return None
-    keys = ["source", "org_key"]
-    succ = measured.assign(off=measured["t_status"].eq("off_track")).groupby(keys)["off"].all()
-    pred_off = off.groupby(["target", "org_key"]).size()
-    cand = f.status[f.status["status"] == "off_track"]
-    cand_keys = pd.MultiIndex.from_frame(cand[["node", "org_key"]])
-    hit = cand[cand_keys.isin(succ[succ].index) & ~cand_keys.isin(pred_off.index)]
-    succ_n = (
-        measured.merge(hit[["node", "org_key"]].rename(columns={"node": "source"}), on=keys)
-        .groupby(keys)["target"]
-        .agg(list)
-    )
-    downstream = succ_n.reindex(
-        pd.MultiIndex.from_arrays([hit["node"], hit["org_key"]], names=keys)
-    ).tolist()
+    # measured successors of each hit row, in link order
+    mine = measured[hit[m_src]]
+    mine = mine[np.argsort(pairs.source[mine], kind="stable")]
+    targets = f.node_ids[f.link_ends[1][pairs.link[mine]]].tolist()
+    downstream = [targets[a:b] for a, b in zip(*_bounds(n_measured[rows]), strict=True)]
+    names = f.node_ids[f.node[rows]].tolist()
     return _rows(
-        hit,
-        "node",
+        f.nodes,
+        rows,
+        np.asarray(names, dtype=object),
         message=[
             f"'{node}' is off track and so is everything measured after it "
             f"({', '.join(down)}): fix this step first"
-            for node, down in zip(hit["node"], downstream, strict=True)
+            for node, down in zip(names, downstream, strict=True)
         ],
         message_ja=[
             f"「{node}」が遅れており、その先（{', '.join(down)}）も遅れています。"
             "まずこの段階を見直してください"
-            for node, down in zip(hit["node"], downstream, strict=True)
+            for node, down in zip(names, downstream, strict=True)
         ],
         evidence=[{"downstream": down} for down in downstream],
     )
 
 
+def _bounds(sizes: npt.NDArray[np.int64]) -> tuple[list[int], list[int]]:
+    """Start and end of consecutive runs of these sizes."""
+    ends = np.cumsum(sizes)
+    return (ends - sizes).tolist(), ends.tolist()
+
+
 def _unmeasured(f: FindingInputs) -> pd.DataFrame | None:
     """An outcome or impact without data while its upstream has data."""
-    status = f.status
-    unmeasured = status[status["score"].isna() & status["upstream"].notna()]
     kinds = {n.id: n.kind for n in f.model.nodes}
-    unmeasured = unmeasured[unmeasured["node"].map(kinds).isin(["outcome", "impact"])]
+    late = np.array([kinds.get(i) in ("outcome", "impact") for i in f.node_ids] + [False])
+    rows = np.flatnonzero(np.isnan(f.score) & ~np.isnan(f.upstream) & late[f.node])
+    node = f.node[rows]
+    ids = f.node_ids
     return _rows(
-        unmeasured,
-        "node",
-        message=_per_distinct(
-            [unmeasured["node"]],
-            lambda n: f"'{n}' has no data although its upstream does; its status is inferred",
+        f.nodes,
+        rows,
+        ids[node],
+        message=_per_key(
+            node,
+            lambda k: f"'{ids[k]}' has no data although its upstream does; its status is inferred",
         ),
-        message_ja=_per_distinct(
-            [unmeasured["node"]],
-            lambda n: f"「{n}」にデータがありません（上流のデータから推定しています）",
+        message_ja=_per_key(
+            node,
+            lambda k: f"「{ids[k]}」にデータがありません（上流のデータから推定しています）",
         ),
-        evidence=[
-            {"upstream": u} for u in unmeasured["upstream"].to_numpy(dtype=np.float64).tolist()
-        ],
+        evidence=[{"upstream": u} for u in f.upstream[rows].tolist()],
     )
 
 
@@ -311,32 +402,34 @@ def _stale(f: FindingInputs) -> pd.DataFrame | None:
     """The latest actual older than two reporting periods."""
     if not len(f.history):
         return None
-    last = f.indicators.loc[
-        f.indicators["actual_end"].notna(), ["indicator", "org", "level", "actual_end"]
-    ].rename(columns={"actual_end": "end"})
-    age = (np.datetime64(f.as_of, "D") - last["end"].to_numpy(dtype="datetime64[D]")).astype(
-        np.int64
-    )
-    per_indicator = _period_days(f, last["indicator"].unique())
-    period_days = last["indicator"].map(per_indicator).to_numpy(dtype=np.float64)
+    table = f.indicators
+    rows = np.flatnonzero(table["actual_end"].notna().to_numpy())
+    codes, distinct = pd.factorize(table["indicator"].iloc[rows])
+    ends = table["actual_end"].iloc[rows]
+    age = (np.datetime64(f.as_of, "D") - ends.to_numpy(dtype="datetime64[D]")).astype(np.int64)
+    names = np.asarray(distinct, dtype=object)
+    per_indicator = _period_days(f, names)
+    period_days = np.array([per_indicator[i] for i in names] + [np.nan])[codes]
     old = (age > 2 * period_days) & ~np.isnan(period_days)
-    stale, ages = last[old], age[old]
     node_of = {i.id: i.measures for i in f.model.indicators}
+    nodes = np.array([node_of.get(i) for i in names] + [None], dtype=object)
+    indicator, end, ages = names[codes[old]].tolist(), ends[old].tolist(), age[old].tolist()
     return _rows(
-        stale.assign(node=stale["indicator"].map(node_of)),
-        "node",
+        table,
+        rows[old],
+        nodes[codes[old]],
         message=[
             f"indicator '{i}': latest actual ends {pd.Timestamp(e).date()}, {int(d)} days before "
             f"{f.as_of} (more than two reporting periods)"
-            for i, e, d in zip(stale["indicator"], stale["end"], ages, strict=True)
+            for i, e, d in zip(indicator, end, ages, strict=True)
         ],
         message_ja=[
             f"指標「{i}」の最新実績が古くなっています（{pd.Timestamp(e).date()}時点）"
-            for i, e in zip(stale["indicator"], stale["end"], strict=True)
+            for i, e in zip(indicator, end, strict=True)
         ],
         evidence=[
             {"indicator": i, "latest_end": str(pd.Timestamp(e).date()), "age_days": int(d)}
-            for i, e, d in zip(stale["indicator"], stale["end"], ages, strict=True)
+            for i, e, d in zip(indicator, end, ages, strict=True)
         ],
     )
 
@@ -346,7 +439,8 @@ def _overdue_milestones(f: FindingInputs) -> pd.DataFrame | None:
     over = f.milestones[f.milestones["status"] == "overdue"]
     return _rows(
         over.assign(org=None, level=None),
-        "milestone",
+        np.arange(len(over)),
+        over["milestone"].to_numpy(),
         message=[
             f"milestone '{m}' ({t}) was due {d} and is not done ({n} days late)"
             for m, t, d, n in zip(

@@ -2,7 +2,8 @@
 
 The pandas intake, the engine front end and the file readers share these helpers, so a column
 means the same thing whichever way the observations came in. Everything works per distinct value:
-a column is factorised once (by Arrow for Arrow-backed text) and the rule of
+a column is factorised once (by Arrow for Arrow-backed text; one value per run when equal values
+come in runs, as in a table sorted by indicator and org) and the rule of
 :mod:`logicmodel.intake.values` runs over the distinct spellings only.
 """
 
@@ -82,6 +83,9 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        runs = _factorize_runs(chunked)
+        if runs is not None:
+            return runs
         encoded = pc.dictionary_encode(chunked)
         if encoded.num_chunks == 0:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
@@ -93,6 +97,93 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, np.asarray(distinct, dtype=object)
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return raw_codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+_RUN_SAMPLE = 1 << 16
+"""Rows looked at to decide whether a text column comes in runs of equal values."""
+
+
+def _factorize_runs(chunked: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`factorize` of an Arrow text column whose equal values mostly come in runs (a long
+    table sorted by indicator, then org): one comparison of neighbours finds the runs, only the
+    first value of each run is dictionary-encoded and the codes are repeated over the runs.
+    String views (polars) qualify when every value is inlined in its view (12 bytes or less):
+    neighbours are compared as two integers per view. ``None`` (use plain dictionary encoding)
+    for longer views, a column with nulls or several chunks, or runs shorter than four rows on
+    average in its first rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = chunked.type
+    plain = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    if not (plain or pa.types.is_string_view(kind)):
+        return None
+    if chunked.num_chunks != 1 or chunked.null_count or len(chunked) < 2:
+        return None
+    column = chunked.chunk(0)
+    n = len(column)
+    head = min(n, _RUN_SAMPLE)
+    views = None if plain else _inline_views(column, head)
+    if not plain and views is None:
+        return None
+    if _run_starts(column, views, head).size * 4 > head:
+        return None
+    if not plain and _inline_views(column, n) is None:
+        return None
+    starts = _run_starts(column, views, n)
+    if starts.size * 4 > n:
+        return None
+    firsts = column.take(starts) if views is None else _inline_strings(views[starts])
+    encoded = pc.dictionary_encode(firsts)
+    run_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    codes: np.ndarray = np.repeat(run_codes, np.diff(np.append(starts, n)))
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return codes, np.asarray(distinct, dtype=object)
+
+
+def _run_starts(column: Any, views: np.ndarray | None, rows: int) -> np.ndarray:
+    """Positions among the first ``rows`` where a run of equal values begins (the first row, and
+    every row that differs from the one before)."""
+    if views is None:
+        import pyarrow.compute as pc
+
+        head = column.slice(0, rows)
+        differs = pc.not_equal(head.slice(1), head.slice(0, rows - 1))
+        changed = np.flatnonzero(differs.to_numpy(zero_copy_only=False))
+    else:
+        v = views[:rows]
+        apart = v[1:, 0] != v[:-1, 0]
+        apart |= v[1:, 1] != v[:-1, 1]
+        changed = np.flatnonzero(apart)
+    return np.concatenate(([0], changed + 1))
+
+
+def _inline_views(column: Any, rows: int) -> np.ndarray | None:
+    """A string-view array's 16-byte views as (n, 2) uint64 when each of the first ``rows``
+    values is inlined in its view (length, then up to 12 bytes: equal views are equal strings),
+    else ``None``."""
+    import sys
+
+    if sys.byteorder != "little":
+        return None
+    start, n = column.offset, len(column)
+    raw = np.frombuffer(column.buffers()[1], dtype=np.uint64)[2 * start : 2 * (start + n)]
+    views = raw.reshape(n, 2)
+    if int(views[:rows].view(np.int32)[:, 0].max()) > 12:  # the length: the view's first int32
+        return None
+    return views
+
+
+def _inline_strings(views: np.ndarray) -> Any:
+    """The strings inlined in these views, as an Arrow large-string array."""
+    import pyarrow as pa
+
+    lengths = views.view(np.int32)[:, 0].astype(np.int64)
+    inline = views.view(np.uint8)[:, 4:16]
+    data = inline[np.arange(12) < lengths[:, None]]  # each string's bytes, in order
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
+    return pa.Array.from_buffers(pa.large_string(), len(views), buffers)
 
 
 def is_number_column(series: pd.Series) -> bool:
@@ -117,6 +208,9 @@ def text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = factorize(series)
     cleaned = [unicodedata.normalize("NFKC", str(u)).strip() or None for u in uniques]
     merged, distinct = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    if np.array_equal(merged, np.arange(len(uniques))):  # nothing merged: the codes as they are
+        own = codes.astype(np.int32, copy=not codes.flags.writeable)  # writable, as a take gives
+        return own, np.asarray(distinct, dtype=object)
     # spellings that normalise alike share a code; int32 halves the per-row memory of int64 codes
     table = np.append(merged, -1).astype(np.int32)
     return table[codes], np.asarray(distinct, dtype=object)

@@ -417,23 +417,33 @@ def _compact(
 def _without_duplicates(prepared: Observations, rep: _Reporter) -> Observations:
     """Rows that repeat an (indicator, org, period, kind) are reported (LM304) and dropped.
 
-    One int64 key per row: a dense key space is counted with one bincount; otherwise one integer
-    column is hashed.
+    One integer key per row, built in place (int32 when the key space allows): keys that only
+    ever increase (a table sorted by indicator, org and period) have no duplicate; otherwise a
+    dense key space is counted with one bincount, a sparse one hashed.
     """
     clean, periods = prepared.frame, prepared.periods
     n_org = len(prepared.orgs) + 1
     kind_code = clean["kind_code"].to_numpy()
-    kinds_seen = np.flatnonzero(np.bincount(kind_code, minlength=len(KIND_VALUES)))
-    kind_rank = np.zeros(len(KIND_VALUES), dtype=np.int64)
-    kind_rank[kinds_seen] = np.arange(len(kinds_seen))
-    row_key = (
-        clean["ind_code"].to_numpy(dtype=np.int64) * n_org
-        + clean["org_code"].to_numpy(dtype=np.int64)
-        + 1
-    ) * len(periods) + clean["pcode"].to_numpy(dtype=np.int64)
-    row_key *= max(len(kinds_seen), 1)
-    row_key += kind_rank[kind_code]
-    n_keys = len(prepared.indicators) * n_org * len(periods) * max(len(kinds_seen), 1)
+    kinds_seen = np.array([k for k in range(len(KIND_VALUES)) if (kind_code == k).any()])
+    n_kinds = max(len(kinds_seen), 1)
+    n_keys = len(prepared.indicators) * n_org * len(periods) * n_kinds
+    key_type = np.dtype(np.int32) if n_keys < 2**31 else np.dtype(np.int64)
+    # a copy (astype copies), built in place below
+    row_key: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = (
+        clean["ind_code"].to_numpy().astype(key_type)
+    )
+    row_key *= n_org
+    row_key += clean["org_code"].to_numpy()
+    row_key += 1
+    row_key *= len(periods)
+    row_key += clean["pcode"].to_numpy()
+    if n_kinds > 1:
+        kind_rank = np.zeros(len(KIND_VALUES), dtype=row_key.dtype)
+        kind_rank[kinds_seen] = np.arange(len(kinds_seen))
+        row_key *= n_kinds
+        row_key += kind_rank[kind_code]
+    if len(row_key) < 2 or bool((row_key[1:] > row_key[:-1]).all()):
+        return prepared
     if n_keys <= 2 * len(row_key) + 1024:
         dup = (np.bincount(row_key, minlength=n_keys) > 1)[row_key]
     else:

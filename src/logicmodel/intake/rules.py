@@ -47,45 +47,38 @@ FUTURE_YEARS = 30
 def plausibility_issues(model: LogicModel, prepared: Observations, from_file: bool) -> list[Issue]:
     """LM320 negative counts, LM321 sums that overflow to infinity, LM322 far-future periods.
 
-    All vectorised over the compact frame; one issue per indicator (rows listed), issue 12.
+    All vectorised over the compact frame (per distinct indicator or period where a rule only
+    depends on those, one ``np.bincount`` for the sums); one issue per indicator (rows listed),
+    issue 12.
     """
-    import datetime as dt
-
-    out: list[Issue] = []
     f = prepared.frame
     if not len(f):
-        return out
-    ind = f["ind_code"].to_numpy(dtype=np.int64)
+        return []
+    ind = f["ind_code"].to_numpy()
     values = f["value"].to_numpy(dtype=np.float64)
     rows = f["row"].to_numpy()
     inds = model.indicators
+    out: list[Issue] = []
     count = np.array([(i.unit or "").strip() in COUNT_UNITS for i in inds] + [False])
-    negative = count[ind] & (values < 0)
-    for k in np.unique(ind[negative]).tolist():
-        hit = rows[negative & (ind == k)]
-        out.append(
-            Issue(
-                "LM320",
-                "warning",
-                f"observations {where_rows(hit, from_file, len(hit))}",
-                f"indicator {inds[k].id!r}: {len(hit):,} value(s) below zero in {inds[k].unit}, "
-                "a count cannot be negative",
-                message_ja=f"指標 {inds[k].id!r}: 件数に負の値が{len(hit):,}件あります",
-                row=int(hit[0]),
-                ids=(inds[k].id,),
+    below = np.flatnonzero(values < 0) if count.any() else np.zeros(0, dtype=np.int64)
+    if len(below):
+        negative = below[count[ind[below]]]
+        for k, hit in _rows_by_indicator(ind[negative], rows[negative]):
+            out.append(
+                Issue(
+                    "LM320",
+                    "warning",
+                    f"observations {where_rows(hit, from_file, len(hit))}",
+                    f"indicator {inds[k].id!r}: {len(hit):,} value(s) below zero in "
+                    f"{inds[k].unit}, a count cannot be negative",
+                    message_ja=f"指標 {inds[k].id!r}: 件数に負の値が{len(hit):,}件あります",
+                    row=int(hit[0]),
+                    ids=(inds[k].id,),
+                )
             )
-        )
-    # org sums per (indicator, period, kind): finite values whose sum is not finite
-    key = (ind * max(len(prepared.periods), 1) + f["pcode"].to_numpy(dtype=np.int64)) * 4 + f[
-        "kind_code"
-    ].to_numpy(dtype=np.int64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        sums = pd.Series(values, copy=False).groupby(key, sort=False).sum()
-    bad_keys = sums.index[~np.isfinite(sums.to_numpy())]
-    if len(bad_keys):
-        hit_mask = np.isin(key, bad_keys.to_numpy()) & np.isfinite(values)
-        for k in np.unique(ind[hit_mask]).tolist():
-            hit = rows[hit_mask & (ind == k)]
+    overflow = _overflowing_sums(prepared, ind, values)
+    if overflow is not None:
+        for k, hit in _rows_by_indicator(ind[overflow], rows[overflow]):
             out.append(
                 Issue(
                     "LM321",
@@ -98,11 +91,8 @@ def plausibility_issues(model: LogicModel, prepared: Observations, from_file: bo
                     ids=(inds[k].id,),
                 )
             )
-    today = dt.date.today()
-    limit = np.datetime64(today.replace(year=today.year + FUTURE_YEARS), "D")
-    ends = prepared.periods.end[f["pcode"].to_numpy(dtype=np.int64)]
-    far = ends.astype("datetime64[D]") > limit
-    if far.any():
+    far = _far_future(prepared)
+    if far is not None:
         hit = rows[far]
         out.append(
             Issue(
@@ -116,6 +106,55 @@ def plausibility_issues(model: LogicModel, prepared: Observations, from_file: bo
                 row=int(hit[0]),
             )
         )
+    return out
+
+
+def _rows_by_indicator(ind: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(indicator position, its ``rows``) for each indicator in ``ind`` (one per row)."""
+    return [(k, rows[ind == k]) for k in np.unique(ind).tolist()]
+
+
+def _overflowing_sums(
+    prepared: Observations, ind: np.ndarray, values: np.ndarray
+) -> np.ndarray | None:
+    """Rows with a finite value whose sum over orgs (per indicator, period and kind) is not
+    finite; ``None`` when there are none. One ``np.bincount`` over a dense key, as evaluate sums."""
+    f = prepared.frame
+    if not len(values):
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = max(abs(float(values.max())), abs(float(values.min())))
+    if largest * len(values) < 1e300:  # no partial sum can come near the float limit (1.8e308)
+        return None
+    n_p = max(len(prepared.periods), 1)
+    key = ind.astype(np.int64) * n_p
+    key += f["pcode"].to_numpy()
+    key *= 4
+    key += f["kind_code"].to_numpy()
+    n_keys = (len(prepared.indicators) + 1) * n_p * 4
+    if n_keys > 4 * len(key) + 1024:  # a sparse key space: number the distinct keys first
+        distinct, key = np.unique(key, return_inverse=True)
+        n_keys = len(distinct)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = np.bincount(key, weights=values, minlength=n_keys)
+    bad = ~np.isfinite(sums)
+    if not bad.any():
+        return None
+    out: np.ndarray = bad[key] & np.isfinite(values)
+    return out
+
+
+def _far_future(prepared: Observations) -> np.ndarray | None:
+    """Rows of periods ending more than :data:`FUTURE_YEARS` years from today (decided once per
+    distinct period); ``None`` when there are none."""
+    import datetime as dt
+
+    today = dt.date.today()
+    limit = np.datetime64(today.replace(year=today.year + FUTURE_YEARS), "D")
+    far_period = prepared.periods.end.astype("datetime64[D]") > limit
+    if not far_period.any():
+        return None
+    out: np.ndarray = far_period[prepared.frame["pcode"].to_numpy()]
     return out
 
 
