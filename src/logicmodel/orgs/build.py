@@ -22,7 +22,7 @@ import pandas as pd
 
 from logicmodel.errors import FormatError, ModelError, nearest
 from logicmodel.orgs.index import _readonly
-from logicmodel.orgs.jis import _STRING_HINT, IntArray, ObjArray
+from logicmodel.orgs.jis import _STRING_HINT, DateLike, IntArray, ObjArray, _normalize_uniques
 
 Days = npt.NDArray[np.datetime64]
 
@@ -421,3 +421,183 @@ def hierarchy_state(
         "_pos": MappingProxyType(pos),
         "_prefix": _readonly(prefix_arr),
     }
+
+
+def frame_state(
+    df: Any,
+    *,
+    child: str,
+    parent: str,
+    level: str | None,
+    name: str | None,
+    kana: str | None,
+    valid_from: str | None,
+    valid_to: str | None,
+    as_of: DateLike | None,
+    counted_level: str | None,
+) -> dict[str, Any]:
+    """The state of ``Hierarchy.from_frame(df, ...)``: the columns read and checked, then built."""
+    if not isinstance(df, pd.DataFrame):
+        to_pandas = getattr(df, "to_pandas", None)
+        if to_pandas is None:
+            raise FormatError(f"from_frame needs a DataFrame, got {type(df).__name__}")
+        df = to_pandas()
+    frame = df.reset_index(drop=True)
+    wanted = {"child": child, "parent": parent, "level": level, "name": name, "kana": kana}
+    wanted |= {"valid_from": valid_from, "valid_to": valid_to}
+    for role, col in wanted.items():
+        if col is not None and col not in frame.columns:
+            raise FormatError(
+                f"no {role} column {col!r}; columns are {[str(c) for c in frame.columns]}",
+                column=str(col),
+            )
+    n = len(frame)
+    codes = _text_column(frame[child], column=child, allow_empty=False)
+    parents = _text_column(frame[parent], column=parent, allow_empty=True)
+    levels = (
+        _text_column(frame[level], column=level, allow_empty=False) if level is not None else None
+    )
+    names = (
+        _text_column(frame[name], column=name, allow_empty=True)
+        if name is not None
+        else np.full(n, None, dtype=object)
+    )
+    kanas = (
+        _text_column(frame[kana], column=kana, allow_empty=True)
+        if kana is not None
+        else np.full(n, None, dtype=object)
+    )
+    start = _date_column(frame, valid_from, n)
+    end = _date_column(frame, valid_to, n)
+    bad = ~np.isnat(start) & ~np.isnat(end) & (start >= end)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise FormatError(
+            f"code {codes[row]!r}: valid_from {start[row]} is not before valid_to {end[row]} "
+            "(valid_to is exclusive: the first date the row no longer applies)",
+            row=row,
+            column=valid_from,
+        )
+    return hierarchy_state(
+        codes=codes,
+        parents=parents,
+        levels=levels,
+        names=names,
+        kanas=kanas,
+        prefixes=np.full(n, None, dtype=object),
+        start=start,
+        end=end,
+        as_of=None if as_of is None else _to_day(as_of, what="as_of"),
+        jis=False,
+        counted_level=counted_level,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# groupings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Grouping:
+    level: int
+    labels: ObjArray  # sorted group labels
+    member: IntArray  # per hierarchy code: index into labels, -1 if none
+
+
+def _grouping_pairs(
+    name: str, mapping: Mapping[str, str] | pd.DataFrame, *, code: str, group: str
+) -> tuple[ObjArray, ObjArray]:
+    """The codes and group labels of a grouping's mapping, as text."""
+    if isinstance(mapping, pd.DataFrame):
+        for col in (code, group):
+            if col not in mapping.columns:
+                raise FormatError(
+                    f"grouping frame has no column {col!r}; columns are "
+                    f"{[str(c) for c in mapping.columns]}",
+                    column=col,
+                )
+        keys = _text_column(mapping[code], column=code, allow_empty=False)
+        labels = _text_column(mapping[group], column=group, allow_empty=False)
+    else:
+        keys = np.asarray([str(k) if isinstance(k, str) else k for k in mapping], dtype=object)
+        labels = np.asarray([mapping[k] for k in mapping], dtype=object)
+        for k, lab in zip(keys, labels, strict=True):
+            if not isinstance(k, str) or not isinstance(lab, str) or not lab:
+                raise ModelError(
+                    f"grouping {name!r}: codes and labels must be non-empty text, "
+                    f"got {k!r}: {lab!r}"
+                )
+    return keys, labels
+
+
+def _grouping_level(
+    name: str, keys: ObjArray, lvl: IntArray, level: str | None, levels: tuple[str, ...]
+) -> int:
+    """The level of a grouping's codes: ``level``, else the one they share."""
+    if level is None:
+        if len(np.unique(lvl)) > 1:
+            found = sorted({levels[i] for i in lvl.tolist()})
+            raise ModelError(
+                f"grouping {name!r} mixes codes of levels {found}; group one level and pass "
+                "level=..."
+            )
+        target = int(lvl[0]) if len(lvl) else len(levels) - 1
+    else:
+        if level not in levels:
+            raise ModelError(f"unknown level {level!r}; levels are {list(levels)}")
+        target = levels.index(level)
+        off = lvl != target
+        if off.any():
+            k = int(np.argmax(off))
+            raise ModelError(
+                f"grouping {name!r}: code {keys[k]!r} is at level "
+                f"{levels[int(lvl[k])]!r}, not {level!r}"
+            )
+    return target
+
+
+def make_grouping(
+    name: str,
+    mapping: Mapping[str, str] | pd.DataFrame,
+    *,
+    level: str | None,
+    code: str,
+    group: str,
+    existing: Mapping[str, _Grouping],
+    index: pd.Index,
+    levels: tuple[str, ...],
+    level_idx: IntArray,
+    jis: bool,
+) -> _Grouping:
+    """The grouping ``Hierarchy.with_grouping`` adds, checked against the hierarchy's codes.
+
+    ``existing`` are the hierarchy's groupings, ``index`` its codes (in position order),
+    ``levels`` and ``level_idx`` its levels and the level of each code.
+    """
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"grouping name must be non-empty text, got {name!r}")
+    if name in existing:
+        raise ModelError(f"grouping {name!r} already exists; groupings: {list(existing)}")
+    keys, labels = _grouping_pairs(name, mapping, code=code, group=group)
+    if jis:
+        keys = _normalize_uniques(keys, np.arange(len(keys), dtype=np.intp), column=code)
+    dup = pd.Series(keys).duplicated()
+    if dup.any():
+        raise ModelError(f"grouping {name!r}: code {keys[int(np.argmax(dup))]!r} appears twice")
+    pos = index.get_indexer(pd.Index(keys))
+    if (pos < 0).any():
+        bad = str(keys[int(np.argmax(pos < 0))])
+        raise ModelError(
+            f"grouping {name!r}: unknown code {bad!r}; nearest known codes: "
+            + ", ".join(repr(c) for c in nearest(bad, index.tolist()))
+        )
+    target = _grouping_level(name, keys, level_idx[pos], level, levels)
+    uniq, inv = np.unique(labels.astype(str), return_inverse=True)
+    member = np.full(len(index), -1, dtype=np.int32)
+    member[pos] = inv.astype(np.int32)
+    return _Grouping(
+        level=target,
+        labels=_readonly(np.asarray(uniq.tolist(), dtype=object)),
+        member=_readonly(member),
+    )
