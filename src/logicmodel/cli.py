@@ -521,6 +521,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    _add_check(sub, common)
+    _add_schema(sub, common, writes)
+    _add_convert(sub, common, writes)
+    _add_evaluate_and_dashboard(sub, common, writes)
+    _add_template(sub, common, writes)
+    _add_demo(sub, common, writes)
+    return parser
+
+
+def _add_check(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """``check``: a model and, optionally, its observations."""
     p = sub.add_parser("check", parents=[common], help="check a model (and its observations)")
     p.add_argument("model", type=Path, help="model file (.yaml, .yml, .json, .xlsx)")
     p.add_argument(
@@ -544,12 +557,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_check)
 
+
+def _add_schema(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    writes: argparse.ArgumentParser,
+) -> None:
+    """``schema``: the JSON Schema of a model file."""
     p = sub.add_parser(
         "schema", parents=[common, writes], help="print the JSON Schema of a model file"
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=_cmd_schema)
 
+
+def _add_convert(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    writes: argparse.ArgumentParser,
+) -> None:
+    """``convert``: a model from one format to another."""
     p = sub.add_parser("convert", parents=[common, writes], help="convert a model between formats")
     p.add_argument("input", help="what to read: .yaml .yml .json .xlsx, .xml (IATI) or rs:PATH")
     p.add_argument("output", help="what to write (format by suffix, or rs:DIR)")
@@ -562,6 +589,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_convert)
 
+
+def _add_evaluate_and_dashboard(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    writes: argparse.ArgumentParser,
+) -> None:
+    """``evaluate`` and ``dashboard``: a model with its observations, as a table or a page."""
     for name, helptext in (
         ("evaluate", "evaluate progress of a model from observations"),
         ("dashboard", "write the offline HTML policy dashboard"),
@@ -625,12 +659,26 @@ def _parser() -> argparse.ArgumentParser:
             )
             p.set_defaults(func=_cmd_dashboard)
 
+
+def _add_template(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    writes: argparse.ArgumentParser,
+) -> None:
+    """``template``: an empty Excel workbook."""
     p = sub.add_parser(
         "template", parents=[common, writes], help="write an empty Excel workbook to fill in"
     )
     p.add_argument("output", help="workbook to write (.xlsx)")
     p.set_defaults(func=_cmd_template)
 
+
+def _add_demo(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    writes: argparse.ArgumentParser,
+) -> None:
+    """``demo``: the bundled example."""
     p = sub.add_parser(
         "demo", parents=[common, writes], help="run the bundled example (書かない窓口)"
     )
@@ -643,7 +691,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=("en", "ja"), default="ja", help="message language")
     p.set_defaults(func=_cmd_demo)
-    return parser
 
 
 def _version() -> str:

@@ -156,57 +156,72 @@ class _Tok:
     pos: int
 
 
+_PUNCTUATION: Final = {
+    "+": "op",
+    "-": "op",
+    "*": "op",
+    "/": "op",
+    "(": "lpar",
+    ")": "rpar",
+    ",": "comma",
+}
+
+
+def _number(text: str, i: int) -> _Tok:
+    """The number starting at ``i``; refuses one run into letters, ``_`` or a second ``.``."""
+    m = _NUMBER.match(text, i)
+    if m is None:  # pragma: no cover - the first character always matches
+        raise _error(text, i, "malformed number")
+    j = m.end()
+    if j < len(text) and (text[j].isalnum() or text[j] in "_."):
+        raise _error(text, j, f"malformed number {text[i : j + 1]!r}")
+    return _Tok("num", text[i:j], i)
+
+
+def _name(text: str, i: int) -> _Tok:
+    """The name starting at ``i``; refuses a non-identifier, a too long name, a keyword."""
+    m = _WORD.match(text, i)
+    j = m.end() if m is not None else i + 1
+    word = text[i:j]
+    if not word.isidentifier():
+        raise _error(text, i, f"{word!r} is not a valid name")
+    if len(word) > MAX_NAME_LENGTH:
+        raise _error(text, i, f"name longer than {MAX_NAME_LENGTH} characters")
+    if keyword.iskeyword(word) or keyword.issoftkeyword(word):
+        raise _error(text, i, f"{word!r} is a reserved word, not an indicator id")
+    return _Tok("name", word, i)
+
+
+def _token(text: str, i: int) -> _Tok:
+    """The token starting at ``i`` (not a space); raises on anything outside the language."""
+    c = text[i]
+    if c.isdigit() or (c == "." and i + 1 < len(text) and text[i + 1].isdigit()):
+        return _number(text, i)
+    if c == "_" or c.isalpha():
+        return _name(text, i)
+    if c == "*" and text.startswith("**", i):
+        raise _error(text, i, "'**' (power) is not allowed")
+    if c == "/" and text.startswith("//", i):
+        raise _error(text, i, "'//' (floor division) is not allowed")
+    if c in _PUNCTUATION:
+        return _Tok(_PUNCTUATION[c], c, i)
+    if c in _FORBIDDEN:
+        raise _error(text, i, _FORBIDDEN[c])
+    raise _error(text, i, f"character {c!r} is not allowed")
+
+
 def _tokenize(text: str) -> list[_Tok]:
     tokens: list[_Tok] = []
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        if c.isspace():
+        if text[i].isspace():
             i += 1
             continue
         if len(tokens) >= MAX_TOKENS:
             raise _error(text, i, f"more than {MAX_TOKENS} tokens")
-        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = _NUMBER.match(text, i)
-            if m is None:  # pragma: no cover - the first character always matches
-                raise _error(text, i, "malformed number")
-            j = m.end()
-            if j < n and (text[j].isalnum() or text[j] in "_."):
-                raise _error(text, j, f"malformed number {text[i : j + 1]!r}")
-            tokens.append(_Tok("num", text[i:j], i))
-            i = j
-        elif c == "_" or c.isalpha():
-            m = _WORD.match(text, i)
-            j = m.end() if m is not None else i + 1
-            word = text[i:j]
-            if not word.isidentifier():
-                raise _error(text, i, f"{word!r} is not a valid name")
-            if len(word) > MAX_NAME_LENGTH:
-                raise _error(text, i, f"name longer than {MAX_NAME_LENGTH} characters")
-            if keyword.iskeyword(word) or keyword.issoftkeyword(word):
-                raise _error(text, i, f"{word!r} is a reserved word, not an indicator id")
-            tokens.append(_Tok("name", word, i))
-            i = j
-        elif c == "*" and text.startswith("**", i):
-            raise _error(text, i, "'**' (power) is not allowed")
-        elif c == "/" and text.startswith("//", i):
-            raise _error(text, i, "'//' (floor division) is not allowed")
-        elif c in "+-*/":
-            tokens.append(_Tok("op", c, i))
-            i += 1
-        elif c == "(":
-            tokens.append(_Tok("lpar", c, i))
-            i += 1
-        elif c == ")":
-            tokens.append(_Tok("rpar", c, i))
-            i += 1
-        elif c == ",":
-            tokens.append(_Tok("comma", c, i))
-            i += 1
-        elif c in _FORBIDDEN:
-            raise _error(text, i, _FORBIDDEN[c])
-        else:
-            raise _error(text, i, f"character {c!r} is not allowed")
+        tok = _token(text, i)
+        tokens.append(tok)
+        i += len(tok.text)
     tokens.append(_Tok("end", "", n))
     return tokens
 

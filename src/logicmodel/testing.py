@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from logicmodel.model.vocabulary import KINDS, STAGES
@@ -347,6 +348,168 @@ def _hypothesis() -> Any:
     return st
 
 
+@dataclass(frozen=True)
+class _Pieces:
+    """The Hypothesis strategies :func:`models` draws its fields from."""
+
+    st: Any  # hypothesis.strategies
+    text: Any
+    maybe_text: Any
+    texts: Any
+    points: Any
+    aggregations: Any
+
+
+def _pieces(st: Any) -> _Pieces:
+    import logicmodel as lm
+
+    text = st.one_of(
+        st.sampled_from(_TRICKY_TEXT),
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn")),
+            max_size=20,
+        ),
+    )
+    # finite values that survive YAML and JSON; includes negative zero, tiny and huge numbers
+    values = st.floats(allow_nan=False, allow_infinity=False, width=64)
+    points = st.builds(
+        lambda p, v, note: {"period": p, "value": v, "note": note},
+        st.sampled_from(_PERIODS),
+        values,
+        st.none() | text,
+    )
+    aggregations = st.one_of(
+        st.sampled_from(("stock", "flow", "mean")),
+        st.builds(
+            lm.Aggregation,
+            time=st.sampled_from(("sum", "last", "mean", "min", "max")),
+            orgs=st.sampled_from(("sum", "mean", "min", "max", "none")),
+        ),
+    )
+    return _Pieces(
+        st=st,
+        text=text,
+        maybe_text=st.none() | text,
+        texts=st.lists(text, max_size=2).map(tuple),
+        points=points,
+        aggregations=aggregations,
+    )
+
+
+def _draw_nodes(draw: DrawFn, p: _Pieces, max_nodes: int) -> list[Any]:
+    """1 to ``max_nodes`` nodes of random kinds, ids sharing one drawn prefix."""
+    import logicmodel as lm
+
+    st = p.st
+    n_nodes = draw(st.integers(1, max_nodes))
+    prefix = draw(st.sampled_from(("n", "node_", "ノード", "窓口_", "x")))
+    nodes: list[Any] = []
+    for k in range(n_nodes):
+        kind = draw(st.sampled_from(KINDS))
+        fields: dict[str, Any] = {
+            "id": f"{prefix}{k}",
+            "label": draw(p.maybe_text),
+            "description": draw(p.maybe_text),
+            "owner": draw(p.maybe_text),
+            "controllable": draw(st.none() | st.booleans()),
+            "assumptions": draw(p.texts),
+            "refs": draw(p.texts),
+            "tags": draw(p.texts),
+        }
+        if kind == "outcome":
+            fields["stage"] = draw(st.sampled_from(STAGES))
+        cls = {
+            "input": lm.Input,
+            "activity": lm.Activity,
+            "output": lm.Output,
+            "outcome": lm.Outcome,
+            "impact": lm.Impact,
+        }[kind]
+        nodes.append(cls(**fields))
+    return nodes
+
+
+def _draw_links(draw: DrawFn, p: _Pieces, ids: list[str]) -> list[Any]:
+    """Forward links (from an earlier node to a later one), each pair at most once."""
+    import logicmodel as lm
+
+    st = p.st
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    chosen = (
+        draw(st.lists(st.sampled_from(pairs), unique=True, max_size=2 * len(ids))) if pairs else []
+    )
+    return [
+        lm.Link(
+            source=a,
+            target=b,
+            weight=draw(st.floats(0, 100, allow_nan=False)),
+            rationale=draw(p.maybe_text),
+            assumptions=draw(p.texts),
+            evidence=draw(p.maybe_text),
+        )
+        for a, b in chosen
+    ]
+
+
+def _draw_indicators(draw: DrawFn, p: _Pieces, ids: list[str], max_indicators: int) -> list[Any]:
+    """Up to ``max_indicators`` indicators; some are formulas over earlier ones."""
+    import logicmodel as lm
+
+    st = p.st
+    indicators: list[Any] = []
+    for k in range(draw(st.integers(0, max_indicators))):
+        ind_id = f"ind_{k}" if draw(st.booleans()) else f"指標{k}"
+        earlier = [i.id for i in indicators]
+        formula = None
+        if earlier and draw(st.booleans()):
+            a, b = draw(st.sampled_from(earlier)), draw(st.sampled_from(earlier))
+            op = draw(st.sampled_from(("+", "-", "*", "/")))
+            formula = f"({a} {op} {b}) * 100" if draw(st.booleans()) else f"max({a}, {b})"
+        targets = draw(st.lists(p.points, max_size=3, unique_by=lambda q: q["period"]))
+        indicators.append(
+            lm.Indicator(
+                id=ind_id,
+                measures=draw(st.sampled_from(ids)),
+                name=draw(p.maybe_text),
+                unit=draw(st.sampled_from(_UNITS)),
+                role=draw(st.sampled_from((None, "KGI", "KPI"))),
+                direction=draw(st.sampled_from(("increase", "decrease", "maintain"))),
+                baseline=draw(st.none() | p.points),
+                targets=targets,
+                aggregation=draw(p.aggregations),
+                formula=formula,
+                weight=draw(st.floats(0, 10, allow_nan=False)),
+                frequency=draw(st.sampled_from((None, "month", "quarter", "fiscal_year"))),
+                source=draw(p.maybe_text),
+                measure=draw(st.sampled_from(("quantitative", "qualitative"))),
+                refs=draw(p.texts),
+            )
+        )
+    return indicators
+
+
+def _draw_milestones(draw: DrawFn, p: _Pieces, ids: list[str]) -> list[Any]:
+    """Up to three milestones delivering some of the nodes."""
+    import logicmodel as lm
+
+    st = p.st
+    dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
+    return [
+        lm.Milestone(
+            id=f"ms{k}",
+            title=draw(p.text),
+            due=draw(dates),
+            start=draw(st.none() | dates),
+            done=draw(st.none() | dates),
+            delivers=tuple(draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))),
+            service_level=draw(p.maybe_text),
+            owner=draw(p.maybe_text),
+            tags=draw(p.texts),
+        )
+        for k in range(draw(st.integers(0, 3)))
+    ]
+
+
 def models(*, max_nodes: int = 12, max_indicators: int = 8) -> SearchStrategy[LogicModel]:
     """A Hypothesis strategy for random valid :class:`~logicmodel.LogicModel` objects.
 
@@ -373,122 +536,16 @@ def models(*, max_nodes: int = 12, max_indicators: int = 8) -> SearchStrategy[Lo
     st = _hypothesis()
     import logicmodel as lm
 
-    text = st.one_of(
-        st.sampled_from(_TRICKY_TEXT),
-        st.text(
-            alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn")),
-            max_size=20,
-        ),
-    )
-    maybe_text = st.none() | text
-    texts = st.lists(text, max_size=2).map(tuple)
-    # finite values that survive YAML and JSON; includes negative zero, tiny and huge numbers
-    values = st.floats(allow_nan=False, allow_infinity=False, width=64)
-    points = st.builds(
-        lambda p, v, note: {"period": p, "value": v, "note": note},
-        st.sampled_from(_PERIODS),
-        values,
-        st.none() | text,
-    )
-    aggregations = st.one_of(
-        st.sampled_from(("stock", "flow", "mean")),
-        st.builds(
-            lm.Aggregation,
-            time=st.sampled_from(("sum", "last", "mean", "min", "max")),
-            orgs=st.sampled_from(("sum", "mean", "min", "max", "none")),
-        ),
-    )
-    id_prefixes = st.sampled_from(("n", "node_", "ノード", "窓口_", "x"))
+    pieces = _pieces(st)
 
     @st.composite  # type: ignore[untyped-decorator, unused-ignore]
     def build(draw: DrawFn) -> LogicModel:
-        n_nodes = draw(st.integers(1, max_nodes))
-        prefix = draw(id_prefixes)
-        nodes: list[Any] = []
-        for k in range(n_nodes):
-            kind = draw(st.sampled_from(KINDS))
-            fields: dict[str, Any] = {
-                "id": f"{prefix}{k}",
-                "label": draw(maybe_text),
-                "description": draw(maybe_text),
-                "owner": draw(maybe_text),
-                "controllable": draw(st.none() | st.booleans()),
-                "assumptions": draw(texts),
-                "refs": draw(texts),
-                "tags": draw(texts),
-            }
-            if kind == "outcome":
-                fields["stage"] = draw(st.sampled_from(STAGES))
-            cls = {
-                "input": lm.Input,
-                "activity": lm.Activity,
-                "output": lm.Output,
-                "outcome": lm.Outcome,
-                "impact": lm.Impact,
-            }[kind]
-            nodes.append(cls(**fields))
+        nodes = _draw_nodes(draw, pieces, max_nodes)
         ids = [n.id for n in nodes]
-        pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
-        chosen = (
-            draw(st.lists(st.sampled_from(pairs), unique=True, max_size=2 * n_nodes))
-            if pairs
-            else []
-        )
-        links = [
-            lm.Link(
-                source=a,
-                target=b,
-                weight=draw(st.floats(0, 100, allow_nan=False)),
-                rationale=draw(maybe_text),
-                assumptions=draw(texts),
-                evidence=draw(maybe_text),
-            )
-            for a, b in chosen
-        ]
-        indicators: list[Any] = []
-        for k in range(draw(st.integers(0, max_indicators))):
-            ind_id = f"ind_{k}" if draw(st.booleans()) else f"指標{k}"
-            earlier = [i.id for i in indicators]
-            formula = None
-            if earlier and draw(st.booleans()):
-                a, b = draw(st.sampled_from(earlier)), draw(st.sampled_from(earlier))
-                op = draw(st.sampled_from(("+", "-", "*", "/")))
-                formula = f"({a} {op} {b}) * 100" if draw(st.booleans()) else f"max({a}, {b})"
-            targets = draw(st.lists(points, max_size=3, unique_by=lambda p: p["period"]))
-            indicators.append(
-                lm.Indicator(
-                    id=ind_id,
-                    measures=draw(st.sampled_from(ids)),
-                    name=draw(maybe_text),
-                    unit=draw(st.sampled_from(_UNITS)),
-                    role=draw(st.sampled_from((None, "KGI", "KPI"))),
-                    direction=draw(st.sampled_from(("increase", "decrease", "maintain"))),
-                    baseline=draw(st.none() | points),
-                    targets=targets,
-                    aggregation=draw(aggregations),
-                    formula=formula,
-                    weight=draw(st.floats(0, 10, allow_nan=False)),
-                    frequency=draw(st.sampled_from((None, "month", "quarter", "fiscal_year"))),
-                    source=draw(maybe_text),
-                    measure=draw(st.sampled_from(("quantitative", "qualitative"))),
-                    refs=draw(texts),
-                )
-            )
-        dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
-        milestones = [
-            lm.Milestone(
-                id=f"ms{k}",
-                title=draw(text),
-                due=draw(dates),
-                start=draw(st.none() | dates),
-                done=draw(st.none() | dates),
-                delivers=tuple(draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))),
-                service_level=draw(maybe_text),
-                owner=draw(maybe_text),
-                tags=draw(texts),
-            )
-            for k in range(draw(st.integers(0, 3)))
-        ]
+        links = _draw_links(draw, pieces, ids)
+        indicators = _draw_indicators(draw, pieces, ids, max_indicators)
+        milestones = _draw_milestones(draw, pieces, ids)
+        text, maybe_text, texts = pieces.text, pieces.maybe_text, pieces.texts
         return lm.LogicModel(
             id=draw(st.sampled_from(("m", "window_dx", "モデル"))),
             title=draw(text),

@@ -279,6 +279,26 @@ def _group_time(result: Any, panel: Panel) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _check_numbers(
+    alpha: float, anticipation: int, bootstrap: int, seed: int | None, threshold: float | None
+) -> float:
+    """Raise on a bad numeric option of :func:`estimate_link`; the threshold as a float."""
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        raise ModelError(f"alpha={alpha!r} must be a number between 0 and 1 (0.05 → 95% intervals)")
+    if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
+        raise ModelError(f"anticipation={anticipation!r} must be a whole number ≥ 0 of periods")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise ModelError(
+            f"bootstrap={bootstrap!r} must be a whole number ≥ 0 of draws (0: analytic errors)"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ModelError(f"seed={seed!r} must be a whole number or None")
+    level = 0.0 if threshold is None else float(threshold)
+    if not math.isfinite(level):
+        raise ModelError(f"threshold={threshold!r} must be a finite number")
+    return level
+
+
 def estimate_link(
     model: LogicModel,
     observations: Any,
@@ -388,19 +408,7 @@ def estimate_link(
     method = _choice("method", method, METHODS)
     control = _choice("control", control, CONTROLS)
     estimation = _choice("estimation", estimation, ESTIMATIONS)
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        raise ModelError(f"alpha={alpha!r} must be a number between 0 and 1 (0.05 → 95% intervals)")
-    if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
-        raise ModelError(f"anticipation={anticipation!r} must be a whole number ≥ 0 of periods")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
-        raise ModelError(
-            f"bootstrap={bootstrap!r} must be a whole number ≥ 0 of draws (0: analytic errors)"
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ModelError(f"seed={seed!r} must be a whole number or None")
-    level = 0.0 if threshold is None else float(threshold)
-    if not math.isfinite(level):
-        raise ModelError(f"threshold={threshold!r} must be a finite number")
+    level = _check_numbers(alpha, anticipation, bootstrap, seed, threshold)
     treat: str | None = None
     if adoption is None or treatment is not None:
         treat = _indicator_on(model, found.source, treatment, "source", "treatment").id

@@ -363,6 +363,76 @@ def _adoption_from_table(
     return out, notes
 
 
+def _outcome_cells(
+    rows: _Rows, outcome_k: int, axis: _TimeAxis, prepared: Observations, outcome: str
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The outcome per (unit, time): the values, each one's unit and its calendar position.
+
+    The intake refuses duplicate rows (LM304), but two spellings of one code (5 and 6 digits)
+    meet only here, after the hierarchy normalised them.
+    """
+    mine = np.flatnonzero(rows.ind == outcome_k)
+    t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
+    t_of_pcode[axis.pcodes] = axis.position
+    n_t = int(axis.position[-1])  # the last calendar position
+    key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
+    order = np.argsort(key, kind="stable")
+    twice = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if len(twice):
+        a, b = mine[order[twice[0]]], mine[order[twice[0] + 1]]
+        raise EvidenceError(
+            f"observation rows {int(rows.row[a])} and {int(rows.row[b])} both give the outcome "
+            f"{outcome!r} of organisation {str(rows.codes[rows.unit[a]])!r} at "
+            f"{str(prepared.periods.label[rows.pcode[a]])!r} (two spellings of one code); "
+            "keep one row per organisation and period"
+        )
+    y = pd.Series(rows.value[mine]).groupby(key).mean()
+    unit = y.index.to_numpy() // (n_t + 1)
+    time = y.index.to_numpy() % (n_t + 1)
+    return y, unit, time
+
+
+def _covariate(
+    name: str,
+    k: int,
+    rows: _Rows,
+    unit: np.ndarray,
+    time: np.ndarray,
+    axis: _TimeAxis,
+    prepared: Observations,
+) -> np.ndarray:
+    """Covariate ``name`` (indicator ``k`` of the request) per panel row.
+
+    Each (org, period) takes the covariate's value at that period or the shortest period
+    containing it (a yearly population enters every month of its year).
+    """
+    n_t = int(axis.position[-1])
+    pcode_at = np.zeros(n_t + 1, dtype=np.int64)
+    pcode_at[axis.position] = axis.pcodes
+    theirs = rows.ind == k
+    got = aligned_values(
+        unit,
+        pcode_at[time],
+        rows.unit[theirs],
+        rows.pcode[theirs],
+        rows.value[theirs],
+        prepared.periods,
+    )
+    missing = np.isnan(got)
+    if missing.any():
+        first = int(np.argmax(missing))
+        label_of = dict(zip(axis.position.tolist(), axis.labels, strict=True))
+        raise EvidenceError(
+            f"covariate {name!r} has no value for {int(missing.sum())} organisation-"
+            f"period(s), first org {rows.codes[unit[first]]!r} at "
+            f"{label_of[int(time[first])]!r}: "
+            "give it for every organisation and period of the outcome (or at a period "
+            "containing them)"
+        )
+    out: np.ndarray = got
+    return out
+
+
 def build_panel(
     model: LogicModel,
     observations: Any,
@@ -408,26 +478,8 @@ def build_panel(
     else:
         raise EvidenceError("give treatment= (an indicator on the link's source) or adoption=")
 
-    # outcome rows → (unit, time); the intake refuses duplicate rows (LM304), but two spellings
-    # of one code (5 and 6 digits) meet only here, after the hierarchy normalised them
-    mine = np.flatnonzero(rows.ind == outcome_k)
-    t_of_pcode = np.zeros(len(prepared.periods), dtype=np.int64)
-    t_of_pcode[axis.pcodes] = axis.position
+    y, unit, time = _outcome_cells(rows, outcome_k, axis, prepared, outcome)
     n_t = int(axis.position[-1])  # the last calendar position
-    key = rows.unit[mine] * (n_t + 1) + t_of_pcode[rows.pcode[mine]]
-    order = np.argsort(key, kind="stable")
-    twice = np.flatnonzero(key[order][1:] == key[order][:-1])
-    if len(twice):
-        a, b = mine[order[twice[0]]], mine[order[twice[0] + 1]]
-        raise EvidenceError(
-            f"observation rows {int(rows.row[a])} and {int(rows.row[b])} both give the outcome "
-            f"{outcome!r} of organisation {str(rows.codes[rows.unit[a]])!r} at "
-            f"{str(prepared.periods.label[rows.pcode[a]])!r} (two spellings of one code); "
-            "keep one row per organisation and period"
-        )
-    y = pd.Series(rows.value[mine]).groupby(key).mean()
-    unit = y.index.to_numpy() // (n_t + 1)
-    time = y.index.to_numpy() % (n_t + 1)
 
     # adoption day → the outcome period containing it, or the next one when it falls between
     # periods (0: not within the window); the period before stays untreated, as the comparison
@@ -463,30 +515,8 @@ def build_panel(
             "first_treat": g_unit[unit].astype(np.int64),
         }
     )
-    # covariates: each (org, period) takes the covariate's value at that period or the shortest
-    # period containing it (a yearly population enters every month of its year)
-    pcode_at = np.zeros(n_t + 1, dtype=np.int64)
-    pcode_at[axis.position] = axis.pcodes
     for name in covariates:
-        k = names.index(name)
-        theirs = rows.ind == k
-        got = aligned_values(
-            unit,
-            pcode_at[time],
-            rows.unit[theirs],
-            rows.pcode[theirs],
-            rows.value[theirs],
-            prepared.periods,
-        )
-        if np.isnan(got).any():
-            bad = frame.loc[np.isnan(got), ["org", "time"]].iloc[0]
-            raise EvidenceError(
-                f"covariate {name!r} has no value for {int(np.isnan(got).sum())} organisation-"
-                f"period(s), first org {bad['org']!r} at {label_of[int(bad['time'])]!r}: "
-                "give it for every organisation and period of the outcome (or at a period "
-                "containing them)"
-            )
-        frame[name] = got
+        frame[name] = _covariate(name, names.index(name), rows, unit, time, axis, prepared)
     frame = frame[~always[unit]].reset_index(drop=True)
     return Panel(
         frame=frame,

@@ -119,6 +119,64 @@ _KIND_TAGS = frozenset(
 )
 
 
+def _add_inner(
+    cause: ModelError,
+    at: tuple[Any, ...],
+    data: Any,
+    problems: list[dict[str, Any]],
+    lines: list[str],
+) -> None:
+    """The problems of a ``ModelError`` raised inside a validator at ``at``, located."""
+    sub = (
+        cause.errors()
+        if cause._errors
+        else [{"loc": (), "msg": cause.message, "type": type(cause).__name__}]
+    )
+    for s in sub:
+        loc = at + tuple(s.get("loc", ()))
+        text = _describe_loc(loc, data, _KIND_TAGS)
+        problems.append({"loc": loc, "msg": s["msg"], "type": s.get("type", type(cause).__name__)})
+        lines.append(f"{text}: {s['msg']}" if text else str(s["msg"]))
+
+
+def _pydantic_message(e: Any) -> str:
+    """Our message for one pydantic error (its own message where we have no better one)."""
+    msg = str(e["msg"])
+    if e["type"] == "literal_error":
+        msg = f"{msg}; got {short_repr(e.get('input'))}"
+        if e["loc"] and e["loc"][-1] == "stage":
+            msg += " (短期/中期/長期 and 初期/中間/最終 are accepted too)"
+        elif e["loc"] and e["loc"][-1] == "direction":
+            msg += " (上向き/下向き/維持 are accepted too)"
+    elif e["type"] in ("tuple_type", "list_type"):
+        msg = f"expected a list, got {type(e.get('input')).__name__}"
+    elif e["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; extra fields are not allowed)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    elif e["type"] == "union_tag_invalid":
+        tag = (e.get("ctx") or {}).get("tag")
+        msg = f"kind {short_repr(tag)} is not one of input, activity, output, outcome, impact"
+    elif e["type"] == "union_tag_not_found":
+        msg = "kind is missing: give one of input, activity, output, outcome, impact"
+    return msg
+
+
+def _listed(where: str, lines: list[str]) -> str:
+    """One line for one problem; else a count and the first lines (up to a length)."""
+    shown: list[str] = []
+    used = 0
+    for line in lines[:_LISTED]:
+        if shown and used + len(line) > _LISTED_CHARS:
+            break
+        shown.append(line)
+        used += len(line)
+    if len(shown) < len(lines):
+        shown.append(f"… and {len(lines) - len(shown):,} more")
+    body = "; ".join(shown) if len(lines) == 1 else "\n  " + "\n  ".join(shown)
+    return f"{where}: {body}" if len(lines) == 1 else f"{where}: {len(lines)} problems:{body}"
+
+
 def translate_validation_error(err: ValidationError, data: Any, where: str) -> ModelError:
     """Turn a pydantic ``ValidationError`` into our error, keeping every problem.
 
@@ -133,51 +191,13 @@ def translate_validation_error(err: ValidationError, data: Any, where: str) -> M
         loc_text = _describe_loc(e["loc"], data, _KIND_TAGS)
         cause = (e.get("ctx") or {}).get("error")
         if isinstance(cause, ModelError):
-            sub = (
-                cause.errors()
-                if cause._errors
-                else [{"loc": (), "msg": cause.message, "type": type(cause).__name__}]
-            )
-            for s in sub:
-                loc = tuple(e["loc"]) + tuple(s.get("loc", ()))
-                text = _describe_loc(loc, data, _KIND_TAGS)
-                problems.append(
-                    {"loc": loc, "msg": s["msg"], "type": s.get("type", type(cause).__name__)}
-                )
-                lines.append(f"{text}: {s['msg']}" if text else str(s["msg"]))
+            _add_inner(cause, tuple(e["loc"]), data, problems, lines)
             inner.append(cause)
             continue
-        msg = str(e["msg"])
-        if e["type"] == "literal_error":
-            msg = f"{msg}; got {short_repr(e.get('input'))}"
-            if e["loc"] and e["loc"][-1] == "stage":
-                msg += " (短期/中期/長期 and 初期/中間/最終 are accepted too)"
-            elif e["loc"] and e["loc"][-1] == "direction":
-                msg += " (上向き/下向き/維持 are accepted too)"
-        elif e["type"] in ("tuple_type", "list_type"):
-            msg = f"expected a list, got {type(e.get('input')).__name__}"
-        elif e["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; extra fields are not allowed)"
-        elif e["type"] == "missing":
-            msg = "required field is missing"
-        elif e["type"] == "union_tag_invalid":
-            tag = (e.get("ctx") or {}).get("tag")
-            msg = f"kind {short_repr(tag)} is not one of input, activity, output, outcome, impact"
-        elif e["type"] == "union_tag_not_found":
-            msg = "kind is missing: give one of input, activity, output, outcome, impact"
+        msg = _pydantic_message(e)
         problems.append({"loc": tuple(e["loc"]), "msg": msg, "type": e["type"]})
         lines.append(f"{loc_text}: {msg}" if loc_text else msg)
-    shown: list[str] = []
-    used = 0
-    for line in lines[:_LISTED]:
-        if shown and used + len(line) > _LISTED_CHARS:
-            break
-        shown.append(line)
-        used += len(line)
-    if len(shown) < len(lines):
-        shown.append(f"… and {len(lines) - len(shown):,} more")
-    body = "; ".join(shown) if len(lines) == 1 else "\n  " + "\n  ".join(shown)
-    message = f"{where}: {body}" if len(lines) == 1 else f"{where}: {len(lines)} problems:{body}"
+    message = _listed(where, lines)
     if len(inner) == 1 and len(problems) == 1 and not inner[0]._errors:
         out = copy.copy(inner[0])
         out.message = message

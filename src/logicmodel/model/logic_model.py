@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -90,65 +90,21 @@ class LogicModel(Frozen):
 
     @model_validator(mode="after")
     def _references(self) -> LogicModel:
-        problems: list[dict[str, Any]] = []
-
-        def bad(loc: tuple[Any, ...], msg: str) -> None:
-            problems.append({"loc": loc, "msg": msg, "type": "reference"})
-
-        seen: dict[str, str] = {}
-        for group, items in (
-            ("nodes", self.nodes),
-            ("indicators", self.indicators),
-            ("milestones", self.milestones),
-        ):
-            for k, item in enumerate(items):
-                if item.id in seen:
-                    bad(
-                        (group, k, "id"),
-                        f"duplicate id {item.id!r}, already used by a {seen[item.id]} "
-                        "(ids are unique across nodes, indicators and milestones)",
-                    )
-                else:
-                    seen[item.id] = group[:-1]
         node_ids = [n.id for n in self.nodes]
-        node_set = set(node_ids)
         ind_ids = [i.id for i in self.indicators]
-        ind_set = set(ind_ids)
-        pairs: set[tuple[str, str]] = set()
-        for k, link in enumerate(self.links):
-            for end in ("source", "target"):
-                ref = getattr(link, end)
-                if ref not in node_set:
-                    bad(("links", k, end), f"unknown node {ref!r}{did_you_mean(ref, node_ids)}")
-            if link.source == link.target:
-                bad(("links", k), f"link from {link.source!r} to itself")
-            pair = (link.source, link.target)
-            if pair in pairs:
-                bad(("links", k), f"link {link.source!r} → {link.target!r} is given twice")
-            pairs.add(pair)
-        for k, ind in enumerate(self.indicators):
-            if ind.measures not in node_set:
-                bad(
-                    ("indicators", k, "measures"),
-                    f"unknown node {ind.measures!r}{did_you_mean(ind.measures, node_ids)}",
-                )
-            for name in ind.components:
-                if name not in ind_set:
-                    bad(
-                        ("indicators", k, "formula"),
-                        f"name {name!r} is not an indicator id{did_you_mean(name, ind_ids)}",
-                    )
-            if ind.weight_by is not None and ind.weight_by not in ind_set:
-                bad(
-                    ("indicators", k, "weight_by"),
-                    f"unknown indicator {ind.weight_by!r}{did_you_mean(ind.weight_by, ind_ids)}",
-                )
+        problems = [
+            *_duplicate_ids(self),
+            *_link_problems(self.links, node_ids),
+            *_indicator_problems(self.indicators, node_ids, ind_ids),
+        ]
         cycle = _formula_cycle(self.indicators)
         if cycle:
             k = ind_ids.index(cycle[0])
-            bad(
-                ("indicators", k, "formula"),
-                "formulas refer to each other in a cycle: " + " → ".join(cycle),
+            problems.append(
+                _reference(
+                    ("indicators", k, "formula"),
+                    "formulas refer to each other in a cycle: " + " → ".join(cycle),
+                )
             )
         if problems:
             raise ModelError(f"{len(problems)} problem(s)", errors=problems)
@@ -452,6 +408,90 @@ class LogicModel(Frozen):
 
     def _repr_html_(self) -> str:
         return model_html(self)
+
+
+def _reference(loc: tuple[Any, ...], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": "reference"}
+
+
+def _duplicate_ids(model: LogicModel) -> list[dict[str, Any]]:
+    """An id used twice (ids are unique across nodes, indicators and milestones)."""
+    problems = []
+    seen: dict[str, str] = {}
+    for group, items in (
+        ("nodes", model.nodes),
+        ("indicators", model.indicators),
+        ("milestones", model.milestones),
+    ):
+        for k, item in enumerate(items):
+            if item.id in seen:
+                problems.append(
+                    _reference(
+                        (group, k, "id"),
+                        f"duplicate id {item.id!r}, already used by a {seen[item.id]} "
+                        "(ids are unique across nodes, indicators and milestones)",
+                    )
+                )
+            else:
+                seen[item.id] = group[:-1]
+    return problems
+
+
+def _link_problems(links: Sequence[Link], node_ids: list[str]) -> list[dict[str, Any]]:
+    """Links to unknown nodes, from a node to itself, or given twice."""
+    problems = []
+    node_set = set(node_ids)
+    pairs: set[tuple[str, str]] = set()
+    for k, link in enumerate(links):
+        for end in ("source", "target"):
+            ref = getattr(link, end)
+            if ref not in node_set:
+                problems.append(
+                    _reference(
+                        ("links", k, end), f"unknown node {ref!r}{did_you_mean(ref, node_ids)}"
+                    )
+                )
+        if link.source == link.target:
+            problems.append(_reference(("links", k), f"link from {link.source!r} to itself"))
+        pair = (link.source, link.target)
+        if pair in pairs:
+            problems.append(
+                _reference(("links", k), f"link {link.source!r} → {link.target!r} is given twice")
+            )
+        pairs.add(pair)
+    return problems
+
+
+def _indicator_problems(
+    indicators: Sequence[Indicator], node_ids: list[str], ind_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Indicators measuring an unknown node, or naming unknown indicators in a formula or weight."""
+    problems = []
+    node_set, ind_set = set(node_ids), set(ind_ids)
+    for k, ind in enumerate(indicators):
+        if ind.measures not in node_set:
+            problems.append(
+                _reference(
+                    ("indicators", k, "measures"),
+                    f"unknown node {ind.measures!r}{did_you_mean(ind.measures, node_ids)}",
+                )
+            )
+        for name in ind.components:
+            if name not in ind_set:
+                problems.append(
+                    _reference(
+                        ("indicators", k, "formula"),
+                        f"name {name!r} is not an indicator id{did_you_mean(name, ind_ids)}",
+                    )
+                )
+        if ind.weight_by is not None and ind.weight_by not in ind_set:
+            problems.append(
+                _reference(
+                    ("indicators", k, "weight_by"),
+                    f"unknown indicator {ind.weight_by!r}{did_you_mean(ind.weight_by, ind_ids)}",
+                )
+            )
+    return problems
 
 
 def _formula_cycle(indicators: Iterable[Indicator]) -> list[str]:
