@@ -7,6 +7,7 @@ except under ``if TYPE_CHECKING:`` (annotations only, never run).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -300,6 +301,24 @@ def test_kind_labels_and_pathway_order_are_written_once() -> None:
     copies = [c for p in _modules() if p != vocabulary for c in _vocabulary_copies(p)]
     assert copies == []
     assert _vocabulary_copies(vocabulary) != []  # the checker sees the one definition
+
+
+def test_the_dashboard_page_takes_kind_labels_from_the_vocabulary() -> None:
+    # the page's script and markup name node kinds only through the data the library writes into
+    # it (``D.kinds``, made from model/vocabulary.py), never with words of their own
+    from logicmodel.model.vocabulary import KIND_EN, KIND_EN_ONE, KIND_JA
+
+    static = SRC / "report" / "dashboard" / "static"
+    words = {*KIND_JA.values(), *KIND_EN.values(), *KIND_EN_ONE.values()}
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(static.iterdir())}
+    found = [
+        f"{name}: {w}"
+        for name, text in texts.items()
+        for w in sorted(words)
+        if re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text)
+    ]
+    assert found == []
+    assert "D.kinds" in texts["dashboard.js"]
 
 
 def test_private_modules_are_imported_only_inside_their_package() -> None:

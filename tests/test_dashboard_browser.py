@@ -31,6 +31,7 @@ import pytest
 
 import logicmodel as lm
 from logicmodel.evaluation import Progress
+from logicmodel.model.vocabulary import KIND_EN_ONE, KIND_JA
 from logicmodel.report.mermaid import STATUS_COLOURS, STATUS_INK, contrast
 from logicmodel.testing import sample_model, sample_observations
 
@@ -813,6 +814,7 @@ def test_pathway_is_readable_without_the_picture(
     for row, node in zip(read["pathwayTable"], model.nodes, strict=True):
         st = status.get(node.id, "no_data")
         assert row[2] == f"{SYMBOLS[st]} {STATUS_LABELS[st][0]}"
+        assert row[1] == KIND_JA[node.kind]  # the kind's name from model/vocabulary.py
     names = {str(n.get("name", {}).get("value", "")) for n in tree}
     assert all(node.title in names for node in model.nodes)
     assert "logic model" not in names  # no English label on a Japanese page
@@ -1057,6 +1059,10 @@ def test_language_toggle_and_wareki(
     assert marked
     assert english["h2"][1:4] == ["Key goal indicators (KGI)", "Effect pathway", "Indicators"]
     assert english["indicatorHeads"][:4] == ["Role", "Indicator", "Period", "Actual"]
+    kinds = {n.title: n.kind for n in progress.model.nodes}
+    assert [r[1] for r in english["pathwayTable"]] == [
+        KIND_EN_ONE[kinds[r[0]]] for r in english["pathwayTable"]
+    ]
     assert english["cards"][0]["coverage"] == "3 of 1,741 orgs"
     ind = org_indicators(progress)
     for row, rec in zip(english["indicators"], records(ind), strict=True):

@@ -20,6 +20,7 @@ from typing import Final, Literal, NamedTuple
 __all__ = [
     "KINDS",
     "KIND_EN",
+    "KIND_EN_ONE",
     "KIND_JA",
     "PATHWAY",
     "STAGES",
@@ -55,6 +56,14 @@ KIND_EN: Final[dict[str, str]] = {
     "impact": "Impact",
 }
 """English heading of each node kind."""
+KIND_EN_ONE: Final[dict[str, str]] = {
+    "input": "Input",
+    "activity": "Activity",
+    "output": "Output",
+    "outcome": "Outcome",
+    "impact": "Impact",
+}
+"""English name of one node of each kind (the dashboard's node details)."""
 STAGE_JA: Final[dict[str, str]] = {"short": "短期", "intermediate": "中期", "long": "長期"}
 """Japanese name of each outcome stage."""
 STAGE_WORDS_JA: Final[dict[str, tuple[str, ...]]] = {

@@ -19,6 +19,7 @@ import pandas as pd
 
 from logicmodel.errors import LogicModelError, ModelError
 from logicmodel.evaluation.bands import STATUS_LABELS, STATUSES
+from logicmodel.model.vocabulary import KIND_EN_ONE, KIND_JA, KINDS
 from logicmodel.periods import parse_period, to_wareki_fy
 from logicmodel.report.dashboard._layout import pathway_layout
 from logicmodel.report.layout import wrap
@@ -642,6 +643,7 @@ def build(model: LogicModel, progress: Progress, org: str | None = None) -> dict
             }
             for c in STATUS_CODES
         ],
+        "kinds": {k: [KIND_JA[k], KIND_EN_ONE[k]] for k in KINDS},
         "childCodes": child_codes,
         "milestoneStatuses": {k: list(v) for k, v in _MS.items()},
         "indicators": indicators,

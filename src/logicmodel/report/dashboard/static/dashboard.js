@@ -84,7 +84,6 @@
     ofLevel: ["{name}（{level}）", "{name} ({level})"],
     open: ["{name}を表示", "Show {name}"],
     langButton: ["English", "日本語"],
-    kinds: ["インプット,アクティビティ,アウトプット,アウトカム,インパクト", "Input,Activity,Output,Outcome,Impact"],
     evSupports: ["支持", "supports"],
     evContradicts: ["反証", "contradicts"],
     evInconclusive: ["判定不能", "inconclusive"],
@@ -92,7 +91,6 @@
     codeCol: ["団体コード", "Code"],
     level: ["階層", "Level"]
   };
-  var KINDS = ["input", "activity", "output", "outcome", "impact"];
   var ST = {}, BY = {};
   D.statuses.forEach(function (s) { ST[s.char] = s; BY[s.code] = s; });
   var kids = [];
@@ -248,8 +246,8 @@
     return '<ul class="legend" aria-label="' + esc(t("legend")) + '">' + D.statuses.map(function (s) { return "<li>" + badge(s) + "</li>"; }).join("") + "</ul>";
   }
   function kindName(nd) {
-    var names = t("kinds").split(",");
-    return names[KINDS.indexOf(nd.kind)] || nd.kind;
+    var names = D.kinds[nd.kind];  // from model/vocabulary.py, the one list of kind names
+    return names ? names[state.lang === "ja" ? 0 : 1] : nd.kind;
   }
   function evidenceText(ev) {
     if (!ev) return "";
