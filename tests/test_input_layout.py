@@ -139,8 +139,8 @@ def test_every_layout_of_the_rows_gives_the_same_tables(
 def test_the_reference_has_what_the_layouts_are_meant_to_exercise(
     reference: tuple[lm.LogicModel, pd.DataFrame, lm.Hierarchy, lm.Progress],
 ) -> None:
-    # the per-org plan points reached the table; Hokkaido's is summed like its actuals are
-    # (the wards of Sapporo count, not the city's own row beside them: DESIGN §5.7)
+    # the per-org plan points reached the table; Hokkaido's target is summed like its actual is
+    # (aggregate_orgs: where Sapporo's wards have rows, they count, not the city's row beside them)
     _, _, _, want = reference
     made = want.indicators.set_index(["indicator", "org"]).loc["made"]
     assert made.loc["011002", "target"] == pytest.approx(300.0)
