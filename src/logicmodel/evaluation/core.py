@@ -234,10 +234,17 @@ def default_as_of(prepared: Observations) -> dt.date:
     distinct periods of the actual rows. Without actuals: today."""
     frame = prepared.frame
     periods = prepared.periods
-    actual = frame["kind_code"].to_numpy() == 0
-    if not len(frame) or not actual.any() or not len(periods):
+    kind, pcode = frame["kind_code"].to_numpy(), frame["pcode"].to_numpy()
+    if not len(frame) or not len(periods):
         return dt.date.today()
-    seen = np.flatnonzero(np.bincount(frame["pcode"].to_numpy()[actual], minlength=len(periods)))
+    marked = np.zeros(len(periods), dtype=bool)
+    if kind.max() == 0:  # every row an actual (the usual case): no row-sized mask
+        marked[pcode] = True
+    else:
+        marked[pcode[kind == 0]] = True
+    if not marked.any():
+        return dt.date.today()
+    seen = np.flatnonzero(marked)
     latest = latest_end_of_finest(_days(periods.start[seen]), periods.end_day[seen])
     out: dt.date = (np.datetime64("1970-01-01", "D") + int(latest or 0)).astype(dt.date)
     return out

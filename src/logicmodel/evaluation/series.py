@@ -188,7 +188,7 @@ def time_stage(
         # a reporting period still running at as_of is the total so far (year to date): the
         # observations that ended by as_of go into it, and one already as long as the
         # reporting period (a fiscal-year figure so far, an engine's cube) that has begun
-        pc = columns["pcode"][positions]
+        pc = _at(columns["pcode"], positions)
         ended = observed_end[pc] <= as_of_x
         if not ended.all():
             whole = (observed_start[pc] <= as_of_x) & (
@@ -198,7 +198,7 @@ def time_stage(
         rows = pd.DataFrame(
             {
                 "indicator": np.full(len(positions), code, dtype=np.int32),
-                **{c: v[positions] for c, v in columns.items()},
+                **{c: _at(v, positions) for c, v in columns.items()},
             },
             copy=False,
         )
@@ -357,11 +357,29 @@ def _formula_order(model: LogicModel) -> list[str]:
 def _positions_by_indicator(
     codes: npt.NDArray[np.integer[Any]], ids: list[str]
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Row positions of each indicator: one stable counting sort of the intake's integer codes."""
+    """Row positions of each indicator: one stable counting sort of the intake's integer codes,
+    or, when the rows already come grouped by indicator in code order (long tables exported by
+    systems usually do; checked, never assumed), each indicator's run of positions."""
+    if len(codes) > 1 and bool((codes[1:] >= codes[:-1]).all()):
+        bounds = np.searchsorted(codes, np.arange(len(ids) + 1))
+        return {
+            ids[k]: np.arange(bounds[k], bounds[k + 1], dtype=np.int64)
+            for k in range(len(ids))
+            if bounds[k + 1] > bounds[k]
+        }
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=len(ids)) if len(codes) else np.zeros(len(ids), np.int64)
     bounds = np.concatenate([[0], np.cumsum(counts)])
     return {ids[k]: order[bounds[k] : bounds[k + 1]] for k in range(len(ids)) if counts[k]}
+
+
+def _at(values: npt.NDArray[Any], positions: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """``values[positions]`` for positions that only increase (one indicator's rows): a view, not
+    a copy, when they are one contiguous run (rows grouped by indicator, the usual export)."""
+    n = len(positions)
+    if n and int(positions[-1]) - int(positions[0]) + 1 == n:
+        return values[int(positions[0]) : int(positions[-1]) + 1]
+    return values[positions]
 
 
 def _is_component(name: str, inds: dict[str, Indicator]) -> bool:
