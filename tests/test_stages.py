@@ -219,6 +219,13 @@ def test_per_org_targets_add_up_like_the_actuals_they_are_compared_with() -> Non
         ("baseline", 5.0),
         ("target", 90.0),
     ]
+    # each point says where it comes from: summed below (inferred), given, or the model's
+    pts = p.points
+    source = dict(zip(zip(pts["org"], pts["kind"], strict=True), pts["source"], strict=True))
+    assert source[("010006", "target")] == source[("010006", "baseline")] == "children"
+    assert source[("011002", "target")] == source[("JP", "target")] == "observations"
+    model_only = lm.evaluate(sample_model(), sample_observations()).points
+    assert set(model_only["source"]) == {"model"}
 
 
 def test_the_language_is_chosen_when_a_table_is_shown() -> None:

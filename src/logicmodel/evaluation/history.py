@@ -19,7 +19,14 @@ from logicmodel.evaluation.achievement import _DECREASE, achievement, plan_value
 from logicmodel.evaluation.bands import STATUSES, Bands
 from logicmodel.evaluation.coverage import ExpectedCounts, incomplete_mask
 
-__all__ = ["POINT_COLUMNS", "HistorySource", "SeriesState", "points_table", "text_column"]
+__all__ = [
+    "POINT_COLUMNS",
+    "POINT_SOURCES",
+    "HistorySource",
+    "SeriesState",
+    "points_table",
+    "text_column",
+]
 
 Int = npt.NDArray[np.int64]
 Float = npt.NDArray[np.float64]
@@ -59,6 +66,7 @@ class SeriesState:
     target_end: Int
     pts_baseline: npt.NDArray[np.bool_]  # per plan point: a baseline (else a target)
     pts_period: npt.NDArray[np.int32]  # per plan point: its period, into ``point_labels``
+    pts_source: npt.NDArray[np.int8]  # per plan point: into ``POINT_SOURCES``
     point_labels: tuple[str, ...] = ()
 
     @property
@@ -174,7 +182,13 @@ class HistorySource:
         )
 
 
-POINT_COLUMNS = ("indicator", "org", "org_name", "kind", "period", "end", "value")
+POINT_COLUMNS = ("indicator", "org", "org_name", "kind", "period", "end", "value", "source")
+
+
+POINT_SOURCES = ("observations", "children", "model")
+"""Where a plan point comes from (DESIGN §5.7 precedence): the observations' own target or
+baseline rows of that organisation, the sum of the points of the organisations below it (additive
+indicators; inferred, not given), or the model's baselines and targets."""
 
 
 def points_table(
@@ -182,7 +196,7 @@ def points_table(
 ) -> pd.DataFrame:
     """The plan points the evaluation used (DESIGN §5.7, after precedence): one row per
     (indicator, org, kind, period) with ``kind`` ``baseline`` or ``target``, the period as written,
-    its last day and the value; ``keep_orgs`` (per org position) as in :meth:`HistorySource.table`."""
+    its last day, the value and its ``source`` (:data:`POINT_SOURCES`); ``keep_orgs`` (per org position) as in :meth:`HistorySource.table`."""
     st = source.state
     rows = np.arange(len(st.pts_series), dtype=np.int64)
     org_i = st.pts_series % st.n_org
@@ -201,6 +215,7 @@ def points_table(
             "period": labels[np.where(period < 0, len(labels) - 1, period)],
             "end": np.datetime64("1970-01-01", "D") + st.pts_x[rows],
             "value": st.pts_value[rows],
+            "source": text_column(POINT_SOURCES, st.pts_source[rows].astype(np.int64)),
         }
     )
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["plan_points"]
 
 _BASELINE = 2  # the intake's kind code of a baseline (0 actual, 1 target)
-_COLUMNS = ("indicator", "org_i", "is_baseline", "end_day", "period", "value")
-_DTYPES = (np.int32, np.int64, np.bool_, np.int64, np.int32, np.float64)
+_COLUMNS = ("indicator", "org_i", "is_baseline", "end_day", "period", "value", "source")
+_DTYPES = (np.int32, np.int64, np.bool_, np.int64, np.int32, np.float64, np.int8)
 
 Part = dict[str, npt.NDArray[np.generic]]
 
@@ -45,8 +45,8 @@ def plan_points(model: LogicModel, prepared: Observations, orgs: OrgRows) -> Pla
             **{c: np.zeros(0, dtype=d) for c, d in zip(_COLUMNS, _DTYPES, strict=True)},
             labels=tuple(labels),
         )
-    sources = np.concatenate([p["source"] for p in parts])
     cols = {c: np.concatenate([p[c] for p in parts]) for c in _COLUMNS}
+    sources = cols["source"]
     del parts
     n_org = len(orgs.index.orgs)
     series = cols["indicator"].astype(np.int64) * n_org + cols["org_i"]
@@ -64,6 +64,12 @@ def plan_points(model: LogicModel, prepared: Observations, orgs: OrgRows) -> Pla
         **{c: cols[c][take].astype(d, copy=False) for c, d in zip(_COLUMNS, _DTYPES, strict=True)},
         labels=tuple(labels),
     )
+
+
+def additive_indicators(model: LogicModel) -> npt.NDArray[np.bool_]:
+    """Per indicator (model order): whether its totals add up over organisations (orgs rule
+    ``sum``, no formula) — per-org targets then sum to parents, and coverage can be short."""
+    return np.array([i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool)
 
 
 def _explicit(prepared: Observations, orgs: OrgRows) -> Part:
@@ -90,10 +96,7 @@ def _children_sums(model: LogicModel, explicit: Part, orgs: OrgRows) -> list[Par
     organisation's own point wins over its children's sum, and in each branch only the deepest
     level with points feeds the parents, so a city and its wards are never added together)."""
     index, anc_u = orgs.index, orgs.anc_u
-    additive = np.array(
-        [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
-    )
-    sub_mask = additive[explicit["indicator"].astype(np.int64)]
+    sub_mask = additive_indicators(model)[explicit["indicator"].astype(np.int64)]
     if not (sub_mask.any() and anc_u.shape[1] > 1):
         return []
     sub = {c: v[sub_mask] for c, v in explicit.items()}
@@ -103,7 +106,8 @@ def _children_sums(model: LogicModel, explicit: Part, orgs: OrgRows) -> list[Par
     end_of[pcode] = sub["end_day"]
     rows = pd.DataFrame(  # one series per (indicator, kind): code = indicator × 2 + is_baseline
         {
-            "indicator": sub["indicator"].astype(np.int64) * 2 + sub["is_baseline"],
+            "indicator": sub["indicator"].astype(np.int64) * 2
+            + sub["is_baseline"].astype(np.int64),
             "org_i": sub["org_i"],
             "pcode": pcode,
             "value": sub["value"],
@@ -137,13 +141,14 @@ def _model_points(model: LogicModel, orgs: OrgRows, labels: list[str]) -> list[P
     fys = model.fiscal_year_start
     all_orgs = np.arange(len(orgs.index.orgs), dtype=np.int64)
     top_orgs = np.array(orgs.index.top, dtype=np.int64)
+    additive = additive_indicators(model)
     out: list[Part] = []
     for k, ind in enumerate(model.indicators):
         plist = [(True, ind.baseline)] if ind.baseline else []
         plist += [(False, p) for p in ind.targets]
         if not plist:
             continue
-        where = all_orgs if ind.orgs_rule != "sum" or ind.formula is not None else top_orgs
+        where = top_orgs if additive[k] else all_orgs
         periods = [parse_period(p.period, fys) for _, p in plist]
         first = len(labels)
         labels += [per.label for per in periods]

@@ -15,6 +15,7 @@ from logicmodel.evaluation.achievement import forecast
 from logicmodel.evaluation.bands import STATUSES, Bands
 from logicmodel.evaluation.coverage import ExpectedCounts, incomplete_mask
 from logicmodel.evaluation.history import HistorySource, SeriesState
+from logicmodel.evaluation.points import additive_indicators
 from logicmodel.evaluation.states import CurrentRows, PlanPoints, SeriesRows
 from logicmodel.periods import epoch_days
 
@@ -53,6 +54,7 @@ def series_state(
     pts_value = points.value[porder]
     is_base = points.is_baseline[porder]
     pts_period = points.period[porder]
+    pts_source = points.source[porder]
     baseline = np.full(n_series, np.nan)
     baseline[pts_series[is_base]] = pts_value[is_base]
     baseline_period = np.full(n_series, -1, dtype=np.int32)
@@ -88,6 +90,7 @@ def series_state(
         target_end=target_end,
         pts_baseline=is_base,
         pts_period=pts_period,
+        pts_source=pts_source,
         flow=np.array([i.time_rule == "sum" for i in inds], dtype=bool),
         point_labels=points.labels,
     )
@@ -128,9 +131,7 @@ def history_source(
         period_start=periods.start,
         period_end=periods.end,
         expected=expected,
-        additive=np.array(
-            [i.orgs_rule == "sum" and not i.formula for i in model.indicators], dtype=bool
-        ),
+        additive=additive_indicators(model),
         bands=bands,
         min_coverage=min_coverage,
     )

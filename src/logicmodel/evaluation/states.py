@@ -68,6 +68,9 @@ class PlanPoints:
     end_day: Int
     period: Int32
     value: Float
+    source: npt.NDArray[np.int8]
+    """Where each point comes from: 0 the observations' own rows, 1 the sum of the organisations'
+    points below, 2 the model (:data:`~logicmodel.evaluation.history.POINT_SOURCES`)."""
     labels: tuple[str, ...]
 
     def __len__(self) -> int:
